@@ -1,0 +1,59 @@
+// swift-tools-version: 6.2
+
+import PackageDescription
+
+/// Settings for Heft's own targets: Swift 6 mode plus the upcoming features Hummingbird uses.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .treatAllWarnings(as: .error),
+]
+
+let package = Package(
+    name: "heft",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "HeftFormats", targets: ["HeftFormats"]),
+        .library(name: "HeftKit", targets: ["HeftKit"]),
+        .executable(name: "heft", targets: ["HeftCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2")
+    ],
+    targets: [
+        // The only module that reads untrusted bytes. No dependencies beyond the standard library and Glibc.
+        .target(name: "HeftFormats", swiftSettings: swiftSettings),
+        // Domain logic: inventory, classification, architecture, parameter formulas, reports.
+        .target(name: "HeftKit", dependencies: ["HeftFormats"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "HeftCLI",
+            dependencies: [
+                "HeftKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "HeftTestSupport",
+            dependencies: ["HeftFormats"],
+            path: "Tests/HeftTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HeftFormatsTests",
+            dependencies: ["HeftFormats", "HeftTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HeftKitTests",
+            dependencies: ["HeftKit", "HeftTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HeftCLITests",
+            dependencies: ["HeftCLI", "HeftTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

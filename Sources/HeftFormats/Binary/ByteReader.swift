@@ -1,0 +1,81 @@
+/// A bounds-checked cursor over untrusted bytes, little-endian unless told otherwise.
+///
+/// Every read checks the bytes that remain *before* loading, uses unaligned loads (files need not align
+/// anything), and throws a ``FormatError`` carrying the absolute offset instead of trapping. Lengths and counts
+/// read from the input are compared with the remaining bytes before anything is allocated.
+///
+/// The reader borrows its bytes (an `mmap`ed region or an array's storage); keep it inside the closure that
+/// owns them.
+public struct ByteReader {
+    private let bytes: UnsafeRawBufferPointer
+    /// Added to ``offset`` in error messages, so that offsets are absolute in the file.
+    public let baseOffset: Int
+    /// Whether multi-byte values are big-endian (GGUF v3 allows whole-file big-endian).
+    public var bigEndian = false
+    /// The offset of the next byte to read, relative to the start of `bytes`.
+    public private(set) var offset: Int = 0
+
+    public init(_ bytes: UnsafeRawBufferPointer, baseOffset: Int = 0) {
+        self.bytes = bytes
+        self.baseOffset = baseOffset
+    }
+
+    /// The number of bytes not yet read.
+    public var remaining: Int { bytes.count - offset }
+
+    /// The absolute file offset of the next byte.
+    public var absoluteOffset: Int { baseOffset + offset }
+
+    /// Reads a fixed-width integer and advances past it.
+    public mutating func read<T: FixedWidthInteger>(_: T.Type, field: @autoclosure () -> String) throws(FormatError) -> T {
+        let size = MemoryLayout<T>.size
+        guard remaining >= size else {
+            throw FormatError(
+                offset: absoluteOffset,
+                field: field(),
+                rule: .truncated,
+                detail: "needs \(size) bytes but the file ends after \(remaining)"
+            )
+        }
+        let raw = bytes.loadUnaligned(fromByteOffset: offset, as: T.self)
+        offset += size
+        return bigEndian ? T(bigEndian: raw) : T(littleEndian: raw)
+    }
+
+    /// Returns the next `count` bytes without copying and advances past them.
+    public mutating func readBytes(_ count: Int, field: @autoclosure () -> String) throws(FormatError)
+        -> UnsafeRawBufferPointer
+    {
+        guard count >= 0, count <= remaining else {
+            throw FormatError(
+                offset: absoluteOffset,
+                field: field(),
+                rule: .truncated,
+                detail: "needs \(count) bytes but the file ends after \(remaining)"
+            )
+        }
+        defer { offset += count }
+        return UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + count)])
+    }
+
+    /// Advances past `count` bytes.
+    public mutating func skip(_ count: Int, field: @autoclosure () -> String) throws(FormatError) {
+        _ = try readBytes(count, field: field())
+    }
+
+    /// Moves to `newOffset` (relative to the start of the bytes), which must lie within them.
+    public mutating func seek(to newOffset: Int, field: @autoclosure () -> String) throws(FormatError) {
+        guard newOffset >= 0, newOffset <= bytes.count else {
+            throw FormatError(
+                offset: baseOffset + min(max(newOffset, 0), bytes.count),
+                field: field(),
+                rule: .truncated,
+                detail: "position \(newOffset) lies beyond the end of the file (\(bytes.count) bytes)"
+            )
+        }
+        offset = newOffset
+    }
+}
+
+@available(*, unavailable)
+extension ByteReader: Sendable {}

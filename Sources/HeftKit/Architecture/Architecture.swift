@@ -1,0 +1,68 @@
+/// A model's shape: what a memory estimate or a plan needs to know beyond its tensors.
+///
+/// Filled from `config.json`, from GGUF `{arch}.*` metadata, or — when neither exists — from tensor shapes.
+/// Fields the source does not state stay `nil`; nothing is guessed silently.
+public struct Architecture: Sendable, Hashable, Codable {
+    /// Where the values came from.
+    public enum Source: String, Sendable, Hashable, Codable {
+        case config = "config.json"
+        case ggufMetadata = "gguf metadata"
+        case tensorShapes = "tensor shapes"
+    }
+
+    /// Heft's family name when the architecture is one it knows (`llama`, `bert`, …).
+    public var family: String?
+    /// The source's own name: `model_type` or `general.architecture`.
+    public var modelType: String?
+    /// `architectures[0]` in config.json (`LlamaForCausalLM`).
+    public var architectureClass: String?
+    public var source: Source
+    public var layers: Int?
+    public var hiddenSize: Int?
+    public var heads: Int?
+    public var kvHeads: Int?
+    /// Per-head size; an explicit `head_dim` wins over hidden / heads (Gemma-7B: 256, not 3072 / 16).
+    public var headDim: Int?
+    public var ffnSize: Int?
+    public var vocabSize: Int?
+    public var contextLength: Int?
+    public var experts: Int?
+    public var expertsPerToken: Int?
+    public var slidingWindow: Int?
+    public var tiedEmbeddings: Bool?
+
+    public init(source: Source) { self.source = source }
+}
+
+/// The families whose parameter count Heft computes exactly from `config.json` alone (formats.md §4).
+public enum Family: String, Sendable, CaseIterable, Codable {
+    case gpt2, bert, roberta, distilbert, t5, llama, mistral, mixtral, qwen2, qwen2Moe = "qwen2_moe", qwen3
+    case gemma, gemma2, gemma3, phi3, falcon, gptNeoX = "gpt_neox"
+
+    /// The family for a `model_type` or GGUF `general.architecture`, or `nil`.
+    public init?(modelType: String) {
+        let aliases: [String: Family] = [
+            "xlm-roberta": .roberta, "camembert": .roberta, "mt5": .t5, "gemma3_text": .gemma3,
+            "refinedweb": .falcon, "refinedwebmodel": .falcon, "qwen2moe": .qwen2Moe, "gptneox": .gptNeoX,
+        ]
+        let key = modelType.lowercased()
+        guard let family = Family(rawValue: key) ?? aliases[key] else { return nil }
+        self = family
+    }
+
+    /// `tie_word_embeddings` when the config does not say (the family's Transformers default).
+    var tiedByDefault: Bool {
+        switch self {
+        case .gpt2, .bert, .roberta, .distilbert, .t5, .gemma, .gemma2, .gemma3, .falcon: true
+        case .llama, .mistral, .mixtral, .qwen2, .qwen2Moe, .qwen3, .phi3, .gptNeoX: false
+        }
+    }
+
+    /// Whether the family is a decoder-only language model (its head is an LM head).
+    var isDecoderOnly: Bool {
+        switch self {
+        case .bert, .roberta, .distilbert, .t5: false
+        default: true
+        }
+    }
+}

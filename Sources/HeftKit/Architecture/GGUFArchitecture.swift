@@ -1,0 +1,61 @@
+public import HeftFormats
+
+extension Architecture {
+    /// The architecture in GGUF `{arch}.*` metadata (formats.md §3), with gguf-parser-go's defaults:
+    /// KV heads default to heads; head dim to embedding / heads; per-layer arrays give their largest value.
+    public init(gguf file: GGUFFile, tensorNames: Set<String>) {
+        self.init(source: .ggufMetadata)
+        let arch = file["general.architecture"]?.stringValue
+        modelType = arch
+        family = arch.flatMap(Family.init(modelType:))?.rawValue ?? arch
+        func value(_ key: String) -> Int? {
+            guard let arch, let value = file["\(arch).\(key)"] else { return nil }
+            if let int = value.intValue { return int }
+            // Per-layer arrays: the largest entry sizes the model.
+            return value.arrayValue?.values?.compactMap(\.intValue).max()
+        }
+        layers = value("block_count")
+        hiddenSize = value("embedding_length")
+        ffnSize = value("feed_forward_length") ?? value("expert_feed_forward_length")
+        heads = value("attention.head_count")
+        kvHeads = value("attention.head_count_kv") ?? heads
+        if let keyLength = value("attention.key_length") {
+            headDim = keyLength
+        } else if let hiddenSize, let heads, heads > 0 {
+            headDim = hiddenSize / heads
+        }
+        contextLength = value("context_length")
+        vocabSize = value("vocab_size") ?? file["tokenizer.ggml.tokens"]?.arrayValue?.count
+        experts = value("expert_count")
+        expertsPerToken = value("expert_used_count")
+        slidingWindow = value("attention.sliding_window")
+        tiedEmbeddings = tensorNames.contains("token_embd.weight") ? !tensorNames.contains("output.weight") : nil
+    }
+
+    /// What tensor shapes alone reveal: vocabulary and hidden size from the token embedding, depth from the
+    /// block indices, FFN size from the first up-projection. Head counts cannot be read from shapes.
+    public init(shapesOf tensors: [(TensorInfo, TensorRole)]) {
+        self.init(source: .tensorShapes)
+        var blocks: Set<BlockID> = []
+        var hasHead = false
+        for (tensor, role) in tensors {
+            guard case .parameter(let kind, let location, _) = role else { continue }
+            if let block = location.block { blocks.insert(block) }
+            let name = tensor.name.lowercased()
+            if kind == .embedding, vocabSize == nil, tensor.shape.count == 2,
+                name.contains("word") || name.contains("embed_tokens") || name.contains("wte") || name.contains("token_embd")
+            {
+                vocabSize = tensor.shape[0]
+                hiddenSize = tensor.shape[1]
+            }
+            if case .head = location, kind == .weight, tensor.shape.count == 2 { hasHead = true }
+            if ffnSize == nil, case .feedForward = location, kind == .weight, tensor.shape.count == 2,
+                ["up_proj", "fc1", "c_fc", "intermediate", "ffn_up", "w1"].contains(where: name.contains)
+            {
+                ffnSize = tensor.shape.first(where: { $0 != hiddenSize }) ?? tensor.shape[0]
+            }
+        }
+        layers = blocks.isEmpty ? nil : blocks.count
+        if vocabSize != nil, !hasHead { tiedEmbeddings = nil }
+    }
+}

@@ -1,0 +1,61 @@
+public import HeftFormats
+
+/// How a quantized safetensors checkpoint packs its weights, from `config.json`.
+///
+/// GPTQ and AWQ store 4-bit weights eight to an `int32` (`qweight`), compressed-tensors as `weight_packed`,
+/// MLX as a `uint32` `weight` beside `scales` and `biases`. Counting packed elements would report a 314B model
+/// as 89B; Heft counts `elements × 32 / bits` instead.
+public struct QuantizationPacking: Sendable, Hashable, Codable {
+    public enum Method: String, Sendable, Hashable, Codable {
+        case gptq, awq, compressedTensors = "compressed-tensors", mlx, bitsandbytes, fp8, other
+    }
+
+    public let method: Method
+    /// Bits per packed value (4 for most).
+    public let bits: Int
+    /// Elements sharing one scale, when stated.
+    public let groupSize: Int?
+
+    public init(method: Method, bits: Int, groupSize: Int?) {
+        self.method = method
+        self.bits = bits
+        self.groupSize = groupSize
+    }
+
+    /// Reads `quantization_config` (Transformers) or `quantization` (MLX) from a config, or returns `nil`.
+    public static func from(config: JSONObject) -> QuantizationPacking? {
+        if let mlx = config["quantization"]?.objectValue {
+            return QuantizationPacking(
+                method: .mlx,
+                bits: mlx["bits"]?.numberValue?.int ?? 4,
+                groupSize: mlx["group_size"]?.numberValue?.int
+            )
+        }
+        guard let quantization = config["quantization_config"]?.objectValue else { return nil }
+        let name = (quantization["quant_method"]?.stringValue ?? "").lowercased()
+        let method: Method
+        switch name {
+        case "gptq": method = .gptq
+        case "awq": method = .awq
+        case "compressed-tensors", "compressed_tensors": method = .compressedTensors
+        case "bitsandbytes": method = .bitsandbytes
+        case "fp8", "fbgemm_fp8": method = .fp8
+        case "mlx": method = .mlx
+        default: method = .other
+        }
+        var bits = quantization["bits"]?.numberValue?.int ?? quantization["w_bit"]?.numberValue?.int
+        var groupSize = quantization["group_size"]?.numberValue?.int ?? quantization["q_group_size"]?.numberValue?.int
+        if method == .compressedTensors, let groups = quantization["config_groups"]?.objectValue {
+            for member in groups.members {
+                if let weights = member.value.objectValue?["weights"]?.objectValue {
+                    bits = bits ?? weights["num_bits"]?.numberValue?.int
+                    groupSize = groupSize ?? weights["group_size"]?.numberValue?.int
+                }
+            }
+        }
+        if method == .bitsandbytes {
+            bits = quantization["load_in_4bit"]?.boolValue == true ? 4 : 8
+        }
+        return QuantizationPacking(method: method, bits: bits ?? 4, groupSize: groupSize)
+    }
+}

@@ -1,0 +1,196 @@
+public import HeftFormats
+
+/// Names tensors' roles from their names across model families.
+///
+/// Naming differs by family: Hugging Face `model.layers.N.self_attn.q_proj`, BERT
+/// `encoder.layer.N.attention.self.query`, GPT-2 `h.N.attn.c_attn` (fused qkv), T5
+/// `encoder.block.N.layer.K.SelfAttention.q`, GGUF `blk.N.attn_q`, Phi-3 `qkv_proj`/`gate_up_proj`, Mixtral
+/// `block_sparse_moe.experts.E`. The rules below look at name components, so unknown families still get a
+/// best effort, and a name that matches nothing lands in `other` — never a crash.
+public struct TensorClassifier: Sendable {
+    /// How packed quantized weights are stored, from `quantization_config` (nil for plain checkpoints).
+    public var packing: QuantizationPacking?
+    /// The architecture family, where a name's meaning depends on it (Gemma 2/3 `post_attention_layernorm`
+    /// follows attention; in Llama it feeds the MLP).
+    public var family: String?
+
+    public init(packing: QuantizationPacking? = nil, family: String? = nil) {
+        self.packing = packing
+        self.family = family
+    }
+
+    /// Containers whose next numeric component is a block index.
+    private static let blockContainers: Set<String> = [
+        "layers", "layer", "h", "blk", "block", "blocks", "transformer_blocks", "decoder_layers", "encoder_layers",
+    ]
+    /// Final components of non-learned tensors.
+    private static let bufferNames: [String: String] = [
+        "position_ids": "position ids",
+        "inv_freq": "rotary frequencies",
+        "num_batches_tracked": "batch-norm counter",
+        "masked_bias": "causal-mask constant",
+        "_float_tensor": "placeholder buffer",
+        "token_type_ids": "token type ids",
+    ]
+    /// Final components that describe how a weight is quantized.
+    private static let quantizationStateNames: Set<String> = [
+        "qzeros", "g_idx", "qscale", "scales", "weight_scale", "weight_zero_point", "weight_g_idx", "weight_shape",
+        "weight_scale_inv", "input_scale", "output_scale", "k_scale", "v_scale", "weight_global_scale",
+        "input_global_scale", "absmax", "quant_map", "nested_absmax", "nested_quant_map", "scb", "weight_format",
+        "zeros", "scale_inv",
+    ]
+
+    /// The block a name belongs to, if any.
+    public static func block(of components: [Substring]) -> (block: BlockID, position: Int)? {
+        for (position, component) in components.enumerated() where position > 0 {
+            guard let index = Int(component), blockContainers.contains(components[position - 1].lowercased()) else {
+                continue
+            }
+            let before = components[..<(position - 1)].map { $0.lowercased() }
+            let stack: String
+            if before.contains(where: { $0.contains("vision") || $0 == "visual" }) {
+                stack = "vision"
+            } else if before.contains("encoder") {
+                stack = "encoder"
+            } else if before.contains("decoder") {
+                stack = "decoder"
+            } else {
+                stack = ""
+            }
+            return (BlockID(stack: stack, index: index), position)
+        }
+        return nil
+    }
+
+    /// Classifies one tensor.
+    public func classify(_ tensor: TensorInfo) -> TensorRole {
+        let components = tensor.name.split(separator: ".", omittingEmptySubsequences: false)
+        let lower = components.map { $0.lowercased() }
+        let last = lower.last ?? ""
+
+        // Buffers: not learned.
+        if let reason = Self.bufferNames[last] { return .buffer(reason: reason) }
+        if lower.contains("rotary_emb") || tensor.name == "rope_freqs.weight" || last == "rope_freqs" {
+            return .buffer(reason: "rotary frequencies")
+        }
+        if last == "bias", lower.count >= 2, ["attn", "attention"].contains(lower[lower.count - 2]), tensor.shape.count >= 2 {
+            return .buffer(reason: "causal mask")
+        }
+
+        // Quantization state: bitsandbytes puts it after `.weight.`; others use dedicated names.
+        if let weightIndex = lower.firstIndex(of: "weight"), weightIndex < lower.count - 1 {
+            let next = lower[weightIndex + 1]
+            if Self.quantizationStateNames.contains(next) || next.hasPrefix("quant_state") { return .quantizationState }
+        }
+        if Self.quantizationStateNames.contains(last) || last.hasPrefix("quant_state") {
+            if last != "scales" || packing != nil { return .quantizationState }
+        }
+        if last == "biases", packing?.method == .mlx { return .quantizationState }
+
+        let logical = logicalElements(tensor, last: last)
+        let kind = Self.kind(lower: lower, last: last)
+        let location = location(components: components, lower: lower, kind: kind)
+        return .parameter(kind: kind, location: location, logicalElements: logical)
+    }
+
+    /// Elements a packed tensor stands for: `qweight` of I32 holding `32 / bits` values each, and so on.
+    private func logicalElements(_ tensor: TensorInfo, last: String) -> Int {
+        guard let packing, case .safetensors(let dtype) = tensor.storage else { return tensor.elementCount }
+        if packing.method == .bitsandbytes, packing.bits == 4, dtype == .u8, last == "weight" {
+            // bitsandbytes 4-bit: two values per byte.
+            return Checked.multiply(tensor.elementCount, 2) ?? tensor.elementCount
+        }
+        guard [.i32, .u32].contains(dtype) else { return tensor.elementCount }
+        let packed = last == "qweight" || last == "weight_packed" || (packing.method == .mlx && last == "weight")
+        guard packed, packing.bits > 0, 32 % packing.bits == 0 || packing.bits == 3 || packing.bits == 6 else {
+            return tensor.elementCount
+        }
+        return Checked.multiply(tensor.elementCount, 32).map { $0 / packing.bits } ?? tensor.elementCount
+    }
+
+    private static func kind(lower: [String], last: String) -> ParameterKind {
+        if lower.contains(where: { $0.contains("lora") || $0.contains("adapter") || $0 == "ia3_l" }) { return .adapter }
+        let body = lower.dropLast()
+        let isNorm: (String) -> Bool = { c in
+            c.contains("norm") || c == "ln" || c.hasPrefix("ln_") || c.hasPrefix("ln") && c.count <= 4 && c.dropFirst(2).allSatisfy(\.isNumber)
+        }
+        if body.contains(where: isNorm) || (last.contains("norm") && last != "weight") { return .norm }
+        let embeddingNames: Set<String> = [
+            "wte", "wpe", "token_embd", "position_embd", "token_types", "tok_embeddings", "relative_attention_bias",
+            "word_embeddings", "position_embeddings", "token_type_embeddings",
+        ]
+        let isEmbedding = body.contains { c in
+            embeddingNames.contains(c) || (c.contains("embed") && c != "embed_out")
+        }
+        if isEmbedding || lower == ["shared", "weight"] { return .embedding }
+        if last == "bias" || last == "b" { return .bias }
+        if last == "weight" || last == "qweight" || last == "weight_packed" || last == "w" { return .weight }
+        // Bare matrices such as `experts.gate_up_proj` (no `.weight` suffix) are weights.
+        if last.hasSuffix("_proj") || last.hasSuffix("proj") { return .weight }
+        return .other
+    }
+
+    private func location(components: [Substring], lower: [String], kind: ParameterKind) -> Location {
+        guard let (block, position) = Self.block(of: components) else {
+            return Self.topLevelLocation(lower: lower, kind: kind)
+        }
+        let inner = Array(lower[(position + 1)...])
+        let innerBody = inner.dropLast()
+
+        // Norms whose sublayer is given by name.
+        let attentionNorms: Set<String> = [
+            "input_layernorm", "ln_1", "attn_norm", "ln_attn", "attn_output_norm", "attention_norm", "norm1",
+            "pre_attention_layernorm", "self_attn_layer_norm", "attn_ln", "attn_q_norm", "attn_k_norm",
+        ]
+        let feedForwardNorms: Set<String> = [
+            "ln_2", "ffn_norm", "ln_mlp", "layer_output_norm", "pre_feedforward_layernorm", "post_feedforward_layernorm",
+            "norm2", "final_layer_norm", "post_ffw_norm", "ffn_layer_norm", "mlp_ln",
+        ]
+        if let first = innerBody.first ?? inner.first {
+            if attentionNorms.contains(first) { return .attention(block) }
+            if feedForwardNorms.contains(first) { return .feedForward(block) }
+            if first == "post_attention_layernorm" || first == "post_attention_norm" {
+                // Llama, Mistral, Qwen, GPT-NeoX: the norm before the MLP. Gemma 2/3: the norm after attention.
+                let gemmaLike = family.map { $0.hasPrefix("gemma2") || $0.hasPrefix("gemma3") } ?? false
+                return gemmaLike ? .attention(block) : .feedForward(block)
+            }
+        }
+        // T5: layer.K.layer_norm belongs to sublayer K (encoder: 0 attention, 1 FF; decoder: 0, 1 attention, 2 FF).
+        if inner.count >= 3, inner[0] == "layer", let sublayer = Int(inner[1]), innerBody.contains("layer_norm") {
+            let feedForwardSublayer = block.stack == "decoder" ? 2 : 1
+            return sublayer == feedForwardSublayer ? .feedForward(block) : .attention(block)
+        }
+        let attentionExact: Set<String> = [
+            "q_proj", "k_proj", "v_proj", "o_proj", "qkv_proj", "query", "key", "value", "c_attn", "wq", "wk", "wv",
+            "wo", "query_key_value", "wqkv", "out_proj", "q", "k", "v", "o",
+        ]
+        if innerBody.contains(where: { $0.contains("attn") || $0.contains("attention") || attentionExact.contains($0) }) {
+            return .attention(block)
+        }
+        let feedForwardExact: Set<String> = [
+            "c_fc", "fc1", "fc2", "w1", "w2", "w3", "dense_h_to_4h", "dense_4h_to_h", "gate_proj", "up_proj",
+            "down_proj", "gate_up_proj", "wi", "wi_0", "wi_1", "router", "gate", "output", "shared_expert_gate",
+        ]
+        let isFeedForward = innerBody.contains { c in
+            c.contains("mlp") || c.contains("ffn") || c.contains("feed_forward") || c.contains("feedforward")
+                || c.contains("intermediate") || c.contains("expert") || c.contains("moe")
+                || c.contains("densereludense") || feedForwardExact.contains(c)
+        }
+        if isFeedForward { return .feedForward(block) }
+        return .other(block)
+    }
+
+    private static func topLevelLocation(lower: [String], kind: ParameterKind) -> Location {
+        let body = lower.dropLast()
+        if kind == .embedding || body.contains("embeddings") || body.contains("token_embd_norm") || body.contains("emb_ln") {
+            return .embeddings
+        }
+        let headNames: Set<String> = [
+            "lm_head", "output", "classifier", "pooler", "cls", "score", "qa_outputs", "embed_out", "ln_f", "norm",
+            "output_norm", "final_layer_norm", "final_layernorm", "final_norm", "head", "logits", "predictions",
+            "model_norm", "lm_head_norm",
+        ]
+        if body.contains(where: { headNames.contains($0) }) { return .head }
+        return .other(nil)
+    }
+}

@@ -1,0 +1,111 @@
+/// Number and size formatting for human output. JSON never uses these: it carries exact integers.
+public enum Formatting {
+    /// `22713216` → `22,713,216`.
+    public static func grouped(_ value: Int) -> String {
+        let digits = String(value.magnitude)
+        var out = ""
+        for (index, character) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { out.append(",") }
+            out.append(character)
+        }
+        return value < 0 ? "-" + out : out
+    }
+
+    /// `22713216` → `22.7M`; `6738415616` → `6.74B`.
+    public static func compactCount(_ value: Int) -> String {
+        let v = Double(value)
+        switch value {
+        case ..<1_000: return "\(value)"
+        case ..<1_000_000: return fixed(v / 1e3, significant: 3) + "K"
+        case ..<1_000_000_000: return fixed(v / 1e6, significant: 3) + "M"
+        case ..<1_000_000_000_000: return fixed(v / 1e9, significant: 3) + "B"
+        default: return fixed(v / 1e12, significant: 3) + "T"
+        }
+    }
+
+    /// Decimal size: `90868376` → `90.9 MB` (MB = 10⁶ bytes, GB = 10⁹ bytes).
+    public static func decimalSize(_ bytes: Int) -> String {
+        let v = Double(bytes)
+        switch bytes {
+        case ..<1_000: return "\(bytes) B"
+        case ..<1_000_000: return fixed(v / 1e3, significant: 3) + " kB"
+        case ..<1_000_000_000: return fixed(v / 1e6, significant: 3) + " MB"
+        default: return fixed(v / 1e9, significant: 3) + " GB"
+        }
+    }
+
+    /// Binary size: `90868376` → `86.7 MiB` (GiB = 2³⁰ bytes).
+    public static func binarySize(_ bytes: Int) -> String {
+        let v = Double(bytes)
+        switch bytes {
+        case ..<1024: return "\(bytes) B"
+        case ..<(1 << 20): return fixed(v / 1024, significant: 3) + " KiB"
+        case ..<(1 << 30): return fixed(v / 1_048_576, significant: 3) + " MiB"
+        default: return fixed(v / 1_073_741_824, significant: 3) + " GiB"
+        }
+    }
+
+    /// `0.5253` → `52.5%`.
+    public static func percent(_ fraction: Double) -> String { fixed(fraction * 100, decimals: 1) + "%" }
+
+    /// A number with `decimals` digits after the point.
+    public static func fixed(_ value: Double, decimals: Int) -> String {
+        guard value.isFinite else { return "\(value)" }
+        var scale = 1.0
+        for _ in 0..<decimals { scale *= 10 }
+        let rounded = (value * scale).rounded() / scale
+        var text = String(Int((abs(rounded) * scale).rounded()))
+        if decimals > 0 {
+            while text.count <= decimals { text = "0" + text }
+            text.insert(".", at: text.index(text.endIndex, offsetBy: -decimals))
+        }
+        return (rounded < 0 ? "-" : "") + text
+    }
+
+    /// A number with about `significant` significant digits (at least none after the point).
+    public static func fixed(_ value: Double, significant: Int) -> String {
+        let magnitude = value == 0 ? 1 : Int(log10(abs(value))) + 1
+        return fixed(value, decimals: max(0, significant - magnitude))
+    }
+
+    private static func log10(_ x: Double) -> Double {
+        var value = x
+        var exponent = 0.0
+        while value >= 10 { value /= 10; exponent += 1 }
+        while value < 1 && value > 0 { value *= 10; exponent -= 1 }
+        return exponent
+    }
+}
+
+/// A plain-text table with aligned columns: text left, numbers right.
+public struct TextTable {
+    public var header: [String]
+    public var rows: [[String]] = []
+    /// Columns aligned to the right.
+    public var rightAligned: Set<Int>
+
+    public init(header: [String], rightAligned: Set<Int>) {
+        self.header = header
+        self.rightAligned = rightAligned
+    }
+
+    public mutating func add(_ row: [String]) { rows.append(row) }
+
+    public func render(indent: String = "  ") -> String {
+        let all = [header] + rows
+        var widths = [Int](repeating: 0, count: header.count)
+        for row in all {
+            for (index, cell) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], cell.count) }
+        }
+        return all.map { row in
+            var line = indent
+            for (index, cell) in row.enumerated() where index < widths.count {
+                let pad = String(repeating: " ", count: widths[index] - cell.count)
+                line += rightAligned.contains(index) ? pad + cell : cell + pad
+                if index < row.count - 1 { line += "  " }
+            }
+            while line.hasSuffix(" ") { line.removeLast() }
+            return line
+        }.joined(separator: "\n")
+    }
+}
