@@ -32,6 +32,32 @@ public struct Architecture: Sendable, Hashable, Codable {
     public var tiedEmbeddings: Bool?
 
     public init(source: Source) { self.source = source }
+
+    private enum CodingKeys: String, CodingKey {
+        case family, modelType, architectureClass, source, layers, hiddenSize, heads, kvHeads, headDim, ffnSize
+        case vocabSize, contextLength, experts, expertsPerToken, slidingWindow, tiedEmbeddings
+    }
+
+    /// Encodes every field, unknown ones as `null`, so that the JSON schema is the same for every model.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(family, forKey: .family)
+        try c.encode(modelType, forKey: .modelType)
+        try c.encode(architectureClass, forKey: .architectureClass)
+        try c.encode(source, forKey: .source)
+        try c.encode(layers, forKey: .layers)
+        try c.encode(hiddenSize, forKey: .hiddenSize)
+        try c.encode(heads, forKey: .heads)
+        try c.encode(kvHeads, forKey: .kvHeads)
+        try c.encode(headDim, forKey: .headDim)
+        try c.encode(ffnSize, forKey: .ffnSize)
+        try c.encode(vocabSize, forKey: .vocabSize)
+        try c.encode(contextLength, forKey: .contextLength)
+        try c.encode(experts, forKey: .experts)
+        try c.encode(expertsPerToken, forKey: .expertsPerToken)
+        try c.encode(slidingWindow, forKey: .slidingWindow)
+        try c.encode(tiedEmbeddings, forKey: .tiedEmbeddings)
+    }
 }
 
 /// The families whose parameter count Heft computes exactly from `config.json` alone (formats.md §4).

@@ -1,0 +1,70 @@
+import Foundation
+
+/// Locates the reference fixtures built by `../shared/fixtures/fetch.sh .fixtures` and
+/// `Scripts/make_test_fixtures.py` (the README's test command runs both).
+public enum Fixtures {
+    /// The package root, found from this file's path.
+    public static let packageRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    /// `.fixtures` in the package root.
+    public static let root = packageRoot + "/.fixtures"
+
+    /// The absolute path of a fixture, relative to `.fixtures`.
+    public static func path(_ relative: String) -> String { root + "/" + relative }
+
+    /// `../shared/reference/published.json`: published counts with sources.
+    public static func published() throws -> [String: Any] {
+        try json(packageRoot + "/../shared/reference/published.json")
+    }
+
+    /// `.fixtures/reference.json`: what the reference Python readers report for each fixture file.
+    public static func reference() throws -> [String: Any] { try json(path("reference.json")) }
+
+    public static func json(_ path: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw CocoaError(.fileReadCorruptFile)
+        }
+        return object
+    }
+}
+
+/// A temporary directory removed when the value is released.
+public final class TemporaryDirectory {
+    public let path: String
+
+    public init() throws {
+        path = NSTemporaryDirectory() + "heft-test-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    /// Writes `bytes` to `name` in the directory and returns its path.
+    @discardableResult
+    public func write(_ name: String, _ bytes: [UInt8]) throws -> String {
+        let file = path + "/" + name
+        try FileManager.default.createDirectory(
+            atPath: (file as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true
+        )
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+        return file
+    }
+
+    /// Writes a UTF-8 string to `name`.
+    @discardableResult
+    public func write(_ name: String, text: String) throws -> String { try write(name, Array(text.utf8)) }
+
+    /// Copies the first `length` bytes (all when nil) of `source` to `name`.
+    @discardableResult
+    public func copy(_ source: String, to name: String, length: Int? = nil) throws -> String {
+        var data = try Data(contentsOf: URL(fileURLWithPath: source))
+        if let length { data = data.prefix(length) }
+        return try write(name, [UInt8](data))
+    }
+}
