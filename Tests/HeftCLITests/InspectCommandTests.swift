@@ -38,6 +38,8 @@ import Testing
         let run = try Self.heft(["inspect", "--json", Fixtures.path("gguf/all-MiniLM-L6-v2.Q8_0.gguf")])
         #expect(run.status == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let files = try #require(object["files"] as? [[String: Any]])
+        #expect(files.first?["complete"] as? Bool == true)
         for key in ["format", "complete", "files", "parameters", "buffers", "bytes", "architecture", "tier", "warnings"] {
             #expect(object[key] != nil, "\(key)")
         }

@@ -8,6 +8,27 @@ public struct FileFacts: Sendable, Hashable, Codable {
     /// Bytes the header says the complete file has.
     public let expectedBytes: Int
     public var complete: Bool { bytes >= expectedBytes }
+
+    public init(path: String, bytes: Int, expectedBytes: Int) {
+        self.path = path
+        self.bytes = bytes
+        self.expectedBytes = expectedBytes
+    }
+
+    private enum CodingKeys: String, CodingKey { case path, bytes, expectedBytes, complete }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(path: try c.decode(String.self, forKey: .path), bytes: try c.decode(Int.self, forKey: .bytes), expectedBytes: try c.decode(Int.self, forKey: .expectedBytes))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(path, forKey: .path)
+        try c.encode(bytes, forKey: .bytes)
+        try c.encode(expectedBytes, forKey: .expectedBytes)
+        try c.encode(complete, forKey: .complete)
+    }
 }
 
 /// A model as found on disk: its weight files' headers, its `config.json`, or both.

@@ -229,7 +229,7 @@ extension InspectionReport {
         let complete = source.files.allSatisfy(\.complete)
         if !complete {
             let present = source.files.map { "\(Path.fileName($0.path)) has \($0.bytes) of \($0.expectedBytes) bytes" }
-            warnings.append("partial download: " + present.filter { _ in true }.joined(separator: "; "))
+            warnings.append("partial download: " + present.joined(separator: "; "))
         }
         self.init(
             source: source.path,
