@@ -1,0 +1,202 @@
+import ArgumentParser
+import HeftFormats
+import HeftKit
+
+extension Heft {
+    /// `heft memory SOURCE`: what a model costs to run or train, and whether it fits.
+    struct Memory: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Estimate memory to run or train a model (weights + KV cache + activations), fit and speed.",
+            discussion: """
+                SOURCE is anything `heft inspect` reads; or give --params with the architecture flags.
+                Without --context, a 4,096-token context and the model's maximum are shown side by side.
+                Every number is an estimate with its formula printed below the table.
+                """
+        )
+
+        @Argument(help: "The model file or directory (omit with --params).", completion: .file())
+        var source: String?
+
+        @Option(help: "A parameter count (7e9, 7B, 350M): instead of a SOURCE, or for a config.json Heft has no formula for.")
+        var params: String?
+        @Option(help: "Layers (with --params).") var layers: Int?
+        @Option(help: "Hidden size (with --params).") var hidden: Int?
+        @Option(help: "Attention heads (with --params).") var heads: Int?
+        @Option(help: "KV heads (with --params; default: heads).") var kvHeads: Int?
+        @Option(help: "Head dimension (with --params; default: hidden / heads).") var headDim: Int?
+        @Option(help: "Vocabulary size (with --params).") var vocab: Int?
+        @Option(help: "FFN size (with --params).") var ffn: Int?
+
+        @Option(help: "Context length in tokens (default: 4096 and the model's maximum).") var context: Int?
+        @Option(help: "Parallel sequences.") var batch = 1
+        @Option(help: "Weight precision: stored, f32, f16, bf16, fp8, int8, int4, nf4, a ggml type (Q4_K) or a llama.cpp file type (Q4_K_M).")
+        var weights = "stored"
+        @Option(help: "KV cache type: f32, f16, bf16, q8_0, q4_0, fp8.") var kvCache = "f16"
+        @Flag(help: "Materialize attention scores (no FlashAttention).") var noFlashAttention = false
+        @Option(help: "Tokens per prefill step (llama.cpp n_ubatch).") var ubatch = 512
+        @Option(help: "Fixed runtime overhead in MiB.") var overheadMib = 512
+        @Option(help: "Hardware NAME or NAMExN (h100-sxm, a100-80gb x8, rtx-4090, m4-max…).") var gpu: String?
+        @Option(help: "Fraction of peak FLOP/s reached in prefill.") var mfu = 0.5
+        @Option(help: "Fraction of peak bandwidth reached in decode.") var mbu = 0.7
+
+        @Flag(help: "Estimate training instead of inference.") var train = false
+        @Option(help: "Training precision: fp32, bf16-mixed, fp16-mixed, bf16.") var precision = "bf16-mixed"
+        @Option(help: "Optimizer: sgd, momentum, adam, adamw, adam8bit, adafactor.") var optimizer = "adamw"
+        @Option(help: "Activation recomputation: none, selective, full.") var checkpointing = "none"
+        @Option(help: "Sequences per micro-batch when training.") var microBatch = 1
+        @Option(help: "LoRA rank (train adapters only).") var loraRank: Int?
+        @Option(help: "LoRA targets: qv (the LoRA paper) or all (every linear layer).") var loraTargets = "qv"
+        @Flag(help: "QLoRA: the frozen base in 4-bit NF4 (implies LoRA; default rank 16).") var qlora = false
+        @Option(help: "ZeRO stage 0–3.") var zero = 0
+        @Option(help: "Devices for ZeRO sharding.") var devices = 1
+
+        @Flag(help: "Print JSON.") var json = false
+
+        func validate() throws {
+            guard source != nil || params != nil else { throw ValidationError("give a SOURCE, or --params with the architecture flags") }
+            if let params { _ = try Self.parseCount(params) }
+            guard batch >= 1, batch <= 65_536 else { throw ValidationError("--batch must be between 1 and 65536") }
+            guard ubatch >= 1, ubatch <= 1 << 20 else { throw ValidationError("--ubatch must be between 1 and 1048576") }
+            guard overheadMib >= 0, overheadMib <= 1 << 24 else { throw ValidationError("--overhead-mib must be between 0 and 16777216") }
+            guard mfu.isFinite, mfu > 0, mfu <= 1 else { throw ValidationError("--mfu must be a fraction in (0, 1]") }
+            guard mbu.isFinite, mbu > 0, mbu <= 1 else { throw ValidationError("--mbu must be a fraction in (0, 1]") }
+            if let context { guard context >= 1, context <= 1 << 26 else { throw ValidationError("--context must be between 1 and 67108864") } }
+            guard microBatch >= 1, microBatch <= 65_536 else { throw ValidationError("--micro-batch must be between 1 and 65536") }
+            guard (0...3).contains(zero) else { throw ValidationError("--zero takes 0, 1, 2 or 3") }
+            guard devices >= 1, devices <= 100_000 else { throw ValidationError("--devices must be between 1 and 100000") }
+            if let loraRank { guard loraRank >= 1, loraRank <= 65_536 else { throw ValidationError("--lora-rank must be between 1 and 65536") } }
+            for (name, value) in [("--layers", layers), ("--hidden", hidden), ("--heads", heads), ("--kv-heads", kvHeads), ("--head-dim", headDim), ("--vocab", vocab), ("--ffn", ffn)] {
+                if let value { guard value >= 1, value <= 1 << 31 else { throw ValidationError("\(name) must be between 1 and 2147483648") } }
+            }
+            guard WeightPrecision(weights) != nil else { throw ValidationError("--weights: unknown precision '\(weights)'") }
+            guard CacheType(rawValue: kvCache.lowercased()) != nil else {
+                throw ValidationError("--kv-cache: unknown type '\(kvCache)' (use \(CacheType.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            guard TrainingRequest.Precision(rawValue: precision) != nil else { throw ValidationError("--precision: use fp32, bf16-mixed, fp16-mixed or bf16") }
+            guard TrainingRequest.Optimizer(rawValue: optimizer) != nil else { throw ValidationError("--optimizer: use sgd, momentum, adam, adamw, adam8bit or adafactor") }
+            guard TrainingRequest.Checkpointing(rawValue: checkpointing) != nil else { throw ValidationError("--checkpointing: use none, selective or full") }
+            guard TrainingRequest.Targets(rawValue: loraTargets) != nil else { throw ValidationError("--lora-targets: use qv or all") }
+        }
+
+        /// `7e9`, `7000000000`, `7B`, `350M`.
+        static func parseCount(_ text: String) throws -> Int {
+            var body = text.uppercased()
+            var scale = 1.0
+            if let last = body.last, let factor = ["K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12][last] {
+                scale = factor
+                body.removeLast()
+            }
+            guard let value = Double(body), value.isFinite, value * scale >= 1, value * scale <= 1e15 else {
+                throw ValidationError("--params: '\(text)' is not a parameter count between 1 and 10^15")
+            }
+            return Int((value * scale).rounded())
+        }
+
+        func run() throws {
+            do {
+                let profile: ModelProfile
+                if let source {
+                    profile = try ModelProfile.open(source, parameters: try params.map(Self.parseCount))
+                } else {
+                    var architecture = Architecture(source: .config)
+                    architecture.layers = layers
+                    architecture.hiddenSize = hidden
+                    architecture.heads = heads
+                    architecture.kvHeads = kvHeads ?? heads
+                    architecture.headDim = headDim ?? (hidden != nil && heads != nil ? hidden! / heads! : nil)
+                    architecture.vocabSize = vocab
+                    architecture.ffnSize = ffn
+                    profile = ModelProfile.bare(parameters: try Self.parseCount(params ?? ""), architecture: architecture)
+                }
+                var request = MemoryRequest()
+                request.contexts = context.map { [$0] } ?? []
+                request.batch = batch
+                request.weights = WeightPrecision(weights) ?? .stored
+                request.kvCache = CacheType(rawValue: kvCache.lowercased()) ?? .f16
+                request.flashAttention = !noFlashAttention
+                request.microBatchTokens = ubatch
+                request.overheadBytes = overheadMib << 20
+                request.computeEfficiency = mfu
+                request.bandwidthEfficiency = mbu
+                if let gpu { request.hardware = try HardwareCatalog.select(gpu) }
+                if train || loraRank != nil || qlora {
+                    var training = TrainingRequest()
+                    training.precision = TrainingRequest.Precision(rawValue: precision) ?? .bf16Mixed
+                    training.optimizer = TrainingRequest.Optimizer(rawValue: optimizer) ?? .adamw
+                    training.checkpointing = TrainingRequest.Checkpointing(rawValue: checkpointing) ?? .none
+                    training.microBatch = microBatch
+                    training.loraRank = loraRank ?? (qlora ? 16 : nil)
+                    training.loraTargets = TrainingRequest.Targets(rawValue: loraTargets) ?? .qv
+                    training.qlora = qlora
+                    training.zeroStage = zero
+                    training.devices = devices
+                    request.training = training
+                }
+                let estimate = try MemoryEstimate(profile: profile, request: request)
+                print(json ? try JSONOutput.encode(MemoryJSON(estimate)) : MemoryText(estimate).render())
+            } catch let error as FormatError {
+                throw CommandFailure(message: error.description)
+            } catch let error as EstimateError {
+                throw CommandFailure(message: error.description)
+            }
+        }
+    }
+}
+
+/// The JSON document: the first context's numbers at the top level (the documented flat fields), every context
+/// in `estimates`.
+struct MemoryJSON: Encodable {
+    let estimate: MemoryEstimate
+
+    init(_ estimate: MemoryEstimate) { self.estimate = estimate }
+
+    enum Key: String, CodingKey {
+        case model, parameters, activeParameters, weights, kvCacheType, layout, mode, estimates, formulas, assumptions, warnings
+        case context, weightsBytes, kvCacheBytes, kvCacheBytesPerToken, activationBytes, overheadBytes, totalBytes
+        case gradientsBytes, optimizerBytes, masterWeightsBytes, trainableParameters, fits, maxContext, maxBatch, offloadLayers
+        case prefillTokensPerSecond, decodeTokensPerSecond, timeToFirstTokenSeconds, interTokenLatencySeconds, flopsPerToken
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Key.self)
+        let e = estimate
+        try c.encode(e.model, forKey: .model)
+        try c.encode(e.parameters, forKey: .parameters)
+        try c.encode(e.activeParameters, forKey: .activeParameters)
+        try c.encode(e.weights, forKey: .weights)
+        try c.encode(e.kvCacheType, forKey: .kvCacheType)
+        try c.encode(e.layout, forKey: .layout)
+        try c.encode(e.mode, forKey: .mode)
+        try c.encode(e.estimates, forKey: .estimates)
+        try c.encode(e.formulas, forKey: .formulas)
+        try c.encode(e.assumptions, forKey: .assumptions)
+        try c.encode(e.warnings, forKey: .warnings)
+        try c.encode(e.flopsPerToken, forKey: .flopsPerToken)
+        guard let first = e.estimates.first else { return }
+        try c.encode(first.context, forKey: .context)
+        try c.encode(first.weightsBytes, forKey: .weightsBytes)
+        try c.encode(first.kvCacheBytes, forKey: .kvCacheBytes)
+        try c.encode(first.kvCacheBytesPerToken, forKey: .kvCacheBytesPerToken)
+        try c.encode(first.activationBytes, forKey: .activationBytes)
+        try c.encode(first.overheadBytes, forKey: .overheadBytes)
+        try c.encode(first.totalBytes, forKey: .totalBytes)
+        if e.mode == "training" {
+            try c.encode(first.gradientsBytes, forKey: .gradientsBytes)
+            try c.encode(first.optimizerBytes, forKey: .optimizerBytes)
+            try c.encode(first.masterWeightsBytes, forKey: .masterWeightsBytes)
+            try c.encode(first.trainableParameters, forKey: .trainableParameters)
+        }
+        if let fit = first.fit {
+            try c.encode(fit.fits, forKey: .fits)
+            try c.encode(fit.maxContext, forKey: .maxContext)
+            try c.encode(fit.maxBatch, forKey: .maxBatch)
+            try c.encode(fit.offloadLayers, forKey: .offloadLayers)
+        }
+        if let speed = first.speed {
+            try c.encode(speed.prefillTokensPerSecond, forKey: .prefillTokensPerSecond)
+            try c.encode(speed.decodeTokensPerSecond, forKey: .decodeTokensPerSecond)
+            try c.encode(speed.timeToFirstTokenSeconds, forKey: .timeToFirstTokenSeconds)
+            try c.encode(speed.interTokenLatencySeconds, forKey: .interTokenLatencySeconds)
+        }
+    }
+}

@@ -1,0 +1,423 @@
+internal import HeftFormats
+
+/// What to estimate (`heft memory` flags).
+public struct MemoryRequest: Sendable {
+    /// Contexts to size; empty means 4,096 and the model's maximum side by side.
+    public var contexts: [Int] = []
+    /// Parallel sequences (multiplies KV cells and activations).
+    public var batch = 1
+    public var weights: WeightPrecision = .stored
+    public var kvCache: CacheType = .f16
+    /// Attention scores are not materialized (FlashAttention / llama.cpp `-fa`).
+    public var flashAttention = true
+    /// Tokens processed per prefill step (llama.cpp `n_ubatch`, default 512).
+    public var microBatchTokens = 512
+    /// Fixed runtime overhead: CUDA context, allocator slack.
+    public var overheadBytes = 512 << 20
+    public var hardware: HardwareSelection?
+    /// Fraction of peak FLOP/s reached in prefill (model FLOPs utilization).
+    public var computeEfficiency = 0.5
+    /// Fraction of peak bandwidth reached in decode.
+    public var bandwidthEfficiency = 0.7
+    public var training: TrainingRequest?
+
+    public init() {}
+}
+
+/// Training settings (`--train`).
+public struct TrainingRequest: Sendable {
+    public enum Precision: String, Sendable, CaseIterable { case fp32, bf16Mixed = "bf16-mixed", fp16Mixed = "fp16-mixed", bf16 }
+    public enum Optimizer: String, Sendable, CaseIterable { case sgd, momentum, adam, adamw, adam8bit, adafactor }
+    public enum Checkpointing: String, Sendable, CaseIterable { case none, selective, full }
+    public enum Targets: String, Sendable, CaseIterable { case qv, all }
+
+    public var precision: Precision = .bf16Mixed
+    public var optimizer: Optimizer = .adamw
+    public var checkpointing: Checkpointing = .none
+    public var microBatch = 1
+    /// LoRA rank; `nil` for full fine-tuning.
+    public var loraRank: Int?
+    public var loraTargets: Targets = .qv
+    /// QLoRA: the frozen base in 4-bit NF4.
+    public var qlora = false
+    /// ZeRO stage 0–3, sharded over `devices`.
+    public var zeroStage = 0
+    public var devices = 1
+
+    public init() {}
+}
+
+/// The memory and speed of serving (or training) a model, each part with its formula.
+public struct MemoryEstimate: Sendable, Codable {
+    public struct Breakdown: Sendable, Codable {
+        public var context: Int
+        public var weightsBytes: Int
+        public var kvCacheBytes: Int
+        public var kvCacheBytesPerToken: Int
+        public var activationBytes: Int
+        /// Activations of one decode step (the prefill figure is the peak).
+        public var decodeActivationBytes: Int
+        public var overheadBytes: Int
+        public var gradientsBytes: Int?
+        public var optimizerBytes: Int?
+        /// fp32 master weights under mixed precision (part of the ZeRO paper's 12 bytes of optimizer state).
+        public var masterWeightsBytes: Int?
+        public var trainableParameters: Int?
+        public var totalBytes: Int
+        /// "where X GB comes from", one line.
+        public var answer: String
+        public var fit: Fit?
+        public var speed: Speed?
+    }
+
+    public struct Fit: Sendable, Codable {
+        public var hardware: String
+        public var devices: Int
+        public var capacityBytes: Int
+        public var fits: Bool
+        /// capacity − total (negative when it does not fit).
+        public var marginBytes: Int
+        /// The longest context that fits at this batch (0 when even the weights do not fit).
+        public var maxContext: Int
+        /// The largest batch that fits at this context.
+        public var maxBatch: Int
+        /// Layers to keep in host memory when it does not fit (llama.cpp `-ngl` = layers − this).
+        public var offloadLayers: Int
+    }
+
+    public struct Speed: Sendable, Codable {
+        public var flopsPerToken: Double
+        public var prefillTokensPerSecond: Double
+        public var decodeTokensPerSecond: Double
+        public var timeToFirstTokenSeconds: Double
+        public var interTokenLatencySeconds: Double
+        public var computePrecision: String
+    }
+
+    public var model: String
+    public var parameters: Int
+    public var activeParameters: Int
+    public var weights: WeightSizing
+    public var kvCacheType: String
+    public var layout: String
+    public var mode: String
+    public var estimates: [Breakdown]
+    /// The formulas and assumptions behind every number.
+    public var formulas: [String: String]
+    public var assumptions: [String: String]
+    public var warnings: [String]
+    /// Floating-point operations per generated token at the first context.
+    public var flopsPerToken: Double
+
+    /// Computes the estimate.
+    public init(profile: ModelProfile, request: MemoryRequest) throws(EstimateError) {
+        guard request.batch >= 1, request.batch <= 1 << 16 else { throw EstimateError("--batch must be between 1 and 65536") }
+        var warnings = profile.warnings
+        let a = profile.architecture
+        let maxContext = a.contextLength
+        var contexts = request.contexts
+        if contexts.isEmpty {
+            contexts = [4096]
+            if let maxContext, maxContext != 4096 { contexts = maxContext < 4096 ? [maxContext] : [4096, maxContext] }
+        }
+        for context in contexts {
+            guard context >= 1, context <= 1 << 26 else { throw EstimateError("--context must be between 1 and 67,108,864 tokens") }
+            if let maxContext, context > maxContext {
+                warnings.append("context \(context) exceeds the model's \(maxContext) tokens (allowed: context extension needs RoPE scaling)")
+            }
+        }
+        if profile.layout == nil, !profile.isEncoderOnly { warnings.append("the attention layout is unknown: the KV cache is counted as 0") }
+        let weights: WeightSizing
+        if let training = request.training, training.qlora {
+            weights = try WeightSizing.size(profile, precision: .linear(name: "nf4"))
+        } else {
+            weights = try WeightSizing.size(profile, precision: request.weights)
+        }
+        if !weights.exact { warnings.append("weights sized per parameter (no tensor list): an approximation") }
+
+        self.model = profile.name
+        self.parameters = profile.parameters
+        self.activeParameters = profile.activeParameters
+        self.weights = weights
+        self.kvCacheType = request.kvCache.rawValue
+        self.layout = profile.isEncoderOnly ? "encoder-only: no KV cache" : profile.layout?.description ?? "unknown"
+        self.mode = request.training == nil ? "inference" : "training"
+        var formulas: [String: String] = [
+            "weights": weights.formula,
+            "kvCache": "Σ layers cells × (row(n_kv·key_length) + row(n_kv·value_length)) bytes of \(request.kvCache.rawValue); cells = context × batch (sliding layers: min(context, window)); MLA: latent row; recurrent: F32 state per sequence",
+            "overhead": "fixed runtime overhead (CUDA context, allocator slack): \(request.overheadBytes >> 20) MiB, --overhead-mib",
+            "flopsPerToken": "2 × active parameters + 4 × layers × context × heads × head_dim (attention scores and weighted sum)",
+        ]
+        var assumptions: [String: String] = [
+            "flashAttention": request.flashAttention ? "on: attention scores are not materialized" : "off: scores of heads × micro-batch × context in F32",
+            "microBatchTokens": "\(request.microBatchTokens) tokens per prefill step (llama.cpp n_ubatch)",
+            "activationPrecision": "F32 intermediates, as llama.cpp computes",
+        ]
+        if let hardware = request.hardware {
+            assumptions["computeEfficiency"] = "\(request.computeEfficiency) of peak FLOP/s in prefill (--mfu)"
+            assumptions["bandwidthEfficiency"] = "\(request.bandwidthEfficiency) of peak bandwidth in decode (--mbu)"
+            assumptions["hardware"] = "\(hardware.count) × \(hardware.hardware.name): \(hardware.hardware.source)"
+        }
+        let estimator = Estimator(profile: profile, request: request, weights: weights)
+        var estimates: [Breakdown] = []
+        for context in contexts {
+            estimates.append(try estimator.breakdown(context: context, batch: request.batch))
+        }
+        if let training = request.training {
+            formulas.merge(Estimator.trainingFormulas(training)) { $1 }
+        } else {
+            formulas["activations"] = "micro-batch × (2H + (n_h + 2·n_kv)·d + n_h·d + 3·FFN_active) × 4 bytes + logits batch × vocab × 4" + (request.flashAttention ? "" : " + n_h × micro-batch × context × 4")
+        }
+        if request.hardware != nil {
+            formulas["prefill"] = "peak FLOP/s × compute efficiency ÷ FLOPs per token"
+            formulas["decode"] = "batch ÷ ((active weight bytes + batch × KV bytes at context) ÷ (bandwidth × bandwidth efficiency))"
+            formulas["fit"] = "total ≤ devices × memory × usable fraction; max context and batch by search; offload layers = ⌈excess ÷ bytes per layer⌉"
+        }
+        self.estimates = estimates
+        self.formulas = formulas
+        self.assumptions = assumptions
+        self.warnings = warnings
+        self.flopsPerToken = estimator.flopsPerToken(context: contexts[0])
+    }
+}
+
+/// The arithmetic behind ``MemoryEstimate``, one function per term.
+struct Estimator {
+    let profile: ModelProfile
+    let request: MemoryRequest
+    let weights: WeightSizing
+
+    var hidden: Int { profile.architecture.hiddenSize ?? 0 }
+    var heads: Int { profile.architecture.heads ?? 0 }
+    var kvHeads: Int { profile.architecture.kvHeads ?? heads }
+    var headDim: Int { profile.architecture.headDim ?? (heads > 0 ? hidden / heads : 0) }
+    var layers: Int { profile.architecture.layers ?? 0 }
+    var vocab: Int { profile.architecture.vocabSize ?? 0 }
+    /// FFN width that runs per token: an expert's width × experts per token for MoE.
+    var activeFFN: Int {
+        let ffn = profile.architecture.ffnSize ?? 4 * hidden
+        return ffn * (profile.architecture.expertsPerToken ?? 1)
+    }
+
+    func kv(context: Int, batch: Int) throws(EstimateError) -> KVCacheEstimate? {
+        guard !profile.isEncoderOnly, let layout = profile.layout else { return nil }
+        return try KVCacheEstimate(layout: layout, context: context, sequences: batch, cacheType: request.kvCache)
+    }
+
+    /// Peak activations of one prefill step (the largest transient buffer set; layers run one at a time).
+    func inferenceActivations(context: Int, batch: Int, tokens: Int) -> Int {
+        let perToken = 2 * hidden + (heads + 2 * kvHeads) * headDim + heads * headDim + 3 * activeFFN
+        var bytes = tokens * perToken * 4 + batch * vocab * 4
+        if !request.flashAttention { bytes += heads * tokens * context * 4 }
+        return bytes
+    }
+
+    /// Korthikanti et al. 2022, "Reducing Activation Recomputation in Large Transformer Models", eq. 1–2:
+    /// per layer s·b·h·(34 + 5·a·s/h) bytes with 16-bit activations; 34·s·b·h with selective recomputation;
+    /// 2·s·b·h (the layer input) with full recomputation. Plus fp32 logits s·b·V·4.
+    func trainingActivations(sequence s: Int, microBatch b: Int, checkpointing: TrainingRequest.Checkpointing) -> Int {
+        let h = Double(hidden), a = Double(heads), sd = Double(s), bd = Double(b)
+        let perLayer: Double
+        switch checkpointing {
+        case .none: perLayer = sd * bd * h * (34 + 5 * a * sd / max(h, 1))
+        case .selective: perLayer = 34 * sd * bd * h
+        case .full: perLayer = 2 * sd * bd * h
+        }
+        return Int(perLayer * Double(layers) + sd * bd * Double(vocab) * 4)
+    }
+
+    func flopsPerToken(context: Int) -> Double {
+        2 * Double(profile.activeParameters) + 4 * Double(layers) * Double(context) * Double(heads * headDim)
+    }
+
+    /// Trainable LoRA parameters: r × (d_in + d_out) per adapted matrix per layer.
+    func loraParameters(rank: Int, targets: TrainingRequest.Targets) -> Int {
+        let q = hidden + heads * headDim
+        let kvMatrix = hidden + kvHeads * headDim
+        let perLayer: Int
+        switch targets {
+        case .qv: perLayer = q + kvMatrix
+        case .all:
+            let ffn = profile.architecture.ffnSize ?? 4 * hidden
+            let gated = ["llama", "mistral", "mixtral", "qwen2", "qwen3", "qwen2_moe", "gemma", "gemma2", "gemma3", "phi3"].contains(profile.architecture.family ?? "llama")
+            perLayer = 2 * q + 2 * kvMatrix + (gated ? 3 : 2) * (hidden + ffn)
+        }
+        return rank * perLayer * layers
+    }
+
+    static func trainingFormulas(_ t: TrainingRequest) -> [String: String] {
+        var f: [String: String] = [
+            "activations": "Korthikanti et al. 2022: layers × s·b·h·(34 + 5·a·s/h) bytes (none), 34·s·b·h (selective), 2·s·b·h (full) + logits s·b·V·4",
+            "gradients": "trainable parameters × gradient bytes (4 fp32, 2 otherwise)",
+            "optimizer": "trainable parameters × states × state bytes (+ 4-byte fp32 master copy under mixed precision): mixed-precision Adam = 2 + 2 + 12 = 16 bytes per parameter (ZeRO paper)",
+        ]
+        if t.zeroStage > 0 {
+            f["zero"] = "ZeRO-\(t.zeroStage) over \(t.devices) devices: optimizer states\(t.zeroStage >= 2 ? ", gradients" : "")\(t.zeroStage >= 3 ? ", weights" : "") ÷ devices"
+        }
+        if t.loraRank != nil { f["lora"] = "trainable = rank × Σ adapted matrices (d_in + d_out) × layers; the base is frozen (no gradients, no optimizer state)" }
+        return f
+    }
+
+    func breakdown(context: Int, batch: Int) throws(EstimateError) -> MemoryEstimate.Breakdown {
+        var result = try breakdownWithoutFit(context: context, batch: batch)
+        let parts = [result.weightsBytes, result.kvCacheBytes, result.activationBytes, result.overheadBytes, result.gradientsBytes ?? 0, result.optimizerBytes ?? 0]
+        guard let total = Checked.sum(parts) else { throw EstimateError("the total overflows 64 bits") }
+        result.totalBytes = total
+        result.answer = answer(result)
+        if let hardware = request.hardware {
+            result.fit = try fit(hardware, context: context, batch: batch, total: total)
+            result.speed = speed(hardware, context: context, batch: batch, kvBytes: result.kvCacheBytes)
+        }
+        return result
+    }
+
+    /// The terms at one context and batch, without the total, fit and speed.
+    private func breakdownWithoutFit(context: Int, batch: Int) throws(EstimateError) -> MemoryEstimate.Breakdown {
+        let kv = try kv(context: context, batch: batch)
+        var result = MemoryEstimate.Breakdown(
+            context: context,
+            weightsBytes: weights.bytes,
+            kvCacheBytes: kv?.bytes ?? 0,
+            kvCacheBytesPerToken: kv.map { $0.bytesPerToken / max(1, batch) } ?? 0,
+            activationBytes: 0,
+            decodeActivationBytes: inferenceActivations(context: context, batch: batch, tokens: batch),
+            overheadBytes: request.overheadBytes,
+            totalBytes: 0,
+            answer: ""
+        )
+        if let training = request.training {
+            try applyTraining(training, context: context, batch: batch, to: &result)
+        } else {
+            result.activationBytes = inferenceActivations(context: context, batch: batch, tokens: min(context, request.microBatchTokens) * batch)
+        }
+        return result
+    }
+
+    private func applyTraining(_ t: TrainingRequest, context: Int, batch: Int, to result: inout MemoryEstimate.Breakdown) throws(EstimateError) {
+        guard t.devices >= 1, (0...3).contains(t.zeroStage) else { throw EstimateError("--zero takes 0–3 and --devices at least 1") }
+        let P = profile.parameters
+        let mixed = t.precision == .bf16Mixed || t.precision == .fp16Mixed
+        let weightBytesPerParameter = t.precision == .fp32 ? 4 : 2
+        let gradientBytes = t.precision == .fp32 ? 4 : 2
+        let stateBytes = t.precision == .bf16 ? 2 : 4
+        // LoRA freezes the base at the weight precision (QLoRA: NF4); full fine-tuning trains every parameter.
+        let trainable = t.loraRank.map { loraParameters(rank: $0, targets: t.loraTargets) } ?? P
+        let frozenWeights = t.loraRank == nil ? 0 : weights.bytes
+        let states: Int
+        switch t.optimizer {
+        case .sgd: states = 0
+        case .momentum: states = trainable * stateBytes
+        case .adam, .adamw: states = 2 * trainable * stateBytes
+        case .adam8bit: states = 2 * trainable
+        case .adafactor: states = adafactorElements(trainable: trainable, lora: t.loraRank != nil) * stateBytes
+        }
+        let master = mixed ? trainable * 4 : 0
+        var weightBytes = t.loraRank != nil ? frozenWeights + trainable * weightBytesPerParameter : P * weightBytesPerParameter
+        var gradients = trainable * gradientBytes
+        var optimizer = states + master
+        let n = t.devices
+        if t.zeroStage >= 1 { optimizer = (optimizer + n - 1) / n }
+        if t.zeroStage >= 2 { gradients = (gradients + n - 1) / n }
+        if t.zeroStage >= 3 { weightBytes = (weightBytes + n - 1) / n }
+        result.weightsBytes = weightBytes
+        result.gradientsBytes = gradients
+        result.optimizerBytes = optimizer
+        result.masterWeightsBytes = mixed ? (t.zeroStage >= 1 ? (master + n - 1) / n : master) : 0
+        result.trainableParameters = trainable
+        result.kvCacheBytes = 0
+        result.kvCacheBytesPerToken = 0
+        result.activationBytes = trainingActivations(sequence: context, microBatch: t.microBatch * batch, checkpointing: t.checkpointing)
+    }
+
+    /// Adafactor keeps row and column sums for each matrix and full state for vectors.
+    private func adafactorElements(trainable: Int, lora: Bool) -> Int {
+        guard !lora, !profile.tensors.isEmpty else { return trainable / 64 }
+        return profile.tensors.filter(\.isParameter).reduce(0) { sum, t in
+            let dims = t.shape.filter { $0 > 1 }
+            return sum + (dims.count >= 2 ? t.elements / t.rowLength + t.rowLength : t.elements)
+        }
+    }
+
+    private func answer(_ r: MemoryEstimate.Breakdown) -> String {
+        var parts = ["weights \(Formatting.decimalSize(r.weightsBytes))"]
+        if r.kvCacheBytes > 0 { parts.append("KV cache \(Formatting.decimalSize(r.kvCacheBytes))") }
+        if let gradients = r.gradientsBytes { parts.append("gradients \(Formatting.decimalSize(gradients))") }
+        if let optimizer = r.optimizerBytes { parts.append("optimizer \(Formatting.decimalSize(optimizer))") }
+        parts.append("activations \(Formatting.decimalSize(r.activationBytes))")
+        parts.append("overhead \(Formatting.decimalSize(r.overheadBytes))")
+        return "\(Formatting.decimalSize(r.totalBytes)) at \(Formatting.grouped(r.context)) tokens = " + parts.joined(separator: " + ")
+    }
+
+    private func total(context: Int, batch: Int) throws(EstimateError) -> Int {
+        var result = try breakdownWithoutFit(context: context, batch: batch)
+        result.totalBytes = 0
+        return Checked.sum([result.weightsBytes, result.kvCacheBytes, result.activationBytes, result.overheadBytes, result.gradientsBytes ?? 0, result.optimizerBytes ?? 0]) ?? Int.max
+    }
+
+    private func fit(_ selection: HardwareSelection, context: Int, batch: Int, total: Int) throws(EstimateError) -> MemoryEstimate.Fit {
+        let capacity = selection.usableBytes
+        // Largest context (binary search: memory grows with context).
+        var maxContext = 0
+        if try self.total(context: 1, batch: batch) <= capacity {
+            var low = 1, high = 1 << 26
+            while low < high {
+                let mid = (low + high + 1) / 2
+                if try self.total(context: mid, batch: batch) <= capacity { low = mid } else { high = mid - 1 }
+            }
+            maxContext = low
+        }
+        var maxBatch = 0
+        if try self.total(context: context, batch: 1) <= capacity {
+            var low = 1, high = 1 << 16
+            while low < high {
+                let mid = (low + high + 1) / 2
+                if try self.total(context: context, batch: mid) <= capacity { low = mid } else { high = mid - 1 }
+            }
+            maxBatch = low
+        }
+        var offload = 0
+        if total > capacity, layers > 0 {
+            let kvPerLayer = (try kv(context: context, batch: batch)?.bytes ?? 0) / layers
+            let perLayer = max(1, weights.bytes / layers + kvPerLayer)
+            offload = min(layers, (total - capacity + perLayer - 1) / perLayer)
+        }
+        return MemoryEstimate.Fit(
+            hardware: selection.hardware.id,
+            devices: selection.count,
+            capacityBytes: capacity,
+            fits: total <= capacity,
+            marginBytes: capacity - total,
+            maxContext: maxContext,
+            maxBatch: maxBatch,
+            offloadLayers: offload
+        )
+    }
+
+    private func speed(_ selection: HardwareSelection, context: Int, batch: Int, kvBytes: Int) -> MemoryEstimate.Speed {
+        let precision = computePrecision()
+        let (peak, used) = selection.hardware.peakFlops(precision)
+        let flops = flopsPerToken(context: context)
+        let prefill = peak * Double(selection.count) * request.computeEfficiency / max(flops, 1)
+        let activeWeightBytes = Double(weights.bytes) * Double(profile.activeParameters) / Double(max(profile.parameters, 1))
+        let bytesPerStep = activeWeightBytes + Double(kvBytes)
+        let stepSeconds = bytesPerStep / (selection.hardware.bandwidth * Double(selection.count) * request.bandwidthEfficiency)
+        let decode = Double(batch) / max(stepSeconds, 1e-12)
+        return MemoryEstimate.Speed(
+            flopsPerToken: flops,
+            prefillTokensPerSecond: prefill,
+            decodeTokensPerSecond: decode,
+            timeToFirstTokenSeconds: Double(context) / max(prefill, 1e-12),
+            interTokenLatencySeconds: stepSeconds,
+            computePrecision: used
+        )
+    }
+
+    /// The tensor-core precision the weights run at: 8-bit for 8-bit weights, else 16-bit.
+    private func computePrecision() -> String {
+        switch request.weights {
+        case .float(let name, _): name == "f32" ? "fp32" : name == "f16" ? "fp16" : "bf16"
+        case .linear(let name): name == "fp8" ? "fp8" : name == "int8" ? "int8" : "bf16"
+        default: "bf16"
+        }
+    }
+}

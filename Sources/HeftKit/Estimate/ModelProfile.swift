@@ -1,0 +1,193 @@
+public import HeftFormats
+
+/// A tensor as the memory estimate sizes it.
+public struct SizedTensor: Sendable, Hashable {
+    public let name: String
+    public let shape: [Int]
+    /// Logical elements (parameters for packed weights).
+    public let elements: Int
+    /// The stored type's name, when stored.
+    public let storedType: String?
+    /// Bytes as stored (0 for synthesized tensors).
+    public let storedBytes: Int
+    public let isParameter: Bool
+    /// The block index, for llama.cpp's per-layer rules.
+    public let layer: Int?
+    /// A 2-D weight inside a block: what `int4`/`nf4`/`fp8` quantize.
+    public let isBlockLinear: Bool
+
+    public var rowLength: Int { shape.last ?? 1 }
+}
+
+/// What a memory estimate needs to know about a model: sizes, shape, attention layout, and tensors.
+public struct ModelProfile: Sendable {
+    public var name: String
+    public var architecture: Architecture
+    public var parameters: Int
+    public var activeParameters: Int
+    /// Per-layer cache layout; `nil` when the source lacks what it needs.
+    public var layout: AttentionLayout?
+    /// Tensors, real or synthesized from config.json; empty for a bare parameter count.
+    public var tensors: [SizedTensor]
+    /// Bytes of all tensors as stored, or `nil` when nothing is stored (config, bare count).
+    public var storedBytes: Int?
+    /// The stored precision in words (`BF16`, `Q4_K 88% + Q6_K 11% + F32`), when stored.
+    public var storedPrecision: String?
+    /// `torch_dtype` of a config-only source: the precision its weights are published in.
+    public var declaredPrecision: String?
+    /// Whether the model only encodes (BERT family): no KV cache when serving.
+    public var isEncoderOnly: Bool
+    public var warnings: [String]
+
+    /// The profile of the model at `path` (any source `heft inspect` reads).
+    ///
+    /// - Parameter parameters: a count that replaces the one from the source; required for a config.json whose
+    ///   architecture has no formula (DeepSeek, Mamba).
+    public static func open(_ path: String, parameters override: Int? = nil) throws(FormatError) -> ModelProfile {
+        let source = try ModelSource.open(path)
+        if source.tensors.isEmpty, let config = source.config {
+            return try configOnly(path: path, config: config, parameters: override)
+        }
+        let report = try InspectionReport(source: source, includeTensors: false)
+        let architecture = report.architecture
+        let warnings = report.warnings
+        var layout: AttentionLayout?
+        var declared: String?
+        if let config = source.config {
+            layout = try AttentionLayout(config: config, architecture: architecture)
+            declared = try config.string("torch_dtype", "dtype")
+        } else if let gguf = source.gguf {
+            layout = AttentionLayout(gguf: gguf.primary, architecture: architecture)
+        }
+        var tensors: [SizedTensor] = []
+        if !source.tensors.isEmpty {
+            let classifier = TensorClassifier(packing: report.quantization, family: architecture.family)
+            for tensor in source.tensors {
+                let role = classifier.classify(tensor)
+                var elements = tensor.elementCount
+                var isParameter = false
+                var layer: Int?
+                var blockLinear = false
+                if case .parameter(let kind, let location, let logical) = role {
+                    elements = logical
+                    isParameter = true
+                    layer = location.block?.index
+                    if case .attention = location, kind == .weight, tensor.shape.count >= 2 { blockLinear = true }
+                    if case .feedForward = location, kind == .weight, tensor.shape.count >= 2 { blockLinear = true }
+                }
+                tensors.append(
+                    SizedTensor(
+                        name: tensor.name,
+                        shape: tensor.shape,
+                        elements: elements,
+                        storedType: tensor.storage.name,
+                        storedBytes: tensor.byteCount,
+                        isParameter: isParameter,
+                        layer: layer,
+                        isBlockLinear: blockLinear
+                    )
+                )
+            }
+        }
+        let total = override ?? report.parameters.total
+        return ModelProfile(
+            name: path,
+            architecture: architecture,
+            parameters: total,
+            activeParameters: override ?? report.parameters.active ?? total,
+            layout: layout,
+            tensors: tensors,
+            storedBytes: report.bytes.tensorData,
+            storedPrecision: describeMix(report.bytes.byStorage),
+            declaredPrecision: declared,
+            isEncoderOnly: isEncoderOnly(architecture),
+            warnings: warnings
+        )
+    }
+
+    private static func isEncoderOnly(_ architecture: Architecture) -> Bool {
+        architecture.family.flatMap(Family.init(rawValue:)).map { [.bert, .roberta, .distilbert].contains($0) } ?? false
+    }
+
+    /// A config.json without weights: the formula's count (or the given one), a synthesized tensor list where
+    /// the family has one, and the dtype the weights are published in.
+    private static func configOnly(path: String, config: ConfigReader, parameters override: Int?) throws(FormatError) -> ModelProfile {
+        let described = try ConfigArchitecture(config: config)
+        let architecture = described.architecture
+        guard let total = override ?? described.formula?.total else {
+            throw FormatError(
+                file: path,
+                rule: .configValue,
+                detail: "config.json alone gives no parameter count for architecture '\(architecture.modelType ?? "unknown")'; add --params N"
+            )
+        }
+        var warnings = described.warnings
+        var tensors: [SizedTensor] = []
+        if let synthetic = SyntheticTensors.gguf(architecture: architecture, config: config), override == nil {
+            tensors = sized(synthetic, family: architecture.family)
+        } else {
+            warnings.append("no tensor list for this architecture: weights are sized per parameter, without per-tensor rules")
+        }
+        return ModelProfile(
+            name: path,
+            architecture: architecture,
+            parameters: total,
+            activeParameters: override ?? described.formula?.active ?? total,
+            layout: try AttentionLayout(config: config, architecture: architecture),
+            tensors: tensors,
+            storedBytes: nil,
+            storedPrecision: nil,
+            declaredPrecision: try config.string("torch_dtype", "dtype"),
+            isEncoderOnly: isEncoderOnly(architecture),
+            warnings: warnings
+        )
+    }
+
+    /// A model known only by its parameter count and the architecture flags given.
+    public static func bare(parameters: Int, architecture: Architecture) -> ModelProfile {
+        var layout: AttentionLayout?
+        if let layers = architecture.layers, let kv = architecture.kvHeads ?? architecture.heads, let d = architecture.headDim {
+            layout = .uniform(layers: layers, kvHeads: kv, headDim: d, window: architecture.slidingWindow)
+        }
+        var warnings: [String] = []
+        if layout == nil { warnings.append("without --layers, --heads (or --kv-heads) and --hidden or --head-dim, the KV cache cannot be sized") }
+        return ModelProfile(
+            name: "\(Formatting.compactCount(parameters)) parameters",
+            architecture: architecture,
+            parameters: parameters,
+            activeParameters: parameters,
+            layout: layout,
+            tensors: [],
+            storedBytes: nil,
+            storedPrecision: nil,
+            declaredPrecision: nil,
+            isEncoderOnly: false,
+            warnings: warnings
+        )
+    }
+
+    static func sized(_ shapes: [TensorShape], family: String?) -> [SizedTensor] {
+        let classifier = TensorClassifier(family: family)
+        return shapes.map { shape in
+            let info = TensorInfo(name: shape.name, shape: shape.shape, storage: .ggml(.f32), elementCount: shape.elements, dataOffset: 0, byteCount: 0, file: "")
+            var isParameter = false
+            var layer: Int?
+            var blockLinear = false
+            if case .parameter(let kind, let location, _) = classifier.classify(info) {
+                isParameter = true
+                layer = location.block?.index
+                if location.block != nil, kind == .weight, shape.shape.count >= 2 { blockLinear = true }
+            }
+            return SizedTensor(name: shape.name, shape: shape.shape, elements: shape.elements, storedType: nil, storedBytes: 0, isParameter: isParameter, layer: layer, isBlockLinear: blockLinear)
+        }
+    }
+
+    /// `Q4_K 88.1% + Q6_K 11.0% + F32 0.9%` by bytes.
+    static func describeMix(_ bytesByType: [String: Int]) -> String {
+        let total = bytesByType.values.reduce(0, +)
+        guard total > 0 else { return "-" }
+        let sorted = bytesByType.sorted { $0.value > $1.value }
+        if sorted.count == 1 { return sorted[0].key }
+        return sorted.map { "\($0.key) \(Formatting.percent(Double($0.value) / Double(total)))" }.joined(separator: " + ")
+    }
+}

@@ -1,0 +1,80 @@
+/// Renders a ``MemoryEstimate`` as the table `heft memory` prints.
+public struct MemoryText {
+    public let estimate: MemoryEstimate
+
+    public init(_ estimate: MemoryEstimate) { self.estimate = estimate }
+
+    private func size(_ bytes: Int?) -> String {
+        guard let bytes else { return "-" }
+        return "\(Formatting.decimalSize(bytes)) (\(Formatting.binarySize(bytes)))"
+    }
+
+    public func render() -> String {
+        let e = estimate
+        var out: [String] = []
+        out.append("Model         \(e.model)")
+        var params = "Parameters    \(Formatting.grouped(e.parameters)) (\(Formatting.compactCount(e.parameters)))"
+        if e.activeParameters != e.parameters { params += ", \(Formatting.grouped(e.activeParameters)) active per token" }
+        out.append(params)
+        out.append("Weights       \(e.weights.precision)\(e.weights.exact ? "" : " (approximate)")")
+        if e.mode == "inference" { out.append("KV cache      \(e.kvCacheType); \(e.layout)") }
+        out.append("Mode          \(e.mode)")
+        out.append("")
+        let trainingMode = e.mode == "training"
+        var table = TextTable(header: ["Memory (estimate)"] + e.estimates.map { "\(Formatting.grouped($0.context)) tokens" }, rightAligned: Set(1...max(1, e.estimates.count)))
+        func row(_ label: String, _ value: (MemoryEstimate.Breakdown) -> Int?) {
+            table.add([label] + e.estimates.map { size(value($0)) })
+        }
+        row("weights") { $0.weightsBytes }
+        if trainingMode {
+            row("gradients") { $0.gradientsBytes }
+            row("optimizer state") { $0.optimizerBytes }
+            row("  of which fp32 master") { $0.masterWeightsBytes }
+        } else {
+            row("KV cache") { $0.kvCacheBytes }
+        }
+        row("activations") { $0.activationBytes }
+        row("overhead") { $0.overheadBytes }
+        row("total") { $0.totalBytes }
+        if !trainingMode { table.add(["KV per token"] + e.estimates.map { "\(Formatting.grouped($0.kvCacheBytesPerToken)) B" }) }
+        if trainingMode, let trainable = e.estimates.first?.trainableParameters {
+            table.add(["trainable parameters"] + e.estimates.map { _ in Formatting.grouped(trainable) })
+        }
+        out.append(table.render(indent: ""))
+        out.append("")
+        for estimate in e.estimates { out.append("Where it comes from: \(estimate.answer)") }
+        if let fit = e.estimates.first?.fit {
+            out.append("")
+            var fits = TextTable(header: ["Fit on \(fit.devices) × \(fit.hardware)"] + e.estimates.map { "\(Formatting.grouped($0.context)) tokens" }, rightAligned: Set(1...max(1, e.estimates.count)))
+            fits.add(["capacity"] + e.estimates.map { size($0.fit?.capacityBytes) })
+            fits.add(["verdict"] + e.estimates.map { b in
+                guard let f = b.fit else { return "-" }
+                return f.fits ? "fits, \(Formatting.decimalSize(f.marginBytes)) free" : "short by \(Formatting.decimalSize(-f.marginBytes))"
+            })
+            fits.add(["largest context"] + e.estimates.map { Formatting.grouped($0.fit?.maxContext ?? 0) })
+            fits.add(["largest batch"] + e.estimates.map { Formatting.grouped($0.fit?.maxBatch ?? 0) })
+            fits.add(["layers to offload"] + e.estimates.map { Formatting.grouped($0.fit?.offloadLayers ?? 0) })
+            if !trainingMode {
+                fits.add(["prefill tokens/s"] + e.estimates.map { Formatting.fixed($0.speed?.prefillTokensPerSecond ?? 0, decimals: 0) })
+                fits.add(["decode tokens/s"] + e.estimates.map { Formatting.fixed($0.speed?.decodeTokensPerSecond ?? 0, decimals: 1) })
+                fits.add(["time to first token"] + e.estimates.map { Formatting.fixed($0.speed?.timeToFirstTokenSeconds ?? 0, decimals: 3) + " s" })
+                fits.add(["inter-token latency"] + e.estimates.map { Formatting.fixed(($0.speed?.interTokenLatencySeconds ?? 0) * 1000, decimals: 1) + " ms" })
+            }
+            out.append(fits.render(indent: ""))
+        }
+        out.append("")
+        out.append("FLOPs per token \(Formatting.fixed(e.flopsPerToken / 1e9, decimals: 2)) GFLOP at \(Formatting.grouped(e.estimates.first?.context ?? 0)) tokens")
+        out.append("")
+        out.append("How each number is computed (estimates; exact integers in --json):")
+        for (key, formula) in e.formulas.sorted(by: { $0.key < $1.key }) { out.append("  \(key): \(formula)") }
+        for (key, value) in e.assumptions.sorted(by: { $0.key < $1.key }) { out.append("  assume \(key): \(value)") }
+        if !e.warnings.isEmpty {
+            out.append("")
+            out.append("Warnings")
+            for warning in e.warnings { out.append("  - \(warning)") }
+        }
+        out.append("")
+        out.append("Sizes: kB/MB/GB are 10³/10⁶/10⁹ bytes; KiB/MiB/GiB are 2¹⁰/2²⁰/2³⁰ bytes.")
+        return out.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import HeftTestSupport
+import Testing
+
+@Suite struct MemoryCommandTests {
+    typealias Run = InspectCommandTests.Run
+    static func heft(_ arguments: [String]) throws -> Run { try InspectCommandTests.heft(arguments) }
+
+    @Test func jsonHasTheDocumentedFields() throws {
+        let run = try Self.heft(["memory", "--json", "--gpu", "rtx-4090", "--context", "4096", Fixtures.path("configs/mistral-7b-v0.1.json")])
+        #expect(run.status == 0, "\(run.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        for key in ["weightsBytes", "kvCacheBytes", "activationBytes", "overheadBytes", "totalBytes", "kvCacheBytesPerToken", "fits", "maxContext", "offloadLayers", "prefillTokensPerSecond", "decodeTokensPerSecond", "timeToFirstTokenSeconds", "flopsPerToken"] {
+            #expect(object[key] != nil, "\(key)")
+        }
+        #expect(object["kvCacheBytes"] as? Int == 32 * 8 * 128 * 2 * 2 * 4096)
+        let total = ["weightsBytes", "kvCacheBytes", "activationBytes", "overheadBytes"].compactMap { object[$0] as? Int }.reduce(0, +)
+        #expect(object["totalBytes"] as? Int == total)
+    }
+
+    @Test func defaultShowsFourKAndTheMaximumSideBySide() throws {
+        let run = try Self.heft(["memory", "--json", Fixtures.path("configs/mistral-7b-v0.1.json")])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let contexts = (object["estimates"] as? [[String: Any]])?.compactMap { $0["context"] as? Int }
+        #expect(contexts == [4096, 32768])
+    }
+
+    @Test func trainingJSONHasGradientsAndOptimizer() throws {
+        let run = try Self.heft(["memory", "--json", "--train", "--params", "7.5e9", "--context", "1"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(object["gradientsBytes"] as? Int == 15_000_000_000)
+        #expect(object["optimizerBytes"] as? Int == 90_000_000_000)
+    }
+
+    @Test(arguments: [
+        ["memory", "--params", "nan"], ["memory", "--params", "-5"], ["memory", "--params", "1e30"],
+        ["memory", "--params", "7e9", "--context", "0"], ["memory", "--params", "7e9", "--batch", "0"],
+        ["memory", "--params", "7e9", "--weights", "q17"], ["memory", "--params", "7e9", "--kv-cache", "int3"],
+        ["memory", "--params", "7e9", "--mfu", "2"], ["memory", "--params", "7e9", "--zero", "4"], ["memory"],
+    ])
+    func badFlagsAreUsageErrors(arguments: [String]) throws {
+        let run = try Self.heft(arguments)
+        #expect(run.status == 64, "\(arguments)")
+        #expect(run.stderr.contains("Error"), "\(arguments)")
+    }
+
+    @Test func unknownGPUFailsWithSuggestions() throws {
+        let run = try Self.heft(["memory", "--params", "7e9", "--gpu", "h100-sxn"])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("h100-sxm"))
+        #expect(run.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func contextBeyondTheModelWarnsButAnswers() throws {
+        let run = try Self.heft(["memory", "--json", "--context", "100000", Fixtures.path("configs/llama-2-7b.json")])
+        #expect(run.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect((object["warnings"] as? [String])?.contains { $0.contains("exceeds") } == true)
+    }
+}

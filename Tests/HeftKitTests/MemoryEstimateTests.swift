@@ -1,0 +1,302 @@
+import Foundation
+import HeftFormats
+import HeftKit
+import HeftTestSupport
+import Testing
+
+/// KV cache, weights, training and fit, each against values computed by hand here or published elsewhere.
+@Suite struct MemoryEstimateTests {
+    static let llama3 = #"{"model_type":"llama","vocab_size":128256,"hidden_size":4096,"intermediate_size":14336,"num_hidden_layers":32,"num_attention_heads":32,"num_key_value_heads":8,"max_position_embeddings":8192,"tie_word_embeddings":false}"#
+    static let llama31 = #"{"model_type":"llama","vocab_size":128256,"hidden_size":4096,"intermediate_size":14336,"num_hidden_layers":32,"num_attention_heads":32,"num_key_value_heads":8,"max_position_embeddings":131072,"tie_word_embeddings":false,"rope_scaling":{"rope_type":"llama3","factor":8.0}}"#
+
+    static func profile(config: String, parameters: Int? = nil) throws -> ModelProfile {
+        let directory = try TemporaryDirectory()
+        return try ModelProfile.open(try directory.write("config.json", text: config), parameters: parameters)
+    }
+
+    static func estimate(_ profile: ModelProfile, context: Int, configure: (inout MemoryRequest) -> Void = { _ in }) throws -> MemoryEstimate.Breakdown {
+        var request = MemoryRequest()
+        request.contexts = [context]
+        configure(&request)
+        return try #require(try MemoryEstimate(profile: profile, request: request).estimates.first)
+    }
+
+    // MARK: - KV cache
+
+    @Test func llama2MultiHeadAttentionMatchesLlamaCppPrintout() throws {
+        // 32 layers × 32 KV heads × 128 × (K+V) × 2 bytes = 524,288 B/token; llama.cpp prints
+        // "KV self size = 2048.00 MiB" for Llama-2-7B at n_ctx 4096 with an f16 cache.
+        let profile = try ModelProfile.open(Fixtures.path("configs/llama-2-7b.json"))
+        let e = try Self.estimate(profile, context: 4096)
+        #expect(e.kvCacheBytesPerToken == 32 * 32 * 128 * 2 * 2)
+        #expect(e.kvCacheBytes == 2048 * 1_048_576)
+    }
+
+    @Test func llama3GroupedQueryAttention() throws {
+        // 32 × 8 × 128 × 2 × 2 = 131,072 B/token; "KV self size = 1024.00 MiB" at 8192.
+        let e = try Self.estimate(try Self.profile(config: Self.llama3), context: 8192)
+        #expect(e.kvCacheBytesPerToken == 131_072)
+        #expect(e.kvCacheBytes == 1024 * 1_048_576)
+    }
+
+    @Test func gemmaExplicitHeadDimAndMultiQuery() throws {
+        // Gemma-2B: 18 layers × 1 KV head × head_dim 256 (not 2048 / 8 = 256… the 7B shows the difference) × 2 × 2.
+        let gemma2b = #"{"model_type":"gemma","vocab_size":256000,"hidden_size":2048,"intermediate_size":16384,"num_hidden_layers":18,"num_attention_heads":8,"num_key_value_heads":1,"head_dim":256,"max_position_embeddings":8192}"#
+        #expect(try Self.estimate(try Self.profile(config: gemma2b), context: 1).kvCacheBytesPerToken == 18 * 1 * 256 * 2 * 2)
+        // Gemma-7B: 28 layers × 16 KV heads × head_dim 256 = 4096 per K row, although hidden / heads = 192.
+        let gemma7b = #"{"model_type":"gemma","vocab_size":256000,"hidden_size":3072,"intermediate_size":24576,"num_hidden_layers":28,"num_attention_heads":16,"num_key_value_heads":16,"head_dim":256}"#
+        #expect(try Self.estimate(try Self.profile(config: gemma7b), context: 1).kvCacheBytesPerToken == 28 * 16 * 256 * 2 * 2)
+    }
+
+    @Test func mistralSlidingWindowCapsTheCells() throws {
+        // Mistral-7B-v0.1: sliding_window 4096, so at 32,768 tokens each layer holds 4,096 cells.
+        let profile = try ModelProfile.open(Fixtures.path("configs/mistral-7b-v0.1.json"))
+        #expect(try Self.estimate(profile, context: 32768).kvCacheBytes == 32 * 8 * 128 * 2 * 2 * 4096)
+        #expect(try Self.estimate(profile, context: 2048).kvCacheBytes == 32 * 8 * 128 * 2 * 2 * 2048)
+    }
+
+    @Test func gemma2InterleavesLocalAndGlobalLayers() throws {
+        // 42 layers, 21 local (4,096 cells) + 21 global; a layer's row is 8 KV heads × 256 × (K+V) × 2 bytes.
+        let gemma29b = #"{"model_type":"gemma2","vocab_size":256000,"hidden_size":3584,"intermediate_size":14336,"num_hidden_layers":42,"num_attention_heads":16,"num_key_value_heads":8,"head_dim":256,"sliding_window":4096,"max_position_embeddings":8192}"#
+        let row = 8 * 256 * 2 * 2
+        #expect(try Self.estimate(try Self.profile(config: gemma29b), context: 8192).kvCacheBytes == 21 * row * 8192 + 21 * row * 4096)
+    }
+
+    @Test func mixtralUsesItsKVHeadsNotItsExperts() throws {
+        let profile = try ModelProfile.open(Fixtures.path("configs/mixtral-8x7b-v0.1.json"))
+        let e = try Self.estimate(profile, context: 32768)
+        #expect(e.kvCacheBytes == 32 * 8 * 128 * 2 * 2 * 32768)
+        #expect(profile.activeParameters == 12_879_925_248)
+    }
+
+    @Test func multiHeadLatentAttentionCachesTheLatent() throws {
+        // DeepSeek-V3: 61 layers × (kv_lora_rank 512 + qk_rope_head_dim 64) × 2 bytes = 70,272 B/token.
+        let deepseek = #"{"model_type":"deepseek_v3","vocab_size":129280,"hidden_size":7168,"num_hidden_layers":61,"num_attention_heads":128,"num_key_value_heads":128,"kv_lora_rank":512,"qk_rope_head_dim":64,"max_position_embeddings":163840}"#
+        let profile = try Self.profile(config: deepseek, parameters: 671_000_000_000)
+        #expect(try Self.estimate(profile, context: 1000).kvCacheBytes == 61 * 576 * 2 * 1000)
+    }
+
+    @Test func quantizedCacheUsesWholeBlocks() throws {
+        // q8_0 row of 1,024 values = 32 blocks × 34 bytes; q4_0 = 32 × 18.
+        let profile = try Self.profile(config: Self.llama3)
+        #expect(try Self.estimate(profile, context: 1) { $0.kvCache = .q8_0 }.kvCacheBytesPerToken == 32 * 2 * 32 * 34)
+        #expect(try Self.estimate(profile, context: 1) { $0.kvCache = .q4_0 }.kvCacheBytesPerToken == 32 * 2 * 32 * 18)
+        #expect(try Self.estimate(profile, context: 1) { $0.kvCache = .fp8 }.kvCacheBytesPerToken == 32 * 2 * 1024)
+    }
+
+    @Test func recurrentStateDoesNotGrowWithContext() throws {
+        // mamba-130m: d_inner 1536, d_state 16, d_conv 4: 3 × (1536 + 32) + 16 × 1536 = 29,280 floats per layer.
+        let mamba = #"{"model_type":"mamba","vocab_size":50280,"hidden_size":768,"num_hidden_layers":24,"state_size":16,"expand":2,"conv_kernel":4}"#
+        let profile = try Self.profile(config: mamba, parameters: 130_000_000)
+        let short = try Self.estimate(profile, context: 100)
+        let long = try Self.estimate(profile, context: 100_000)
+        #expect(short.kvCacheBytes == 24 * 29_280 * 4)
+        #expect(long.kvCacheBytes == short.kvCacheBytes)
+    }
+
+    @Test func parallelSequencesMultiplyCells() throws {
+        let profile = try Self.profile(config: Self.llama3)
+        #expect(try Self.estimate(profile, context: 1000) { $0.batch = 4 }.kvCacheBytes == 4 * 131_072 * 1000)
+    }
+
+    @Test func encoderOnlyModelsHaveNoKVCache() throws {
+        let profile = try ModelProfile.open(Fixtures.path("all-MiniLM-L6-v2"))
+        #expect(try Self.estimate(profile, context: 512).kvCacheBytes == 0)
+    }
+
+    // MARK: - Weights
+
+    /// llama.cpp's Llama-3.1-8B file sizes, reproduced exactly from block sizes and llama-quant.cpp rules
+    /// (published.json quant_types[].published_llama31_8b.reproduced_tensor_bytes).
+    @Test func llamaCppFileTypesReproduceThePublishedLlama31Sizes() throws {
+        let published = try Fixtures.published()
+        let types = try #require(published["quant_types"] as? [[String: Any]])
+        let profile = try Self.profile(config: Self.llama31)
+        var checked: [String] = []
+        for entry in types {
+            guard let name = entry["name"] as? String, let llama = entry["published_llama31_8b"] as? [String: Any],
+                llama["reproduced_exactly"] as? Bool == true, let bytes = llama["reproduced_tensor_bytes"] as? Int
+            else { continue }
+            // llama.cpp's F32/F16/BF16 file types keep 1-D tensors in F32; plain `f16` means every tensor 16-bit.
+            let precision = try #require(["F32", "F16", "BF16"].contains(name) ? WeightPrecision("ggml:" + name) : WeightPrecision(name))
+            let sizing = try WeightSizing.size(profile, precision: precision)
+            #expect(sizing.bytes == bytes, "\(name)")
+            let bpw = try #require(llama["bits_per_weight"] as? Double)
+            #expect(abs(Double(sizing.bytes) * 8 / 8_030_261_248 - bpw) < 0.00006, "\(name) bpw")
+            checked.append(name)
+        }
+        #expect(checked.count == 13, "\(checked)")
+    }
+
+    @Test func synthesizedTensorsSumToTheFormula() throws {
+        for config in [Self.llama3, Self.llama31] {
+            let profile = try Self.profile(config: config)
+            let parameters = profile.tensors.filter { $0.name != "rope_freqs.weight" }.reduce(0) { $0 + $1.elements }
+            #expect(parameters == profile.parameters)
+            #expect(profile.parameters == 8_030_261_248)
+        }
+    }
+
+    @Test func storedGGUFWeightsAreTheTensorBytes() throws {
+        let profile = try ModelProfile.open(Fixtures.path("gguf/all-MiniLM-L6-v2.Q8_0.gguf"))
+        let report = try InspectionReport.inspect(Fixtures.path("gguf/all-MiniLM-L6-v2.Q8_0.gguf"))
+        #expect(try WeightSizing.size(profile, precision: .stored).bytes == report.bytes.tensorData)
+    }
+
+    @Test func uniformGGMLTypeKeepsOneDimensionalTensorsF32() throws {
+        // MiniLM safetensors re-sized as Q8_0: 2-D tensors (rows of 384 or 1536, multiples of 32) at 34/32 bytes,
+        // 1-D tensors F32, the position_ids buffer as stored.
+        let profile = try ModelProfile.open(Fixtures.path("all-MiniLM-L6-v2"))
+        let sizing = try WeightSizing.size(profile, precision: try #require(WeightPrecision("ggml:Q8_0")))
+        let twoD = profile.tensors.filter { $0.isParameter && $0.shape.count == 2 }.reduce(0) { $0 + $1.elements }
+        let oneD = profile.tensors.filter { $0.isParameter && $0.shape.count == 1 }.reduce(0) { $0 + $1.elements }
+        #expect(sizing.bytes == twoD / 32 * 34 + oneD * 4 + 4096)
+    }
+
+    // MARK: - Training
+
+    /// ZeRO paper (Rajbhandari et al. 2020), Figure 1: Ψ = 7.5B, mixed-precision Adam, 64 devices:
+    /// baseline 120 GB, P_os 31.4 GB, P_os+g 16.6 GB, P_os+g+p 1.9 GB (16 bytes per parameter in all).
+    @Test(arguments: [(0, 120_000_000_000), (1, 31_406_250_000), (2, 16_640_625_000), (3, 1_875_000_000)])
+    func zeroStagesMatchThePaper(stage: Int, expected: Int) throws {
+        let profile = ModelProfile.bare(parameters: 7_500_000_000, architecture: Architecture(source: .config))
+        let e = try Self.estimate(profile, context: 1) {
+            var training = TrainingRequest()
+            training.optimizer = .adam
+            training.zeroStage = stage
+            training.devices = 64
+            $0.training = training
+        }
+        #expect(e.weightsBytes + (e.gradientsBytes ?? 0) + (e.optimizerBytes ?? 0) == expected)
+    }
+
+    @Test func fp32AdamIsAlsoSixteenBytesAndSGDIsEight() throws {
+        let profile = ModelProfile.bare(parameters: 1_000_000, architecture: Architecture(source: .config))
+        func states(_ precision: TrainingRequest.Precision, _ optimizer: TrainingRequest.Optimizer) throws -> Int {
+            let e = try Self.estimate(profile, context: 1) {
+                var t = TrainingRequest()
+                t.precision = precision
+                t.optimizer = optimizer
+                $0.training = t
+            }
+            return e.weightsBytes + (e.gradientsBytes ?? 0) + (e.optimizerBytes ?? 0)
+        }
+        #expect(try states(.fp32, .adam) == 16_000_000)
+        #expect(try states(.fp32, .sgd) == 8_000_000)
+        #expect(try states(.fp32, .momentum) == 12_000_000)
+        #expect(try states(.bf16Mixed, .adam8bit) == 2_000_000 + 2_000_000 + 4_000_000 + 2_000_000)
+    }
+
+    /// LoRA paper: GPT-3 175B (d_model 12,288, 96 layers), adapting W_q and W_v: r = 1 → 4.7M, r = 4 → 18.9M,
+    /// r = 8 → 37.7M trainable parameters (published.md §C: 4,718,592 / 18,874,368 / 37,748,736).
+    @Test(arguments: [(1, 4_718_592), (4, 18_874_368), (8, 37_748_736)])
+    func loraTrainableParametersMatchThePaper(rank: Int, expected: Int) throws {
+        var architecture = Architecture(source: .config)
+        architecture.layers = 96
+        architecture.hiddenSize = 12288
+        architecture.heads = 96
+        architecture.kvHeads = 96
+        architecture.headDim = 128
+        let profile = ModelProfile.bare(parameters: 175_000_000_000, architecture: architecture)
+        let e = try Self.estimate(profile, context: 2048) {
+            var t = TrainingRequest()
+            t.loraRank = rank
+            $0.training = t
+        }
+        #expect(e.trainableParameters == expected)
+        // The base is frozen: its 16-bit weights, plus the adapters' own 2 + 2 + 12 bytes per parameter.
+        #expect(e.gradientsBytes == expected * 2)
+        #expect(e.optimizerBytes == expected * 12)
+        #expect(e.weightsBytes == 175_000_000_000 * 2 + expected * 2)
+    }
+
+    @Test func qloraHoldsTheBaseInNF4() throws {
+        let profile = try Self.profile(config: Self.llama3)
+        let e = try Self.estimate(profile, context: 512) {
+            var t = TrainingRequest()
+            t.loraRank = 16
+            t.qlora = true
+            $0.training = t
+        }
+        let nf4 = try WeightSizing.size(profile, precision: .linear(name: "nf4")).bytes
+        let trainable = try #require(e.trainableParameters)
+        #expect(e.weightsBytes == nf4 + trainable * 2)
+        // NF4 with double quantization is 4.127 bits per quantized weight (QLoRA paper).
+        let linear = profile.tensors.filter(\.isBlockLinear).reduce(0) { $0 + $1.elements }
+        let linearBytes = profile.tensors.filter(\.isBlockLinear).reduce(0) { $0 + WeightSizingProbe.nf4($1.elements) }
+        #expect(abs(Double(linearBytes) * 8 / Double(linear) - 4.127) < 0.001)
+    }
+
+    @Test func activationRecomputationFollowsKorthikanti() throws {
+        // Per layer s·b·h·(34 + 5·a·s/h) without recomputation, 34·s·b·h selective, 2·s·b·h full; + s·b·V·4 logits.
+        let profile = try Self.profile(config: Self.llama3)
+        let s = 2048.0, h = 4096.0, a = 32.0, L = 32.0, V = 128256.0
+        func activations(_ mode: TrainingRequest.Checkpointing) throws -> Int {
+            try Self.estimate(profile, context: 2048) {
+                var t = TrainingRequest()
+                t.checkpointing = mode
+                $0.training = t
+            }.activationBytes
+        }
+        #expect(try activations(.none) == Int(s * h * (34 + 5 * a * s / h) * L + s * V * 4))
+        #expect(try activations(.selective) == Int(34 * s * h * L + s * V * 4))
+        #expect(try activations(.full) == Int(2 * s * h * L + s * V * 4))
+    }
+
+    // MARK: - Fit
+
+    @Test func largestContextIsTheBoundary() throws {
+        let profile = try Self.profile(config: Self.llama3)
+        let gpu = try HardwareCatalog.select("rtx-4090")
+        let e = try Self.estimate(profile, context: 4096) {
+            $0.hardware = gpu
+            $0.weights = .fileType(.Q4_K_M)
+        }
+        let fit = try #require(e.fit)
+        #expect(fit.fits)
+        let at = try Self.estimate(profile, context: fit.maxContext) { $0.weights = .fileType(.Q4_K_M) }
+        let beyond = try Self.estimate(profile, context: fit.maxContext + 1) { $0.weights = .fileType(.Q4_K_M) }
+        #expect(at.totalBytes <= gpu.usableBytes)
+        #expect(beyond.totalBytes > gpu.usableBytes)
+    }
+
+    @Test func tooLargeModelsGetOffloadLayers() throws {
+        let profile = try Self.profile(config: Self.llama3)
+        let e = try Self.estimate(profile, context: 8192) {
+            $0.hardware = try? HardwareCatalog.select("t4")
+            $0.weights = .float(name: "f16", bytes: 2)
+        }
+        let fit = try #require(e.fit)
+        #expect(!fit.fits)
+        #expect(fit.offloadLayers > 0 && fit.offloadLayers <= 32)
+        #expect(fit.marginBytes == fit.capacityBytes - e.totalBytes)
+    }
+
+    @Test func unknownHardwareSuggestsNearNames() throws {
+        let error = try #require(throws: EstimateError.self) { try HardwareCatalog.select("h100-sxn") }
+        #expect(error.message.contains("h100-sxm"))
+        #expect(try HardwareCatalog.select("a100-80gb x8").count == 8)
+        #expect(HardwareCatalog.all.count >= 16)
+        #expect(HardwareCatalog.all.allSatisfy { !$0.source.isEmpty && $0.bandwidth > 0 && $0.memoryBytes > 0 })
+    }
+
+    @Test func decodeIsBandwidthBound() throws {
+        let profile = try Self.profile(config: Self.llama3)
+        let gpu = try HardwareCatalog.select("h100-sxm")
+        let e = try Self.estimate(profile, context: 1) {
+            $0.hardware = gpu
+            $0.bandwidthEfficiency = 1
+        }
+        let speed = try #require(e.speed)
+        // One token reads every weight byte once (plus a one-token KV cache).
+        let expected = gpu.hardware.bandwidth / Double(e.weightsBytes + e.kvCacheBytes)
+        #expect(abs(speed.decodeTokensPerSecond - expected) / expected < 1e-9)
+        #expect(speed.flopsPerToken == 2 * 8_030_261_248 + 4 * 32 * 1 * 4096)
+    }
+}
+
+/// The NF4 layout written out independently of WeightPrecision: 4-bit values, an 8-bit absmax per 64, and an
+/// fp32 constant per 256 absmaxes.
+enum WeightSizingProbe {
+    static func nf4(_ n: Int) -> Int { (n + 1) / 2 + (n + 63) / 64 + ((n + 63) / 64 + 255) / 256 * 4 }
+}
