@@ -10,8 +10,9 @@ import Testing
         let stderr: String
     }
 
-    static func heft(_ arguments: [String]) throws -> Run {
+    static func heft(_ arguments: [String], environment: [String: String]? = nil) throws -> Run {
         let process = Process()
+        if let environment { process.environment = environment }
         process.executableURL = URL(fileURLWithPath: Fixtures.packageRoot + "/.build/debug/heft")
         process.arguments = arguments
         let out = Pipe()

@@ -65,6 +65,13 @@ public enum MappedFile {
 
     private static func ioError(_ path: String, _ what: String) -> FormatError {
         let reason = String(cString: strerror(errno))
+        var info = stat()
+        if lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK {
+            var target = [CChar](repeating: 0, count: 4096)
+            let length = readlink(path, &target, target.count - 1)
+            let destination = length > 0 ? String(decoding: target[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "?"
+            return FormatError(file: path, rule: .io, detail: "broken symlink to '\(destination)' (\(reason)); the download may be incomplete")
+        }
         return FormatError(file: path, rule: .io, detail: "\(what): \(reason)")
     }
 }

@@ -46,7 +46,7 @@ public struct ModelProfile: Sendable {
     public static func open(_ path: String, parameters override: Int? = nil) throws(FormatError) -> ModelProfile {
         let source = try ModelSource.open(path)
         if source.tensors.isEmpty, let config = source.config {
-            return try configOnly(path: path, config: config, parameters: override)
+            return try configOnly(path: source.name, config: config, parameters: override)
         }
         let report = try InspectionReport(source: source, includeTensors: false)
         let architecture = report.architecture
@@ -91,7 +91,7 @@ public struct ModelProfile: Sendable {
         }
         let total = override ?? report.parameters.total
         return ModelProfile(
-            name: path,
+            name: source.name,
             architecture: architecture,
             parameters: total,
             activeParameters: override ?? report.parameters.active ?? total,

@@ -42,8 +42,10 @@ public struct ModelSource: Sendable {
         case config
     }
 
-    /// The path the user gave.
+    /// The path that was opened.
     public let path: String
+    /// The name to report: the user's path, `ORG/NAME`, or `ollama:NAME:TAG` (never a blob path).
+    public var name: String
     public let format: Format
     /// Weight files (empty for a config-only source).
     public let files: [FileFacts]
@@ -56,17 +58,29 @@ public struct ModelSource: Sendable {
     /// Remarks from reading that do not stop it.
     public let warnings: [String]
 
-    /// Opens `path` and reads every header it leads to.
-    public static func open(_ path: String) throws(FormatError) -> ModelSource {
+    /// Opens `source` — a path, a Hugging Face repo id, `ollama:NAME`, `lmstudio:NAME` (see ``ModelLocator``) —
+    /// and reads every header it leads to.
+    public static func open(_ source: String, locator: ModelLocator = ModelLocator()) throws(FormatError) -> ModelSource {
+        try open(location: try locator.resolve(source))
+    }
+
+    /// Opens a resolved location, reporting it by its name.
+    public static func open(location: ModelLocation) throws(FormatError) -> ModelSource {
+        var opened = try openPath(location.path)
+        opened.name = location.name
+        return opened
+    }
+
+    private static func openPath(_ path: String) throws(FormatError) -> ModelSource {
         guard Path.exists(path) else {
-            throw FormatError(file: path, rule: .io, detail: "no such file or directory")
+            throw FormatError(file: path, rule: .io, detail: "no such file or directory (or a broken symlink)")
         }
         if Path.isDirectory(path) { return try openDirectory(path) }
         let name = Path.fileName(path).lowercased()
         if name.hasSuffix(".json") {
             let config = try ConfigReader.read(path: path)
             if config.root["weight_map"] != nil { return try openIndex(path) }
-            return ModelSource(path: path, format: .config, files: [], tensors: [], config: config, gguf: nil, warnings: [])
+            return ModelSource(path: path, name: path, format: .config, files: [], tensors: [], config: config, gguf: nil, warnings: [])
         }
         let head = try MappedFile.read(path, offset: 0, count: 4)
         if head == GGUFFile.magic || head == GGUFFile.magic.reversed() { return try openGGUF(path) }
@@ -102,7 +116,7 @@ public struct ModelSource: Sendable {
     private static func openGGUF(_ path: String) throws(FormatError) -> ModelSource {
         let model = try GGUFModel.read(path: path)
         let files = model.files.map { FileFacts(path: $0.path, bytes: $0.fileSize, expectedBytes: $0.expectedFileSize) }
-        return ModelSource(path: path, format: .gguf, files: files, tensors: model.tensors, config: nil, gguf: model, warnings: [])
+        return ModelSource(path: path, name: path, format: .gguf, files: files, tensors: model.tensors, config: nil, gguf: model, warnings: [])
     }
 
     private static func safetensorsSource(
@@ -123,6 +137,7 @@ public struct ModelSource: Sendable {
         let facts = files.map { FileFacts(path: $0.path, bytes: $0.fileSize, expectedBytes: $0.expectedFileSize) }
         return ModelSource(
             path: path,
+            name: path,
             format: .safetensors,
             files: facts,
             tensors: files.flatMap(\.tensors),
@@ -155,7 +170,7 @@ public struct ModelSource: Sendable {
                 detail: "\(models.count) GGUF models in this directory (\(models.prefix(4).joined(separator: ", "))); name one"
             )
         }
-        if let config { return ModelSource(path: path, format: .config, files: [], tensors: [], config: config, gguf: nil, warnings: []) }
+        if let config { return ModelSource(path: path, name: path, format: .config, files: [], tensors: [], config: config, gguf: nil, warnings: []) }
         throw FormatError(
             file: path,
             rule: .noModelFiles,

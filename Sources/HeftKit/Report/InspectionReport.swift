@@ -232,7 +232,7 @@ extension InspectionReport {
             warnings.append("partial download: " + present.joined(separator: "; "))
         }
         self.init(
-            source: source.path,
+            source: source.name,
             format: source.format.rawValue,
             complete: complete,
             files: source.files,
