@@ -7,6 +7,6 @@ struct Heft: ParsableCommand {
         commandName: "heft",
         abstract: "Tells exactly what a model weighs: parameters by kind and location, storage, and size.",
         version: "0.1.0",
-        subcommands: [Inspect.self, Memory.self, List.self]
+        subcommands: [Inspect.self, Memory.self, Plan.self, Advise.self, List.self]
     )
 }

@@ -14,18 +14,7 @@ extension Heft {
                 """
         )
 
-        @Argument(help: "The model file or directory (omit with --params).", completion: .file())
-        var source: String?
-
-        @Option(help: "A parameter count (7e9, 7B, 350M): instead of a SOURCE, or for a config.json Heft has no formula for.")
-        var params: String?
-        @Option(help: "Layers (with --params).") var layers: Int?
-        @Option(help: "Hidden size (with --params).") var hidden: Int?
-        @Option(help: "Attention heads (with --params).") var heads: Int?
-        @Option(help: "KV heads (with --params; default: heads).") var kvHeads: Int?
-        @Option(help: "Head dimension (with --params; default: hidden / heads).") var headDim: Int?
-        @Option(help: "Vocabulary size (with --params).") var vocab: Int?
-        @Option(help: "FFN size (with --params).") var ffn: Int?
+        @OptionGroup var model: ModelOptions
 
         @Option(help: "Context length in tokens (default: 4096 and the model's maximum).") var context: Int?
         @Option(help: "Parallel sequences.") var batch = 1
@@ -45,7 +34,7 @@ extension Heft {
         @Option(help: "Activation recomputation: none, selective, full.") var checkpointing = "none"
         @Option(help: "Sequences per micro-batch when training.") var microBatch = 1
         @Option(help: "LoRA rank (train adapters only).") var loraRank: Int?
-        @Option(help: "LoRA targets: qv (the LoRA paper) or all (every linear layer).") var loraTargets = "qv"
+        @Option(help: "LoRA targets: qv (the LoRA paper), all, attention, mlp, or a list such as q,k,v,o.") var loraTargets = "qv"
         @Flag(help: "QLoRA: the frozen base in 4-bit NF4 (implies LoRA; default rank 16).") var qlora = false
         @Option(help: "ZeRO stage 0–3.") var zero = 0
         @Option(help: "Devices for ZeRO sharding.") var devices = 1
@@ -53,8 +42,6 @@ extension Heft {
         @Flag(help: "Print JSON.") var json = false
 
         func validate() throws {
-            guard source != nil || params != nil else { throw ValidationError("give a SOURCE, or --params with the architecture flags") }
-            if let params { _ = try Self.parseCount(params) }
             guard batch >= 1, batch <= 65_536 else { throw ValidationError("--batch must be between 1 and 65536") }
             guard ubatch >= 1, ubatch <= 1 << 20 else { throw ValidationError("--ubatch must be between 1 and 1048576") }
             guard overheadMib >= 0, overheadMib <= 1 << 24 else { throw ValidationError("--overhead-mib must be between 0 and 16777216") }
@@ -65,9 +52,6 @@ extension Heft {
             guard (0...3).contains(zero) else { throw ValidationError("--zero takes 0, 1, 2 or 3") }
             guard devices >= 1, devices <= 100_000 else { throw ValidationError("--devices must be between 1 and 100000") }
             if let loraRank { guard loraRank >= 1, loraRank <= 65_536 else { throw ValidationError("--lora-rank must be between 1 and 65536") } }
-            for (name, value) in [("--layers", layers), ("--hidden", hidden), ("--heads", heads), ("--kv-heads", kvHeads), ("--head-dim", headDim), ("--vocab", vocab), ("--ffn", ffn)] {
-                if let value { guard value >= 1, value <= 1 << 31 else { throw ValidationError("\(name) must be between 1 and 2147483648") } }
-            }
             guard WeightPrecision(weights) != nil else { throw ValidationError("--weights: unknown precision '\(weights)'") }
             guard CacheType(rawValue: kvCache.lowercased()) != nil else {
                 throw ValidationError("--kv-cache: unknown type '\(kvCache)' (use \(CacheType.allCases.map(\.rawValue).joined(separator: ", ")))")
@@ -75,39 +59,12 @@ extension Heft {
             guard TrainingRequest.Precision(rawValue: precision) != nil else { throw ValidationError("--precision: use fp32, bf16-mixed, fp16-mixed or bf16") }
             guard TrainingRequest.Optimizer(rawValue: optimizer) != nil else { throw ValidationError("--optimizer: use sgd, momentum, adam, adamw, adam8bit or adafactor") }
             guard TrainingRequest.Checkpointing(rawValue: checkpointing) != nil else { throw ValidationError("--checkpointing: use none, selective or full") }
-            guard TrainingRequest.Targets(rawValue: loraTargets) != nil else { throw ValidationError("--lora-targets: use qv or all") }
-        }
-
-        /// `7e9`, `7000000000`, `7B`, `350M`.
-        static func parseCount(_ text: String) throws -> Int {
-            var body = text.uppercased()
-            var scale = 1.0
-            if let last = body.last, let factor = ["K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12][last] {
-                scale = factor
-                body.removeLast()
-            }
-            guard let value = Double(body), value.isFinite, value * scale >= 1, value * scale <= 1e15 else {
-                throw ValidationError("--params: '\(text)' is not a parameter count between 1 and 10^15")
-            }
-            return Int((value * scale).rounded())
+            guard LoRAModule.parse(loraTargets) != nil else { throw ValidationError("--lora-targets: use qv, all, attention, mlp or a list of q,k,v,o,gate,up,down") }
         }
 
         func run() throws {
-            do {
-                let profile: ModelProfile
-                if let source {
-                    profile = try ModelProfile.open(source, parameters: try params.map(Self.parseCount))
-                } else {
-                    var architecture = Architecture(source: .config)
-                    architecture.layers = layers
-                    architecture.hiddenSize = hidden
-                    architecture.heads = heads
-                    architecture.kvHeads = kvHeads ?? heads
-                    architecture.headDim = headDim ?? (hidden != nil && heads != nil ? hidden! / heads! : nil)
-                    architecture.vocabSize = vocab
-                    architecture.ffnSize = ffn
-                    profile = ModelProfile.bare(parameters: try Self.parseCount(params ?? ""), architecture: architecture)
-                }
+            try reportingErrors {
+                let profile = try model.profile()
                 var request = MemoryRequest()
                 request.contexts = context.map { [$0] } ?? []
                 request.batch = batch
@@ -126,7 +83,7 @@ extension Heft {
                     training.checkpointing = TrainingRequest.Checkpointing(rawValue: checkpointing) ?? .none
                     training.microBatch = microBatch
                     training.loraRank = loraRank ?? (qlora ? 16 : nil)
-                    training.loraTargets = TrainingRequest.Targets(rawValue: loraTargets) ?? .qv
+                    training.loraModules = LoRAModule.parse(loraTargets) ?? [.q, .v]
                     training.qlora = qlora
                     training.zeroStage = zero
                     training.devices = devices
@@ -134,10 +91,6 @@ extension Heft {
                 }
                 let estimate = try MemoryEstimate(profile: profile, request: request)
                 print(json ? try JSONOutput.encode(MemoryJSON(estimate)) : MemoryText(estimate).render())
-            } catch let error as FormatError {
-                throw CommandFailure(message: error.description)
-            } catch let error as EstimateError {
-                throw CommandFailure(message: error.description)
             }
         }
     }

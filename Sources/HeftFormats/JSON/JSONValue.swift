@@ -109,3 +109,66 @@ public struct JSONObject: Sendable, Hashable {
     public var keys: [String] { members.map(\.key) }
     public var count: Int { members.count }
 }
+
+extension JSONObject {
+    /// The object with integer values set for `changes` (keys not present are appended), order kept.
+    public func replacing(_ changes: [String: Int]) -> JSONObject {
+        var result = self
+        for (key, value) in changes.sorted(by: { $0.key < $1.key }) {
+            result = result.replacingValue(key, with: .number(JSONNumber(text: String(value))))
+        }
+        return result
+    }
+
+    /// The object with `key` set to `value` (appended when absent).
+    public func replacingValue(_ key: String, with value: JSONValue) -> JSONObject {
+        var members = self.members
+        if let index = members.firstIndex(where: { $0.key == key }) {
+            members[index] = Member(key: key, value: value, offset: members[index].offset)
+        } else {
+            members.append(Member(key: key, value: value, offset: 0))
+        }
+        return JSONObject(members: members)
+    }
+}
+
+extension JSONValue {
+    /// The value as pretty-printed JSON text (two-space indent, keys in document order).
+    public func serialized(indent: Int = 0) -> String {
+        let pad = String(repeating: "  ", count: indent + 1)
+        let close = String(repeating: "  ", count: indent)
+        switch self {
+        case .null: return "null"
+        case .bool(let value): return value ? "true" : "false"
+        case .number(let number): return number.text
+        case .string(let string): return Self.quoted(string)
+        case .array(let values):
+            if values.isEmpty { return "[]" }
+            return "[\n" + values.map { pad + $0.serialized(indent: indent + 1) }.joined(separator: ",\n") + "\n\(close)]"
+        case .object(let object):
+            if object.members.isEmpty { return "{}" }
+            return "{\n" + object.members.map { pad + Self.quoted($0.key) + ": " + $0.value.serialized(indent: indent + 1) }.joined(separator: ",\n") + "\n\(close)}"
+        }
+    }
+
+    static func quoted(_ string: String) -> String {
+        var out = "\""
+        for scalar in string.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+}

@@ -29,7 +29,6 @@ public struct TrainingRequest: Sendable {
     public enum Precision: String, Sendable, CaseIterable { case fp32, bf16Mixed = "bf16-mixed", fp16Mixed = "fp16-mixed", bf16 }
     public enum Optimizer: String, Sendable, CaseIterable { case sgd, momentum, adam, adamw, adam8bit, adafactor }
     public enum Checkpointing: String, Sendable, CaseIterable { case none, selective, full }
-    public enum Targets: String, Sendable, CaseIterable { case qv, all }
 
     public var precision: Precision = .bf16Mixed
     public var optimizer: Optimizer = .adamw
@@ -37,7 +36,8 @@ public struct TrainingRequest: Sendable {
     public var microBatch = 1
     /// LoRA rank; `nil` for full fine-tuning.
     public var loraRank: Int?
-    public var loraTargets: Targets = .qv
+    /// Adapted matrices (the LoRA paper adapts W_q and W_v).
+    public var loraModules: [LoRAModule] = [.q, .v]
     /// QLoRA: the frozen base in 4-bit NF4.
     public var qlora = false
     /// ZeRO stage 0–3, sharded over `devices`.
@@ -230,21 +230,6 @@ struct Estimator {
         2 * Double(profile.activeParameters) + 4 * Double(layers) * Double(context) * Double(heads * headDim)
     }
 
-    /// Trainable LoRA parameters: r × (d_in + d_out) per adapted matrix per layer.
-    func loraParameters(rank: Int, targets: TrainingRequest.Targets) -> Int {
-        let q = hidden + heads * headDim
-        let kvMatrix = hidden + kvHeads * headDim
-        let perLayer: Int
-        switch targets {
-        case .qv: perLayer = q + kvMatrix
-        case .all:
-            let ffn = profile.architecture.ffnSize ?? 4 * hidden
-            let gated = ["llama", "mistral", "mixtral", "qwen2", "qwen3", "qwen2_moe", "gemma", "gemma2", "gemma3", "phi3"].contains(profile.architecture.family ?? "llama")
-            perLayer = 2 * q + 2 * kvMatrix + (gated ? 3 : 2) * (hidden + ffn)
-        }
-        return rank * perLayer * layers
-    }
-
     static func trainingFormulas(_ t: TrainingRequest) -> [String: String] {
         var f: [String: String] = [
             "activations": "Korthikanti et al. 2022: layers × s·b·h·(34 + 5·a·s/h) bytes (none), 34·s·b·h (selective), 2·s·b·h (full) + logits s·b·V·4",
@@ -301,7 +286,7 @@ struct Estimator {
         let gradientBytes = t.precision == .fp32 ? 4 : 2
         let stateBytes = t.precision == .bf16 ? 2 : 4
         // LoRA freezes the base at the weight precision (QLoRA: NF4); full fine-tuning trains every parameter.
-        let trainable = t.loraRank.map { loraParameters(rank: $0, targets: t.loraTargets) } ?? P
+        let trainable = t.loraRank.map { LoRACount(architecture: profile.architecture, rank: $0, modules: t.loraModules).trainableParameters } ?? P
         let frozenWeights = t.loraRank == nil ? 0 : weights.bytes
         let states: Int
         switch t.optimizer {

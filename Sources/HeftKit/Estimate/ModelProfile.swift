@@ -38,6 +38,8 @@ public struct ModelProfile: Sendable {
     /// Whether the model only encodes (BERT family): no KV cache when serving.
     public var isEncoderOnly: Bool
     public var warnings: [String]
+    /// The model's config.json, when it has one (planners derive pruned and student configs from it).
+    public var config: ConfigReader? = nil
 
     /// The profile of the model at `path` (any source `heft inspect` reads).
     ///
@@ -90,7 +92,7 @@ public struct ModelProfile: Sendable {
             }
         }
         let total = override ?? report.parameters.total
-        return ModelProfile(
+        var profile = ModelProfile(
             name: source.name,
             architecture: architecture,
             parameters: total,
@@ -103,6 +105,8 @@ public struct ModelProfile: Sendable {
             isEncoderOnly: isEncoderOnly(architecture),
             warnings: warnings
         )
+        profile.config = source.config
+        return profile
     }
 
     private static func isEncoderOnly(_ architecture: Architecture) -> Bool {
@@ -111,7 +115,7 @@ public struct ModelProfile: Sendable {
 
     /// A config.json without weights: the formula's count (or the given one), a synthesized tensor list where
     /// the family has one, and the dtype the weights are published in.
-    private static func configOnly(path: String, config: ConfigReader, parameters override: Int?) throws(FormatError) -> ModelProfile {
+    static func configOnly(path: String, config: ConfigReader, parameters override: Int?) throws(FormatError) -> ModelProfile {
         let described = try ConfigArchitecture(config: config)
         let architecture = described.architecture
         guard let total = override ?? described.formula?.total else {
@@ -128,7 +132,7 @@ public struct ModelProfile: Sendable {
         } else {
             warnings.append("no tensor list for this architecture: weights are sized per parameter, without per-tensor rules")
         }
-        return ModelProfile(
+        var profile = ModelProfile(
             name: path,
             architecture: architecture,
             parameters: total,
@@ -141,6 +145,8 @@ public struct ModelProfile: Sendable {
             isEncoderOnly: isEncoderOnly(architecture),
             warnings: warnings
         )
+        profile.config = config
+        return profile
     }
 
     /// A model known only by its parameter count and the architecture flags given.

@@ -165,11 +165,13 @@ public enum WeightPrecision: Sendable, Hashable {
         case "f32", "fp32", "float32": self = .float(name: "f32", bytes: 4)
         case "f16", "fp16", "float16": self = .float(name: "f16", bytes: 2)
         case "bf16", "bfloat16": self = .float(name: "bf16", bytes: 2)
-        case "fp8", "int8", "int4", "nf4": self = .linear(name: lower)
+        case "fp8", "int8", "int4", "nf4", "nf4-nodq": self = .linear(name: lower)
         default:
             // A llama.cpp file type name means what llama-quantize writes (with its mixture); `ggml:NAME` or a
             // ggml type that is no file type (Q4_K, Q8_K) means every 2-D tensor in that one type.
-            if let fileType = LlamaFileType.allCases.first(where: { $0.rawValue.lowercased() == lower }) {
+            if Self.groupScheme(lower) != nil {
+                self = .linear(name: lower)
+            } else if let fileType = LlamaFileType.allCases.first(where: { $0.rawValue.lowercased() == lower }) {
                 self = .fileType(fileType)
             } else if let type = GGMLType.named(lower.hasPrefix("ggml:") ? String(lower.dropFirst(5)) : lower) {
                 self = .ggml(type)
@@ -194,11 +196,28 @@ public enum WeightPrecision: Sendable, Hashable {
     /// nf4 bitsandbytes with double quantization: half a byte + an 8-bit absmax per 64 + an fp32 per 256
     /// absmaxes (4.127 bpw, the QLoRA paper's figure).
     static func linearBytes(_ name: String, elements: Int, rows: Int) -> Int {
-        switch name {
-        case "fp8": elements + 4
-        case "int8": elements + 4 * rows
-        case "int4": (elements + 1) / 2 + (elements + 127) / 128 * 2 + ((elements + 127) / 128 + 1) / 2
-        default: (elements + 1) / 2 + (elements + 63) / 64 + ((elements + 63) / 64 + 255) / 256 * 4
+        if let (bits, group) = groupScheme(name) {
+            // Packed values + an fp16 scale and a `bits`-bit zero point per group (GPTQ / AWQ storage).
+            let groups = (elements + group - 1) / group
+            return (elements * bits + 7) / 8 + groups * 2 + (groups * bits + 7) / 8
         }
+        switch name {
+        case "fp8": return elements + 4
+        case "int8": return elements + 4 * rows
+        case "int4": return linearBytes("gptq-4bit-g128", elements: elements, rows: rows)
+        case "nf4-nodq": return (elements + 1) / 2 + (elements + 63) / 64 * 4
+        default: return (elements + 1) / 2 + (elements + 63) / 64 + ((elements + 63) / 64 + 255) / 256 * 4
+        }
+    }
+
+    /// `gptq-4bit-g128` / `awq-3bit` (group 128 by default) → (bits, group).
+    static func groupScheme(_ name: String) -> (bits: Int, group: Int)? {
+        let parts = name.split(separator: "-")
+        guard parts.count >= 2, parts[0] == "gptq" || parts[0] == "awq", parts[1].hasSuffix("bit"),
+            let bits = Int(parts[1].dropLast(3)), (2...8).contains(bits)
+        else { return nil }
+        guard parts.count == 3 else { return parts.count == 2 ? (bits, 128) : nil }
+        guard parts[2].hasPrefix("g"), let group = Int(parts[2].dropFirst()), group >= 8, group <= 1 << 20 else { return nil }
+        return (bits, group)
     }
 }

@@ -1,0 +1,136 @@
+internal import HeftFormats
+
+/// `heft plan quantize`: every quantization scheme for one model, with exact sizes and published quality.
+public struct QuantizePlan: Sendable, Codable {
+    public struct Scheme: Sendable, Codable {
+        /// The scheme's own name: llama.cpp's (`Q4_K_M`, `IQ4_XS`) or `F16`, `FP8`, `INT8`, `NF4`, `NF4-DQ`,
+        /// `GPTQ-4bit-g128`, `AWQ-3bit-g128`.
+        public let name: String
+        /// `float`, `bitsandbytes`, `fp8`, `gptq`, `awq` or `llama.cpp`.
+        public let family: String
+        public let bytes: Int
+        /// bytes × 8 ÷ parameters.
+        public let bitsPerWeight: Double
+        /// Weights + KV cache + activations + overhead at the plan's context.
+        public let memoryBytes: Int
+        public let fits: Bool?
+        /// False when sized per parameter (no tensor list).
+        public let exact: Bool
+        /// Published quality changes for this scheme (any model), with sources.
+        public let quality: [QualityResult]
+        public let note: String?
+    }
+
+    public let model: String
+    public let parameters: Int
+    public let context: Int
+    public let hardware: String?
+    public let budgetBytes: Int?
+    public let schemes: [Scheme]
+    /// The highest-precision scheme that fits the budget (and the GPU), when one was given.
+    public let recommended: String?
+    public let rule: String
+    public let warnings: [String]
+
+    /// Every scheme the planner sizes, in order of decreasing bits.
+    public static func schemeNames(groupSize: Int) -> [(name: String, family: String, precision: WeightPrecision)] {
+        var list: [(String, String, WeightPrecision)] = [
+            // Float rows as GGUF stores them (1-D tensors F32), so that their names mean what llama.cpp's do.
+            ("F32", "float", .ggml(.f32)),
+            ("F16", "float", .ggml(.f16)),
+            ("BF16", "float", .ggml(GGMLType.named("BF16") ?? .f16)),
+            ("FP8", "fp8", .linear(name: "fp8")),
+            ("INT8", "bitsandbytes", .linear(name: "int8")),
+            ("NF4", "bitsandbytes", .linear(name: "nf4-nodq")),
+            ("NF4-DQ", "bitsandbytes", .linear(name: "nf4")),
+        ]
+        for method in ["gptq", "awq"] {
+            for bits in [4, 3] {
+                list.append(("\(method.uppercased())-\(bits)bit-g\(groupSize)", method, .linear(name: "\(method)-\(bits)bit-g\(groupSize)")))
+            }
+        }
+        let fileTypes: [LlamaFileType] = [
+            .Q8_0, .Q6_K, .Q5_K_M, .Q5_K_S, .Q5_1, .Q5_0, .Q4_K_M, .Q4_K_S, .Q4_1, .IQ4_NL, .Q4_0, .IQ4_XS, .Q3_K_L, .Q3_K_M,
+            .IQ3_M, .IQ3_S, .Q3_K_S, .IQ3_XS, .IQ3_XXS, .Q2_K, .Q2_K_S, .IQ2_M, .IQ2_S, .IQ2_XS, .IQ2_XXS, .IQ1_M, .IQ1_S,
+        ]
+        for type in fileTypes { list.append((type.rawValue, "llama.cpp", .fileType(type))) }
+        return list
+    }
+
+    /// Published results that belong to a scheme: llama.cpp types by name, GPTQ/AWQ by method and bits.
+    static func quality(name: String, family: String) -> [QualityResult] {
+        let lower = name.lowercased()
+        return Evidence.quantization.filter { result in
+            let method = result.method.lowercased()
+            switch family {
+            case "llama.cpp": return method == "llama.cpp " + lower
+            case "gptq", "awq":
+                let bits = Int(lower.split(separator: "-")[1].dropLast(3))
+                return (method == family || method.hasPrefix(family + " w\(bits ?? 0)")) && result.weightBits == bits
+            default: return false
+            }
+        }
+    }
+
+    public init(profile: ModelProfile, context: Int, hardware: HardwareSelection?, budgetBytes: Int?, groupSize: Int = 128) throws(EstimateError) {
+        guard budgetBytes.map({ $0 > 0 }) ?? true else { throw EstimateError("--budget must be a positive size") }
+        var warnings = profile.warnings
+        var schemes: [Scheme] = []
+        for (name, family, precision) in Self.schemeNames(groupSize: groupSize) {
+            var request = MemoryRequest()
+            request.contexts = [context]
+            request.weights = precision
+            request.hardware = hardware
+            let estimate = try MemoryEstimate(profile: profile, request: request)
+            guard let breakdown = estimate.estimates.first else { continue }
+            var note: String?
+            if case .fileType(let type) = precision, type.needsImportanceMatrix {
+                note = "llama.cpp requires an importance matrix for \(type.rawValue); sized without its extra rules"
+            }
+            schemes.append(
+                Scheme(
+                    name: name,
+                    family: family,
+                    bytes: estimate.weights.bytes,
+                    bitsPerWeight: Double(estimate.weights.bytes) * 8 / Double(max(profile.parameters, 1)),
+                    memoryBytes: breakdown.totalBytes,
+                    fits: breakdown.fit?.fits,
+                    exact: estimate.weights.exact,
+                    quality: Self.quality(name: name, family: family),
+                    note: note
+                )
+            )
+        }
+        if profile.tensors.isEmpty { warnings.append("no tensor list: sizes are per parameter, not per tensor") }
+        let capacity = [budgetBytes, hardware?.usableBytes].compactMap { $0 }.min()
+        self.recommended = capacity.flatMap { limit in
+            schemes.filter { $0.memoryBytes <= limit }.max { $0.bitsPerWeight < $1.bitsPerWeight }?.name
+        }
+        if let capacity, recommended == nil {
+            warnings.append("no scheme fits \(Formatting.decimalSize(capacity)) at \(context) tokens: lower the context, or distill or prune first")
+        }
+        self.model = profile.name
+        self.parameters = profile.parameters
+        self.context = context
+        self.hardware = hardware.map { "\($0.count) × \($0.hardware.id)" }
+        self.budgetBytes = budgetBytes
+        self.schemes = schemes.sorted { $0.bitsPerWeight > $1.bitsPerWeight }
+        self.rule = "recommended = the scheme with the most bits per weight whose total memory at the context fits the budget and the GPU (more bits lose less quality: see the published ΔPPL)"
+        self.warnings = warnings
+    }
+}
+
+/// Parses sizes such as `6GB`, `6 GiB`, `6e9`, `800MB`.
+public enum SizeParser {
+    public static func bytes(_ text: String) -> Int? {
+        var body = text.uppercased().filter { $0 != " " }
+        var scale = 1.0
+        for (suffix, factor) in [("TIB", 1_099_511_627_776.0), ("GIB", 1_073_741_824.0), ("MIB", 1_048_576.0), ("KIB", 1024.0), ("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3), ("B", 1.0)] where body.hasSuffix(suffix) {
+            scale = factor
+            body.removeLast(suffix.count)
+            break
+        }
+        guard let value = Double(body), value.isFinite, value > 0, value * scale < 1e18 else { return nil }
+        return Int((value * scale).rounded())
+    }
+}
