@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "HeftFormats", targets: ["HeftFormats"]),
         .library(name: "HeftKit", targets: ["HeftKit"]),
         .executable(name: "heft", targets: ["HeftCLI"]),
+        .executable(name: "heft-fuzz", targets: ["HeftFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2")
@@ -34,6 +35,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Fuzz harnesses (README: Fuzzing). The library is shared with the tests, which replay the corpus.
+        .target(name: "HeftFuzzing", dependencies: ["HeftKit"], swiftSettings: swiftSettings),
+        .executableTarget(name: "HeftFuzz", dependencies: ["HeftFuzzing"], swiftSettings: swiftSettings),
         .target(
             name: "HeftTestSupport",
             dependencies: ["HeftFormats"],
@@ -47,7 +51,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HeftKitTests",
-            dependencies: ["HeftKit", "HeftTestSupport"],
+            dependencies: ["HeftKit", "HeftTestSupport", "HeftFuzzing"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

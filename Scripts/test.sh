@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The full test command: reference fixtures, extra fixtures with reference answers, build, tests.
+# The full test command: reference fixtures, extra fixtures with reference answers, build, tests, then a
+# bounded fuzz run of every parser (HEFT_FUZZ_SECONDS per target, default 20; 0 skips it).
 # Needs python3 with pip (for the fixtures only; Heft itself never runs Python).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,3 +8,5 @@ cd "$(dirname "$0")/.."
 .fixtures/.venv/bin/python Scripts/make_test_fixtures.py .fixtures
 swift build --build-tests
 swift test
+seconds="${HEFT_FUZZ_SECONDS:-20}"
+if [ "$seconds" != "0" ]; then Scripts/fuzz.sh "$seconds"; fi

@@ -57,6 +57,21 @@ public struct SafetensorsFile: Sendable {
         }
     }
 
+    /// Parses a safetensors file held in memory (or a prefix of one: a partial download).
+    public static func parse(fileBytes bytes: UnsafeRawBufferPointer, path: String) throws(FormatError) -> SafetensorsFile {
+        guard !bytes.isEmpty else { throw FormatError(file: path, rule: .emptyFile, detail: "the file is empty") }
+        guard bytes.count >= 8 else {
+            throw FormatError(file: path, offset: 0, rule: .headerTooSmall, detail: "the file has \(bytes.count) bytes, fewer than the 8-byte header length")
+        }
+        do throws(FormatError) {
+            let declared = UInt64(littleEndian: bytes.loadUnaligned(as: UInt64.self))
+            let length = try validateHeaderLength(declared, fileSize: bytes.count)
+            return try parse(header: UnsafeRawBufferPointer(rebasing: bytes[8..<(8 + length)]), fileSize: bytes.count, path: path)
+        } catch {
+            throw error.inFile(path)
+        }
+    }
+
     /// Checks the declared header length `N` against S2–S4 and returns it as an `Int`.
     public static func validateHeaderLength(_ declared: UInt64, fileSize: Int) throws(FormatError) -> Int {
         guard declared <= UInt64(maximumHeaderLength), let length = Int(exactly: declared) else {

@@ -19,7 +19,7 @@ public struct ConfigArchitecture: Sendable {
         let hidden = try config.int("hidden_size", "n_embd", "d_model", "dim", maximum: 1 << 20)
         let heads = try config.int("num_attention_heads", "n_head", "num_heads", "n_heads", maximum: 1 << 16)
         architecture.hiddenSize = hidden
-        architecture.layers = try config.int("num_hidden_layers", "n_layer", "num_layers", "n_layers", maximum: 1 << 16)
+        architecture.layers = try config.int("num_hidden_layers", "n_layer", "num_layers", "n_layers", maximum: 1 << 12)
         architecture.heads = heads
         architecture.vocabSize = try config.int("vocab_size", "n_vocab", "padded_vocab_size", maximum: 1 << 31)
         architecture.ffnSize = try config.int(
@@ -46,7 +46,7 @@ public struct ConfigArchitecture: Sendable {
             }
             architecture.headDim = hidden / heads
         }
-        architecture.experts = try config.int("num_local_experts", "num_experts", "n_routed_experts", "moe_num_experts", maximum: 1 << 16)
+        architecture.experts = try config.int("num_local_experts", "num_experts", "n_routed_experts", "moe_num_experts", maximum: 1 << 12)
         architecture.expertsPerToken = try config.int("num_experts_per_tok", "moe_top_k", "num_experts_per_token", maximum: 1 << 16)
         if let experts = architecture.experts, let perToken = architecture.expertsPerToken, perToken > experts {
             throw FormatError(file: config.path, field: "num_experts_per_tok", rule: .configValue, detail: "\(perToken) experts per token exceed the \(experts) experts")

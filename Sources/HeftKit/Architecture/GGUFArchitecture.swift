@@ -10,9 +10,10 @@ extension Architecture {
         family = arch.flatMap(Family.init(modelType:))?.rawValue ?? arch
         func value(_ key: String) -> Int? {
             guard let arch, let value = file["\(arch).\(key)"] else { return nil }
-            if let int = value.intValue { return int }
             // Per-layer arrays: the largest entry sizes the model.
-            return value.arrayValue?.values?.compactMap(\.intValue).max()
+            guard let number = value.intValue ?? value.arrayValue?.values?.compactMap(\.intValue).max() else { return nil }
+            // The bounds config.json gets: a crafted file must not make Heft size 151 million layers.
+            return (0...Self.plausibleMaximum(key)).contains(number) ? number : nil
         }
         layers = value("block_count")
         hiddenSize = value("embedding_length")
@@ -30,6 +31,30 @@ extension Architecture {
         expertsPerToken = value("expert_used_count")
         slidingWindow = value("attention.sliding_window")
         tiedEmbeddings = tensorNames.contains("token_embd.weight") ? !tensorNames.contains("output.weight") : nil
+    }
+
+    /// The largest value Heft accepts for a GGUF architecture key (the same bounds as config.json).
+    static func plausibleMaximum(_ key: String) -> Int {
+        switch key {
+        case "block_count", "expert_count", "expert_used_count": 1 << 12
+        case "attention.head_count", "attention.head_count_kv", "attention.key_length", "attention.value_length": 1 << 16
+        case "embedding_length": 1 << 20
+        case "feed_forward_length", "expert_feed_forward_length": 1 << 24
+        case "context_length", "attention.sliding_window": 1 << 34
+        default: 1 << 31
+        }
+    }
+
+    /// GGUF architecture values outside those bounds, for the report's warnings.
+    public static func implausibleValues(in file: GGUFFile) -> [String] {
+        guard let arch = file["general.architecture"]?.stringValue else { return [] }
+        return ["block_count", "embedding_length", "feed_forward_length", "attention.head_count", "attention.head_count_kv",
+                "attention.key_length", "context_length", "expert_count", "expert_used_count", "attention.sliding_window"].compactMap { key in
+            guard let value = file["\(arch).\(key)"], let number = value.intValue ?? value.arrayValue?.values?.compactMap(\.intValue).max(),
+                !(0...plausibleMaximum(key)).contains(number)
+            else { return nil }
+            return "GGUF metadata \(arch).\(key) = \(number) is implausible (limit \(plausibleMaximum(key))); ignored"
+        }
     }
 
     /// What tensor shapes alone reveal: vocabulary and hidden size from the token embedding, depth from the

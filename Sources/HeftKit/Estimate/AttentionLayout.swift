@@ -121,6 +121,7 @@ public struct AttentionLayout: Sendable, Hashable, Codable {
             self.init(layers: Array(repeating: layer, count: count), description: "all \(count) layers MLA (latent \(rank) + rope \(rope) per token)")
             return
         }
+        guard count <= 1 << 12 else { return nil }
         var perLayerKV = [Int](repeating: a.kvHeads ?? heads, count: count)
         if let values = file["\(arch).attention.head_count_kv"]?.arrayValue?.values {
             perLayerKV = (0..<count).map { $0 < values.count ? values[$0].intValue ?? 0 : 0 }

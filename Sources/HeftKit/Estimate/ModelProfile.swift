@@ -149,6 +149,11 @@ public struct ModelProfile: Sendable {
         return profile
     }
 
+    /// The profile a `config.json` describes (`path` names it in messages).
+    public static func from(config: ConfigReader, parameters: Int? = nil) throws(FormatError) -> ModelProfile {
+        try configOnly(path: config.path, config: config, parameters: parameters)
+    }
+
     /// A model known only by its parameter count and the architecture flags given.
     public static func bare(parameters: Int, architecture: Architecture) -> ModelProfile {
         var layout: AttentionLayout?

@@ -248,18 +248,25 @@ public struct DistillPlan: Sendable, Codable {
             return (try? ConfigArchitecture(config: reader))?.formula?.total
         }
         var results: [Student] = []
-        // Depth: keep k layers.
+        // Depth: keep k layers. Counts are linear in k for these formulas, so solve for k and check its neighbours.
         var bestDepth: (Int, Int)?
-        for k in 1..<max(layers, 2) {
-            guard let total = count([layerKey: k]) else { continue }
-            if bestDepth == nil || abs(total - target) < abs(bestDepth!.1 - target) { bestDepth = (k, total) }
+        if layers > 1, let one = count([layerKey: 1]), let two = count([layerKey: 2]), two > one {
+            let guess = 1 + (target - one) / (two - one)
+            let low = min(max(1, guess - 2), layers - 1)
+            let high = max(low, min(layers - 1, guess + 2))
+            for k in low...high {
+                guard let total = count([layerKey: k]) else { continue }
+                if bestDepth == nil || abs(total - target) < abs(bestDepth!.1 - target) { bestDepth = (k, total) }
+            }
         }
         if let (k, total) = bestDepth {
             results.append(Student(strategy: "depth", parameters: total, changes: [layerKey: k], differencePercent: Double(total - target) / Double(target) * 100))
         }
         // Width: hidden in steps of whole heads; FFN scaled alike (rounded to 64); KV heads kept when they divide.
         var bestWidth: (changes: [String: Int], total: Int)?
-        for keptHeads in stride(from: heads, through: 1, by: -1) {
+        // At most 64 candidate head counts, evenly spread, so that a config with 65,536 heads stays quick.
+        let step = max(1, heads / 64)
+        for keptHeads in Set(stride(from: heads, through: 1, by: -step).map { $0 } + [1]).sorted(by: >) {
             var changes: [String: Int] = [headKey: keptHeads]
             let newHidden = explicitHeadDim ? hidden * keptHeads / heads / 64 * 64 : keptHeads * headDim
             guard newHidden > 0 else { continue }

@@ -129,6 +129,7 @@ extension InspectionReport {
             architecture = configArchitecture.architecture
         } else if let gguf = source.gguf {
             architecture = Architecture(gguf: gguf.primary, tensorNames: tensorNames)
+            warnings += Architecture.implausibleValues(in: gguf.primary)
         } else {
             architecture = Architecture(source: .tensorShapes)
         }

@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Seed corpus for the fuzz targets (checked in under Tests/Fuzz/corpus). Run with the fixtures venv:
+    .fixtures/.venv/bin/python Scripts/make_fuzz_corpus.py
+Valid seeds come from the format owners' writers (gguf-py, safetensors); malformed seeds mirror the tests.
+"""
+import json, os, shutil, struct
+import numpy as np
+import gguf
+from safetensors.numpy import save
+
+root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "Fuzz", "corpus")
+shutil.rmtree(root, ignore_errors=True)
+for t in ("gguf", "safetensors", "index", "config", "json"):
+    os.makedirs(os.path.join(root, t))
+
+
+def put(target, name, data):
+    with open(os.path.join(root, target, name), "wb") as f:
+        f.write(data if isinstance(data, bytes) else data.encode())
+
+
+# GGUF: a tiny llama-like model written by gguf-py, every value type, and broken variants.
+path = os.path.join(root, "gguf", "tiny-llama.gguf")
+w = gguf.GGUFWriter(path, "llama")
+w.add_block_count(2); w.add_context_length(128); w.add_embedding_length(32); w.add_feed_forward_length(64)
+w.add_head_count(4); w.add_head_count_kv(2); w.add_layer_norm_rms_eps(1e-5); w.add_file_type(7)
+w.add_token_list([f"t{i}" for i in range(16)]); w.add_token_scores([0.5] * 16); w.add_token_types([1] * 16)
+w.add_bool("tiny.flag", True); w.add_int8("tiny.i8", -3); w.add_uint16("tiny.u16", 7); w.add_int16("tiny.i16", -7)
+w.add_int64("tiny.i64", -9); w.add_uint64("tiny.u64", 9); w.add_float64("tiny.f64", 2.5); w.add_uint8("tiny.u8", 1)
+w.add_array("llama.attention.head_count_kv_layers", [2, 0])
+w.add_tensor("token_embd.weight", np.zeros((16, 32), dtype=np.float32))
+w.add_tensor("blk.0.attn_q.weight", gguf.quants.quantize(np.ones((32, 32), dtype=np.float32), gguf.GGMLQuantizationType.Q8_0), raw_dtype=gguf.GGMLQuantizationType.Q8_0)
+w.add_tensor("blk.0.ffn_down.weight", np.zeros((32, 144), dtype=np.uint8), raw_dtype=gguf.GGMLQuantizationType.Q4_K)
+w.add_tensor("output_norm.weight", np.ones(32, dtype=np.float32))
+w.write_header_to_file(); w.write_kv_data_to_file(); w.write_tensors_to_file(); w.close()
+valid = open(path, "rb").read()
+put("gguf", "truncated-data.gguf", valid[: len(valid) - 100])
+put("gguf", "truncated-header.gguf", valid[:200])
+head = lambda version, nt, nkv: b"GGUF" + struct.pack("<IQQ", version, nt, nkv)
+put("gguf", "v1.gguf", head(1, 0, 0))
+put("gguf", "huge-counts.gguf", head(3, 1 << 62, 1 << 62) + b"\0" * 64)
+put("gguf", "nested-array.gguf", head(3, 0, 1) + struct.pack("<Q", 1) + b"a" + struct.pack("<IIQ", 9, 9, 1) + b"\0" * 32)
+put("gguf", "string-too-long.gguf", head(3, 0, 1) + struct.pack("<Q", 1 << 40) + b"key" + b"\0" * 32)
+put("gguf", "bad-alignment.gguf", head(3, 0, 1) + struct.pack("<Q", 17) + b"general.alignment" + struct.pack("<II", 4, 3))
+tensor = lambda name, ne, t, off: struct.pack("<Q", len(name)) + name + struct.pack("<I", len(ne)) + b"".join(struct.pack("<Q", d) for d in ne) + struct.pack("<IQ", t, off)
+put("gguf", "offset-gap.gguf", head(3, 2, 0) + tensor(b"a", [32], 0, 0) + tensor(b"b", [32], 0, 256) + b"\0" * 600)
+put("gguf", "block-mismatch.gguf", head(3, 1, 0) + tensor(b"a", [33, 2], 2, 0) + b"\0" * 200)
+put("gguf", "big-endian.gguf", b"GGUF" + struct.pack(">IQQ", 3, 0, 1) + struct.pack(">Q", 3) + b"key" + struct.pack(">II", 4, 5))
+
+# safetensors
+valid = save({"a": np.zeros((2, 3), dtype=np.float32), "b": np.ones(4, dtype=np.float16), "model.layers.0.mlp.up_proj.weight": np.zeros((4, 2), dtype=np.int8)}, metadata={"format": "pt"})
+put("safetensors", "valid.safetensors", valid)
+put("safetensors", "partial.safetensors", valid[:-5])
+st = lambda header, data=0: struct.pack("<Q", len(header)) + header.encode() + b"\0" * data
+put("safetensors", "overlap.safetensors", st('{"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]},"b":{"dtype":"U8","shape":[4],"data_offsets":[2,6]}}', 6))
+put("safetensors", "trailing.safetensors", st('{"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]}}', 9))
+put("safetensors", "overflow.safetensors", st('{"a":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,0]}}'))
+put("safetensors", "header-too-long.safetensors", struct.pack("<Q", 99_999_999) + b"{}")
+put("safetensors", "deep.safetensors", st('{"a":' + "[" * 200 + "]" * 200 + "}"))
+put("safetensors", "duplicate.safetensors", st('{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"a":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}}', 2))
+
+# index
+put("index", "valid.json", json.dumps({"metadata": {"total_size": 16}, "weight_map": {"a": "model-00001-of-00002.safetensors", "b": "model-00002-of-00002.safetensors"}}))
+put("index", "traversal.json", json.dumps({"weight_map": {"a": "../x.safetensors"}}))
+put("index", "bad.json", '{"weight_map": [1, 2]}')
+
+# config: the fixture configs plus families with layouts, and broken ones
+configs = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "fixtures", "configs")
+for name in sorted(os.listdir(configs)):
+    shutil.copy(os.path.join(configs, name), os.path.join(root, "config", name))
+put("config", "gemma2.json", json.dumps({"model_type": "gemma2", "vocab_size": 256000, "hidden_size": 2304, "intermediate_size": 9216, "num_hidden_layers": 26, "num_attention_heads": 8, "num_key_value_heads": 4, "head_dim": 256, "sliding_window": 4096}))
+put("config", "qwen2moe.json", json.dumps({"model_type": "qwen2_moe", "vocab_size": 151936, "hidden_size": 2048, "intermediate_size": 5632, "num_hidden_layers": 24, "num_attention_heads": 16, "num_experts": 60, "num_experts_per_tok": 4, "moe_intermediate_size": 1408, "shared_expert_intermediate_size": 5632, "mlp_only_layers": [1], "decoder_sparse_step": 2}))
+put("config", "t5.json", json.dumps({"model_type": "t5", "vocab_size": 32128, "d_model": 512, "d_kv": 64, "d_ff": 2048, "num_layers": 6, "num_heads": 8}))
+put("config", "falcon.json", json.dumps({"model_type": "falcon", "vocab_size": 65024, "hidden_size": 4544, "num_hidden_layers": 32, "num_attention_heads": 71, "new_decoder_architecture": True, "num_kv_heads": 8}))
+put("config", "multimodal.json", json.dumps({"model_type": "gemma3", "text_config": {"model_type": "gemma3_text", "vocab_size": 262208, "hidden_size": 2560, "intermediate_size": 10240, "num_hidden_layers": 34, "num_attention_heads": 8, "num_key_value_heads": 4, "head_dim": 256, "sliding_window": 1024}}))
+put("config", "wrong-types.json", '{"model_type":"llama","hidden_size":"4096","num_attention_heads":0}')
+put("config", "huge.json", '{"model_type":"llama","vocab_size":2147483648,"hidden_size":1048576,"intermediate_size":16777216,"num_hidden_layers":4096,"num_attention_heads":65536}')
+
+# json
+put("json", "escapes.json", '{"a":"\\u00e9\\ud83d\\ude00\\n","b":[1,-2.5e10,true,null],"c":{}}')
+put("json", "numbers.json", "[0, -0, 1e400, 18446744073709551616, 12345678901234567890123]")
+put("json", "deep.json", "[" * 100 + "]" * 100)
+print("corpus written to", os.path.normpath(root))

@@ -1,0 +1,44 @@
+internal import HeftFormats
+internal import HeftKit
+
+/// The fuzz targets: each feeds arbitrary bytes to one parser and everything downstream of it.
+///
+/// A target must never trap, hang or allocate beyond what the bytes justify; throwing a ``FormatError`` or an
+/// ``EstimateError`` is the correct answer to malformed input. libFuzzer drives these through `heft-fuzz` built
+/// with `-sanitize=fuzzer,address`; the tests replay the seed corpus and every regression input through them.
+public enum FuzzTarget: String, CaseIterable, Sendable {
+    case safetensors, index, gguf, config, json
+
+    /// Runs one input. Errors are expected; anything else (a trap) is a finding.
+    public func run(_ bytes: UnsafeRawBufferPointer) {
+        switch self {
+        case .safetensors:
+            guard let file = try? SafetensorsFile.parse(fileBytes: bytes, path: "fuzz.safetensors") else { return }
+            // Downstream: classify and report as inspect does.
+            _ = Anatomy(tensors: file.tensors, classifier: TensorClassifier(), tied: true)
+        case .index:
+            _ = try? SafetensorsIndex.parse(Array(bytes))
+        case .gguf:
+            guard let file = try? GGUFFile.parse(bytes, path: "fuzz.gguf") else { return }
+            let names = Set(file.tensors.map(\.name))
+            let architecture = Architecture(gguf: file, tensorNames: names)
+            _ = Anatomy(tensors: file.tensors, classifier: TensorClassifier(family: architecture.family), tied: architecture.tiedEmbeddings)
+            if let layout = AttentionLayout(gguf: file, architecture: architecture) {
+                _ = try? KVCacheEstimate(layout: layout, context: 4096, sequences: 1, cacheType: .q8_0)
+            }
+        case .config:
+            guard let value = try? JSONParser.parse(bytes), case .object(let object) = value else { return }
+            let reader = ConfigReader(path: "fuzz/config.json", root: object)
+            guard let profile = try? ModelProfile.from(config: reader, parameters: nil) else { return }
+            var request = MemoryRequest()
+            request.weights = .fileType(.Q4_K_M)
+            _ = try? MemoryEstimate(profile: profile, request: request)
+            var distill = DistillRequest(teacherParameters: profile.parameters)
+            distill.ratio = 3
+            distill.teacherConfig = reader
+            _ = try? DistillPlan(distill)
+        case .json:
+            if let value = try? JSONParser.parse(bytes) { _ = value.serialized() }
+        }
+    }
+}
