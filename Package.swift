@@ -20,17 +20,25 @@ let package = Package(
         .executable(name: "heft-fuzz", targets: ["HeftFuzz"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         // The only module that reads untrusted bytes. No dependencies beyond the standard library and Glibc.
         .target(name: "HeftFormats", swiftSettings: swiftSettings),
         // Domain logic: inventory, classification, architecture, parameter formulas, reports.
         .target(name: "HeftKit", dependencies: ["HeftFormats"], swiftSettings: swiftSettings),
+        // The web app: Hummingbird at the edge only, over the same HeftKit calls the CLI makes.
+        .target(
+            name: "HeftWeb",
+            dependencies: ["HeftKit", .product(name: "Hummingbird", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "HeftCLI",
             dependencies: [
                 "HeftKit",
+                "HeftWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -52,6 +60,11 @@ let package = Package(
         .testTarget(
             name: "HeftKitTests",
             dependencies: ["HeftKit", "HeftTestSupport", "HeftFuzzing"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HeftWebTests",
+            dependencies: ["HeftWeb", "HeftTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import HeftFormats
 import HeftKit
 
@@ -77,4 +78,12 @@ func parseSize(_ text: String?, flag: String) throws -> Int? {
     guard let text else { return nil }
     guard let bytes = SizeParser.bytes(text) else { throw ValidationError("\(flag): '\(text)' is not a size such as 6GB, 6GiB or 6e9") }
     return bytes
+}
+
+/// Whether `path` exists, and whether it is a folder.
+func directoryExists(_ path: String, _ isDirectory: inout Bool) -> Bool {
+    var info = stat()
+    guard stat(path, &info) == 0 else { return false }
+    isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
+    return true
 }

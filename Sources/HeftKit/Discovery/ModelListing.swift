@@ -16,6 +16,18 @@ public struct ListedModel: Sendable, Codable, Hashable {
     public let complete: Bool
     /// Why the model could not be read, when it could not.
     public let error: String?
+
+    public init(name: String, source: String, path: String, format: String?, parameters: Int?, bytes: Int?, quantization: String?, complete: Bool, error: String?) {
+        self.name = name
+        self.source = source
+        self.path = path
+        self.format = format
+        self.parameters = parameters
+        self.bytes = bytes
+        self.quantization = quantization
+        self.complete = complete
+        self.error = error
+    }
 }
 
 /// Lists every model in the Hugging Face cache, Ollama, LM Studio and the given folders, from headers only.

@@ -64,6 +64,11 @@ public struct ModelSource: Sendable {
         try open(location: try locator.resolve(source))
     }
 
+    /// A config-only source from an already parsed config (pasted into the web app).
+    public static func config(_ reader: ConfigReader, name: String) -> ModelSource {
+        ModelSource(path: reader.path, name: name, format: .config, files: [], tensors: [], config: reader, gguf: nil, warnings: [])
+    }
+
     /// Opens a resolved location, reporting it by its name.
     public static func open(location: ModelLocation) throws(FormatError) -> ModelSource {
         var opened = try openPath(location.path)

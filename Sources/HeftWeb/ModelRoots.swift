@@ -1,0 +1,105 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+internal import HeftFormats
+public import HeftKit
+
+/// The folders `heft serve` may read (`--models DIR`), and safe resolution of `model=` ids inside them.
+///
+/// A model id is `ROOT/RELATIVE/PATH`, where ROOT is a root's folder name. Absolute paths, `..`, empty
+/// components and anything whose real path (symlinks resolved) leaves its root are refused: the web app never
+/// reads outside the folders it was given.
+public struct ModelRoots: Sendable {
+    public struct Root: Sendable {
+        public let name: String
+        public let path: String
+    }
+
+    public let roots: [Root]
+
+    public init(directories: [String]) {
+        var roots: [Root] = []
+        for directory in directories {
+            guard let real = Self.realPath(directory), Path.isDirectory(real) else { continue }
+            var name = Path.fileName(real)
+            if name.isEmpty { name = "root" }
+            var unique = name
+            var index = 2
+            while roots.contains(where: { $0.name == unique }) {
+                unique = "\(name)-\(index)"
+                index += 1
+            }
+            roots.append(Root(name: unique, path: real))
+        }
+        self.roots = roots
+    }
+
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// The file or directory a model id names, or an API error saying why not.
+    public func resolve(_ id: String) throws(APIError) -> String {
+        guard !id.isEmpty else { throw APIError(status: 400, field: "model", message: "model must not be empty") }
+        guard !id.hasPrefix("/"), !id.contains("\\"), !id.contains("\0") else {
+            throw APIError(status: 400, field: "model", message: "model must be ROOT/PATH inside a --models folder, not an absolute path")
+        }
+        let parts = id.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard parts.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }) else {
+            throw APIError(status: 400, field: "model", message: "model must not contain '..', '.' or empty components")
+        }
+        guard let root = roots.first(where: { $0.name == parts[0] }) else {
+            throw APIError(status: 404, field: "model", message: "no models folder named '\(parts[0])' (serve was given: \(roots.map(\.name).joined(separator: ", ")))")
+        }
+        let candidate = Path.join(root.path, parts.dropFirst().joined(separator: "/"))
+        guard Path.exists(candidate), let real = Self.realPath(candidate) else {
+            throw APIError(status: 404, field: "model", message: "'\(id)' does not exist")
+        }
+        guard real == root.path || real.hasPrefix(root.path + "/") else {
+            throw APIError(status: 403, field: "model", message: "'\(id)' leads outside its models folder")
+        }
+        return real
+    }
+
+    /// Every model under the roots, named by id.
+    public func list() -> [ListedModel] {
+        roots.flatMap { root in
+            ModelListing.list(locator: ModelLocator(environment: ["HOME": "/nonexistent", "HF_HUB_CACHE": "/nonexistent", "OLLAMA_MODELS": "/nonexistent"]), directories: [root.path]).map { model in
+                let relative = model.path.hasPrefix(root.path + "/") ? String(model.path.dropFirst(root.path.count + 1)) : ""
+                return ListedModel(
+                    name: relative.isEmpty ? root.name : "\(root.name)/\(relative)", source: "dir", path: relative.isEmpty ? root.name : "\(root.name)/\(relative)",
+                    format: model.format, parameters: model.parameters, bytes: model.bytes, quantization: model.quantization, complete: model.complete,
+                    error: model.error.map { $0.replacingOccurrences(of: root.path, with: root.name) }
+                )
+            }
+        }
+    }
+}
+
+/// An API failure: a status in the 4xx range and a JSON body naming the field.
+public struct APIError: Error, Sendable {
+    public let status: Int
+    public let field: String?
+    public let message: String
+
+    public init(status: Int, field: String?, message: String) {
+        self.status = status
+        self.field = field
+        self.message = message
+    }
+}
+
+extension String {
+    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
+        guard !target.isEmpty else { return self }
+        var out = ""
+        var rest = Substring(self)
+        while let range = rest.firstRange(of: target) {
+            out += rest[..<range.lowerBound] + replacement
+            rest = rest[range.upperBound...]
+        }
+        return out + rest
+    }
+}
