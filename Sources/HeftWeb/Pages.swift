@@ -56,7 +56,7 @@ enum Pages {
         const esc = s => String(s).replace(/[&<>"]/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
         const group = n => n == null ? "–" : Number(n).toLocaleString("en-US");
         const compact = n => n == null ? "–" : n >= 1e12 ? (n / 1e12).toPrecision(3) + "T" : n >= 1e9 ? (n / 1e9).toPrecision(3) + "B" : n >= 1e6 ? (n / 1e6).toPrecision(3) + "M" : n >= 1e3 ? (n / 1e3).toPrecision(3) + "K" : String(n);
-        const gb = b => b == null ? "–" : (b / 1e9).toFixed(2) + " GB";
+        const gb = b => b == null ? "–" : b < 1e9 ? (b / 1e6).toFixed(1) + " MB" : (b / 1e9).toFixed(2) + " GB";
         const pct = v => v == null ? "–" : v.toFixed(1) + "%";
         const number = (label, value, formula, id) => `<div><span>${esc(label)}</span><b id="${id || ""}" title="${esc(formula || "exact")}">${value}</b></div>`;
         let catalog = { models: [], examples: [], distillExamples: [], hardware: [] };
@@ -148,7 +148,7 @@ enum Pages {
             main.querySelectorAll("[data-example]").forEach(b => b.addEventListener("click", () => {
               const p = catalog.distillExamples.find(x => x.id === b.dataset.example);
               form.elements.teacherParameters.value = p.teacherParameters;
-              form.elements.ratio.value = (p.teacherParameters / p.studentParameters).toFixed(4);
+              form.elements.ratio.value = String(p.teacherParameters / p.studentParameters);
               form.elements.lambda.value = p.impliedLambda != null ? p.impliedLambda : 1;
               if (p.trainingTokens) form.elements.baseTokens.value = p.trainingTokens;
               form.dispatchEvent(new Event("change"));

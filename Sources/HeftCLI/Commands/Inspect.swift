@@ -23,9 +23,13 @@ extension Heft {
         @Flag(help: "List every tensor instead of folding repeated blocks (adds `tensors` to --json).")
         var allTensors = false
 
+        @Option(help: "Also write the parameter-anatomy chart as an SVG file.", completion: .file())
+        var svg: String?
+
         func run() throws {
             do {
                 let report = try InspectionReport.inspect(source, includeTensors: allTensors || !json)
+                if let svg { try writeText(Charts.anatomy(report) + "\n", to: svg) }
                 if json {
                     print(try JSONOutput.encode(report))
                 } else {

@@ -40,6 +40,7 @@ extension Heft {
         @Option(help: "Devices for ZeRO sharding.") var devices = 1
 
         @Flag(help: "Print JSON.") var json = false
+        @Option(help: "Also write the memory chart as an SVG file.", completion: .file()) var svg: String?
 
         func validate() throws {
             guard batch >= 1, batch <= 65_536 else { throw ValidationError("--batch must be between 1 and 65536") }
@@ -90,6 +91,7 @@ extension Heft {
                     request.training = training
                 }
                 let estimate = try MemoryEstimate(profile: profile, request: request)
+                if let svg { try writeText(Charts.memory(estimate) + "\n", to: svg) }
                 print(json ? try JSONOutput.encode(MemoryJSON(estimate)) : MemoryText(estimate).render())
             }
         }

@@ -33,6 +33,7 @@ extension Heft.Plan {
         @Option(help: "Sustained fraction of peak bf16 FLOP/s.") var utilization = 0.4
         @Option(help: "A quick example: a published pair by name.") var example: String?
         @Option(help: "Write the width-pruned student's config.json here.") var writeConfig: String?
+        @Option(help: "Also write the accuracy-vs-ratio and teacher-vs-student charts as one SVG file.", completion: .file()) var svg: String?
         @Flag(help: "Print JSON.") var json = false
 
         /// One-word quick examples → published pair ids, labelled as published (the seed's "Llama 70B→8B" is not
@@ -93,6 +94,7 @@ extension Heft.Plan {
                     }
                     try writeText(DistillPlan.studentConfig(config, student: width) + "\n", to: writeConfig)
                 }
+                if let svg { try writeText(Charts.stack([Charts.accuracyCurve(plan), Charts.teacherStudent(plan)]), to: svg) }
                 print(json ? try JSONOutput.encode(plan) : PlanText.distill(plan))
             }
         }
@@ -105,6 +107,7 @@ extension Heft.Plan {
         @Option(help: "Hardware (NAME or NAMExN).") var gpu: String?
         @Option(help: "Memory budget (6GB, 6GiB, 6e9): recommends the best scheme that fits.") var budget: String?
         @Option(help: "GPTQ/AWQ group size.") var groupSize = 128
+        @Option(help: "Also write the size-vs-quality chart as an SVG file.", completion: .file()) var svg: String?
         @Flag(help: "Print JSON.") var json = false
 
         func validate() throws {
@@ -122,6 +125,7 @@ extension Heft.Plan {
                     budgetBytes: try parseSize(budget, flag: "--budget"),
                     groupSize: groupSize
                 )
+                if let svg { try writeText(Charts.quantization(plan) + "\n", to: svg) }
                 print(json ? try JSONOutput.encode(plan) : PlanText.quantize(plan))
             }
         }

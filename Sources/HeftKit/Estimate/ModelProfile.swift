@@ -15,6 +15,20 @@ public struct SizedTensor: Sendable, Hashable {
     public let layer: Int?
     /// A 2-D weight inside a block: what `int4`/`nf4`/`fp8` quantize.
     public let isBlockLinear: Bool
+    /// The tensor's role in llama.cpp's quantization rules, derived once from its name.
+    public let quantizationRole: LlamaFileType.Role
+
+    public init(name: String, shape: [Int], elements: Int, storedType: String?, storedBytes: Int, isParameter: Bool, layer: Int?, isBlockLinear: Bool) {
+        self.name = name
+        self.shape = shape
+        self.elements = elements
+        self.storedType = storedType
+        self.storedBytes = storedBytes
+        self.isParameter = isParameter
+        self.layer = layer
+        self.isBlockLinear = isBlockLinear
+        self.quantizationRole = LlamaFileType.role(of: name)
+    }
 
     public var rowLength: Int { shape.last ?? 1 }
 }

@@ -27,7 +27,7 @@ public struct WeightSizing: Sendable, Hashable, Codable {
         let layers = profile.architecture.layers ?? 1
         let heads = profile.architecture.heads ?? 1
         let gqa = max(1, heads / max(1, profile.architecture.kvHeads ?? heads))
-        let hasOutput = profile.tensors.contains { LlamaFileType.role(of: $0.name) == .output && $0.isParameter }
+        let hasOutput = profile.tensors.contains { $0.quantizationRole == .output && $0.isParameter }
         var byType: [String: Int] = [:]
         var total: Exact = 0
         for tensor in profile.tensors {
@@ -56,7 +56,7 @@ public struct WeightSizing: Sendable, Hashable, Codable {
             return (chosen.name, t.elements / chosen.blockSize * chosen.bytesPerBlock)
         case .fileType(let fileType):
             if fileType == .F32 || oneDimensional { return ("F32", t.elements * 4) }
-            let role = LlamaFileType.role(of: t.name)
+            let role = t.quantizationRole
             let type = fileType.tensorType(role: role, layer: t.layer ?? 0, layers: layers, gqa: gqa, hasOutput: hasOutput, rowLength: t.rowLength)
             let chosen = LlamaFileType.fallback(type, rowLength: t.rowLength)
             return (chosen.name, t.elements / chosen.blockSize * chosen.bytesPerBlock)

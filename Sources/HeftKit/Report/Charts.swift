@@ -11,6 +11,29 @@
 public enum Charts {
     static let palette = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1"]
 
+    /// Several charts stacked vertically in one SVG document (for `--svg` files).
+    public static func stack(_ charts: [String]) -> String {
+        guard charts.count > 1 else { return charts.first ?? "" }
+        var y = 0
+        var width = 0
+        var parts: [String] = []
+        for chart in charts {
+            let w = Int(attribute("width", in: chart) ?? "640") ?? 640
+            let h = Int(attribute("height", in: chart) ?? "380") ?? 380
+            parts.append(chart.replacingFirst("<svg ", with: "<svg x=\"0\" y=\"\(y)\" "))
+            y += h
+            width = max(width, w)
+        }
+        return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(y)\" viewBox=\"0 0 \(width) \(y)\">\n" + parts.joined(separator: "\n") + "\n</svg>\n"
+    }
+
+    static func attribute(_ name: String, in svg: String) -> String? {
+        guard let start = svg.firstRange(of: " \(name)=\"") else { return nil }
+        let rest = svg[start.upperBound...]
+        guard let end = rest.firstIndex(of: "\"") else { return nil }
+        return String(rest[..<end])
+    }
+
     /// Escapes text for SVG.
     static func escape(_ text: String) -> String {
         var out = ""
@@ -218,5 +241,12 @@ public enum Charts {
         ]
         let description = values.map { "\($0.0) \(Formatting.fixed($0.1, significant: 4))M" }.joined(separator: ", ") + " of \(Formatting.grouped(report.parameters.total)) parameters (norms are counted inside their locations too)."
         return bars(id: "anatomy", title: "Parameter anatomy", unit: "parameters (millions)", values: values, description: description)
+    }
+}
+
+extension String {
+    fileprivate func replacingFirst(_ target: String, with replacement: String) -> String {
+        guard let range = firstRange(of: target) else { return self }
+        return String(self[..<range.lowerBound]) + replacement + String(self[range.upperBound...])
     }
 }

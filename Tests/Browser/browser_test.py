@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""Real-browser test of `heft serve` (Debian's chromium, headless, driven over the DevTools protocol).
+
+Starts `heft serve` on the fixture GGUF folder, loads every page, waits for the results, checks the rendered
+numbers and each chart's SVG marks, clicks a quick example, and saves a screenshot of each page into
+docs/screenshots/. Prints "N passed, N failed" and exits non-zero on any failure.
+    .fixtures/.venv/bin/python Tests/Browser/browser_test.py
+"""
+import base64, json, os, shutil, socket, subprocess, sys, tempfile, time, urllib.request
+import websocket  # websocket-client
+
+root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+shots = os.path.join(root, "docs", "screenshots")
+os.makedirs(shots, exist_ok=True)
+
+
+def free_port():
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close(); return port
+
+
+port, debug_port = free_port(), free_port()
+server = subprocess.Popen([os.path.join(root, ".build", "debug", "heft"), "serve", "--port", str(port), "--models", os.path.join(root, ".fixtures", "gguf")],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+profile = tempfile.mkdtemp()
+browser = subprocess.Popen(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", f"--remote-debugging-port={debug_port}",
+                            f"--user-data-dir={profile}", "--window-size=1200,1400", "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+passed, failed = 0, 0
+
+
+def check(name, condition, detail=""):
+    global passed, failed
+    if condition:
+        passed += 1
+    else:
+        failed += 1
+        print(f"FAIL {name} {detail}")
+
+
+def wait_http(url, seconds=30):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            return urllib.request.urlopen(url, timeout=2).read()
+        except Exception:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not answer")
+
+
+class Tab:
+    def __init__(self):
+        target = json.loads(urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{debug_port}/json/new?about:blank", method="PUT")).read())
+        self.ws = websocket.create_connection(target["webSocketDebuggerUrl"], timeout=30)
+        self.next = 0
+        self.call("Page.enable"); self.call("Runtime.enable")
+        self.call("Emulation.setDeviceMetricsOverride", width=1200, height=1400, deviceScaleFactor=1, mobile=False)
+
+    def call(self, method, **params):
+        self.next += 1
+        self.ws.send(json.dumps({"id": self.next, "method": method, "params": params}))
+        while True:
+            message = json.loads(self.ws.recv())
+            if message.get("id") == self.next:
+                return message.get("result", {})
+
+    def eval(self, expression):
+        return self.call("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True).get("result", {}).get("value")
+
+    def wait(self, expression, seconds=30):
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            if self.eval(expression):
+                return True
+            time.sleep(0.1)
+        return False
+
+    def load(self, path):
+        self.call("Page.navigate", url=f"http://127.0.0.1:{port}{path}")
+        return self.wait("document.querySelector('#out') && document.querySelector('#out').dataset.state === 'ready'")
+
+    def text(self, selector):
+        return self.eval(f"(document.querySelector({json.dumps(selector)}) || {{}}).textContent")
+
+    def marks(self, chart, mark):
+        return self.eval(f"document.querySelectorAll('svg[data-chart=\"{chart}\"] [data-mark=\"{mark}\"]').length")
+
+    def screenshot(self, name):
+        data = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True).get("data", "")
+        with open(os.path.join(shots, name + ".png"), "wb") as f:
+            f.write(base64.b64decode(data))
+
+
+try:
+    wait_http(f"http://127.0.0.1:{port}/api/models")
+    wait_http(f"http://127.0.0.1:{debug_port}/json/version")
+    tab = Tab()
+
+    check("inspect loads", tab.load("/inspect"))
+    check("inspect total", tab.text("#total") == "22,565,376", tab.text("#total"))
+    check("inspect anatomy chart", tab.marks("anatomy", "bar") == 5)
+    tab.screenshot("inspect")
+
+    check("memory loads", tab.load("/memory?source=example%3Allama-2-7b&context=4096&gpu=rtx-4090"))
+    check("memory total", (tab.text("#total") or "").endswith(" GB"), tab.text("#total"))
+    check("memory KV per token", tab.eval("document.body.textContent.includes('524,288 B')"))
+    check("memory chart", tab.marks("memory", "segment") == 4 and tab.marks("memory", "capacity") == 1)
+    tab.screenshot("memory")
+
+    check("distill loads", tab.load("/distill"))
+    check("distill default student", tab.text("#student") == "66,352,873", tab.text("#student"))  # 109,482,240 ÷ 1.65
+    tab.eval("document.querySelector('[data-example=\"distilbert-base-uncased\"]').click()")
+    check("quick example loads DistilBERT", tab.wait("document.querySelector('#student') && document.querySelector('#student').textContent === '66,362,880'"), tab.text("#student"))
+    check("URL keeps the state", "teacherParameters=109482240" in (tab.eval("location.search") or ""))
+    check("accuracy chart marks", tab.marks("accuracy-ratio", "pair") >= 20 and tab.marks("accuracy-ratio", "plan") == 1)
+    check("teacher-student bars", tab.marks("teacher-student", "bar") == 2)
+    tab.screenshot("distill")
+
+    check("quantize loads", tab.load("/quantize?source=example%3Allama-3.1-8b&context=4096&budget=6GB"))
+    check("quantize recommends", tab.text("#recommended") == "IQ4_NL", tab.text("#recommended"))
+    check("quantize chart", tab.marks("quantization", "scheme") >= 15)
+    check("quantize Q4_K_M bytes", tab.eval("document.body.textContent.includes('4,912,898,304')"))
+    tab.screenshot("quantize")
+
+    check("pipeline loads", tab.load("/pipeline?source=example%3Allama-3.1-8b&distill=2&quantize=Q4_K_M&targetMemory=4GB&context=4096&lambda=1"))
+    check("pipeline first fit", tab.text("#first-fit") == "First fits after: quantize", tab.text("#first-fit"))
+    tab.screenshot("pipeline")
+finally:
+    browser.terminate(); server.terminate()
+    shutil.rmtree(profile, ignore_errors=True)
+
+print(f"browser: {passed} passed, {failed} failed")
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
