@@ -7,7 +7,7 @@ internal import HeftKit
 /// ``EstimateError`` is the correct answer to malformed input. libFuzzer drives these through `heft-fuzz` built
 /// with `-sanitize=fuzzer,address`; the tests replay the seed corpus and every regression input through them.
 public enum FuzzTarget: String, CaseIterable, Sendable {
-    case safetensors, index, gguf, config, json
+    case safetensors, index, gguf, config, json, dequant
 
     /// Runs one input. Errors are expected; anything else (a trap) is a finding.
     public func run(_ bytes: UnsafeRawBufferPointer) {
@@ -39,6 +39,15 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             _ = try? DistillPlan(distill)
         case .json:
             if let value = try? JSONParser.parse(bytes) { _ = value.serialized() }
+        case .dequant:
+            // First byte: which type; the rest: as many whole blocks as fit.
+            guard let selector = bytes.first, let base = bytes.baseAddress else { return }
+            let names = Dequantizer.supported.sorted()
+            guard let type = GGMLType.named(names[Int(selector) % names.count]) else { return }
+            let blocks = (bytes.count - 1) / type.bytesPerBlock
+            guard blocks > 0 else { return }
+            var output = [Float](repeating: 0, count: blocks * type.blockSize)
+            output.withUnsafeMutableBufferPointer { Dequantizer.dequantize(type, base + 1, count: blocks * type.blockSize, into: $0.baseAddress!) }
         }
     }
 }

@@ -1,0 +1,180 @@
+/// Turns stored ggml blocks back into float32 values, bit for bit as the reference dequantizers do.
+///
+/// Each block layout follows ggml-common.h; the order of floating-point operations follows gguf-py's
+/// `dequantize_blocks` (for example `d·q − dm`, with `d = d_super × scale` rounded first), so that the results
+/// equal the reference's float32 output exactly — the golden vectors in the fixtures check every type here.
+/// Callers guarantee that `source` holds `count / blockSize` whole blocks (the GGUF reader has validated sizes).
+public enum Dequantizer {
+    /// The types with a dequantizer. The IQ1/IQ2/IQ3 families need ggml's lattice tables and are not included.
+    public static let supported: Set<String> = [
+        "F32", "F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K",
+        "IQ4_NL", "IQ4_XS", "TQ1_0", "TQ2_0", "MXFP4",
+    ]
+
+    public static func supports(_ type: GGMLType) -> Bool { supported.contains(type.name) }
+
+    /// The 16 non-linear levels of IQ4_NL / IQ4_XS (`kvalues_iq4nl`).
+    static let iq4Levels: [Float] = [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113]
+    /// E2M1 values doubled (`kvalues_mxfp4`); the E8M0 scale is halved to match.
+    static let mxfp4Levels: [Float] = [0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12]
+
+    @inline(__always) static func u8(_ p: UnsafeRawPointer, _ i: Int) -> UInt8 { p.load(fromByteOffset: i, as: UInt8.self) }
+    @inline(__always) static func f16(_ p: UnsafeRawPointer, _ i: Int) -> Float {
+        Float(Float16(bitPattern: UInt16(littleEndian: p.loadUnaligned(fromByteOffset: i, as: UInt16.self))))
+    }
+
+    /// Dequantizes `count` elements of `type` from `source` into `destination`.
+    public static func dequantize(_ type: GGMLType, _ source: UnsafeRawPointer, count: Int, into y: UnsafeMutablePointer<Float>) {
+        let blocks = count / type.blockSize
+        let size = type.bytesPerBlock
+        switch type.name {
+        case "F32":
+            for i in 0..<count { y[i] = Float(bitPattern: UInt32(littleEndian: source.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+        case "F16":
+            for i in 0..<count { y[i] = f16(source, 2 * i) }
+        case "BF16":
+            for i in 0..<count { y[i] = Float(bitPattern: UInt32(UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16) }
+        default:
+            for b in 0..<blocks { block(type.name, source + b * size, y + b * type.blockSize) }
+        }
+    }
+
+    // swiftlint:disable:next cyclomatic_complexity function_body_length
+    static func block(_ name: String, _ p: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>) {
+        switch name {
+        case "Q4_0":  // d, qs[16]: (q − 8)·d
+            let d = f16(p, 0)
+            for k in 0..<16 {
+                let q = u8(p, 2 + k)
+                y[k] = d * Float(Int(q & 0xF) - 8)
+                y[k + 16] = d * Float(Int(q >> 4) - 8)
+            }
+        case "Q4_1":  // d, m, qs[16]: d·q + m
+            let d = f16(p, 0), m = f16(p, 2)
+            for k in 0..<16 {
+                let q = u8(p, 4 + k)
+                y[k] = d * Float(q & 0xF) + m
+                y[k + 16] = d * Float(q >> 4) + m
+            }
+        case "Q5_0", "Q5_1":  // d, [m], qh (u32), qs[16]
+            let hasMin = name == "Q5_1"
+            let d = f16(p, 0), m: Float = hasMin ? f16(p, 2) : 0
+            let o = hasMin ? 4 : 2
+            let qh = UInt32(littleEndian: p.loadUnaligned(fromByteOffset: o, as: UInt32.self))
+            for k in 0..<16 {
+                let q = u8(p, o + 4 + k)
+                let lo = Int(q & 0xF) | Int((qh >> UInt32(k)) & 1) << 4
+                let hi = Int(q >> 4) | Int((qh >> UInt32(k + 16)) & 1) << 4
+                if hasMin {
+                    y[k] = d * Float(lo) + m
+                    y[k + 16] = d * Float(hi) + m
+                } else {
+                    y[k] = d * Float(lo - 16)
+                    y[k + 16] = d * Float(hi - 16)
+                }
+            }
+        case "Q8_0":  // d, qs[32] int8
+            let d = f16(p, 0)
+            for k in 0..<32 { y[k] = Float(Int8(bitPattern: u8(p, 2 + k))) * d }
+        case "Q2_K":  // scales[16], qs[64], d, dmin: dl·q − ml per 16
+            let d = f16(p, 80), dmin = f16(p, 82)
+            for e in 0..<256 {
+                let half = e / 128, r = e % 128, shift = (r / 32) * 2, b = r % 32
+                let q = Float((u8(p, 16 + half * 32 + b) >> UInt8(shift)) & 3)
+                let sc = u8(p, e / 16)
+                let dl = d * Float(sc & 0xF), ml = dmin * Float(sc >> 4)
+                y[e] = dl * q - ml
+            }
+        case "Q3_K":  // hmask[32], qs[64], scales[12], d
+            let d = f16(p, 108)
+            var dl = [Float](repeating: 0, count: 16)
+            for i in 0..<16 {
+                let low = (u8(p, 96 + i % 8) >> UInt8(4 * (i / 8))) & 0xF
+                let high = (u8(p, 104 + i % 4) >> UInt8(2 * (i / 4))) & 3
+                dl[i] = d * Float(Int(Int8(bitPattern: low | high << 4)) - 32)
+            }
+            for e in 0..<256 {
+                let half = e / 128, r = e % 128, shift = (r / 32) * 2, b = r % 32
+                let low = Int((u8(p, 32 + half * 32 + b) >> UInt8(shift)) & 3)
+                let bit = Int((u8(p, e % 32) >> UInt8(e / 32)) & 1)
+                y[e] = dl[e / 16] * Float(low - ((bit ^ 1) << 2))
+            }
+        case "Q4_K", "Q5_K":  // d, dmin, scales[12], [qh[32]], qs[128]
+            let d = f16(p, 0), dmin = f16(p, 2)
+            let five = name == "Q5_K"
+            let qsOffset = five ? 48 : 16
+            for j in 0..<8 {
+                let (sc, mn) = scaleMin(p, 4, j)
+                let dj = d * Float(sc), mj = dmin * Float(mn)
+                let chunk = j / 2, nibble = UInt8(4 * (j % 2))
+                for b in 0..<32 {
+                    var q = Int((u8(p, qsOffset + chunk * 32 + b) >> nibble) & 0xF)
+                    if five { q |= Int((u8(p, 16 + b) >> UInt8(j)) & 1) << 4 }
+                    y[j * 32 + b] = dj * Float(q) - mj
+                }
+            }
+        case "Q6_K":  // ql[128], qh[64], scales[16] int8, d
+            let d = f16(p, 208)
+            for e in 0..<256 {
+                let half = e / 128, r = e % 128
+                let low = Int((u8(p, half * 64 + r % 64) >> UInt8(4 * (r / 64))) & 0xF)
+                let high = Int((u8(p, 128 + half * 32 + r % 32) >> UInt8(2 * (r / 32))) & 3)
+                let scale = d * Float(Int8(bitPattern: u8(p, 192 + e / 16)))
+                y[e] = scale * Float((low | high << 4) - 32)
+            }
+        case "IQ4_NL":  // d, qs[16] → levels
+            let d = f16(p, 0)
+            for k in 0..<16 {
+                let q = u8(p, 2 + k)
+                y[k] = d * iq4Levels[Int(q & 0xF)]
+                y[k + 16] = d * iq4Levels[Int(q >> 4)]
+            }
+        case "IQ4_XS":  // d, scales_h (u16), scales_l[4], qs[128]
+            let d = f16(p, 0)
+            let high = UInt16(littleEndian: p.loadUnaligned(fromByteOffset: 2, as: UInt16.self))
+            for ib in 0..<8 {
+                let low = (u8(p, 4 + ib / 2) >> UInt8(4 * (ib % 2))) & 0xF
+                let h = UInt8((high >> UInt16(2 * ib)) & 3)
+                let dl = d * Float(Int(Int8(bitPattern: low | h << 4)) - 32)
+                for k in 0..<16 {
+                    let q = u8(p, 8 + ib * 16 + k)
+                    y[ib * 32 + k] = dl * iq4Levels[Int(q & 0xF)]
+                    y[ib * 32 + 16 + k] = dl * iq4Levels[Int(q >> 4)]
+                }
+            }
+        case "TQ2_0":  // qs[64], d: (q − 1)·d
+            let d = f16(p, 64)
+            for e in 0..<256 {
+                let half = e / 128, r = e % 128
+                y[e] = d * Float(Int((u8(p, half * 32 + r % 32) >> UInt8(2 * (r / 32))) & 3) - 1)
+            }
+        case "TQ1_0":  // qs[48], qh[4], d: base-3 digits via (q·3^n mod 256)·3 >> 8
+            let d = f16(p, 52)
+            let powers: [UInt8] = [1, 3, 9, 27, 81]
+            func trit(_ byte: UInt8, _ n: Int) -> Float { Float(Int((UInt16(byte &* powers[n]) * 3) >> 8) - 1) }
+            var e = 0
+            for n in 0..<5 { for m in 0..<32 { y[e] = d * trit(u8(p, m), n); e += 1 } }
+            for n in 0..<5 { for m in 0..<16 { y[e] = d * trit(u8(p, 32 + m), n); e += 1 } }
+            for n in 0..<4 { for j in 0..<4 { y[e] = d * trit(u8(p, 48 + j), n); e += 1 } }
+        case "MXFP4":  // e (E8M0), qs[16]
+            let exponent = u8(p, 0)
+            let bits: UInt32 = exponent < 2 ? 0x0020_0000 << UInt32(exponent) : UInt32(exponent - 1) << 23
+            let d = Float(bitPattern: bits)
+            for k in 0..<16 {
+                let q = u8(p, 1 + k)
+                y[k] = d * mxfp4Levels[Int(q & 0xF)]
+                y[k + 16] = d * mxfp4Levels[Int(q >> 4)]
+            }
+        default:
+            preconditionFailure("no dequantizer for \(name); check Dequantizer.supports first")
+        }
+    }
+
+    /// The 6-bit scale and min of sub-block `j` packed in K-quants' 12 scale bytes at `offset`.
+    @inline(__always) static func scaleMin(_ p: UnsafeRawPointer, _ offset: Int, _ j: Int) -> (UInt8, UInt8) {
+        if j < 4 { return (u8(p, offset + j) & 63, u8(p, offset + j + 4) & 63) }
+        let scale = (u8(p, offset + j + 4) & 0xF) | ((u8(p, offset + j - 4) >> 6) << 4)
+        let minimum = (u8(p, offset + j + 4) >> 4) | ((u8(p, offset + j) >> 6) << 4)
+        return (scale, minimum)
+    }
+}
