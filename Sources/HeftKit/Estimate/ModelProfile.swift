@@ -18,7 +18,10 @@ public struct SizedTensor: Sendable, Hashable {
     /// The tensor's role in llama.cpp's quantization rules, derived once from its name.
     public let quantizationRole: LlamaFileType.Role
 
-    public init(name: String, shape: [Int], elements: Int, storedType: String?, storedBytes: Int, isParameter: Bool, layer: Int?, isBlockLinear: Bool) {
+    public init(
+        name: String, shape: [Int], elements: Int, storedType: String?, storedBytes: Int, isParameter: Bool, layer: Int?, isBlockLinear: Bool,
+        quantizationRole: LlamaFileType.Role? = nil
+    ) {
         self.name = name
         self.shape = shape
         self.elements = elements
@@ -27,7 +30,7 @@ public struct SizedTensor: Sendable, Hashable {
         self.isParameter = isParameter
         self.layer = layer
         self.isBlockLinear = isBlockLinear
-        self.quantizationRole = LlamaFileType.role(of: name)
+        self.quantizationRole = quantizationRole ?? LlamaFileType.role(of: name)
     }
 
     public var rowLength: Int { shape.last ?? 1 }
@@ -191,21 +194,36 @@ public struct ModelProfile: Sendable {
         )
     }
 
+    /// Synthesized tensors need no name-based classification: the generator knows each one's layer, and every
+    /// synthesized tensor but `rope_freqs` is a parameter. (Classifying 50,000 names of a 4,096-layer config by
+    /// string matching took seconds; the fuzzer flagged it.)
     static func sized(_ shapes: [TensorShape], family: String?) -> [SizedTensor] {
-        let classifier = TensorClassifier(family: family)
-        return shapes.map { shape in
-            let info = TensorInfo(name: shape.name, shape: shape.shape, storage: .ggml(.f32), elementCount: shape.elements, dataOffset: 0, byteCount: 0, file: "")
-            var isParameter = false
-            var layer: Int?
-            var blockLinear = false
-            if case .parameter(let kind, let location, _) = classifier.classify(info) {
-                isParameter = true
-                layer = location.block?.index
-                if location.block != nil, kind == .weight, shape.shape.count >= 2 { blockLinear = true }
-            }
-            return SizedTensor(name: shape.name, shape: shape.shape, elements: shape.elements, storedType: nil, storedBytes: 0, isParameter: isParameter, layer: layer, isBlockLinear: blockLinear)
+        shapes.map { shape in
+            let isParameter = shape.name != "rope_freqs.weight"
+            let isNorm = shape.name.hasSuffix("_norm.weight") || shape.name.hasSuffix("norm.weight")
+            return SizedTensor(
+                name: shape.name,
+                shape: shape.shape,
+                elements: shape.elements,
+                storedType: nil,
+                storedBytes: 0,
+                isParameter: isParameter,
+                layer: shape.layer,
+                isBlockLinear: shape.layer != nil && shape.shape.count >= 2 && !isNorm && shape.name.hasSuffix(".weight") && !shape.name.contains("ffn_gate_inp"),
+                quantizationRole: syntheticRoles[shape.name.split(separator: ".", maxSplits: 2).last.map(String.init) ?? ""]
+                    ?? (shape.name == "token_embd.weight" ? .tokenEmbedding : shape.name == "output.weight" ? .output : .other)
+            )
         }
     }
+
+    /// Roles of the names SyntheticTensors writes, by what follows `blk.N.`.
+    static let syntheticRoles: [String: LlamaFileType.Role] = [
+        "attn_q.weight": .attentionQ, "attn_k.weight": .attentionK, "attn_v.weight": .attentionV, "attn_qkv.weight": .attentionQKV,
+        "attn_output.weight": .attentionOutput, "ffn_gate.weight": .feedForwardGate, "ffn_up.weight": .feedForwardUp,
+        "ffn_down.weight": .feedForwardDown, "ffn_gate_exps.weight": .feedForwardGate, "ffn_up_exps.weight": .feedForwardUp,
+        "ffn_down_exps.weight": .feedForwardDown, "ffn_gate_shexp.weight": .feedForwardGate, "ffn_up_shexp.weight": .feedForwardUp,
+        "ffn_down_shexp.weight": .feedForwardDown,
+    ]
 
     /// `Q4_K 88.1% + Q6_K 11.0% + F32 0.9%` by bytes.
     static func describeMix(_ bytesByType: [String: Int]) -> String {

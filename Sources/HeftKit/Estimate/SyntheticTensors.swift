@@ -1,16 +1,19 @@
 internal import HeftFormats
 
 /// A tensor as far as sizing needs it: name, row-major shape, element count.
-public struct TensorShape: Sendable, Hashable, Codable {
+public struct TensorShape: Sendable, Hashable {
     public let name: String
     public let shape: [Int]
+    /// The block the tensor belongs to (`blk.N.`), known when it is generated.
+    public let layer: Int?
     public var elements: Int { shape.reduce(1, *) }
     /// The innermost dimension (`ne[0]` in GGUF): quantization blocks run along it.
     public var rowLength: Int { shape.last ?? 1 }
 
-    public init(name: String, shape: [Int]) {
+    public init(name: String, shape: [Int], layer: Int? = nil) {
         self.name = name
         self.shape = shape
+        self.layer = layer
     }
 }
 
@@ -36,6 +39,7 @@ public enum SyntheticTensors {
         let sharedI = (try? config?.int("shared_expert_intermediate_size", minimum: 0, maximum: 1 << 24)) ?? nil
         for layer in 0..<L {
             let p = "blk.\(layer)."
+            let start = tensors.count
             tensors.append(TensorShape(name: p + "attn_norm.weight", shape: [H]))
             if family == .phi3 {
                 tensors.append(TensorShape(name: p + "attn_qkv.weight", shape: [nH * d + 2 * nKV * d, H]))
@@ -77,6 +81,7 @@ public enum SyntheticTensors {
                 tensors.append(TensorShape(name: p + "ffn_up.weight", shape: [I, H]))
                 tensors.append(TensorShape(name: p + "ffn_down.weight", shape: [H, I]))
             }
+            for index in start..<tensors.count { tensors[index] = TensorShape(name: tensors[index].name, shape: tensors[index].shape, layer: layer) }
         }
         tensors.append(TensorShape(name: "output_norm.weight", shape: [H]))
         if a.tiedEmbeddings != true { tensors.append(TensorShape(name: "output.weight", shape: [V, H])) }
