@@ -339,27 +339,22 @@ struct Estimator {
         return Checked.sum([result.weightsBytes, result.kvCacheBytes, result.activationBytes, result.overheadBytes, result.gradientsBytes ?? 0, result.optimizerBytes ?? 0]) ?? Int.max
     }
 
+    /// The largest n in 1...limit for which `fits(n)` holds, given that `fits` is monotone; 0 when even 1 does not fit.
+    static func largest(upTo limit: Int, _ fits: (Int) throws(EstimateError) -> Bool) throws(EstimateError) -> Int {
+        guard try fits(1) else { return 0 }
+        var low = 1, high = limit
+        while low < high {
+            let mid = (low + high + 1) / 2
+            if try fits(mid) { low = mid } else { high = mid - 1 }
+        }
+        return low
+    }
+
     private func fit(_ selection: HardwareSelection, context: Int, batch: Int, total: Int) throws(EstimateError) -> MemoryEstimate.Fit {
         let capacity = selection.usableBytes
-        // Largest context (binary search: memory grows with context).
-        var maxContext = 0
-        if try self.total(context: 1, batch: batch) <= capacity {
-            var low = 1, high = 1 << 26
-            while low < high {
-                let mid = (low + high + 1) / 2
-                if try self.total(context: mid, batch: batch) <= capacity { low = mid } else { high = mid - 1 }
-            }
-            maxContext = low
-        }
-        var maxBatch = 0
-        if try self.total(context: context, batch: 1) <= capacity {
-            var low = 1, high = 1 << 16
-            while low < high {
-                let mid = (low + high + 1) / 2
-                if try self.total(context: context, batch: mid) <= capacity { low = mid } else { high = mid - 1 }
-            }
-            maxBatch = low
-        }
+        // Memory grows with context and with batch, so the largest of each that fits is a binary search.
+        let maxContext = try Self.largest(upTo: 1 << 26) { (n: Int) throws(EstimateError) in try self.total(context: n, batch: batch) <= capacity }
+        let maxBatch = try Self.largest(upTo: 1 << 16) { (n: Int) throws(EstimateError) in try self.total(context: context, batch: n) <= capacity }
         var offload = 0
         if total > capacity, layers > 0 {
             let kvPerLayer = (try kv(context: context, batch: batch)?.bytes ?? 0) / layers

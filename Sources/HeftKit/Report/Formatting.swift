@@ -45,6 +45,15 @@ public enum Formatting {
         }
     }
 
+    /// The end of a text report: its warnings, then the size units it used.
+    public static func closing(warnings: [String]) -> [String] {
+        var out: [String] = []
+        if !warnings.isEmpty {
+            out += ["", "Warnings"] + warnings.map { "  - \($0)" }
+        }
+        return out + ["", "Sizes: kB/MB/GB are 10³/10⁶/10⁹ bytes; KiB/MiB/GiB are 2¹⁰/2²⁰/2³⁰ bytes."]
+    }
+
     /// `0.5253` → `52.5%`.
     public static func percent(_ fraction: Double) -> String { fixed(fraction * 100, decimals: 1) + "%" }
 

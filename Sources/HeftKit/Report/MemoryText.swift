@@ -68,13 +68,6 @@ public struct MemoryText {
         out.append("How each number is computed (estimates; exact integers in --json):")
         for (key, formula) in e.formulas.sorted(by: { $0.key < $1.key }) { out.append("  \(key): \(formula)") }
         for (key, value) in e.assumptions.sorted(by: { $0.key < $1.key }) { out.append("  assume \(key): \(value)") }
-        if !e.warnings.isEmpty {
-            out.append("")
-            out.append("Warnings")
-            for warning in e.warnings { out.append("  - \(warning)") }
-        }
-        out.append("")
-        out.append("Sizes: kB/MB/GB are 10³/10⁶/10⁹ bytes; KiB/MiB/GiB are 2¹⁰/2²⁰/2³⁰ bytes.")
-        return out.joined(separator: "\n")
+        return (out + Formatting.closing(warnings: e.warnings)).joined(separator: "\n")
     }
 }

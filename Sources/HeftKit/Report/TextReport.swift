@@ -83,14 +83,7 @@ public struct TextReport {
         if !r.tiedCopies.isEmpty {
             out.append("Tied          \(list(r.tiedCopies, limit: 3)) (counted once)")
         }
-        if !r.warnings.isEmpty {
-            out.append("")
-            out.append("Warnings")
-            for warning in r.warnings { out.append("  - \(warning)") }
-        }
-        out.append("")
-        out.append("Sizes: kB/MB/GB are 10³/10⁶/10⁹ bytes; KiB/MiB/GiB are 2¹⁰/2²⁰/2³⁰ bytes.")
-        return out.joined(separator: "\n")
+        return (out + Formatting.closing(warnings: r.warnings)).joined(separator: "\n")
     }
 
     private func list(_ names: [String], limit: Int) -> String {
