@@ -127,3 +127,28 @@ for path in sorted(glob.glob(os.path.join(dest, "all-MiniLM-L6-v2*", "*.safetens
     reference["safetensors"][os.path.relpath(path, dest)] = reference_safetensors(path)
 json.dump(reference, open(os.path.join(dest, "reference.json"), "w"), indent=1)
 print("test fixtures written to", dest)
+
+
+# Statistics computed independently in float64 with numpy, for heft stats (issue 5): every parameter tensor of
+# the MiniLM safetensors and of the Q4_0 GGUF (dequantized by gguf-py).
+def stats_of(values, k=6.0, thresholds=(1e-6, 1e-4, 1e-3, 1e-2)):
+    x = np.asarray(values, dtype=np.float64).ravel()
+    finite = x[np.isfinite(x)]
+    mean = float(finite.mean()) if finite.size else 0.0
+    std = float(finite.std()) if finite.size else 0.0
+    return {"elements": int(x.size), "zeros": int((x == 0).sum()), "nan": int(np.isnan(x).sum()), "inf": int(np.isinf(x).sum()),
+            "min": float(finite.min()), "max": float(finite.max()), "mean": mean, "std": std, "absMax": float(np.abs(finite).max()),
+            "nearZero": [int((np.abs(finite) < t).sum()) for t in thresholds], "outliers": int((np.abs(finite) > k * std).sum())}
+
+
+stats = {"safetensors": {}, "gguf": {}}
+for name, data in tensors.items():
+    if name != "embeddings.position_ids":
+        stats["safetensors"][name] = stats_of(data)
+reader = gguf.GGUFReader(os.path.join(dest, "gguf", "all-MiniLM-L6-v2.Q4_0.gguf"))
+for t in reader.tensors:
+    stats["gguf"][t.name] = stats_of(gguf.quants.dequantize(t.data, t.tensor_type))
+everything = np.concatenate([np.asarray(v, dtype=np.float64).ravel() for k, v in tensors.items() if k != "embeddings.position_ids"])
+stats["safetensorsGlobal"] = stats_of(everything)
+json.dump(stats, open(os.path.join(dest, "stats_reference.json"), "w"))
+print("stats reference written")

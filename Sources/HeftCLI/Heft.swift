@@ -7,6 +7,6 @@ struct Heft: AsyncParsableCommand {
         commandName: "heft",
         abstract: "Tells exactly what a model weighs: parameters by kind and location, storage, and size.",
         version: "0.1.0",
-        subcommands: [Inspect.self, Memory.self, Plan.self, Advise.self, List.self, Serve.self]
+        subcommands: [Inspect.self, Memory.self, Plan.self, Advise.self, Stats.self, List.self, Serve.self]
     )
 }

@@ -1,0 +1,65 @@
+import ArgumentParser
+import HeftFormats
+import HeftKit
+
+extension Heft {
+    /// `heft stats SOURCE`: scans every weight — sparsity, outliers, damage.
+    struct Stats: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Read every weight: zeros, near-zero fractions, NaN/Inf, min/max/mean/std, outliers, histograms, sparsity, damage."
+        )
+
+        @Argument(help: "The model (any SOURCE inspect reads).", completion: .file()) var source: String
+        @Option(parsing: .upToNextOption, help: "Near-zero thresholds.") var thresholds: [Double] = [1e-6, 1e-4, 1e-3, 1e-2]
+        @Flag(help: "Thresholds relative to each tensor's RMS.") var relative = false
+        @Option(help: "Outliers are |w| > k·σ.") var k = 6.0
+        @Option(help: "Histogram bins.") var bins = 32
+        @Flag(help: "Print JSON: {global{…}, tensors[…], buffers[…], skipped, sparsity, damage}.") var json = false
+
+        func validate() throws {
+            guard !thresholds.isEmpty, thresholds.count <= 16, thresholds.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+                throw ValidationError("--thresholds takes 1 to 16 positive numbers")
+            }
+            guard k.isFinite, k > 0 else { throw ValidationError("--k must be a positive number") }
+            guard (1...4096).contains(bins) else { throw ValidationError("--bins must be between 1 and 4096") }
+        }
+
+        func run() async throws {
+            do {
+                var options = StatsOptions()
+                options.thresholds = thresholds
+                options.relative = relative
+                options.outlierK = k
+                options.bins = bins
+                let report = try await StatsScanner.scan(try ModelSource.open(source), options: options)
+                if json {
+                    print(try JSONOutput.encode(report))
+                    return
+                }
+                let g = report.global
+                var out = [
+                    "Model         \(report.source)\(report.complete ? "" : " (partial: \(report.skipped.count) tensor(s) not scanned)")",
+                    "Scanned       \(Formatting.grouped(report.bytesScanned)) bytes, \(Formatting.grouped(g.elements)) parameters",
+                    "Values        min \(g.min)  max \(g.max)  mean \(g.mean)  std \(g.std)  |max| \(g.absMax)",
+                    "Zeros         \(Formatting.grouped(g.zeros)) (\(Formatting.percent(report.sparsity.sparsity))); NaN \(g.nan); ±Inf \(g.inf)",
+                    "Near zero     " + g.nearZero.map { "|w| < \($0.threshold)\(relative ? "·rms" : ""): \(Formatting.percent($0.fraction))" }.joined(separator: "  "),
+                    "Outliers      \(Formatting.percent(g.outlierFraction)) beyond \(k)·σ",
+                    "Sparse size   dense \(Formatting.decimalSize(report.sparsity.denseBytes)); bitmask \(Formatting.decimalSize(report.sparsity.bitmaskBytes)); CSR \(Formatting.decimalSize(report.sparsity.csrBytes))\(report.sparsity.looksPruned ? " — looks pruned" : "")",
+                    "2:4           \(report.sparsity.twoFourTensors.isEmpty ? "no 2:4 structured tensors" : "\(report.sparsity.twoFourTensors.count) tensors follow 2:4")",
+                    "Damage        \(report.damage.verdict)",
+                ]
+                out += report.damage.issues.prefix(10).map { "  - \($0)" }
+                var table = TextTable(header: ["Tensor", "elements", "zeros", "mean", "std", "|max|", "outliers"], rightAligned: [1, 2, 3, 4, 5, 6])
+                for t in report.tensors {
+                    table.add([t.name, Formatting.grouped(t.elements), Formatting.grouped(t.zeros), Formatting.fixed(t.mean, significant: 4), Formatting.fixed(t.std, significant: 4), Formatting.fixed(t.absMax, significant: 4), Formatting.percent(t.outlierFraction)])
+                }
+                out += ["", table.render(indent: "")]
+                if !report.buffers.isEmpty { out.append("Buffers (not parameters): " + report.buffers.map(\.name).joined(separator: ", ")) }
+                for s in report.skipped { out.append("Not scanned: \(s.name): \(s.reason)") }
+                print(out.joined(separator: "\n"))
+            } catch let error as FormatError {
+                throw CommandFailure(message: error.description)
+            }
+        }
+    }
+}

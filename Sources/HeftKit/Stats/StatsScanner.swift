@@ -1,0 +1,291 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+public import HeftFormats
+
+/// `heft stats`: reads every weight (the one command that does) and reports what the header cannot tell.
+public struct StatsReport: Sendable, Codable {
+    public struct Skipped: Sendable, Codable {
+        public let name: String
+        public let reason: String
+    }
+
+    public struct Sparsity: Sendable, Codable {
+        /// Exact zeros ÷ parameters.
+        public let sparsity: Double
+        public let denseBytes: Int
+        /// Non-zero values at the stored bytes per element + a 1-bit mask.
+        public let bitmaskBytes: Int
+        /// Non-zero values + int32 column index each + int32 row pointers.
+        public let csrBytes: Int
+        public let looksPruned: Bool
+        /// 2-D weights in which every group of 4 consecutive values holds at least 2 zeros.
+        public let twoFourTensors: [String]
+    }
+
+    public struct Damage: Sendable, Codable {
+        public let verdict: String
+        public let issues: [String]
+    }
+
+    public let source: String
+    public let complete: Bool
+    public let global: TensorStatistics
+    public let tensors: [TensorStatistics]
+    public let buffers: [TensorStatistics]
+    public let skipped: [Skipped]
+    public let sparsity: Sparsity
+    public let damage: Damage
+    public let bytesScanned: Int
+}
+
+public enum StatsScanner {
+    /// Elements per chunk: a multiple of every block size, small enough to stay in the L2 cache as floats.
+    static let chunk = 65_536
+
+    /// How a tensor's stored bytes become floats.
+    enum Decoder: Sendable {
+        case ggml(GGMLType)
+        case element(bytes: Int, @Sendable (UnsafeRawPointer, Int) -> Float)
+    }
+
+    /// One tensor to scan; the data address travels as an integer so that tasks can share it.
+    struct Job: Sendable {
+        let tensor: TensorInfo
+        let decoder: Decoder
+        let isParameter: Bool
+        let address: Int
+        var base: UnsafeRawPointer { UnsafeRawPointer(bitPattern: address)! }
+        var chunks: Int { (tensor.elementCount + StatsScanner.chunk - 1) / StatsScanner.chunk }
+    }
+
+    /// Calls `body` with chunk `index` of `job` as floats: straight from the map for aligned F32, else decoded
+    /// into `scratch`.
+    static func withChunk(_ job: Job, _ index: Int, _ scratch: UnsafeMutablePointer<Float>, _ body: (UnsafeBufferPointer<Float>) -> Void) {
+        let start = index * chunk
+        let count = Swift.min(chunk, job.tensor.elementCount - start)
+        switch job.decoder {
+        case .ggml(let type):
+            let source = job.base + start / type.blockSize * type.bytesPerBlock
+            if type.name == "F32", Int(bitPattern: source) % 4 == 0 {
+                body(UnsafeBufferPointer(start: source.assumingMemoryBound(to: Float.self), count: count))
+            } else {
+                Dequantizer.dequantize(type, source, count: count, into: scratch)
+                body(UnsafeBufferPointer(start: scratch, count: count))
+            }
+        case .element(_, let convert):
+            for i in 0..<count { scratch[i] = convert(job.base, start + i) }
+            body(UnsafeBufferPointer(start: scratch, count: count))
+        }
+    }
+
+    /// Runs `work(worker)` for each of `workers` workers concurrently (both cores) and returns their results.
+    static func parallel<R: Sendable>(workers: Int, _ work: @escaping @Sendable (Int) -> R) async -> [R] {
+        await withTaskGroup(of: R.self) { group in
+            for worker in 0..<Swift.max(1, workers) { group.addTask { work(worker) } }
+            var results: [R] = []
+            for await result in group { results.append(result) }
+            return results
+        }
+    }
+
+    /// Visits every chunk of `job`, chunk c on worker c mod `workers`, each worker with its own scratch buffer.
+    static func eachChunk<R: Sendable>(_ job: Job, initial: R, _ visit: @escaping @Sendable (inout R, UnsafeBufferPointer<Float>) -> Void) async -> [R] {
+        let workers = Swift.min(2, job.chunks)
+        return await parallel(workers: workers) { worker in
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: chunk)
+            defer { scratch.deallocate() }
+            var result = initial
+            var c = worker
+            while c < job.chunks {
+                withChunk(job, c, scratch) { visit(&result, $0) }
+                c += workers
+            }
+            return result
+        }
+    }
+
+    /// Whether every group of 4 consecutive values along the rows has at least 2 zeros (NVIDIA 2:4 sparsity).
+    static func isTwoFour(_ job: Job) async -> Bool {
+        guard (job.tensor.shape.last ?? 0) % 4 == 0 else { return false }
+        let violations = await eachChunk(job, initial: 0) { (bad: inout Int, x: UnsafeBufferPointer<Float>) in
+            var i = 0
+            while i + 4 <= x.count {
+                let zeros = (x[i] == 0 ? 1 : 0) + (x[i + 1] == 0 ? 1 : 0) + (x[i + 2] == 0 ? 1 : 0) + (x[i + 3] == 0 ? 1 : 0)
+                if zeros < 2 { bad += 1 }
+                i += 4
+            }
+        }
+        return violations.reduce(0, +) == 0
+    }
+
+    static func decoder(_ storage: StorageType) -> Decoder? {
+        switch storage {
+        case .ggml(let type): return Dequantizer.supports(type) ? .ggml(type) : nil
+        case .safetensors(let dtype):
+            func int<T: FixedWidthInteger & SendableMetatype>(_: T.Type) -> Decoder {
+                .element(bytes: MemoryLayout<T>.size) { @Sendable p, i in Float(T(littleEndian: p.loadUnaligned(fromByteOffset: i * MemoryLayout<T>.size, as: T.self))) }
+            }
+            switch dtype {
+            case .f32: return .ggml(.f32)
+            case .f16: return .ggml(.f16)
+            case .bf16: return GGMLType.named("BF16").map { .ggml($0) }
+            case .f64: return .element(bytes: 8) { p, i in Float(Double(bitPattern: UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))) }
+            case .i8: return int(Int8.self)
+            case .u8, .bool: return int(UInt8.self)
+            case .i16: return int(Int16.self)
+            case .u16: return int(UInt16.self)
+            case .i32: return int(Int32.self)
+            case .u32: return int(UInt32.self)
+            case .i64: return int(Int64.self)
+            case .u64: return int(UInt64.self)
+            case .f8e5m2: return .element(bytes: 1) { p, i in Float(Float16(bitPattern: UInt16(p.load(fromByteOffset: i, as: UInt8.self)) << 8)) }
+            case .f8e4m3: return .element(bytes: 1) { p, i in e4m3(p.load(fromByteOffset: i, as: UInt8.self)) }
+            default: return nil
+            }
+        }
+    }
+
+    /// OCP FP8 E4M3 (float8_e4m3fn): bias 7, no infinities, S.1111.111 is NaN.
+    static func e4m3(_ byte: UInt8) -> Float {
+        let sign: Float = byte & 0x80 != 0 ? -1 : 1
+        let exponent = Int((byte >> 3) & 0xF), mantissa = Float(byte & 7)
+        if exponent == 15 && byte & 7 == 7 { return .nan }
+        if exponent == 0 { return sign * mantissa / 8 * Float(pow(2.0, -6.0)) }
+        return sign * (1 + mantissa / 8) * Float(pow(2.0, Double(exponent - 7)))
+    }
+
+    /// Scans every tensor of `source`.
+    public static func scan(_ source: ModelSource, options: StatsOptions = StatsOptions()) async throws(FormatError) -> StatsReport {
+        let report = try InspectionReport(source: source, includeTensors: false)
+        let classifier = TensorClassifier(packing: report.quantization, family: report.architecture.family)
+        // Map every file once; pages are read on demand and belong to the page cache.
+        var maps: [String: (UnsafeRawPointer, Int)] = [:]
+        defer { for (_, map) in maps { munmap(UnsafeMutableRawPointer(mutating: map.0), map.1) } }
+        for file in source.files where maps[file.path] == nil {
+            let descriptor = open(file.path, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { throw FormatError(file: file.path, rule: .io, detail: "cannot open") }
+            defer { close(descriptor) }
+            guard file.bytes > 0, let address = mmap(nil, file.bytes, PROT_READ, MAP_PRIVATE, descriptor, 0), address != MAP_FAILED else {
+                throw FormatError(file: file.path, rule: .io, detail: "cannot map")
+            }
+            madvise(address, file.bytes, MADV_SEQUENTIAL)
+            maps[file.path] = (UnsafeRawPointer(address), file.bytes)
+        }
+        var jobs: [Job] = []
+        var skipped: [StatsReport.Skipped] = []
+        for tensor in source.tensors {
+            guard let (base, size) = maps[tensor.file], tensor.dataEnd <= size else {
+                skipped.append(.init(name: tensor.name, reason: "data missing from the file (partial download)"))
+                continue
+            }
+            guard let decoder = decoder(tensor.storage) else {
+                skipped.append(.init(name: tensor.name, reason: "no decoder for \(tensor.storage.name)"))
+                continue
+            }
+            let role = classifier.classify(tensor)
+            if case .quantizationState = role { continue }
+            if case .tiedCopy = role { continue }
+            jobs.append(Job(tensor: tensor, decoder: decoder, isParameter: role.isParameter, address: Int(bitPattern: base + tensor.dataOffset)))
+        }
+        let thresholds = options.thresholds
+
+        // Pass 1: moments per tensor, each tensor's chunks split across two workers.
+        let absolute = options.relative ? [Double]() : thresholds
+        var moments = [Moments](repeating: Moments(thresholds: thresholds.count), count: jobs.count)
+        for (j, job) in jobs.enumerated() {
+            for partial in await eachChunk(job, initial: Moments(thresholds: thresholds.count), { $0.add($1, absoluteThresholds: absolute) }) {
+                moments[j].merge(partial)
+            }
+        }
+        var global = Moments(thresholds: thresholds.count)
+        for (j, job) in jobs.enumerated() where job.isParameter { global.merge(moments[j]) }
+
+        // Pass 2: outliers, histograms and relative near-zero counts, per tensor and against the global figures.
+        var tails = [Tails](repeating: Tails(bins: options.bins, thresholds: thresholds.count), count: jobs.count)
+        var globalTails = Tails(bins: options.bins, thresholds: thresholds.count)
+        for (j, job) in jobs.enumerated() {
+            let m = moments[j]
+            guard m.finite > 0 else { continue }
+            let rms = (m.m2 / Double(m.finite) + m.mean * m.mean).squareRoot()
+            let globalRMS = (global.m2 / Double(Swift.max(global.finite, 1)) + global.mean * global.mean).squareRoot()
+            let own = options.outlierK * m.std, all = options.outlierK * global.std
+            let (minimum, maximum, globalMinimum, globalMaximum) = (m.min, m.max, global.min, global.max)
+            let relative = options.relative ? thresholds.map { $0 * rms } : nil
+            let globalRelative = options.relative ? thresholds.map { $0 * globalRMS } : nil
+            let isParameter = job.isParameter
+            let empty = Tails(bins: options.bins, thresholds: thresholds.count)
+            let partial = await eachChunk(job, initial: (empty, empty)) { (pair: inout (Tails, Tails), x: UnsafeBufferPointer<Float>) in
+                pair.0.add(x, outlierAbove: own, min: minimum, max: maximum, relativeThresholds: relative)
+                if isParameter { pair.1.add(x, outlierAbove: all, min: globalMinimum, max: globalMaximum, relativeThresholds: globalRelative) }
+            }
+            for p in partial {
+                tails[j].merge(p.0)
+                globalTails.merge(p.1)
+            }
+        }
+
+        func statistics(_ name: String, _ m: Moments, _ t: Tails) -> TensorStatistics {
+            let near = options.relative ? t.nearZero : m.nearZero
+            let finite = Double(Swift.max(m.finite, 1))
+            return TensorStatistics(
+                name: name, elements: m.elements, zeros: m.zeros, nan: m.nan, inf: m.inf,
+                min: m.finite > 0 ? Double(m.min) : 0, max: m.finite > 0 ? Double(m.max) : 0, mean: m.mean, std: m.std,
+                absMax: m.finite > 0 ? Double(Swift.max(abs(m.min), abs(m.max))) : 0,
+                nearZero: zip(options.thresholds, near).map { TensorStatistics.NearZero(threshold: $0, fraction: Double($1) / finite) },
+                outlierFraction: Double(t.outliers) / finite,
+                histogram: .init(min: Double(m.min), max: Double(m.max), counts: t.histogram)
+            )
+        }
+        var parameters: [TensorStatistics] = []
+        var buffers: [TensorStatistics] = []
+        var issues: [String] = []
+        var damaged = false
+        var twoFour: [String] = []
+        var bytes = 0
+        var rows = 0
+        for (j, job) in jobs.enumerated() {
+            let s = statistics(job.tensor.name, moments[j], tails[j])
+            bytes += job.tensor.byteCount
+            if job.isParameter {
+                parameters.append(s)
+                rows += job.tensor.shape.count >= 2 ? job.tensor.elementCount / Swift.max(1, job.tensor.shape.last ?? 1) : 1
+                if s.nan > 0 || s.inf > 0 {
+                    issues.append("\(s.name): \(s.nan) NaN and \(s.inf) infinite values")
+                    damaged = true
+                }
+                if s.elements > 0, s.zeros == s.elements { issues.append("\(s.name): every value is zero") }
+                if s.absMax > 1e4 { issues.append("\(s.name): values up to \(Formatting.fixed(s.absMax, significant: 3)) (exploding scale)") }
+                if job.tensor.shape.count == 2, s.zeros * 2 >= s.elements, s.elements >= 16, await isTwoFour(job) { twoFour.append(s.name) }
+            } else {
+                buffers.append(s)
+            }
+        }
+        let globalStats = statistics("all parameters", global, globalTails)
+        let elements = global.elements
+        let stored = jobs.filter(\.isParameter).reduce(0) { $0 + $1.tensor.byteCount }
+        let bytesPerValue = elements > 0 ? Double(stored) / Double(elements) : 2
+        let nonZeros = elements - global.zeros
+        let sparsity = StatsReport.Sparsity(
+            sparsity: elements > 0 ? Double(global.zeros) / Double(elements) : 0,
+            denseBytes: stored,
+            bitmaskBytes: Int(Double(nonZeros) * bytesPerValue) + (elements + 7) / 8,
+            csrBytes: Int(Double(nonZeros) * (bytesPerValue + 4)) + (rows + 1) * 4,
+            looksPruned: elements > 0 && Double(global.zeros) / Double(elements) >= 0.3 || !twoFour.isEmpty,
+            twoFourTensors: twoFour
+        )
+        return StatsReport(
+            source: source.name,
+            complete: skipped.isEmpty,
+            global: globalStats,
+            tensors: parameters,
+            buffers: buffers,
+            skipped: skipped,
+            sparsity: sparsity,
+            // NaN or Inf is damage; an all-zero tensor or a huge scale is suspicious (an untrained pooler bias is all zeros).
+            damage: .init(verdict: damaged ? "damaged" : issues.isEmpty ? "no damage found" : "suspicious", issues: issues),
+            bytesScanned: bytes
+        )
+    }
+
+}

@@ -1,0 +1,83 @@
+import Foundation
+import HeftFormats
+import HeftKit
+import HeftTestSupport
+import Testing
+
+/// `heft stats` against statistics numpy computed in float64 over the same tensors (Scripts/make_test_fixtures.py).
+@Suite struct StatsTests {
+    static func reference(_ section: String) throws -> [String: [String: Any]] {
+        let all = try Fixtures.json(Fixtures.path("stats_reference.json"))
+        return try #require(all[section] as? [String: [String: Any]])
+    }
+
+    /// JSONSerialization may hand back a whole number such as `1.0` as an integer.
+    static func double(_ value: Any?) -> Double {
+        if let d = value as? Double { return d }
+        if let i = value as? Int { return Double(i) }
+        return .nan
+    }
+
+    static func compare(_ s: TensorStatistics, _ r: [String: Any]) {
+        #expect(s.elements == r["elements"] as? Int, "\(s.name) elements")
+        #expect(s.zeros == r["zeros"] as? Int, "\(s.name) zeros")
+        #expect(s.nan == r["nan"] as? Int && s.inf == r["inf"] as? Int, "\(s.name) nan/inf")
+        // Extremes are float32 values; the reference's decimal text can sit a float64 ulp or two away, so they are
+        // compared at their native float32 precision.
+        #expect(Float(s.min) == Float(Self.double(r["min"])) && Float(s.max) == Float(Self.double(r["max"])), "\(s.name) extremes")
+        #expect(Float(s.absMax) == Float(Self.double(r["absMax"])), "\(s.name) |max|")
+        let mean = Self.double(r["mean"]), std = Self.double(r["std"])
+        // 1e-9 relative; a mean near zero is compared on the scale of its tensor's spread.
+        #expect(abs(s.mean - mean) <= 1e-9 * max(abs(mean), std * 1e-3), "\(s.name) mean \(s.mean) vs \(mean)")
+        #expect(abs(s.std - std) <= 1e-9 * std, "\(s.name) std \(s.std) vs \(std)")
+        let finite = Double(s.elements - s.nan - s.inf)
+        let near = (r["nearZero"] as? [Int]) ?? []
+        #expect(s.nearZero.map { Int(($0.fraction * finite).rounded()) } == near, "\(s.name) near-zero")
+        #expect(Int((s.outlierFraction * finite).rounded()) == r["outliers"] as? Int, "\(s.name) outliers")
+        #expect(s.histogram.counts.reduce(0, +) == Int(finite), "\(s.name) histogram holds every finite value")
+    }
+
+    @Test func safetensorsMatchNumpyFloat64() async throws {
+        let report = try await StatsScanner.scan(try ModelSource.open(Fixtures.path("all-MiniLM-L6-v2")))
+        let reference = try Self.reference("safetensors")
+        #expect(report.tensors.count == reference.count)
+        for tensor in report.tensors { Self.compare(tensor, try #require(reference[tensor.name], "\(tensor.name)")) }
+        Self.compare(report.global, try #require(try Fixtures.json(Fixtures.path("stats_reference.json"))["safetensorsGlobal"] as? [String: Any]))
+        #expect(report.buffers.map(\.name) == ["embeddings.position_ids"])
+        #expect(report.damage.verdict == "suspicious")  // the untrained pooler bias is all zeros
+        #expect(report.complete)
+    }
+
+    @Test func quantizedGGUFMatchesNumpyOverTheReferenceDequantizer() async throws {
+        let report = try await StatsScanner.scan(try ModelSource.open(Fixtures.path("gguf/all-MiniLM-L6-v2.Q4_0.gguf")))
+        let reference = try Self.reference("gguf")
+        #expect(report.tensors.count == reference.count)
+        for tensor in report.tensors { Self.compare(tensor, try #require(reference[tensor.name], "\(tensor.name)")) }
+    }
+
+    @Test func handBuiltTensorsShowNaNZerosAndTwoFour() async throws {
+        // [1, 0, 0, 2, 0, 3, 0, 4, …] is 2:4 (every group of 4 has two zeros); the second tensor holds NaN and +Inf.
+        let values: [Float] = [1, 0, 0, 2, 0, 3, 0, 4, 5, 0, 6, 0, 0, 0, 7, 8]
+        let damaged: [Float] = [1, .nan, .infinity, -2]
+        let a = values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian) { Array($0) } }
+        let b = damaged.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian) { Array($0) } }
+        let header = #"{"l.weight":{"dtype":"F32","shape":[4,4],"data_offsets":[0,64]},"m.weight":{"dtype":"F32","shape":[4],"data_offsets":[64,80]}}"#
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("t.safetensors", SafetensorsBuilder.file(header: header, dataBytes: 0) + a + b)
+        let report = try await StatsScanner.scan(try ModelSource.open(path))
+        #expect(report.sparsity.twoFourTensors == ["l.weight"])
+        let m = try #require(report.tensors.first { $0.name == "m.weight" })
+        #expect(m.nan == 1 && m.inf == 1 && m.min == -2 && m.max == 1 && m.mean == -0.5)
+        #expect(report.damage.verdict == "damaged")
+        #expect(report.global.zeros == 8)
+    }
+
+    @Test func partialDownloadsScanWhatIsThere() async throws {
+        let directory = try TemporaryDirectory()
+        let source = Fixtures.path("gguf/all-MiniLM-L6-v2.Q8_0.gguf")
+        let path = try directory.copy(source, to: "m.gguf", length: try MappedFile.size(of: source) / 2)
+        let report = try await StatsScanner.scan(try ModelSource.open(path))
+        #expect(!report.complete)
+        #expect(!report.skipped.isEmpty && !report.tensors.isEmpty)
+    }
+}
