@@ -47,6 +47,7 @@ public struct FormatError: Error, Equatable, Sendable, CustomStringConvertible {
         case emptyFile = "empty-file"
         case truncated = "truncated"
         case unknownFormat = "unknown-format"
+        case interrupted = "interrupted"
         // JSON
         case jsonSyntax = "json-syntax"
         case jsonUTF8 = "json-utf8"

@@ -1,6 +1,11 @@
 import ArgumentParser
+import Foundation
 import HeftFormats
 import HeftKit
+import Synchronization
+
+/// Set by the SIGINT handler; the progress task passes it on to the scanner.
+let interruptRequested = Atomic<Bool>(false)
 
 extension Heft {
     /// `heft stats SOURCE`: scans every weight — sparsity, outliers, damage.
@@ -31,7 +36,31 @@ extension Heft {
                 options.relative = relative
                 options.outlierK = k
                 options.bins = bins
+                let progress = StatsProgress()
+                options.progress = progress
+                signal(SIGINT) { _ in interruptRequested.store(true, ordering: .relaxed) }
+                // A progress bar on stderr for scans longer than a second, when stderr is a terminal and not with --json.
+                let showBar = !json && isatty(2) != 0
+                let display = Task {
+                    let start = Date()
+                    var drew = false
+                    while !Task.isCancelled {
+                        try? await Task.sleep(nanoseconds: 200_000_000)
+                        if interruptRequested.load(ordering: .relaxed) { progress.cancelled.store(true, ordering: .relaxed) }
+                        let elapsed = Date().timeIntervalSince(start)
+                        guard showBar, elapsed > 1 else { continue }
+                        let done = progress.done.load(ordering: .relaxed), total = max(1, progress.total.load(ordering: .relaxed))
+                        let rate = Double(done) / elapsed
+                        let left = rate > 0 ? Double(total - done) / rate : 0
+                        let line = "\r  scanned \(Formatting.decimalSize(done)) of \(Formatting.decimalSize(total)), \(Formatting.decimalSize(Int(rate)))/s, \(Int(left)) s left   "
+                        FileHandle.standardError.write(Data(line.utf8))
+                        drew = true
+                    }
+                    if drew { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+                }
+                defer { display.cancel() }
                 let report = try await StatsScanner.scan(try ModelSource.open(source), options: options)
+                display.cancel()
                 if json {
                     print(try JSONOutput.encode(report))
                     return
@@ -58,6 +87,7 @@ extension Heft {
                 for s in report.skipped { out.append("Not scanned: \(s.name): \(s.reason)") }
                 print(out.joined(separator: "\n"))
             } catch let error as FormatError {
+                if error.rule == .interrupted { throw ExitCode(130) }
                 throw CommandFailure(message: error.description)
             }
         }

@@ -2,6 +2,7 @@
     import Glibc
 #endif
 public import HeftFormats
+import Synchronization
 
 /// `heft stats`: reads every weight (the one command that does) and reports what the header cannot tell.
 public struct StatsReport: Sendable, Codable {
@@ -90,15 +91,23 @@ public enum StatsScanner {
     }
 
     /// Visits every chunk of `job`, chunk c on worker c mod `workers`, each worker with its own scratch buffer.
-    static func eachChunk<R: Sendable>(_ job: Job, initial: R, _ visit: @escaping @Sendable (inout R, UnsafeBufferPointer<Float>) -> Void) async -> [R] {
+    static func eachChunk<R: Sendable>(
+        _ job: Job,
+        initial: R,
+        progress: StatsProgress? = nil,
+        _ visit: @escaping @Sendable (inout R, UnsafeBufferPointer<Float>) -> Void
+    ) async -> [R] {
         let workers = Swift.min(2, job.chunks)
+        let bytesPerChunk = job.tensor.byteCount / Swift.max(1, job.chunks)
         return await parallel(workers: workers) { worker in
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: chunk)
             defer { scratch.deallocate() }
             var result = initial
             var c = worker
             while c < job.chunks {
+                if progress?.cancelled.load(ordering: .relaxed) == true { break }
                 withChunk(job, c, scratch) { visit(&result, $0) }
+                progress?.done.add(bytesPerChunk, ordering: .relaxed)
                 c += workers
             }
             return result
@@ -190,11 +199,12 @@ public enum StatsScanner {
         }
         let thresholds = options.thresholds
 
+        options.progress?.total.store(2 * jobs.reduce(0) { $0 + $1.tensor.byteCount }, ordering: .relaxed)
         // Pass 1: moments per tensor, each tensor's chunks split across two workers.
         let absolute = options.relative ? [Double]() : thresholds
         var moments = [Moments](repeating: Moments(thresholds: thresholds.count), count: jobs.count)
         for (j, job) in jobs.enumerated() {
-            for partial in await eachChunk(job, initial: Moments(thresholds: thresholds.count), { $0.add($1, absoluteThresholds: absolute) }) {
+            for partial in await eachChunk(job, initial: Moments(thresholds: thresholds.count), progress: options.progress, { $0.add($1, absoluteThresholds: absolute) }) {
                 moments[j].merge(partial)
             }
         }
@@ -215,7 +225,7 @@ public enum StatsScanner {
             let globalRelative = options.relative ? thresholds.map { $0 * globalRMS } : nil
             let isParameter = job.isParameter
             let empty = Tails(bins: options.bins, thresholds: thresholds.count)
-            let partial = await eachChunk(job, initial: (empty, empty)) { (pair: inout (Tails, Tails), x: UnsafeBufferPointer<Float>) in
+            let partial = await eachChunk(job, initial: (empty, empty), progress: options.progress) { (pair: inout (Tails, Tails), x: UnsafeBufferPointer<Float>) in
                 pair.0.add(x, outlierAbove: own, min: minimum, max: maximum, relativeThresholds: relative)
                 if isParameter { pair.1.add(x, outlierAbove: all, min: globalMinimum, max: globalMaximum, relativeThresholds: globalRelative) }
             }
@@ -225,6 +235,9 @@ public enum StatsScanner {
             }
         }
 
+        if options.progress?.cancelled.load(ordering: .relaxed) == true {
+            throw FormatError(file: source.name, rule: .interrupted, detail: "the scan was interrupted")
+        }
         func statistics(_ name: String, _ m: Moments, _ t: Tails) -> TensorStatistics {
             let near = options.relative ? t.nearZero : m.nearZero
             let finite = Double(Swift.max(m.finite, 1))

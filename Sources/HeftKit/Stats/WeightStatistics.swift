@@ -1,3 +1,5 @@
+public import Synchronization
+
 
 /// `heft stats` options.
 public struct StatsOptions: Sendable {
@@ -7,6 +9,19 @@ public struct StatsOptions: Sendable {
     /// Outliers are |w| > k·σ.
     public var outlierK = 6.0
     public var bins = 32
+    /// Where the scanner reports bytes done and learns that it should stop (Ctrl-C).
+    public var progress: StatsProgress?
+
+    public init() {}
+}
+
+/// Progress shared between the scanning workers and whoever displays it.
+public final class StatsProgress: Sendable {
+    /// Bytes decoded so far (both passes count, so the total is twice the tensor data).
+    public let done = Atomic<Int>(0)
+    public let total = Atomic<Int>(0)
+    /// Set to stop the scan between chunks.
+    public let cancelled = Atomic<Bool>(false)
 
     public init() {}
 }

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Benchmark heft stats against numpy on a 2 GB F32 safetensors file.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+../shared/fixtures/fetch.sh .fixtures >/dev/null
+swift build -c release --product heft >/dev/null
+.fixtures/.venv/bin/python bench/stats_bench.py
