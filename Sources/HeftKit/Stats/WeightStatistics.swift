@@ -66,29 +66,58 @@ struct Moments: Sendable {
     init(thresholds: Int) { nearZero = [Int](repeating: 0, count: thresholds) }
 
     /// Adds a chunk: one pass for counts, extremes and the chunk's sum; a second, cache-resident pass for its M2.
+    ///
+    /// Counters live in local buffers during the loops (array element updates in a struct would check uniqueness
+    /// on every value), and thresholds are compared as exact float bounds (see ``FloatBound``).
     mutating func add(_ x: UnsafeBufferPointer<Float>, absoluteThresholds: [Double]) {
-        var chunk = Moments(thresholds: nearZero.count)
-        var sum = 0.0
-        for v in x {
-            if v.isNaN { chunk.nan += 1; continue }
-            if v.isInfinite { chunk.inf += 1; continue }
-            if v == 0 { chunk.zeros += 1 }
-            chunk.min = Swift.min(chunk.min, v)
-            chunk.max = Swift.max(chunk.max, v)
-            sum += Double(v)
-            chunk.finite += 1
-            let magnitude = Double(abs(v))
-            for (i, t) in absoluteThresholds.enumerated() where magnitude < t { chunk.nearZero[i] += 1 }
-        }
-        chunk.elements = x.count
-        if chunk.finite > 0 {
-            chunk.mean = sum / Double(chunk.finite)
-            var m2 = 0.0
-            for v in x where v.isFinite {
-                let d = Double(v) - chunk.mean
-                m2 += d * d
+        let bounds = absoluteThresholds.map(FloatBound.init)
+        var finite = 0, zeros = 0, nan = 0, inf = 0
+        var low = Float.infinity, high = -Float.infinity
+        var sum0 = 0.0, sum1 = 0.0
+        var near = [Int](repeating: 0, count: nearZero.count)
+        near.withUnsafeMutableBufferPointer { counts in
+            bounds.withUnsafeBufferPointer { bounds in
+                let n = x.count
+                var i = 0
+                while i < n {
+                    let v = x[i]
+                    i += 1
+                    guard v.isFinite else {
+                        if v.isNaN { nan += 1 } else { inf += 1 }
+                        continue
+                    }
+                    finite += 1
+                    if v == 0 { zeros += 1 }
+                    low = Swift.min(low, v)
+                    high = Swift.max(high, v)
+                    if i & 1 == 0 { sum0 += Double(v) } else { sum1 += Double(v) }
+                    let a = abs(v)
+                    for b in 0..<bounds.count where bounds[b].inclusive ? a <= bounds[b].value : a < bounds[b].value { counts[b] += 1 }
+                }
             }
-            chunk.m2 = m2
+        }
+        var chunk = Moments(thresholds: nearZero.count)
+        chunk.elements = x.count
+        chunk.finite = finite
+        chunk.zeros = zeros
+        chunk.nan = nan
+        chunk.inf = inf
+        chunk.min = low
+        chunk.max = high
+        chunk.nearZero = near
+        if finite > 0 {
+            let mean = (sum0 + sum1) / Double(finite)
+            var m0 = 0.0, m1 = 0.0
+            var i = 0
+            while i + 1 < x.count {
+                let a = x[i], b = x[i + 1]
+                if a.isFinite { let d = Double(a) - mean; m0 += d * d }
+                if b.isFinite { let d = Double(b) - mean; m1 += d * d }
+                i += 2
+            }
+            if i < x.count, x[i].isFinite { let d = Double(x[i]) - mean; m0 += d * d }
+            chunk.mean = mean
+            chunk.m2 = m0 + m1
         }
         merge(chunk)
     }
@@ -114,6 +143,20 @@ struct Moments: Sendable {
     var std: Double { finite > 0 ? (m2 / Double(finite)).squareRoot() : 0 }
 }
 
+/// A float64 threshold `t` as a float comparison: for a float `a`, `Double(a) < t` exactly when `a < value` (t is a
+/// float) or `a <= value` (t falls between floats; `value` is the largest float below it).
+struct FloatBound: Sendable {
+    let value: Float
+    let inclusive: Bool
+
+    init(_ t: Double) {
+        var f = Float(t)
+        if Double(f) > t { f = f.nextDown }
+        value = f
+        inclusive = Double(f) < t
+    }
+}
+
 /// The second pass: outliers against σ, histogram over [min, max], near-zero counts relative to the RMS.
 struct Tails: Sendable {
     var outliers = 0
@@ -125,18 +168,26 @@ struct Tails: Sendable {
         nearZero = [Int](repeating: 0, count: thresholds)
     }
 
-    /// Thresholds are compared in float64, as the float64 reference does.
+    /// Thresholds are float64 values compared exactly, through float bounds, as the float64 reference does.
     mutating func add(_ x: UnsafeBufferPointer<Float>, outlierAbove: Double, min: Float, max: Float, relativeThresholds: [Double]?) {
         let bins = histogram.count
         let scale = max > min ? Float(bins) / (max - min) : 0
-        for v in x where v.isFinite {
-            let magnitude = Double(abs(v))
-            if magnitude > outlierAbove { outliers += 1 }
-            histogram[Swift.min(bins - 1, Swift.max(0, Int((v - min) * scale)))] += 1
-            if let relativeThresholds {
-                for (i, t) in relativeThresholds.enumerated() where magnitude < t { nearZero[i] += 1 }
+        let outlier = FloatBound(outlierAbove)
+        let bounds = (relativeThresholds ?? []).map(FloatBound.init)
+        var outliers = 0
+        histogram.withUnsafeMutableBufferPointer { counts in
+            nearZero.withUnsafeMutableBufferPointer { near in
+                for v in x where v.isFinite {
+                    let a = abs(v)
+                    // With value the largest float ≤ t, a float a exceeds t exactly when a > value.
+                    if a > outlier.value { outliers += 1 }
+                    let index = Int((v - min) * scale)
+                    counts[index < 0 ? 0 : index >= bins ? bins - 1 : index] += 1
+                    for b in 0..<bounds.count where bounds[b].inclusive ? a <= bounds[b].value : a < bounds[b].value { near[b] += 1 }
+                }
             }
         }
+        self.outliers += outliers
     }
 
     mutating func merge(_ o: Tails) {
