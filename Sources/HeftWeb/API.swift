@@ -38,16 +38,12 @@ struct API: Sendable {
         guard let count = override else {
             throw APIError(status: 400, field: "model", message: "give model (an id from /api/models), example (a bundled config) or params")
         }
-        var architecture = Architecture(source: .config)
-        architecture.layers = try f.int("layers", range: 1...4096)
-        architecture.hiddenSize = try f.int("hidden", range: 1...1_048_576)
-        architecture.heads = try f.int("heads", range: 1...65_536)
-        architecture.kvHeads = try f.int("kvHeads", range: 1...65_536) ?? architecture.heads
-        architecture.headDim = try f.int("headDim", range: 1...65_536)
-        if architecture.headDim == nil, let h = architecture.hiddenSize, let n = architecture.heads { architecture.headDim = h / n }
-        architecture.vocabSize = try f.int("vocab", range: 1...2_147_483_648)
-        architecture.ffnSize = try f.int("ffn", range: 1...16_777_216)
-        architecture.contextLength = try f.int("maxContext", range: 1...67_108_864)
+        let architecture = Architecture.bare(
+            layers: try f.int("layers", range: 1...4096), hidden: try f.int("hidden", range: 1...1_048_576),
+            heads: try f.int("heads", range: 1...65_536), kvHeads: try f.int("kvHeads", range: 1...65_536),
+            headDim: try f.int("headDim", range: 1...65_536), vocab: try f.int("vocab", range: 1...2_147_483_648),
+            ffn: try f.int("ffn", range: 1...16_777_216), context: try f.int("maxContext", range: 1...67_108_864)
+        )
         return ModelProfile.bare(parameters: count, architecture: architecture)
     }
 

@@ -71,7 +71,7 @@ public struct ModelRoots: Sendable {
                 return ListedModel(
                     name: relative.isEmpty ? root.name : "\(root.name)/\(relative)", source: "dir", path: relative.isEmpty ? root.name : "\(root.name)/\(relative)",
                     format: model.format, parameters: model.parameters, bytes: model.bytes, quantization: model.quantization, complete: model.complete,
-                    error: model.error.map { $0.replacingOccurrences(of: root.path, with: root.name) }
+                    error: model.error.map { $0.replacingAll(root.path, with: root.name) }
                 )
             }
         }
@@ -88,18 +88,5 @@ public struct APIError: Error, Sendable {
         self.status = status
         self.field = field
         self.message = message
-    }
-}
-
-extension String {
-    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
-        guard !target.isEmpty else { return self }
-        var out = ""
-        var rest = Substring(self)
-        while let range = rest.firstRange(of: target) {
-            out += rest[..<range.lowerBound] + replacement
-            rest = rest[range.upperBound...]
-        }
-        return out + rest
     }
 }

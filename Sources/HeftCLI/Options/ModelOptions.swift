@@ -46,18 +46,7 @@ struct ModelOptions: ParsableArguments {
     func profile() throws -> ModelProfile {
         let count = try params.map { try Self.parseCount($0, flag: "--params") }
         if let source { return try ModelProfile.open(source, parameters: count) }
-        var architecture = Architecture(source: .config)
-        architecture.layers = layers
-        architecture.hiddenSize = hidden
-        architecture.heads = heads
-        architecture.kvHeads = kvHeads ?? heads
-        if let headDim {
-            architecture.headDim = headDim
-        } else if let hidden, let heads {
-            architecture.headDim = hidden / heads
-        }
-        architecture.vocabSize = vocab
-        architecture.ffnSize = ffn
+        let architecture = Architecture.bare(layers: layers, hidden: hidden, heads: heads, kvHeads: kvHeads, headDim: headDim, vocab: vocab, ffn: ffn)
         return ModelProfile.bare(parameters: count ?? 1, architecture: architecture)
     }
 }

@@ -33,6 +33,23 @@ public struct Architecture: Sendable, Hashable, Codable {
 
     public init(source: Source) { self.source = source }
 
+    /// The architecture of a bare parameter count (`--params` with flags): KV heads default to heads, head size to
+    /// hidden ÷ heads.
+    public static func bare(
+        layers: Int?, hidden: Int?, heads: Int?, kvHeads: Int?, headDim: Int?, vocab: Int?, ffn: Int?, context: Int? = nil
+    ) -> Architecture {
+        var a = Architecture(source: .config)
+        a.layers = layers
+        a.hiddenSize = hidden
+        a.heads = heads
+        a.kvHeads = kvHeads ?? heads
+        a.headDim = headDim ?? (hidden != nil && heads != nil && heads! > 0 ? hidden! / heads! : nil)
+        a.vocabSize = vocab
+        a.ffnSize = ffn
+        a.contextLength = context
+        return a
+    }
+
     private enum CodingKeys: String, CodingKey {
         case family, modelType, architectureClass, source, layers, hiddenSize, heads, kvHeads, headDim, ffnSize
         case vocabSize, contextLength, experts, expertsPerToken, slidingWindow, tiedEmbeddings
@@ -81,14 +98,6 @@ public enum Family: String, Sendable, CaseIterable, Codable {
         switch self {
         case .gpt2, .bert, .roberta, .distilbert, .t5, .gemma, .gemma2, .gemma3, .falcon: true
         case .llama, .mistral, .mixtral, .qwen2, .qwen2Moe, .qwen3, .phi3, .gptNeoX: false
-        }
-    }
-
-    /// Whether the family is a decoder-only language model (its head is an LM head).
-    var isDecoderOnly: Bool {
-        switch self {
-        case .bert, .roberta, .distilbert, .t5: false
-        default: true
         }
     }
 }

@@ -62,7 +62,6 @@ extension Architecture {
     public init(shapesOf tensors: [(TensorInfo, TensorRole)]) {
         self.init(source: .tensorShapes)
         var blocks: Set<BlockID> = []
-        var hasHead = false
         for (tensor, role) in tensors {
             guard case .parameter(let kind, let location, _) = role else { continue }
             if let block = location.block { blocks.insert(block) }
@@ -73,7 +72,6 @@ extension Architecture {
                 vocabSize = tensor.shape[0]
                 hiddenSize = tensor.shape[1]
             }
-            if case .head = location, kind == .weight, tensor.shape.count == 2 { hasHead = true }
             if ffnSize == nil, case .feedForward = location, kind == .weight, tensor.shape.count == 2,
                 ["up_proj", "fc1", "c_fc", "intermediate", "ffn_up", "w1"].contains(where: name.contains)
             {
@@ -81,6 +79,5 @@ extension Architecture {
             }
         }
         layers = blocks.isEmpty ? nil : blocks.count
-        if vocabSize != nil, !hasHead { tiedEmbeddings = nil }
     }
 }

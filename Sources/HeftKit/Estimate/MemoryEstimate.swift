@@ -245,8 +245,7 @@ struct Estimator {
 
     func breakdown(context: Int, batch: Int) throws(EstimateError) -> MemoryEstimate.Breakdown {
         var result = try breakdownWithoutFit(context: context, batch: batch)
-        let parts = [result.weightsBytes, result.kvCacheBytes, result.activationBytes, result.overheadBytes, result.gradientsBytes ?? 0, result.optimizerBytes ?? 0]
-        guard let total = Checked.sum(parts) else { throw EstimateError("the total overflows 64 bits") }
+        guard let total = Self.sumOfParts(result) else { throw EstimateError("the total overflows 64 bits") }
         result.totalBytes = total
         result.answer = answer(result)
         if let hardware = request.hardware {
@@ -254,6 +253,11 @@ struct Estimator {
             result.speed = speed(hardware, context: context, batch: batch, kvBytes: result.kvCacheBytes)
         }
         return result
+    }
+
+    /// weights + KV cache + activations + overhead (+ gradients + optimizer state), or `nil` on overflow.
+    static func sumOfParts(_ b: MemoryEstimate.Breakdown) -> Int? {
+        Checked.sum([b.weightsBytes, b.kvCacheBytes, b.activationBytes, b.overheadBytes, b.gradientsBytes ?? 0, b.optimizerBytes ?? 0])
     }
 
     /// The terms at one context and batch, without the total, fit and speed.
@@ -334,9 +338,7 @@ struct Estimator {
     }
 
     private func total(context: Int, batch: Int) throws(EstimateError) -> Int {
-        var result = try breakdownWithoutFit(context: context, batch: batch)
-        result.totalBytes = 0
-        return Checked.sum([result.weightsBytes, result.kvCacheBytes, result.activationBytes, result.overheadBytes, result.gradientsBytes ?? 0, result.optimizerBytes ?? 0]) ?? Int.max
+        Self.sumOfParts(try breakdownWithoutFit(context: context, batch: batch)) ?? Int.max
     }
 
     /// The largest n in 1...limit for which `fits(n)` holds, given that `fits` is monotone; 0 when even 1 does not fit.

@@ -127,6 +127,8 @@ public struct Advice: Sendable, Codable {
     public let smallestLikely: String
     public let techniques: [Technique]
     public let decisionFlow: [String]
+    /// How the size limits are estimated.
+    public let formulas: [String: String]
 
     public init(task: Task, dataTokens: Double?, memoryBytes: Int?, context: Int, tokensPerSecond: Double?, hardware: HardwareSelection?) throws(EstimateError) {
         if let dataTokens { guard dataTokens.isFinite, dataTokens >= 0 else { throw EstimateError("--data-tokens must be a non-negative number") } }
@@ -180,6 +182,10 @@ public struct Advice: Sendable, Codable {
         }
         techniques.append(Technique(technique: "structured pruning", reason: "only if the inference library exploits it; remove heads, layers or FFN width rather than single weights (heft plan prune)"))
         self.techniques = techniques
+        self.formulas = [
+            "largestFitting": "(memory − 512 MiB overhead) ÷ (bits per weight ÷ 8 + context × 131,072 ÷ 8.03e9 bytes of KV cache per parameter, the Llama-3-8B ratio)",
+            "largestForLatency": "bandwidth × 0.7 ÷ tokens per second ÷ (bits per weight ÷ 8): every weight is read once per generated token",
+        ]
         self.decisionFlow = [
             "1. Define success metrics: accuracy, latency, cost.",
             "2. Estimate data scale and variability.",

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Number and size formatting for human output. JSON never uses these: it carries exact integers.
 public enum Formatting {
     /// `22713216` → `22,713,216`.
@@ -73,16 +79,8 @@ public enum Formatting {
 
     /// A number with about `significant` significant digits (at least none after the point).
     public static func fixed(_ value: Double, significant: Int) -> String {
-        let magnitude = value == 0 ? 1 : Int(log10(abs(value))) + 1
+        let magnitude = value == 0 ? 1 : Int(log10(abs(value)).rounded(.down)) + 1
         return fixed(value, decimals: max(0, significant - magnitude))
-    }
-
-    private static func log10(_ x: Double) -> Double {
-        var value = x
-        var exponent = 0.0
-        while value >= 10 { value /= 10; exponent += 1 }
-        while value < 1 && value > 0 { value *= 10; exponent -= 1 }
-        return exponent
     }
 }
 

@@ -160,6 +160,6 @@ public enum PlanText {
         for t in a.techniques { out.append("  - \(t.technique): \(t.reason)") }
         out.append("")
         out += a.decisionFlow
-        return out.joined(separator: "\n")
+        return (out + footer(a.largestFitting.isEmpty && a.largestForLatency.isEmpty ? [:] : a.formulas, [])).joined(separator: "\n")
     }
 }
