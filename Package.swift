@@ -26,8 +26,10 @@ let package = Package(
     targets: [
         // The only module that reads untrusted bytes. No dependencies beyond the standard library and Glibc.
         .target(name: "HeftFormats", swiftSettings: swiftSettings),
+        // The one C loop (heft stats): built for AVX-512, AVX2 and baseline x86-64, chosen when the program loads.
+        .target(name: "HeftKernels"),
         // Domain logic: inventory, classification, architecture, parameter formulas, reports.
-        .target(name: "HeftKit", dependencies: ["HeftFormats"], swiftSettings: swiftSettings),
+        .target(name: "HeftKit", dependencies: ["HeftFormats", "HeftKernels"], swiftSettings: swiftSettings),
         // The web app: Hummingbird at the edge only, over the same HeftKit calls the CLI makes.
         .target(
             name: "HeftWeb",

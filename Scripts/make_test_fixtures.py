@@ -131,6 +131,29 @@ print("test fixtures written to", dest)
 
 # Statistics computed independently in float64 with numpy, for heft stats (issue 5): every parameter tensor of
 # the MiniLM safetensors and of the Q4_0 GGUF (dequantized by gguf-py).
+def snap(e):
+    """The bfloat16 value nearest e (ties toward zero): heft's histogram edges, written out here from the rule."""
+    a = min(abs(e), float(np.finfo(np.float32).max))
+    f = np.float32(a)
+    if float(f) > a:
+        f = np.nextafter(f, np.float32(0))
+    t = int(np.array([f], dtype=np.float32).view(np.uint32)[0]) >> 16
+    lo, hi = [float(np.array([v << 16], dtype=np.uint32).view(np.float32)[0]) for v in (t, t + 1)]
+    nearest = lo if a - lo <= hi - a else hi
+    return -nearest if e < 0 else nearest
+
+
+def histogram_of(finite, bins=32):
+    lo, hi = float(finite.min()), float(finite.max())
+    edges = [lo]
+    for i in range(1, bins):
+        e = snap(lo + (hi - lo) * i / bins)
+        if edges[-1] < e < hi:
+            edges.append(e)
+    edges.append(hi)
+    return {"edges": edges, "counts": np.histogram(finite, bins=np.array(edges))[0].tolist()}
+
+
 def stats_of(values, k=6.0, thresholds=(1e-6, 1e-4, 1e-3, 1e-2)):
     x = np.asarray(values, dtype=np.float64).ravel()
     finite = x[np.isfinite(x)]
@@ -138,7 +161,8 @@ def stats_of(values, k=6.0, thresholds=(1e-6, 1e-4, 1e-3, 1e-2)):
     std = float(finite.std()) if finite.size else 0.0
     return {"elements": int(x.size), "zeros": int((x == 0).sum()), "nan": int(np.isnan(x).sum()), "inf": int(np.isinf(x).sum()),
             "min": float(finite.min()), "max": float(finite.max()), "mean": mean, "std": std, "absMax": float(np.abs(finite).max()),
-            "nearZero": [int((np.abs(finite) < t).sum()) for t in thresholds], "outliers": int((np.abs(finite) > k * std).sum())}
+            "nearZero": [int((np.abs(finite) < t).sum()) for t in thresholds], "outliers": int((np.abs(finite) > k * std).sum()),
+            "histogram": histogram_of(finite)}
 
 
 stats = {"safetensors": {}, "gguf": {}}
@@ -150,5 +174,7 @@ for t in reader.tensors:
     stats["gguf"][t.name] = stats_of(gguf.quants.dequantize(t.data, t.tensor_type))
 everything = np.concatenate([np.asarray(v, dtype=np.float64).ravel() for k, v in tensors.items() if k != "embeddings.position_ids"])
 stats["safetensorsGlobal"] = stats_of(everything)
+# For all parameters together, an outlier is one beyond k·σ of its own tensor.
+stats["safetensorsGlobal"]["outliers"] = sum(s["outliers"] for s in stats["safetensors"].values())
 json.dump(stats, open(os.path.join(dest, "stats_reference.json"), "w"))
 print("stats reference written")

@@ -35,6 +35,10 @@ import Testing
         #expect(s.nearZero.map { Int(($0.fraction * finite).rounded()) } == near, "\(s.name) near-zero")
         #expect(Int((s.outlierFraction * finite).rounded()) == r["outliers"] as? Int, "\(s.name) outliers")
         #expect(s.histogram.counts.reduce(0, +) == Int(finite), "\(s.name) histogram holds every finite value")
+        let histogram = r["histogram"] as? [String: Any]
+        // Edges are float32 values too (min, max, bfloat16 steps), compared as such.
+        #expect(s.histogram.edges.map(Float.init) == (histogram?["edges"] as? [Any])?.map { Float(Self.double($0)) }, "\(s.name) histogram edges")
+        #expect(s.histogram.counts == histogram?["counts"] as? [Int], "\(s.name) histogram counts (numpy.histogram over the same edges)")
     }
 
     @Test func safetensorsMatchNumpyFloat64() async throws {
@@ -72,6 +76,74 @@ import Testing
         #expect(report.global.zeros == 8)
     }
 
+    /// A plain float64 loop over the same values: the reference for the vector kernel's edge cases.
+    struct PlainStatistics {
+        var zeros = 0, nan = 0, inf = 0, finite: [Double] = []
+
+        init(_ values: [Float]) {
+            for v in values {
+                if v.isNaN { nan += 1 } else if v.isInfinite { inf += 1 } else {
+                    finite.append(Double(v))
+                    if v == 0 { zeros += 1 }
+                }
+            }
+        }
+
+        var mean: Double { finite.reduce(0, +) / Double(finite.count) }
+        var std: Double {
+            let mean = mean
+            return (finite.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(finite.count)).squareRoot()
+        }
+        func near(_ t: Double) -> Int { finite.filter { abs($0) < t }.count }
+        func outliers(_ k: Double) -> Int {
+            let bound = k * std
+            return finite.filter { abs($0) > bound }.count
+        }
+        func histogram(_ edges: [Double]) -> [Int] {
+            var counts = [Int](repeating: 0, count: edges.count - 1)
+            for x in finite {
+                let bin = x == edges[edges.count - 1] ? counts.count - 1 : edges.lastIndex { $0 <= x }!
+                counts[bin] += 1
+            }
+            return counts
+        }
+    }
+
+    @Test(arguments: [false, true])
+    func vectorKernelEdgeCasesMatchAPlainLoop(relative: Bool) async throws {
+        // Three chunks and a tail (not a multiple of 16); NaN and ±Inf inside vectors; ±0 and subnormals; several
+        // outliers in one lane (so that the lane tops cannot decide and the chunk is counted again).
+        var generator = SplitMix64(seed: 11)
+        var values = (0..<(2 * 65_536 + 1_003)).map { _ in Float(generator.normal() * 0.02) }
+        values[5] = .nan
+        values[6] = .infinity
+        values[70_000] = -.infinity
+        for i in stride(from: 16, to: 200, by: 16) { values[i] = 0 }
+        values[17] = -0.0
+        values[18] = Float.leastNonzeroMagnitude
+        values[19] = -Float.leastNormalMagnitude
+        for i in [1, 17 + 16, 49, 65, 81] { values[i] = 0.5 }  // lane 1 five times in the first chunk
+        values[values.count - 1] = -0.75  // in the tail
+        let bytes = values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian) { Array($0) } }
+        let header = #"{"w.weight":{"dtype":"F32","shape":[\#(values.count)],"data_offsets":[0,\#(bytes.count)]}}"#
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("w.safetensors", SafetensorsBuilder.file(header: header, dataBytes: 0) + bytes)
+        var options = StatsOptions()
+        options.relative = relative
+        let s = try #require(try await StatsScanner.scan(try ModelSource.open(path), options: options).tensors.first)
+        let plain = PlainStatistics(values)
+        #expect(s.zeros == plain.zeros && s.nan == plain.nan && s.inf == plain.inf)
+        #expect(s.min == plain.finite.min() && s.max == plain.finite.max())
+        #expect(abs(s.mean - plain.mean) <= 1e-9 * plain.std && abs(s.std - plain.std) <= 1e-9 * plain.std)
+        let finite = Double(plain.finite.count)
+        let rms = (plain.finite.map { $0 * $0 }.reduce(0, +) / finite).squareRoot()
+        let expectedNear = options.thresholds.map { plain.near(relative ? $0 * rms : $0) }
+        #expect(s.nearZero.map { Int(($0.fraction * finite).rounded()) } == expectedNear)
+        #expect(Int((s.outlierFraction * finite).rounded()) == plain.outliers(6))
+        #expect(s.histogram.counts == plain.histogram(s.histogram.edges))
+        #expect(s.histogram.edges.first == s.min && s.histogram.edges.last == s.max && s.histogram.counts.count == 32)
+    }
+
     @Test func partialDownloadsScanWhatIsThere() async throws {
         let directory = try TemporaryDirectory()
         let source = Fixtures.path("gguf/all-MiniLM-L6-v2.Q8_0.gguf")
@@ -81,3 +153,4 @@ import Testing
         #expect(!report.skipped.isEmpty && !report.tensors.isEmpty)
     }
 }
+

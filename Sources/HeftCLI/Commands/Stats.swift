@@ -17,13 +17,13 @@ extension Heft {
         @Argument(help: "The model (any SOURCE inspect reads).", completion: .file()) var source: String
         @Option(parsing: .upToNextOption, help: "Near-zero thresholds.") var thresholds: [Double] = [1e-6, 1e-4, 1e-3, 1e-2]
         @Flag(help: "Thresholds relative to each tensor's RMS.") var relative = false
-        @Option(help: "Outliers are |w| > k·σ.") var k = 6.0
+        @Option(help: "Outliers are |w| > k·σ of their own tensor.") var k = 6.0
         @Option(help: "Histogram bins.") var bins = 32
         @Flag(help: "Print JSON: {global{…}, tensors[…], buffers[…], skipped, sparsity, damage}.") var json = false
 
         func validate() throws {
-            guard !thresholds.isEmpty, thresholds.count <= 16, thresholds.allSatisfy({ $0.isFinite && $0 > 0 }) else {
-                throw ValidationError("--thresholds takes 1 to 16 positive numbers")
+            guard !thresholds.isEmpty, thresholds.count <= StatsOptions.maximumThresholds, thresholds.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+                throw ValidationError("--thresholds takes 1 to \(StatsOptions.maximumThresholds) positive numbers")
             }
             guard k.isFinite, k > 0 else { throw ValidationError("--k must be a positive number") }
             guard (1...4096).contains(bins) else { throw ValidationError("--bins must be between 1 and 4096") }
@@ -72,7 +72,7 @@ extension Heft {
                     "Values        min \(g.min)  max \(g.max)  mean \(g.mean)  std \(g.std)  |max| \(g.absMax)",
                     "Zeros         \(Formatting.grouped(g.zeros)) (\(Formatting.percent(report.sparsity.sparsity))); NaN \(g.nan); ±Inf \(g.inf)",
                     "Near zero     " + g.nearZero.map { "|w| < \($0.threshold)\(relative ? "·rms" : ""): \(Formatting.percent($0.fraction))" }.joined(separator: "  "),
-                    "Outliers      \(Formatting.percent(g.outlierFraction)) beyond \(k)·σ",
+                    "Outliers      \(Formatting.percent(g.outlierFraction)) beyond \(k)·σ of their tensor",
                     "Sparse size   dense \(Formatting.decimalSize(report.sparsity.denseBytes)); bitmask \(Formatting.decimalSize(report.sparsity.bitmaskBytes)); CSR \(Formatting.decimalSize(report.sparsity.csrBytes))\(report.sparsity.looksPruned ? " — looks pruned" : "")",
                     "2:4           \(report.sparsity.twoFourTensors.isEmpty ? "no 2:4 structured tensors" : "\(report.sparsity.twoFourTensors.count) tensors follow 2:4")",
                     "Damage        \(report.damage.verdict)",

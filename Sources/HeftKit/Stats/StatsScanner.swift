@@ -2,6 +2,7 @@
     import Glibc
 #endif
 public import HeftFormats
+import HeftKernels
 import Synchronization
 
 /// `heft stats`: reads every weight (the one command that does) and reports what the header cannot tell.
@@ -95,7 +96,7 @@ public enum StatsScanner {
         _ job: Job,
         initial: R,
         progress: StatsProgress? = nil,
-        _ visit: @escaping @Sendable (inout R, UnsafeBufferPointer<Float>) -> Void
+        _ visit: @escaping @Sendable (inout R, Int, UnsafeBufferPointer<Float>) -> Void
     ) async -> [R] {
         let workers = Swift.min(2, job.chunks)
         let bytesPerChunk = job.tensor.byteCount / Swift.max(1, job.chunks)
@@ -106,7 +107,7 @@ public enum StatsScanner {
             var c = worker
             while c < job.chunks {
                 if progress?.cancelled.load(ordering: .relaxed) == true { break }
-                withChunk(job, c, scratch) { visit(&result, $0) }
+                withChunk(job, c, scratch) { visit(&result, c, $0) }
                 progress?.done.add(bytesPerChunk, ordering: .relaxed)
                 c += workers
             }
@@ -117,7 +118,7 @@ public enum StatsScanner {
     /// Whether every group of 4 consecutive values along the rows has at least 2 zeros (NVIDIA 2:4 sparsity).
     static func isTwoFour(_ job: Job) async -> Bool {
         guard (job.tensor.shape.last ?? 0) % 4 == 0 else { return false }
-        let violations = await eachChunk(job, initial: 0) { (bad: inout Int, x: UnsafeBufferPointer<Float>) in
+        let violations = await eachChunk(job, initial: 0) { (bad: inout Int, _, x: UnsafeBufferPointer<Float>) in
             var i = 0
             while i + 4 <= x.count {
                 let zeros = (x[i] == 0 ? 1 : 0) + (x[i + 1] == 0 ? 1 : 0) + (x[i + 2] == 0 ? 1 : 0) + (x[i + 3] == 0 ? 1 : 0)
@@ -198,68 +199,70 @@ public enum StatsScanner {
             jobs.append(Job(tensor: tensor, decoder: decoder, isParameter: role.isParameter, address: Int(bitPattern: base + tensor.dataOffset)))
         }
         let thresholds = options.thresholds
+        let slots = thresholds.count
+        let bytes = jobs.reduce(0) { $0 + $1.tensor.byteCount }
+        options.progress?.total.store(options.relative ? 2 * bytes : bytes, ordering: .relaxed)
 
-        options.progress?.total.store(2 * jobs.reduce(0) { $0 + $1.tensor.byteCount }, ordering: .relaxed)
-        // Pass 1: moments per tensor, each tensor's chunks split across two workers.
-        let absolute = options.relative ? [Double]() : thresholds
-        var moments = [Moments](repeating: Moments(thresholds: thresholds.count), count: jobs.count)
-        for (j, job) in jobs.enumerated() {
-            for partial in await eachChunk(job, initial: Moments(thresholds: thresholds.count), progress: options.progress, { $0.add($1, absoluteThresholds: absolute) }) {
-                moments[j].merge(partial)
+        // One pass per tensor, its chunks split across both cores: counts, extremes, moments, bucket counts and
+        // lane tops. Outliers and histograms are then drawn from those without reading the tensor again.
+        let absolute = options.relative ? [] : thresholds.map(FloatBits.below)
+        var statistics: [TensorStatistics] = []
+        var global = Moments(thresholds: slots)
+        var globalBuckets = BucketHistogram()
+        var globalOutliers = 0
+        var globalRelative = [Int](repeating: 0, count: slots)
+        for job in jobs {
+            let partials = await eachChunk(job, initial: WorkerFindings(thresholds: slots), progress: options.progress) { findings, chunk, x in
+                findings.add(chunk: chunk, x, bounds: absolute)
             }
-        }
-        var global = Moments(thresholds: thresholds.count)
-        for (j, job) in jobs.enumerated() where job.isParameter { global.merge(moments[j]) }
-
-        // Pass 2: outliers, histograms and relative near-zero counts, per tensor and against the global figures.
-        var tails = [Tails](repeating: Tails(bins: options.bins, thresholds: thresholds.count), count: jobs.count)
-        var globalTails = Tails(bins: options.bins, thresholds: thresholds.count)
-        for (j, job) in jobs.enumerated() {
-            let m = moments[j]
-            guard m.finite > 0 else { continue }
-            let rms = (m.m2 / Double(m.finite) + m.mean * m.mean).squareRoot()
-            let globalRMS = (global.m2 / Double(Swift.max(global.finite, 1)) + global.mean * global.mean).squareRoot()
-            let own = options.outlierK * m.std, all = options.outlierK * global.std
-            let (minimum, maximum, globalMinimum, globalMaximum) = (m.min, m.max, global.min, global.max)
-            let relative = options.relative ? thresholds.map { $0 * rms } : nil
-            let globalRelative = options.relative ? thresholds.map { $0 * globalRMS } : nil
-            let isParameter = job.isParameter
-            let empty = Tails(bins: options.bins, thresholds: thresholds.count)
-            let partial = await eachChunk(job, initial: (empty, empty), progress: options.progress) { (pair: inout (Tails, Tails), x: UnsafeBufferPointer<Float>) in
-                pair.0.add(x, outlierAbove: own, min: minimum, max: maximum, relativeThresholds: relative)
-                if isParameter { pair.1.add(x, outlierAbove: all, min: globalMinimum, max: globalMaximum, relativeThresholds: globalRelative) }
+            var m = Moments(thresholds: slots)
+            var buckets = BucketHistogram()
+            var tops: [LaneTops] = []
+            for p in partials {
+                m.merge(p.moments)
+                p.drain(into: &buckets)
+                tops += p.tops
             }
-            for p in partial {
-                tails[j].merge(p.0)
-                globalTails.merge(p.1)
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: chunk)
+            defer { scratch.deallocate() }
+            // |x| > k·σ from the lane tops; a chunk with two values above the bound in one lane is counted again.
+            let above = FloatBits.above(options.outlierK * m.std)
+            var outliers = 0
+            for t in tops {
+                if let n = t.count(above: above) {
+                    outliers += n
+                } else {
+                    withChunk(job, t.chunk, scratch) { x in outliers += Self.count(x, above: above, bounds: []).outliers }
+                }
+            }
+            var near = m.nearZero
+            if options.relative {
+                let bounds = thresholds.map { FloatBits.below($0 * m.rms) }
+                near = await eachChunk(job, initial: [Int](repeating: 0, count: slots), progress: options.progress) { totals, _, x in
+                    let c = Self.count(x, above: .max, bounds: bounds)
+                    for b in totals.indices { totals[b] += c.near[b] }
+                }.reduce(into: [Int](repeating: 0, count: slots)) { sum, p in for b in sum.indices { sum[b] += p[b] } }
+            }
+            statistics.append(Self.statistics(job.tensor.name, m, near: near, outliers: outliers, buckets: buckets, options: options))
+            if job.isParameter {
+                global.merge(m)
+                globalBuckets.add(buckets)
+                globalOutliers += outliers
+                for b in near.indices { globalRelative[b] += near[b] }
             }
         }
 
         if options.progress?.cancelled.load(ordering: .relaxed) == true {
             throw FormatError(file: source.name, rule: .interrupted, detail: "the scan was interrupted")
         }
-        func statistics(_ name: String, _ m: Moments, _ t: Tails) -> TensorStatistics {
-            let near = options.relative ? t.nearZero : m.nearZero
-            let finite = Double(Swift.max(m.finite, 1))
-            return TensorStatistics(
-                name: name, elements: m.elements, zeros: m.zeros, nan: m.nan, inf: m.inf,
-                min: m.finite > 0 ? Double(m.min) : 0, max: m.finite > 0 ? Double(m.max) : 0, mean: m.mean, std: m.std,
-                absMax: m.finite > 0 ? Double(Swift.max(abs(m.min), abs(m.max))) : 0,
-                nearZero: zip(options.thresholds, near).map { TensorStatistics.NearZero(threshold: $0, fraction: Double($1) / finite) },
-                outlierFraction: Double(t.outliers) / finite,
-                histogram: .init(min: Double(m.min), max: Double(m.max), counts: t.histogram)
-            )
-        }
         var parameters: [TensorStatistics] = []
         var buffers: [TensorStatistics] = []
         var issues: [String] = []
         var damaged = false
         var twoFour: [String] = []
-        var bytes = 0
         var rows = 0
         for (j, job) in jobs.enumerated() {
-            let s = statistics(job.tensor.name, moments[j], tails[j])
-            bytes += job.tensor.byteCount
+            let s = statistics[j]
             if job.isParameter {
                 parameters.append(s)
                 rows += job.tensor.shape.count >= 2 ? job.tensor.elementCount / Swift.max(1, job.tensor.shape.last ?? 1) : 1
@@ -274,7 +277,8 @@ public enum StatsScanner {
                 buffers.append(s)
             }
         }
-        let globalStats = statistics("all parameters", global, globalTails)
+        let globalStats = Self.statistics(
+            "all parameters", global, near: options.relative ? globalRelative : global.nearZero, outliers: globalOutliers, buckets: globalBuckets, options: options)
         let elements = global.elements
         let stored = jobs.filter(\.isParameter).reduce(0) { $0 + $1.tensor.byteCount }
         let bytesPerValue = elements > 0 ? Double(stored) / Double(elements) : 2
@@ -301,4 +305,77 @@ public enum StatsScanner {
         )
     }
 
+}
+
+extension StatsScanner {
+    /// What one worker found in its chunks of one tensor.
+    struct WorkerFindings: Sendable {
+        var moments: Moments
+        var tops: [LaneTops] = []
+        /// 65,536 bucket counters, kept below 2^32 by spilling into `spilled`. Allocated by the worker's first chunk
+        /// (every worker starts from a copy of the same initial value); the address travels as an integer.
+        var table = 0
+        var inTable = 0
+        var spilled: BucketHistogram?
+
+        init(thresholds: Int) { moments = Moments(thresholds: thresholds) }
+
+        var counters: UnsafeMutablePointer<UInt32> { UnsafeMutablePointer(bitPattern: table)! }
+
+        mutating func add(chunk: Int, _ x: UnsafeBufferPointer<Float>, bounds: [UInt32]) {
+            if table == 0 {
+                let counters = UnsafeMutablePointer<UInt32>.allocate(capacity: BucketHistogram.keys)
+                counters.initialize(repeating: 0, count: BucketHistogram.keys)
+                table = Int(bitPattern: counters)
+            }
+            if inTable > Int(UInt32.max) - x.count {
+                spilled = spilled ?? BucketHistogram()
+                spilled!.add(counters)
+                inTable = 0
+            }
+            inTable += x.count
+            // Sums are taken about the chunk's first finite value, close enough to its mean to avoid cancellation.
+            let shift = x.first(where: \.isFinite) ?? 0
+            var run = heft_run_stats()
+            bounds.withUnsafeBufferPointer { b in
+                heft_scan_f32(x.baseAddress, x.count, shift, b.baseAddress, Int32(b.count), counters, &run)
+            }
+            moments.merge(Moments(run: run, count: x.count, shift: shift, thresholds: moments.nearZero.count))
+            tops.append(LaneTops(chunk: chunk, run: run))
+        }
+
+        /// Adds the bucket counts to `buckets` and frees the table.
+        func drain(into buckets: inout BucketHistogram) {
+            guard table != 0 else { return }
+            buckets.add(counters)
+            if let spilled { buckets.add(spilled) }
+            counters.deallocate()
+        }
+    }
+
+    /// Finite values with |x| above `above` (bits) and below each of `bounds` (bits).
+    static func count(_ x: UnsafeBufferPointer<Float>, above: UInt32, bounds: [UInt32]) -> (outliers: Int, near: [Int]) {
+        var outliers: UInt64 = 0
+        var near = [UInt64](repeating: 0, count: bounds.count)
+        bounds.withUnsafeBufferPointer { b in
+            near.withUnsafeMutableBufferPointer { n in
+                heft_count_f32(x.baseAddress, x.count, above, b.baseAddress, Int32(b.count), &outliers, n.baseAddress)
+            }
+        }
+        return (Int(outliers), near.map { Int($0) })
+    }
+
+    static func statistics(
+        _ name: String, _ m: Moments, near: [Int], outliers: Int, buckets: BucketHistogram, options: StatsOptions
+    ) -> TensorStatistics {
+        let finite = Double(Swift.max(m.finite, 1))
+        return TensorStatistics(
+            name: name, elements: m.elements, zeros: m.zeros, nan: m.nan, inf: m.inf,
+            min: m.finite > 0 ? Double(m.min) : 0, max: m.finite > 0 ? Double(m.max) : 0, mean: m.mean, std: m.std,
+            absMax: m.finite > 0 ? Double(Swift.max(abs(m.min), abs(m.max))) : 0,
+            nearZero: zip(options.thresholds, near).map { TensorStatistics.NearZero(threshold: $0, fraction: Double($1) / finite) },
+            outlierFraction: Double(outliers) / finite,
+            histogram: buckets.histogram(min: m.min, max: m.max, bins: options.bins)
+        )
+    }
 }

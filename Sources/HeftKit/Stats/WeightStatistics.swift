@@ -1,23 +1,26 @@
+import HeftKernels
 public import Synchronization
-
 
 /// `heft stats` options.
 public struct StatsOptions: Sendable {
     /// Near-zero thresholds: absolute, or × the tensor's RMS with ``relative``.
     public var thresholds: [Double] = [1e-6, 1e-4, 1e-3, 1e-2]
     public var relative = false
-    /// Outliers are |w| > k·σ.
+    /// Outliers are |w| > k·σ of their own tensor.
     public var outlierK = 6.0
     public var bins = 32
     /// Where the scanner reports bytes done and learns that it should stop (Ctrl-C).
     public var progress: StatsProgress?
+
+    /// The most thresholds one scan counts (the kernel's registers).
+    public static let maximumThresholds = Int(HEFT_MAX_BOUNDS)
 
     public init() {}
 }
 
 /// Progress shared between the scanning workers and whoever displays it.
 public final class StatsProgress: Sendable {
-    /// Bytes decoded so far (both passes count, so the total is twice the tensor data).
+    /// Bytes of tensor data read so far.
     public let done = Atomic<Int>(0)
     public let total = Atomic<Int>(0)
     /// Set to stop the scan between chunks.
@@ -33,9 +36,15 @@ public struct TensorStatistics: Sendable, Codable {
         public let fraction: Double
     }
 
+    /// Counts of finite values in bins [edges[i], edges[i+1]) (the last bin closed), edges from min to max.
+    ///
+    /// The interior edges are the uniform ones rounded to the nearest bfloat16 value, so that one pass can bin every
+    /// value exactly (see ``BucketHistogram``); a tensor whose range spans fewer than `bins` bfloat16 steps gets
+    /// fewer bins.
     public struct Histogram: Sendable, Codable {
         public let min: Double
         public let max: Double
+        public let edges: [Double]
         public let counts: [Int]
     }
 
@@ -52,11 +61,12 @@ public struct TensorStatistics: Sendable, Codable {
     public let std: Double
     public let absMax: Double
     public let nearZero: [NearZero]
+    /// Values beyond k·σ of their own tensor ÷ finite values (for "all parameters": summed over tensors).
     public let outlierFraction: Double
     public let histogram: Histogram
 }
 
-/// Running moments of a stream of floats: counts, extremes, and mean/M2 merged pairwise in float64.
+/// Counts, extremes and float64 moments of a stream of floats, merged chunk by chunk.
 struct Moments: Sendable {
     var elements = 0, finite = 0, zeros = 0, nan = 0, inf = 0
     var min = Float.infinity, max = -Float.infinity
@@ -65,61 +75,24 @@ struct Moments: Sendable {
 
     init(thresholds: Int) { nearZero = [Int](repeating: 0, count: thresholds) }
 
-    /// Adds a chunk: one pass for counts, extremes and the chunk's sum; a second, cache-resident pass for its M2.
-    ///
-    /// Counters live in local buffers during the loops (array element updates in a struct would check uniqueness
-    /// on every value), and thresholds are compared as exact float bounds (see ``FloatBound``).
-    mutating func add(_ x: UnsafeBufferPointer<Float>, absoluteThresholds: [Double]) {
-        let bounds = absoluteThresholds.map(FloatBound.init)
-        var finite = 0, zeros = 0, nan = 0, inf = 0
-        var low = Float.infinity, high = -Float.infinity
-        var sum0 = 0.0, sum1 = 0.0
-        var near = [Int](repeating: 0, count: nearZero.count)
-        near.withUnsafeMutableBufferPointer { counts in
-            bounds.withUnsafeBufferPointer { bounds in
-                let n = x.count
-                var i = 0
-                while i < n {
-                    let v = x[i]
-                    i += 1
-                    guard v.isFinite else {
-                        if v.isNaN { nan += 1 } else { inf += 1 }
-                        continue
-                    }
-                    finite += 1
-                    if v == 0 { zeros += 1 }
-                    low = Swift.min(low, v)
-                    high = Swift.max(high, v)
-                    if i & 1 == 0 { sum0 += Double(v) } else { sum1 += Double(v) }
-                    let a = abs(v)
-                    for b in 0..<bounds.count where bounds[b].inclusive ? a <= bounds[b].value : a < bounds[b].value { counts[b] += 1 }
-                }
-            }
+    /// One kernel run over `count` values whose sums were taken about `shift`.
+    init(run r: heft_run_stats, count: Int, shift: Float, thresholds: Int) {
+        self.init(thresholds: thresholds)
+        elements = count
+        nan = Int(r.nan)
+        inf = Int(r.inf)
+        finite = count - nan - inf
+        zeros = Int(r.zeros)
+        withUnsafeBytes(of: r.near) { near in
+            for b in 0..<thresholds { nearZero[b] = Int(near.load(fromByteOffset: 8 * b, as: UInt64.self)) }
         }
-        var chunk = Moments(thresholds: nearZero.count)
-        chunk.elements = x.count
-        chunk.finite = finite
-        chunk.zeros = zeros
-        chunk.nan = nan
-        chunk.inf = inf
-        chunk.min = low
-        chunk.max = high
-        chunk.nearZero = near
-        if finite > 0 {
-            let mean = (sum0 + sum1) / Double(finite)
-            var m0 = 0.0, m1 = 0.0
-            var i = 0
-            while i + 1 < x.count {
-                let a = x[i], b = x[i + 1]
-                if a.isFinite { let d = Double(a) - mean; m0 += d * d }
-                if b.isFinite { let d = Double(b) - mean; m1 += d * d }
-                i += 2
-            }
-            if i < x.count, x[i].isFinite { let d = Double(x[i]) - mean; m0 += d * d }
-            chunk.mean = mean
-            chunk.m2 = m0 + m1
-        }
-        merge(chunk)
+        guard finite > 0 else { return }
+        min = r.min
+        max = r.max
+        // Σ(x − s) and Σ(x − s)²: mean = s + Σ/n, M2 = Σ² − (Σ)²/n, with no cancellation while s is near the mean.
+        let n = Double(finite)
+        mean = Double(shift) + r.sum / n
+        m2 = Swift.max(0, r.sum_squares - r.sum * r.sum / n)
     }
 
     /// Chan, Golub & LeVeque's pairwise update of mean and M2.
@@ -141,58 +114,109 @@ struct Moments: Sendable {
     }
 
     var std: Double { finite > 0 ? (m2 / Double(finite)).squareRoot() : 0 }
+    var rms: Double { finite > 0 ? (m2 / Double(finite) + mean * mean).squareRoot() : 0 }
 }
 
-/// A float64 threshold `t` as a float comparison: for a float `a`, `Double(a) < t` exactly when `a < value` (t is a
-/// float) or `a <= value` (t falls between floats; `value` is the largest float below it).
-struct FloatBound: Sendable {
-    let value: Float
-    let inclusive: Bool
+/// Float thresholds as the bit patterns the kernel compares: the bit patterns of non-negative floats order them.
+enum FloatBits {
+    /// |x| < t (t a float64) exactly when |x|'s bits < the bits of the smallest float ≥ t.
+    static func below(_ t: Double) -> UInt32 {
+        guard t > 0 else { return 0 }
+        guard t <= Double(Float.greatestFiniteMagnitude) else { return Float.infinity.bitPattern }
+        var f = Float(t)
+        if Double(f) < t { f = f.nextUp }
+        return f.bitPattern
+    }
 
-    init(_ t: Double) {
+    /// |x| > t exactly when |x|'s bits > the bits of the largest float ≤ t.
+    static func above(_ t: Double) -> UInt32 {
+        guard t >= 0 else { return 0 }
+        guard t < Double(Float.greatestFiniteMagnitude) else { return Float.greatestFiniteMagnitude.bitPattern }
         var f = Float(t)
         if Double(f) > t { f = f.nextDown }
-        value = f
-        inclusive = Double(f) < t
+        return f.bitPattern
     }
 }
 
-/// The second pass: outliers against σ, histogram over [min, max], near-zero counts relative to the RMS.
-struct Tails: Sendable {
-    var outliers = 0
-    var histogram: [Int]
-    var nearZero: [Int]
+/// Exact counts of finite values per bfloat16 bucket (the kernel's 65,536 keys), from which histograms over any
+/// range are drawn with edges on bucket boundaries.
+struct BucketHistogram: Sendable {
+    static let keys = 65_536
+    var counts = [UInt64](repeating: 0, count: keys)
 
-    init(bins: Int, thresholds: Int) {
-        histogram = [Int](repeating: 0, count: bins)
-        nearZero = [Int](repeating: 0, count: thresholds)
+    mutating func add(_ table: UnsafeMutablePointer<UInt32>) {
+        for k in 0..<Self.keys where table[k] != 0 {
+            counts[k] += UInt64(table[k])
+            table[k] = 0
+        }
     }
 
-    /// Thresholds are float64 values compared exactly, through float bounds, as the float64 reference does.
-    mutating func add(_ x: UnsafeBufferPointer<Float>, outlierAbove: Double, min: Float, max: Float, relativeThresholds: [Double]?) {
-        let bins = histogram.count
-        let scale = max > min ? Float(bins) / (max - min) : 0
-        let outlier = FloatBound(outlierAbove)
-        let bounds = (relativeThresholds ?? []).map(FloatBound.init)
-        var outliers = 0
-        histogram.withUnsafeMutableBufferPointer { counts in
-            nearZero.withUnsafeMutableBufferPointer { near in
-                for v in x where v.isFinite {
-                    let a = abs(v)
-                    // With value the largest float ≤ t, a float a exceeds t exactly when a > value.
-                    if a > outlier.value { outliers += 1 }
-                    let index = Int((v - min) * scale)
-                    counts[index < 0 ? 0 : index >= bins ? bins - 1 : index] += 1
-                    for b in 0..<bounds.count where bounds[b].inclusive ? a <= bounds[b].value : a < bounds[b].value { near[b] += 1 }
-                }
+    mutating func add(_ other: BucketHistogram) {
+        for k in 0..<Self.keys where other.counts[k] != 0 { counts[k] += other.counts[k] }
+    }
+
+    /// The bfloat16 value with magnitude bits `t` (the top 16 bits of a float).
+    static func magnitude(_ t: Int) -> Double { Double(Float(bitPattern: UInt32(t) << 16)) }
+
+    /// The lowest value of bucket `key` (−0's key 0x7FFF stands for 0).
+    static func low(_ key: Int) -> Double {
+        if key == 0x7FFF { return 0 }
+        return key < 0x8000 ? magnitude(key) : -magnitude(key - 0x8000 + 1)
+    }
+
+    /// `e` moved to the nearest bucket boundary (a bfloat16 value); ties go toward zero.
+    static func snap(_ e: Double) -> Double {
+        let a = Swift.min(abs(e), Double(Float.greatestFiniteMagnitude))
+        var f = Float(a)
+        if Double(f) > a { f = f.nextDown }
+        let t = Int(f.bitPattern >> 16)
+        let lo = magnitude(t), hi = magnitude(t + 1)
+        let nearest = a - lo <= hi - a ? lo : hi
+        return e < 0 ? -nearest : nearest
+    }
+
+    /// Up to `bins` bins from `min` to `max` (float values of the data), interior edges snapped to bucket boundaries.
+    func histogram(min: Float, max: Float, bins: Int) -> TensorStatistics.Histogram {
+        guard min <= max else { return .init(min: 0, max: 0, edges: [], counts: []) }
+        let lo = Double(min), hi = Double(max)
+        var edges = [lo]
+        if bins > 1 {
+            for i in 1..<bins {
+                let e = Self.snap(lo + (hi - lo) * Double(i) / Double(bins))
+                if e > edges[edges.count - 1], e < hi { edges.append(e) }
             }
         }
-        self.outliers += outliers
+        edges.append(hi)
+        var binCounts = [Int](repeating: 0, count: Swift.max(1, edges.count - 1))
+        for key in 0..<Self.keys where counts[key] != 0 {
+            // Every bucket lies inside one bin; find the bin of its lowest value (or of min, for the first bucket).
+            let v = Swift.max(Self.low(key), lo)
+            var a = 0, b = binCounts.count - 1
+            while a < b {
+                let m = (a + b + 1) / 2
+                if edges[m] <= v { a = m } else { b = m - 1 }
+            }
+            binCounts[a] += Int(counts[key])
+        }
+        return .init(min: lo, max: hi, edges: edges, counts: binCounts)
+    }
+}
+
+/// What one chunk's lanes say about its largest magnitudes, enough to count values above a threshold chosen later.
+struct LaneTops: Sendable {
+    let chunk: Int
+    /// Per lane the largest |x| bits; every other value of the chunk is ≤ `second`.
+    let top: [UInt32]
+    let second: UInt32
+
+    init(chunk: Int, run r: heft_run_stats) {
+        self.chunk = chunk
+        top = withUnsafeBytes(of: r.top1) { Array($0.bindMemory(to: UInt32.self)) }
+        second = withUnsafeBytes(of: r.top2) { $0.bindMemory(to: UInt32.self).max() ?? 0 }
     }
 
-    mutating func merge(_ o: Tails) {
-        outliers += o.outliers
-        for i in histogram.indices { histogram[i] += o.histogram[i] }
-        for i in nearZero.indices { nearZero[i] += o.nearZero[i] }
+    /// Values with |x| bits > `above`, when the lanes alone decide it (at most one such value per lane).
+    func count(above: UInt32) -> Int? {
+        second <= above ? top.reduce(0) { $0 + ($1 > above ? 1 : 0) } : nil
     }
 }
