@@ -91,7 +91,7 @@ public enum StatsScanner {
         }
     }
 
-    /// Visits every chunk of `job`, chunk c on worker c mod `workers`, each worker with its own scratch buffer.
+    /// Visits every chunk of `job`, each worker a contiguous half with its own scratch buffer.
     static func eachChunk<R: Sendable>(
         _ job: Job,
         initial: R,
@@ -104,12 +104,10 @@ public enum StatsScanner {
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: chunk)
             defer { scratch.deallocate() }
             var result = initial
-            var c = worker
-            while c < job.chunks {
+            for c in (job.chunks * worker / workers)..<(job.chunks * (worker + 1) / workers) {
                 if progress?.cancelled.load(ordering: .relaxed) == true { break }
                 withChunk(job, c, scratch) { visit(&result, c, $0) }
                 progress?.done.add(bytesPerChunk, ordering: .relaxed)
-                c += workers
             }
             return result
         }
