@@ -208,7 +208,7 @@ public enum StatsScanner {
         var global = Moments(thresholds: slots)
         var globalBuckets = BucketHistogram()
         var globalOutliers = 0
-        var globalRelative = [Int](repeating: 0, count: slots)
+        var globalNear = [Int](repeating: 0, count: slots)  // absolute, or each tensor's relative counts
         for job in jobs {
             let partials = await eachChunk(job, initial: WorkerFindings(thresholds: slots), progress: options.progress) { findings, chunk, x in
                 findings.add(chunk: chunk, x, bounds: absolute)
@@ -246,7 +246,7 @@ public enum StatsScanner {
                 global.merge(m)
                 globalBuckets.add(buckets)
                 globalOutliers += outliers
-                for b in near.indices { globalRelative[b] += near[b] }
+                for b in near.indices { globalNear[b] += near[b] }
             }
         }
 
@@ -276,7 +276,7 @@ public enum StatsScanner {
             }
         }
         let globalStats = Self.statistics(
-            "all parameters", global, near: options.relative ? globalRelative : global.nearZero, outliers: globalOutliers, buckets: globalBuckets, options: options)
+            "all parameters", global, near: globalNear, outliers: globalOutliers, buckets: globalBuckets, options: options)
         let elements = global.elements
         let stored = jobs.filter(\.isParameter).reduce(0) { $0 + $1.tensor.byteCount }
         let bytesPerValue = elements > 0 ? Double(stored) / Double(elements) : 2
