@@ -144,6 +144,46 @@ import Testing
         #expect(s.histogram.edges.first == s.min && s.histogram.edges.last == s.max && s.histogram.counts.count == 32)
     }
 
+    /// One GGUF holding the golden input blocks of every type the fixtures cover, one tensor per type: each
+    /// tensor's statistics must be those of the reference dequantizer's float32 output (the golden output file).
+    @Test func everyGoldenBlockTypeScansToTheReferenceValues() async throws {
+        let index = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Fixtures.path("golden/index.json")))) as? [[String: Any]])
+        let names = index.filter { $0["dequantize"] as? Bool == true }.compactMap { $0["type"] as? String }
+        #expect(names.count >= 23)
+        var blocks: [(name: String, type: GGMLType, input: [UInt8], output: [Float])] = []
+        for name in names {
+            let type = try #require(GGMLType.named(name))
+            let input = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("golden/\(name).dequantize.in.bin"))))
+            let raw = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("golden/\(name).dequantize.out.f32"))))
+            let output = stride(from: 0, to: raw.count, by: 4).map { i in
+                Float(bitPattern: UInt32(raw[i]) | UInt32(raw[i + 1]) << 8 | UInt32(raw[i + 2]) << 16 | UInt32(raw[i + 3]) << 24)
+            }
+            blocks.append((name, type, input, output))
+        }
+        var gguf = GGUFBuilder(tensorCount: UInt64(blocks.count), kvCount: 0)
+        var offset = 0
+        for (i, b) in blocks.enumerated() {
+            gguf.tensor("blk.\(i).ffn_up.weight", ne: [UInt64(b.type.blockSize), UInt64(b.output.count / b.type.blockSize)], type: UInt32(b.type.id), offset: UInt64(offset))
+            offset += (b.input.count + 31) / 32 * 32
+        }
+        gguf.pad(to: 32)
+        for b in blocks {
+            gguf.raw(b.input)
+            gguf.pad(to: 32)
+        }
+        let directory = try TemporaryDirectory()
+        let report = try await StatsScanner.scan(try ModelSource.open(try directory.write("golden.gguf", gguf.bytes)))
+        #expect(report.complete && report.skipped.isEmpty)
+        for (i, b) in blocks.enumerated() {
+            let s = try #require(report.tensors.first { $0.name == "blk.\(i).ffn_up.weight" }, "\(b.name)")
+            let plain = PlainStatistics(b.output)
+            #expect(s.elements == b.output.count && s.zeros == plain.zeros && s.nan == plain.nan, "\(b.name) counts")
+            #expect(s.min == plain.finite.min() && s.max == plain.finite.max(), "\(b.name) extremes")
+            #expect(abs(s.mean - plain.mean) <= 1e-9 * plain.std && abs(s.std - plain.std) <= 1e-9 * plain.std, "\(b.name) moments")
+            #expect(s.histogram.counts == plain.histogram(s.histogram.edges), "\(b.name) histogram")
+        }
+    }
+
     @Test func partialDownloadsScanWhatIsThere() async throws {
         let directory = try TemporaryDirectory()
         let source = Fixtures.path("gguf/all-MiniLM-L6-v2.Q8_0.gguf")

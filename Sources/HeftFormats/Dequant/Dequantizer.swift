@@ -5,10 +5,11 @@
 /// equal the reference's float32 output exactly — the golden vectors in the fixtures check every type here.
 /// Callers guarantee that `source` holds `count / blockSize` whole blocks (the GGUF reader has validated sizes).
 public enum Dequantizer {
-    /// The types with a dequantizer. The IQ1/IQ2/IQ3 families need ggml's lattice tables and are not included.
+    /// The types with a dequantizer: every type gguf-py can dequantize.
     public static let supported: Set<String> = [
         "F32", "F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K",
-        "IQ4_NL", "IQ4_XS", "TQ1_0", "TQ2_0", "MXFP4",
+        "IQ1_S", "IQ1_M", "IQ2_XXS", "IQ2_XS", "IQ2_S", "IQ3_XXS", "IQ3_S", "IQ4_NL", "IQ4_XS", "TQ1_0", "TQ2_0",
+        "MXFP4", "NVFP4",
     ]
 
     public static func supports(_ type: GGMLType) -> Bool { supported.contains(type.name) }
@@ -19,6 +20,12 @@ public enum Dequantizer {
     static let mxfp4Levels: [Float] = [0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12]
 
     @inline(__always) static func u8(_ p: UnsafeRawPointer, _ i: Int) -> UInt8 { p.load(fromByteOffset: i, as: UInt8.self) }
+    @inline(__always) static func u16(_ p: UnsafeRawPointer, _ i: Int) -> UInt16 {
+        UInt16(littleEndian: p.loadUnaligned(fromByteOffset: i, as: UInt16.self))
+    }
+    @inline(__always) static func u32(_ p: UnsafeRawPointer, _ i: Int) -> UInt32 {
+        UInt32(littleEndian: p.loadUnaligned(fromByteOffset: i, as: UInt32.self))
+    }
     @inline(__always) static func f16(_ p: UnsafeRawPointer, _ i: Int) -> Float {
         Float(Float16(bitPattern: UInt16(littleEndian: p.loadUnaligned(fromByteOffset: i, as: UInt16.self))))
     }
@@ -165,9 +172,106 @@ public enum Dequantizer {
                 y[k] = d * mxfp4Levels[Int(q & 0xF)]
                 y[k + 16] = d * mxfp4Levels[Int(q >> 4)]
             }
+        case "NVFP4":  // 4 × UE4M3 scale (one per 16), qs[32]
+            for s in 0..<4 {
+                let d = ue4m3(u8(p, s))
+                for k in 0..<8 {
+                    let q = u8(p, 4 + 8 * s + k)
+                    y[16 * s + k] = d * mxfp4Levels[Int(q & 0xF)]
+                    y[16 * s + 8 + k] = d * mxfp4Levels[Int(q >> 4)]
+                }
+            }
+        default:
+            lattice(name, p, y)
+        }
+    }
+
+    /// The IQ1/IQ2/IQ3 types: groups of 4 or 8 values stored as an index into a lattice (``IQGrid``), a scale per
+    /// 16 or 32 values and sign bits. Operation order as gguf-py: `(d·(½ + s)·¼)·grid·±1`, `d·(1 + 2s)·grid·±1`,
+    /// and for IQ1 `d·(2s + 1)·(grid ± ⅛)`.
+    // swiftlint:disable:next cyclomatic_complexity function_body_length
+    static func lattice(_ name: String, _ p: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>) {
+        switch name {
+        case "IQ2_XXS":  // d, 8 × (u32 four grid indices, u32 four 7-bit signs + 4-bit scale)
+            let d = f16(p, 0)
+            for ib in 0..<8 {
+                let indices = u32(p, 2 + 8 * ib), aux = u32(p, 6 + 8 * ib)
+                let db = d * (0.5 + Float(aux >> 28)) * 0.25
+                for l in 0..<4 {
+                    let row = Int((indices >> UInt32(8 * l)) & 0xFF)
+                    IQGrid.iq2xxs.emit(row, scale: db, signs: IQGrid.signs(aux >> UInt32(7 * l)), into: y + 32 * ib + 8 * l)
+                }
+            }
+        case "IQ2_XS":  // d, qs[32] u16 (9-bit index, 7-bit signs), scales[8] (a nibble per 16)
+            let d = f16(p, 0)
+            for i in 0..<32 {
+                let q = u16(p, 2 + 2 * i)
+                let db = d * (0.5 + Float(nibble(p, 66, i / 2))) * 0.25
+                IQGrid.iq2xs.emit(Int(q & 511), scale: db, signs: IQGrid.signs(UInt32(q >> 9)), into: y + 8 * i)
+            }
+        case "IQ2_S":  // d, qs[32], signs[32], qh[8] (2 high index bits each), scales[8]
+            let d = f16(p, 0)
+            for i in 0..<32 {
+                let row = Int(u8(p, 2 + i)) | Int((u8(p, 66 + i / 4) >> UInt8(2 * (i % 4))) & 3) << 8
+                let db = d * (0.5 + Float(nibble(p, 74, i / 2))) * 0.25
+                IQGrid.iq2s.emit(row, scale: db, signs: u8(p, 34 + i), into: y + 8 * i)
+            }
+        case "IQ3_XXS":  // d, qs[64] grid indices (4 values each), 8 × u32 (four 7-bit signs + 4-bit scale)
+            let d = f16(p, 0)
+            for ib in 0..<8 {
+                let aux = u32(p, 66 + 4 * ib)
+                let db = d * (0.5 + Float(aux >> 28)) * 0.5
+                for l in 0..<4 {
+                    let signs = IQGrid.signs(aux >> UInt32(7 * l))
+                    let out = y + 32 * ib + 8 * l
+                    IQGrid.iq3xxs.emit(Int(u8(p, 2 + 8 * ib + 2 * l)), scale: db, signs: signs, into: out)
+                    IQGrid.iq3xxs.emit(Int(u8(p, 3 + 8 * ib + 2 * l)), scale: db, signs: signs >> 4, into: out + 4)
+                }
+            }
+        case "IQ3_S":  // d, qs[64], qh[8] (one high index bit each), signs[32], scales[4] (a nibble per 32)
+            let d = f16(p, 0)
+            for i in 0..<64 {
+                let row = Int(u8(p, 2 + i)) | Int((u8(p, 66 + i / 8) >> UInt8(i % 8)) & 1) << 8
+                let db = d * Float(1 + 2 * Int(nibble(p, 106, i / 8)))
+                IQGrid.iq3s.emit(row, scale: db, signs: u8(p, 74 + i / 2) >> UInt8(4 * (i % 2)), into: y + 4 * i)
+            }
+        case "IQ1_S":  // d, qs[32], qh[8] u16 (3 high index bits × 4, 3-bit scale, delta sign)
+            let d = f16(p, 0)
+            for ib in 0..<8 {
+                let h = u16(p, 34 + 2 * ib)
+                let dl = d * Float(2 * Int((h >> 12) & 7) + 1)
+                let delta: Float = h & 0x8000 == 0 ? 0.125 : -0.125
+                for l in 0..<4 {
+                    let row = Int(u8(p, 2 + 4 * ib + l)) | Int((h >> UInt16(3 * l)) & 7) << 8
+                    IQGrid.iq1s.emitShifted(row, scale: dl, delta: delta, into: y + 32 * ib + 8 * l)
+                }
+            }
+        case "IQ1_M":  // qs[32], qh[16] (a nibble per group: 3 high index bits, delta sign), scales[4] u16
+            let s = (0..<4).map { u16(p, 48 + 2 * $0) }  // 3-bit scales; their top nibbles together are d
+            let d = Float(Float16(bitPattern: s[0] >> 12 | (s[1] >> 8) & 0xF0 | (s[2] >> 4) & 0xF00 | s[3] & 0xF000))
+            for i in 0..<32 {
+                let scale = (s[i / 8] >> UInt16(3 * ((i / 2) % 4))) & 7
+                let dl = d * Float(2 * Int(scale) + 1)
+                let high = (u8(p, 32 + i / 2) >> UInt8(4 * (i % 2))) & 0xF
+                let delta: Float = high & 8 == 0 ? 0.125 : -0.125
+                IQGrid.iq1s.emitShifted(Int(u8(p, i)) | Int(high & 7) << 8, scale: dl, delta: delta, into: y + 8 * i)
+            }
         default:
             preconditionFailure("no dequantizer for \(name); check Dequantizer.supports first")
         }
+    }
+
+    /// Nibble `k` of the bytes at `offset`: low nibble first.
+    @inline(__always) static func nibble(_ p: UnsafeRawPointer, _ offset: Int, _ k: Int) -> UInt8 {
+        (u8(p, offset + k / 2) >> UInt8(4 * (k % 2))) & 0xF
+    }
+
+    /// NVFP4's unsigned E4M3 scale, halved to match the doubled E2M1 levels; 0x7F (NaN) reads as 0, as gguf-py.
+    static func ue4m3(_ x: UInt8) -> Float {
+        if x == 0 || x == 0x7F { return 0 }
+        let exponent = Int((x >> 3) & 0xF), mantissa = Float(x & 7)
+        let value = exponent == 0 ? mantissa * 0x1p-9 : (1 + mantissa / 8) * Float(sign: .plus, exponent: exponent - 7, significand: 1)
+        return value * 0.5
     }
 
     /// The 6-bit scale and min of sub-block `j` packed in K-quants' 12 scale bytes at `offset`.
