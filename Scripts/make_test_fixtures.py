@@ -12,7 +12,7 @@ Writes into DEST:
                             header, safetensors.safe_open) report for every fixture file
 Heft never runs Python: this only prepares inputs and independent answers for the tests.
 """
-import glob, json, os, struct, sys
+import math, glob, json, os, struct, sys
 import numpy as np
 import gguf
 from safetensors import safe_open
@@ -131,27 +131,18 @@ print("test fixtures written to", dest)
 
 # Statistics computed independently in float64 with numpy, for heft stats (issue 5): every parameter tensor of
 # the MiniLM safetensors and of the Q4_0 GGUF (dequantized by gguf-py).
-def snap(e):
-    """The bfloat16 value nearest e (ties toward zero): heft's histogram edges, written out here from the rule."""
-    a = min(abs(e), float(np.finfo(np.float32).max))
-    f = np.float32(a)
-    if float(f) > a:
-        f = np.nextafter(f, np.float32(0))
-    t = int(np.array([f], dtype=np.float32).view(np.uint32)[0]) >> 16
-    lo, hi = [float(np.array([v << 16], dtype=np.uint32).view(np.float32)[0]) for v in (t, t + 1)]
-    nearest = lo if a - lo <= hi - a else hi
-    return -nearest if e < 0 else nearest
-
-
 def histogram_of(finite, bins=32):
+    """heft's histogram, written out here from its rule: bins of width 2^k, the narrowest power of two (k >= -126,
+    and 2^k >= 2^-23 of the largest magnitude's power of two) at which the bins from the one holding min to the
+    one holding max number at most `bins`; edges are multiples of 2^k."""
     lo, hi = float(finite.min()), float(finite.max())
-    edges = [lo]
-    for i in range(1, bins):
-        e = snap(lo + (hi - lo) * i / bins)
-        if edges[-1] < e < hi:
-            edges.append(e)
-    edges.append(hi)
-    return {"edges": edges, "counts": np.histogram(finite, bins=np.array(edges))[0].tolist()}
+    magnitude = max(abs(lo), abs(hi))
+    k = max(-126, math.frexp(magnitude)[1] - 1 - 23) if magnitude > 0 else -126
+    while math.floor(hi / 2.0 ** k) - math.floor(lo / 2.0 ** k) >= bins:
+        k += 1
+    first, last = math.floor(lo / 2.0 ** k), math.floor(hi / 2.0 ** k)
+    edges = [float(i * 2.0 ** k) for i in range(first, last + 2)]
+    return {"binWidth": 2.0 ** k, "edges": edges, "counts": np.histogram(finite, bins=np.array(edges))[0].tolist()}
 
 
 def stats_of(values, k=6.0, thresholds=(1e-6, 1e-4, 1e-3, 1e-2)):

@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ../shared/fixtures/fetch.sh .fixtures >/dev/null
-swift build -c release --product heft >/dev/null
+swift build -c release --product heft --static-swift-stdlib >/dev/null
 .fixtures/.venv/bin/python bench/stats_bench.py

@@ -36,8 +36,9 @@ import Testing
         #expect(Int((s.outlierFraction * finite).rounded()) == r["outliers"] as? Int, "\(s.name) outliers")
         #expect(s.histogram.counts.reduce(0, +) == Int(finite), "\(s.name) histogram holds every finite value")
         let histogram = r["histogram"] as? [String: Any]
-        // Edges are float32 values too (min, max, bfloat16 steps), compared as such.
-        #expect(s.histogram.edges.map(Float.init) == (histogram?["edges"] as? [Any])?.map { Float(Self.double($0)) }, "\(s.name) histogram edges")
+        // Edges are multiples of a power of two, exact in float64 on both sides.
+        #expect(s.histogram.binWidth == Self.double(histogram?["binWidth"]), "\(s.name) histogram bin width")
+        #expect(s.histogram.edges == (histogram?["edges"] as? [Any])?.map { Self.double($0) }, "\(s.name) histogram edges")
         #expect(s.histogram.counts == histogram?["counts"] as? [Int], "\(s.name) histogram counts (numpy.histogram over the same edges)")
     }
 
@@ -141,7 +142,43 @@ import Testing
         #expect(s.nearZero.map { Int(($0.fraction * finite).rounded()) } == expectedNear)
         #expect(Int((s.outlierFraction * finite).rounded()) == plain.outliers(6))
         #expect(s.histogram.counts == plain.histogram(s.histogram.edges))
-        #expect(s.histogram.edges.first == s.min && s.histogram.edges.last == s.max && s.histogram.counts.count == 32)
+        // The narrowest power-of-two width with at most 32 bins from min to max: 32 bins of it, or the next
+        // narrower width would need more than 32.
+        let width = s.histogram.binWidth, lo = plain.finite.min()!, hi = plain.finite.max()!
+        func bins(_ w: Double) -> Double { (hi / w).rounded(.down) - (lo / w).rounded(.down) + 1 }
+        #expect(width == Double(sign: .plus, exponent: width.exponent, significand: 1) && bins(width) <= 32 && bins(width / 2) > 32)
+        #expect(s.histogram.edges.first! <= s.min && s.histogram.edges.last! > s.max && s.histogram.counts.count == Int(bins(width)))
+    }
+
+    /// The histogram's cells through every path of the kernel: a constant first block, widening mid-tensor (to
+    /// bins wider than 1, where a tiny negative value rounds to −0 when scaled), NaN inside a block, two workers
+    /// whose grids differ, one and two words of one-hot bits (≤ 32 and 64 bins), and a scalar tail.
+    @Test(arguments: [7, 32, 64])
+    func histogramCellsMatchAPlainLoop(bins: Int) async throws {
+        var generator = SplitMix64(seed: 23)
+        var values = (0..<(3 * 65_536 + 1_003)).map { _ in Float(generator.normal() * 0.02) }
+        for i in 0..<5_000 { values[i] = 1 }  // the first block is constant
+        values[150_000] = 3_000
+        values[150_001] = -2_000
+        for i in stride(from: 150_016, to: 150_400, by: 7) { values[i] = -Float.leastNonzeroMagnitude }
+        values[150_100] = -0.0
+        values[160_005] = .nan
+        values[values.count - 2] = -Float.leastNonzeroMagnitude  // in the tail
+        let bytes = values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian) { Array($0) } }
+        let header = #"{"w.weight":{"dtype":"F32","shape":[\#(values.count)],"data_offsets":[0,\#(bytes.count)]}}"#
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("w.safetensors", SafetensorsBuilder.file(header: header, dataBytes: 0) + bytes)
+        var options = StatsOptions()
+        options.bins = bins
+        let s = try #require(try await StatsScanner.scan(try ModelSource.open(path), options: options).tensors.first)
+        let plain = PlainStatistics(values)
+        let width = s.histogram.binWidth, lo = plain.finite.min()!, hi = plain.finite.max()!
+        func cells(_ w: Double) -> Double { (hi / w).rounded(.down) - (lo / w).rounded(.down) + 1 }
+        #expect(width == Double(sign: .plus, exponent: width.exponent, significand: 1))
+        #expect(cells(width) <= Double(bins) && cells(width / 2) > Double(bins), "the narrowest power of two")
+        #expect(width > 1, "wide enough that scaling rounds the tiny negative values")
+        #expect(s.histogram.counts == plain.histogram(s.histogram.edges))
+        #expect(s.histogram.counts.reduce(0, +) == plain.finite.count)
     }
 
     /// One GGUF holding the golden input blocks of every type the fixtures cover, one tensor per type: each

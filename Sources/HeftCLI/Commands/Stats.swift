@@ -18,7 +18,7 @@ extension Heft {
         @Option(parsing: .upToNextOption, help: "Near-zero thresholds.") var thresholds: [Double] = [1e-6, 1e-4, 1e-3, 1e-2]
         @Flag(help: "Thresholds relative to each tensor's RMS.") var relative = false
         @Option(help: "Outliers are |w| > k·σ of their own tensor.") var k = 6.0
-        @Option(help: "Histogram bins.") var bins = 32
+        @Option(help: "The most histogram bins (1–64); bin widths are powers of two.") var bins = 32
         @Flag(help: "Print JSON: {global{…}, tensors[…], buffers[…], skipped, sparsity, damage}.") var json = false
 
         func validate() throws {
@@ -26,7 +26,7 @@ extension Heft {
                 throw ValidationError("--thresholds takes 1 to \(StatsOptions.maximumThresholds) positive numbers")
             }
             guard k.isFinite, k > 0 else { throw ValidationError("--k must be a positive number") }
-            guard (1...4096).contains(bins) else { throw ValidationError("--bins must be between 1 and 4096") }
+            guard (1...StatsOptions.maximumBins).contains(bins) else { throw ValidationError("--bins must be between 1 and \(StatsOptions.maximumBins)") }
         }
 
         func run() async throws {

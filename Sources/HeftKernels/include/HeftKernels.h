@@ -6,6 +6,11 @@
 
 /// The most near-zero thresholds one scan counts.
 #define HEFT_MAX_BOUNDS 8
+/// The most histogram cells (bins) of a grid.
+#define HEFT_MAX_CELLS 64
+/// Cell widths are 2^k with k in this range.
+#define HEFT_GRID_MIN_EXPONENT (-126)
+#define HEFT_GRID_MAX_EXPONENT 126
 
 /// What one call of `heft_scan_f32` found in a run of floats.
 ///
@@ -27,20 +32,41 @@ typedef struct {
     uint32_t top2[16];
 } heft_run_stats;
 
+/// A histogram whose bins ("cells") are [(origin + i)·2^k, (origin + i + 1)·2^k), k = `width_exponent`.
+///
+/// The width is the narrowest power of two at which the cells from the one holding `low` to the one holding `high`
+/// number at most `cells` (and at least 2^-126, and at least 2^(e−23) where 2^e ≤ the largest magnitude < 2^(e+1),
+/// so that cell indices stay exact in float32). A grid only widens as values arrive, and a wider power-of-two
+/// cell is a union of narrower ones, so counts move exactly; the result depends only on the values counted, not
+/// on their order or on how they were split between workers.
+typedef struct {
+    /// The most cells, 1 … HEFT_MAX_CELLS.
+    int32_t cells;
+    int32_t width_exponent;
+    int64_t origin;
+    /// The finite minimum and maximum counted; low > high while nothing has been counted.
+    float low;
+    float high;
+    uint64_t counts[HEFT_MAX_CELLS];
+} heft_grid;
+
+/// An empty grid of at most `cells` cells.
+void heft_grid_init(heft_grid *grid, int cells);
+
+/// Adds the counts of `from` to `into`, widening `into` as needed (both must have the same `cells`).
+void heft_grid_merge(heft_grid *into, const heft_grid *from);
+
 /// Scans `n` floats at `x` (any alignment) once.
 ///
 /// - `bounds`: `nbounds` (≤ HEFT_MAX_BOUNDS) bit patterns of non-negative floats; |x| < bound is compared on the bit
 ///   patterns, which order non-negative floats exactly.
-/// - `histogram`: 65,536 counters or NULL. Each finite value adds one to the counter of its bfloat16 bucket, key
-///   = bits >> 16 for x ≥ +0 and (bits − 1) >> 16 for x ≤ −0: every bucket is a half-open [low, high) interval
-///   whose ends are bfloat16 values, and −0 lands on 0x7FFF (no finite value does). The caller keeps every counter
-///   below 2^32 by scanning fewer than 2^32 values into one table.
+/// - `grid`: every finite value is counted in its cell (the grid widens first when a value lies outside it).
 /// - `out` is overwritten.
 ///
-/// The loop is compiled for AVX-512, AVX2 and baseline x86-64 and the best one the CPU runs is chosen at load time
+/// The loops are compiled for AVX-512, AVX2 and baseline x86-64 and the best one the CPU runs is chosen at load time
 /// (Swift cannot compile one function for a wider instruction set than the rest of the program).
-void heft_scan_f32(const float *x, size_t n, float shift, const uint32_t *bounds, int nbounds,
-                   uint32_t *histogram, heft_run_stats *out);
+void heft_scan_f32(const float *x, size_t n, float shift, const uint32_t *bounds, int nbounds, heft_grid *grid,
+                   heft_run_stats *out);
 
 /// Counts finite values of `x` with |x| bit pattern > `above` (outliers) and, for b < nbounds, below bounds[b].
 void heft_count_f32(const float *x, size_t n, uint32_t above, const uint32_t *bounds, int nbounds,

@@ -42,8 +42,11 @@ public struct StatsReport: Sendable, Codable {
 }
 
 public enum StatsScanner {
-    /// Elements per chunk: a multiple of every block size, small enough to stay in the L2 cache as floats.
+    /// Elements per chunk of a tensor that is decoded first: a multiple of every block size, small enough to stay in
+    /// the L2 cache as floats.
     static let chunk = 65_536
+    /// Elements per chunk of aligned F32 data, read straight from the map: fewer, larger kernel calls.
+    static let directChunk = 1 << 20
 
     /// How a tensor's stored bytes become floats.
     enum Decoder: Sendable {
@@ -58,18 +61,24 @@ public enum StatsScanner {
         let isParameter: Bool
         let address: Int
         var base: UnsafeRawPointer { UnsafeRawPointer(bitPattern: address)! }
-        var chunks: Int { (tensor.elementCount + StatsScanner.chunk - 1) / StatsScanner.chunk }
+        /// Whether chunks are read in place: F32 at a 4-byte-aligned address.
+        var isDirect: Bool {
+            if case .ggml(let type) = decoder { return type.name == "F32" && address % 4 == 0 }
+            return false
+        }
+        var chunkSize: Int { isDirect ? StatsScanner.directChunk : StatsScanner.chunk }
+        var chunks: Int { (tensor.elementCount + chunkSize - 1) / chunkSize }
     }
 
     /// Calls `body` with chunk `index` of `job` as floats: straight from the map for aligned F32, else decoded
-    /// into `scratch`.
+    /// into `scratch` (``chunk`` floats).
     static func withChunk(_ job: Job, _ index: Int, _ scratch: UnsafeMutablePointer<Float>, _ body: (UnsafeBufferPointer<Float>) -> Void) {
-        let start = index * chunk
-        let count = Swift.min(chunk, job.tensor.elementCount - start)
+        let start = index * job.chunkSize
+        let count = Swift.min(job.chunkSize, job.tensor.elementCount - start)
         switch job.decoder {
         case .ggml(let type):
             let source = job.base + start / type.blockSize * type.bytesPerBlock
-            if type.name == "F32", Int(bitPattern: source) % 4 == 0 {
+            if job.isDirect {
                 body(UnsafeBufferPointer(start: source.assumingMemoryBound(to: Float.self), count: count))
             } else {
                 Dequantizer.dequantize(type, source, count: count, into: scratch)
@@ -201,24 +210,24 @@ public enum StatsScanner {
         let bytes = jobs.reduce(0) { $0 + $1.tensor.byteCount }
         options.progress?.total.store(options.relative ? 2 * bytes : bytes, ordering: .relaxed)
 
-        // One pass per tensor, its chunks split across both cores: counts, extremes, moments, bucket counts and
-        // lane tops. Outliers and histograms are then drawn from those without reading the tensor again.
+        // One pass per tensor, its chunks split across both cores: counts, extremes, moments, histogram cells and
+        // lane tops. Outliers are then counted from the lane tops without reading the tensor again.
         let absolute = options.relative ? [] : thresholds.map(FloatBits.below)
         var statistics: [TensorStatistics] = []
         var global = Moments(thresholds: slots)
-        var globalBuckets = BucketHistogram()
+        var globalCells = CellHistogram(bins: options.bins)
         var globalOutliers = 0
         var globalNear = [Int](repeating: 0, count: slots)  // absolute, or each tensor's relative counts
         for job in jobs {
-            let partials = await eachChunk(job, initial: WorkerFindings(thresholds: slots), progress: options.progress) { findings, chunk, x in
+            let partials = await eachChunk(job, initial: WorkerFindings(thresholds: slots, bins: options.bins), progress: options.progress) { findings, chunk, x in
                 findings.add(chunk: chunk, x, bounds: absolute)
             }
             var m = Moments(thresholds: slots)
-            var buckets = BucketHistogram()
+            var cells = CellHistogram(bins: options.bins)
             var tops: [LaneTops] = []
             for p in partials {
                 m.merge(p.moments)
-                p.drain(into: &buckets)
+                cells.merge(p.cells)
                 tops += p.tops
             }
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: chunk)
@@ -241,10 +250,10 @@ public enum StatsScanner {
                     for b in totals.indices { totals[b] += c.near[b] }
                 }.reduce(into: [Int](repeating: 0, count: slots)) { sum, p in for b in sum.indices { sum[b] += p[b] } }
             }
-            statistics.append(Self.statistics(job.tensor.name, m, near: near, outliers: outliers, buckets: buckets, options: options))
+            statistics.append(Self.statistics(job.tensor.name, m, near: near, outliers: outliers, cells: cells, options: options))
             if job.isParameter {
                 global.merge(m)
-                globalBuckets.add(buckets)
+                globalCells.merge(cells)
                 globalOutliers += outliers
                 for b in near.indices { globalNear[b] += near[b] }
             }
@@ -276,7 +285,7 @@ public enum StatsScanner {
             }
         }
         let globalStats = Self.statistics(
-            "all parameters", global, near: globalNear, outliers: globalOutliers, buckets: globalBuckets, options: options)
+            "all parameters", global, near: globalNear, outliers: globalOutliers, cells: globalCells, options: options)
         let elements = global.elements
         let stored = jobs.filter(\.isParameter).reduce(0) { $0 + $1.tensor.byteCount }
         let bytesPerValue = elements > 0 ? Double(stored) / Double(elements) : 2
@@ -309,45 +318,23 @@ extension StatsScanner {
     /// What one worker found in its chunks of one tensor.
     struct WorkerFindings: Sendable {
         var moments: Moments
+        var cells: CellHistogram
         var tops: [LaneTops] = []
-        /// 65,536 bucket counters, kept below 2^32 by spilling into `spilled`. Allocated by the worker's first chunk
-        /// (every worker starts from a copy of the same initial value); the address travels as an integer.
-        var table = 0
-        var inTable = 0
-        var spilled: BucketHistogram?
 
-        init(thresholds: Int) { moments = Moments(thresholds: thresholds) }
-
-        var counters: UnsafeMutablePointer<UInt32> { UnsafeMutablePointer(bitPattern: table)! }
+        init(thresholds: Int, bins: Int) {
+            moments = Moments(thresholds: thresholds)
+            cells = CellHistogram(bins: bins)
+        }
 
         mutating func add(chunk: Int, _ x: UnsafeBufferPointer<Float>, bounds: [UInt32]) {
-            if table == 0 {
-                let counters = UnsafeMutablePointer<UInt32>.allocate(capacity: BucketHistogram.keys)
-                counters.initialize(repeating: 0, count: BucketHistogram.keys)
-                table = Int(bitPattern: counters)
-            }
-            if inTable > Int(UInt32.max) - x.count {
-                spilled = spilled ?? BucketHistogram()
-                spilled!.add(counters)
-                inTable = 0
-            }
-            inTable += x.count
             // Sums are taken about the chunk's first finite value, close enough to its mean to avoid cancellation.
             let shift = x.first(where: \.isFinite) ?? 0
             var run = heft_run_stats()
             bounds.withUnsafeBufferPointer { b in
-                heft_scan_f32(x.baseAddress, x.count, shift, b.baseAddress, Int32(b.count), counters, &run)
+                heft_scan_f32(x.baseAddress, x.count, shift, b.baseAddress, Int32(b.count), &cells.grid, &run)
             }
             moments.merge(Moments(run: run, count: x.count, shift: shift, thresholds: moments.nearZero.count))
             tops.append(LaneTops(chunk: chunk, run: run))
-        }
-
-        /// Adds the bucket counts to `buckets` and frees the table.
-        func drain(into buckets: inout BucketHistogram) {
-            guard table != 0 else { return }
-            buckets.add(counters)
-            if let spilled { buckets.add(spilled) }
-            counters.deallocate()
         }
     }
 
@@ -364,7 +351,7 @@ extension StatsScanner {
     }
 
     static func statistics(
-        _ name: String, _ m: Moments, near: [Int], outliers: Int, buckets: BucketHistogram, options: StatsOptions
+        _ name: String, _ m: Moments, near: [Int], outliers: Int, cells: CellHistogram, options: StatsOptions
     ) -> TensorStatistics {
         let finite = Double(Swift.max(m.finite, 1))
         return TensorStatistics(
@@ -373,7 +360,7 @@ extension StatsScanner {
             absMax: m.finite > 0 ? Double(Swift.max(abs(m.min), abs(m.max))) : 0,
             nearZero: zip(options.thresholds, near).map { TensorStatistics.NearZero(threshold: $0, fraction: Double($1) / finite) },
             outlierFraction: Double(outliers) / finite,
-            histogram: buckets.histogram(min: m.min, max: m.max, bins: options.bins)
+            histogram: cells.histogram
         )
     }
 }

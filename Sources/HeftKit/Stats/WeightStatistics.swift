@@ -8,12 +8,15 @@ public struct StatsOptions: Sendable {
     public var relative = false
     /// Outliers are |w| > k·σ of their own tensor.
     public var outlierK = 6.0
+    /// The most histogram bins; their width is a power of two (see ``TensorStatistics/Histogram``).
     public var bins = 32
     /// Where the scanner reports bytes done and learns that it should stop (Ctrl-C).
     public var progress: StatsProgress?
 
     /// The most thresholds one scan counts (the kernel's registers).
     public static let maximumThresholds = Int(HEFT_MAX_BOUNDS)
+    /// The most histogram bins (one-hot bits the kernel adds in registers).
+    public static let maximumBins = Int(HEFT_MAX_CELLS)
 
     public init() {}
 }
@@ -36,14 +39,17 @@ public struct TensorStatistics: Sendable, Codable {
         public let fraction: Double
     }
 
-    /// Counts of finite values in bins [edges[i], edges[i+1]) (the last bin closed), edges from min to max.
+    /// Counts of finite values in bins [edges[i], edges[i+1]) of one width, a power of two.
     ///
-    /// The interior edges are the uniform ones rounded to the nearest bfloat16 value, so that one pass can bin every
-    /// value exactly (see ``BucketHistogram``); a tensor whose range spans fewer than `bins` bfloat16 steps gets
-    /// fewer bins.
+    /// The width is the narrowest power of two at which the bins from the one holding `min` to the one holding
+    /// `max` number at most `bins` (at least 2^-126, and at least 2^-23 of the largest magnitude), and the edges
+    /// are multiples of it: so every value is binned exactly in the same pass as the other statistics, and the bins
+    /// of all tensors merge exactly into the histogram of all parameters. `edges` runs from the first bin's lower
+    /// edge (≤ min) to the last bin's upper edge (> max).
     public struct Histogram: Sendable, Codable {
         public let min: Double
         public let max: Double
+        public let binWidth: Double
         public let edges: [Double]
         public let counts: [Int]
     }
@@ -138,67 +144,25 @@ enum FloatBits {
     }
 }
 
-/// Exact counts of finite values per bfloat16 bucket (the kernel's 65,536 keys), from which histograms over any
-/// range are drawn with edges on bucket boundaries.
-struct BucketHistogram: Sendable {
-    static let keys = 65_536
-    var counts = [UInt64](repeating: 0, count: keys)
+/// A histogram on power-of-two cells (the kernel's `heft_grid`), merged across workers and tensors.
+struct CellHistogram: Sendable {
+    var grid = heft_grid()
 
-    mutating func add(_ table: UnsafeMutablePointer<UInt32>) {
-        for k in 0..<Self.keys where table[k] != 0 {
-            counts[k] += UInt64(table[k])
-            table[k] = 0
-        }
+    init(bins: Int) { heft_grid_init(&grid, Int32(bins)) }
+
+    mutating func merge(_ other: CellHistogram) {
+        withUnsafePointer(to: other.grid) { heft_grid_merge(&grid, $0) }
     }
 
-    mutating func add(_ other: BucketHistogram) {
-        for k in 0..<Self.keys where other.counts[k] != 0 { counts[k] += other.counts[k] }
-    }
-
-    /// The bfloat16 value with magnitude bits `t` (the top 16 bits of a float).
-    static func magnitude(_ t: Int) -> Double { Double(Float(bitPattern: UInt32(t) << 16)) }
-
-    /// The lowest value of bucket `key` (−0's key 0x7FFF stands for 0).
-    static func low(_ key: Int) -> Double {
-        if key == 0x7FFF { return 0 }
-        return key < 0x8000 ? magnitude(key) : -magnitude(key - 0x8000 + 1)
-    }
-
-    /// `e` moved to the nearest bucket boundary (a bfloat16 value); ties go toward zero.
-    static func snap(_ e: Double) -> Double {
-        let a = Swift.min(abs(e), Double(Float.greatestFiniteMagnitude))
-        var f = Float(a)
-        if Double(f) > a { f = f.nextDown }
-        let t = Int(f.bitPattern >> 16)
-        let lo = magnitude(t), hi = magnitude(t + 1)
-        let nearest = a - lo <= hi - a ? lo : hi
-        return e < 0 ? -nearest : nearest
-    }
-
-    /// Up to `bins` bins from `min` to `max` (float values of the data), interior edges snapped to bucket boundaries.
-    func histogram(min: Float, max: Float, bins: Int) -> TensorStatistics.Histogram {
-        guard min <= max else { return .init(min: 0, max: 0, edges: [], counts: []) }
-        let lo = Double(min), hi = Double(max)
-        var edges = [lo]
-        if bins > 1 {
-            for i in 1..<bins {
-                let e = Self.snap(lo + (hi - lo) * Double(i) / Double(bins))
-                if e > edges[edges.count - 1], e < hi { edges.append(e) }
-            }
-        }
-        edges.append(hi)
-        var binCounts = [Int](repeating: 0, count: Swift.max(1, edges.count - 1))
-        for key in 0..<Self.keys where counts[key] != 0 {
-            // Every bucket lies inside one bin; find the bin of its lowest value (or of min, for the first bucket).
-            let v = Swift.max(Self.low(key), lo)
-            var a = 0, b = binCounts.count - 1
-            while a < b {
-                let m = (a + b + 1) / 2
-                if edges[m] <= v { a = m } else { b = m - 1 }
-            }
-            binCounts[a] += Int(counts[key])
-        }
-        return .init(min: lo, max: hi, edges: edges, counts: binCounts)
+    /// The bins from the one holding the minimum to the one holding the maximum.
+    var histogram: TensorStatistics.Histogram {
+        guard grid.low <= grid.high else { return .init(min: 0, max: 0, binWidth: 0, edges: [], counts: []) }
+        let k = Int(grid.width_exponent)
+        let width = Double(sign: .plus, exponent: k, significand: 1)
+        let last = Int((Double(grid.high) / width).rounded(.down)) - Int(grid.origin)
+        let counts = withUnsafeBytes(of: grid.counts) { raw in (0...last).map { Int(raw.load(fromByteOffset: 8 * $0, as: UInt64.self)) } }
+        let edges = (0...last + 1).map { Double(Int(grid.origin) + $0) * width }
+        return .init(min: Double(grid.low), max: Double(grid.high), binWidth: width, edges: edges, counts: counts)
     }
 }
 
