@@ -24,9 +24,11 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
-        // The only module that reads untrusted bytes. No dependencies beyond the standard library and Glibc.
-        .target(name: "HeftFormats", swiftSettings: swiftSettings),
-        // The one C loop (heft stats): built for AVX-512, AVX2 and baseline x86-64, chosen when the program loads.
+        // The only module that reads untrusted bytes. No dependencies beyond the standard library, Glibc and the C
+        // kernels below.
+        .target(name: "HeftFormats", dependencies: ["HeftKernels"], swiftSettings: swiftSettings),
+        // The C loops of heft stats (statistics, histogram cells, the common dequantizers): built for AVX-512, AVX2
+        // and baseline x86-64, the best one chosen when the program loads. Plain C, no dependencies.
         .target(name: "HeftKernels"),
         // Domain logic: inventory, classification, architecture, parameter formulas, reports.
         .target(name: "HeftKit", dependencies: ["HeftFormats", "HeftKernels"], swiftSettings: swiftSettings),

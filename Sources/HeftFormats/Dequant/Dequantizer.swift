@@ -1,3 +1,5 @@
+import HeftKernels
+
 /// Turns stored ggml blocks back into float32 values, bit for bit as the reference dequantizers do.
 ///
 /// Each block layout follows ggml-common.h; the order of floating-point operations follows gguf-py's
@@ -42,6 +44,8 @@ public enum Dequantizer {
         case "BF16":
             for i in 0..<count { y[i] = Float(bitPattern: UInt32(UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16) }
         default:
+            // The common types run as vector C code (HeftKernels/Dequantize.c); the rest here, block by block.
+            if heft_dequantize(UInt32(type.id), source, blocks, y) != 0 { return }
             for b in 0..<blocks { block(type.name, source + b * size, y + b * type.blockSize) }
         }
     }
@@ -49,13 +53,6 @@ public enum Dequantizer {
     // swiftlint:disable:next cyclomatic_complexity function_body_length
     static func block(_ name: String, _ p: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>) {
         switch name {
-        case "Q4_0":  // d, qs[16]: (q − 8)·d
-            let d = f16(p, 0)
-            for k in 0..<16 {
-                let q = u8(p, 2 + k)
-                y[k] = d * Float(Int(q & 0xF) - 8)
-                y[k + 16] = d * Float(Int(q >> 4) - 8)
-            }
         case "Q4_1":  // d, m, qs[16]: d·q + m
             let d = f16(p, 0), m = f16(p, 2)
             for k in 0..<16 {
@@ -80,9 +77,6 @@ public enum Dequantizer {
                     y[k + 16] = d * Float(hi - 16)
                 }
             }
-        case "Q8_0":  // d, qs[32] int8
-            let d = f16(p, 0)
-            for k in 0..<32 { y[k] = Float(Int8(bitPattern: u8(p, 2 + k))) * d }
         case "Q2_K":  // scales[16], qs[64], d, dmin: dl·q − ml per 16
             let d = f16(p, 80), dmin = f16(p, 82)
             for e in 0..<256 {
@@ -105,29 +99,6 @@ public enum Dequantizer {
                 let low = Int((u8(p, 32 + half * 32 + b) >> UInt8(shift)) & 3)
                 let bit = Int((u8(p, e % 32) >> UInt8(e / 32)) & 1)
                 y[e] = dl[e / 16] * Float(low - ((bit ^ 1) << 2))
-            }
-        case "Q4_K", "Q5_K":  // d, dmin, scales[12], [qh[32]], qs[128]
-            let d = f16(p, 0), dmin = f16(p, 2)
-            let five = name == "Q5_K"
-            let qsOffset = five ? 48 : 16
-            for j in 0..<8 {
-                let (sc, mn) = scaleMin(p, 4, j)
-                let dj = d * Float(sc), mj = dmin * Float(mn)
-                let chunk = j / 2, nibble = UInt8(4 * (j % 2))
-                for b in 0..<32 {
-                    var q = Int((u8(p, qsOffset + chunk * 32 + b) >> nibble) & 0xF)
-                    if five { q |= Int((u8(p, 16 + b) >> UInt8(j)) & 1) << 4 }
-                    y[j * 32 + b] = dj * Float(q) - mj
-                }
-            }
-        case "Q6_K":  // ql[128], qh[64], scales[16] int8, d
-            let d = f16(p, 208)
-            for e in 0..<256 {
-                let half = e / 128, r = e % 128
-                let low = Int((u8(p, half * 64 + r % 64) >> UInt8(4 * (r / 64))) & 0xF)
-                let high = Int((u8(p, 128 + half * 32 + r % 32) >> UInt8(2 * (r / 32))) & 3)
-                let scale = d * Float(Int8(bitPattern: u8(p, 192 + e / 16)))
-                y[e] = scale * Float((low | high << 4) - 32)
             }
         case "IQ4_NL":  // d, qs[16] → levels
             let d = f16(p, 0)
@@ -272,13 +243,5 @@ public enum Dequantizer {
         let exponent = Int((x >> 3) & 0xF), mantissa = Float(x & 7)
         let value = exponent == 0 ? mantissa * 0x1p-9 : (1 + mantissa / 8) * Float(sign: .plus, exponent: exponent - 7, significand: 1)
         return value * 0.5
-    }
-
-    /// The 6-bit scale and min of sub-block `j` packed in K-quants' 12 scale bytes at `offset`.
-    @inline(__always) static func scaleMin(_ p: UnsafeRawPointer, _ offset: Int, _ j: Int) -> (UInt8, UInt8) {
-        if j < 4 { return (u8(p, offset + j) & 63, u8(p, offset + j + 4) & 63) }
-        let scale = (u8(p, offset + j + 4) & 0xF) | ((u8(p, offset + j - 4) >> 6) << 4)
-        let minimum = (u8(p, offset + j + 4) >> 4) | ((u8(p, offset + j) >> 6) << 4)
-        return (scale, minimum)
     }
 }

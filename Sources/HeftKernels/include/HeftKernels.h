@@ -72,4 +72,9 @@ void heft_scan_f32(const float *x, size_t n, float shift, const uint32_t *bounds
 void heft_count_f32(const float *x, size_t n, uint32_t above, const uint32_t *bounds, int nbounds,
                     uint64_t *outliers, uint64_t *near);
 
+/// Dequantizes `blocks` whole blocks of ggml type `type` (its GGUF type id) from `source` into `destination`, bit
+/// for bit as gguf-py does. Returns 1, or 0 for a type this file does not implement (the caller's Swift code does).
+/// Implemented: Q4_0 (2), Q8_0 (8), Q4_K (12), Q5_K (13), Q6_K (14).
+int heft_dequantize(uint32_t type, const void *source, size_t blocks, float *destination);
+
 #endif

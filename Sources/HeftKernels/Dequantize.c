@@ -1,0 +1,136 @@
+// Dequantizers for the block types most GGUF files are made of (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K), in C for the same
+// reason as the statistics loops: `heft stats` on a K-quant file spends its time here, and only C can be built for
+// AVX-512, AVX2 and baseline x86-64 at once. `Dequantizer` (HeftFormats) calls these for those types; the golden
+// vectors of the fixtures check them bit for bit against gguf-py.
+//
+// The order of floating-point operations is the reference's (gguf-py `dequantize_blocks`): scale products are
+// rounded to float32 first, then `d·q − m`, never fused into one multiply-add.
+#pragma STDC FP_CONTRACT OFF
+
+// Vectors pass between always_inline helpers only, so no call ever uses the vector ABI the baseline clone warns about.
+#pragma clang diagnostic ignored "-Wpsabi"
+
+#include "HeftKernels.h"
+
+#include <string.h>
+
+typedef float f32x16 __attribute__((ext_vector_type(16)));
+typedef uint8_t u8x16 __attribute__((ext_vector_type(16)));
+typedef int8_t i8x16 __attribute__((ext_vector_type(16)));
+
+#if defined(__x86_64__) && defined(__linux__)
+#define HEFT_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define HEFT_CLONES
+#endif
+#define INLINE static inline __attribute__((always_inline))
+
+/// IEEE half to float, exact (the F16C instruction where the clone has it).
+INLINE float half(const uint8_t *p) {
+    _Float16 h;
+    memcpy(&h, p, 2);
+    return (float)h;
+}
+
+INLINE u8x16 bytes16(const uint8_t *p) {
+    u8x16 v;
+    memcpy(&v, p, 16);
+    return v;
+}
+
+INLINE void store16(float *y, f32x16 v) { memcpy(y, &v, 64); }
+
+/// q·d for 16 codes (Q4_0, Q8_0, Q6_K: the reference multiplies the scale by the centred code).
+INLINE f32x16 times(f32x16 q, float d) { return q * (f32x16)d; }
+
+/// d·q − m for 16 codes (Q4_K, Q5_K).
+INLINE f32x16 affine(u8x16 q, float d, float m) {
+    f32x16 product = (f32x16)d * __builtin_convertvector(q, f32x16);
+    return product - (f32x16)m;
+}
+
+/// The 6-bit scale and min of sub-block j from K-quants' 12 packed scale bytes.
+INLINE void scale_min(const uint8_t *s, int j, uint8_t *scale, uint8_t *min) {
+    if (j < 4) {
+        *scale = s[j] & 63;
+        *min = s[j + 4] & 63;
+    } else {
+        *scale = (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4);
+        *min = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
+    }
+}
+
+INLINE void q4_0(const uint8_t *p, float *y) {  // d, qs[16]: (q − 8)·d
+    float d = half(p);
+    u8x16 q = bytes16(p + 2);
+    store16(y, times(__builtin_convertvector((i8x16)(q & 0xF) - 8, f32x16), d));
+    store16(y + 16, times(__builtin_convertvector((i8x16)(q >> 4) - 8, f32x16), d));
+}
+
+INLINE void q8_0(const uint8_t *p, float *y) {  // d, qs[32] int8: q·d
+    float d = half(p);
+    store16(y, times(__builtin_convertvector((i8x16)bytes16(p + 2), f32x16), d));
+    store16(y + 16, times(__builtin_convertvector((i8x16)bytes16(p + 18), f32x16), d));
+}
+
+INLINE void q4_k(const uint8_t *p, float *y) {  // d, dmin, scales[12], qs[128]
+    float d = half(p), dmin = half(p + 2);
+    for (int j = 0; j < 8; j++) {
+        uint8_t sc, mn;
+        scale_min(p + 4, j, &sc, &mn);
+        float dl = d * (float)sc, ml = dmin * (float)mn;
+        const uint8_t *qs = p + 16 + 32 * (j / 2);
+        int shift = 4 * (j % 2);
+        for (int h = 0; h < 2; h++) store16(y + 32 * j + 16 * h, affine((bytes16(qs + 16 * h) >> shift) & 0xF, dl, ml));
+    }
+}
+
+INLINE void q5_k(const uint8_t *p, float *y) {  // d, dmin, scales[12], qh[32], qs[128]
+    float d = half(p), dmin = half(p + 2);
+    for (int j = 0; j < 8; j++) {
+        uint8_t sc, mn;
+        scale_min(p + 4, j, &sc, &mn);
+        float dl = d * (float)sc, ml = dmin * (float)mn;
+        const uint8_t *qs = p + 48 + 32 * (j / 2);
+        int shift = 4 * (j % 2);
+        for (int h = 0; h < 2; h++) {
+            u8x16 low = (bytes16(qs + 16 * h) >> shift) & 0xF;
+            u8x16 high = ((bytes16(p + 16 + 16 * h) >> j) & 1) << 4;
+            store16(y + 32 * j + 16 * h, affine(low | high, dl, ml));
+        }
+    }
+}
+
+INLINE void q6_k(const uint8_t *p, float *y) {  // ql[128], qh[64], scales[16] int8, d
+    float d = half(p + 208);
+    for (int half_ = 0; half_ < 2; half_++) {
+        const uint8_t *ql = p + 64 * half_, *qh = p + 128 + 32 * half_;
+        for (int quarter = 0; quarter < 4; quarter++) {  // values 32·quarter … +31 of this half
+            for (int h = 0; h < 2; h++) {
+                int r = 32 * quarter + 16 * h;
+                u8x16 low = (bytes16(ql + r % 64) >> (4 * (r / 64))) & 0xF;
+                u8x16 high = (bytes16(qh + r % 32) >> (2 * (r / 32))) & 3;
+                int e = 128 * half_ + r;
+                float scale = d * (float)(int8_t)p[192 + e / 16];
+                store16(y + e, times(__builtin_convertvector((i8x16)(low | (high << 4)) - 32, f32x16), scale));
+            }
+        }
+    }
+}
+
+#define BLOCKS(kernel, bytes, values)                                                                            \
+    for (size_t b = 0; b < blocks; b++) kernel(p + b * (bytes), y + b * (values));                              \
+    return 1
+
+HEFT_CLONES
+int heft_dequantize(uint32_t type, const void *source, size_t blocks, float *y) {
+    const uint8_t *p = source;
+    switch (type) {
+    case 2: BLOCKS(q4_0, 18, 32);
+    case 8: BLOCKS(q8_0, 34, 32);
+    case 12: BLOCKS(q4_k, 144, 256);
+    case 13: BLOCKS(q5_k, 176, 256);
+    case 14: BLOCKS(q6_k, 210, 256);
+    default: return 0;
+    }
+}
