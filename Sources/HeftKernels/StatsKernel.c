@@ -3,7 +3,7 @@
 // target_clones builds each loop for AVX-512, AVX2 and SSE2 and picks one when the program loads.
 //
 // A scan reads each block of 4,096 values twice: once from memory for the statistics (counts, extremes, float64
-// sums, lane tops), once from L1 to count every value in its histogram cell. The cell count needs no memory
+// sums, block maxima), once from L1 to count every value in its histogram cell. The cell count needs no memory
 // writes: each value becomes a one-hot bit (its cell) and carry-save adders add those bits in registers
 // (Harley–Seal), about two logic instructions per 16 values. A per-value counter table (`table[key]++`) was
 // measured at 0.28 ns per value per core here, as much as all the statistics together.
@@ -32,7 +32,7 @@ typedef bool b16 __attribute__((ext_vector_type(16)));
 #define MAGNITUDE 0x7FFFFFFFu
 #define INFINITY_BITS 0x7F800000u
 /// Values per block: the statistics loop reads a block from memory, the cell count reads it again from L1.
-#define BLOCK 4096
+#define BLOCK HEFT_BLOCK
 /// Bit planes of the cell counters above the two Harley–Seal trees: counts below 256 · 2^PLANES per lane and cell.
 #define PLANES 12
 
@@ -123,10 +123,9 @@ typedef struct {
     uint64_t nan, inf, zeros, near[HEFT_MAX_BOUNDS];
     float low, high;
     double sum, squares;
-    uint32_t top1[16], top2[16];
 } scalar_state;
 
-static inline void add_one(scalar_state *s, float v, int lane, double shift, const uint32_t *bounds, int nbounds) {
+static inline void add_one(scalar_state *s, float v, double shift, const uint32_t *bounds, int nbounds) {
     uint32_t b = bits_of(v), m = b & MAGNITUDE;
     if (m >= INFINITY_BITS) {
         if (m > INFINITY_BITS) s->nan++;
@@ -140,12 +139,6 @@ static inline void add_one(scalar_state *s, float v, int lane, double shift, con
     double d = (double)v - shift;
     s->sum += d;
     s->squares += d * d;
-    if (m > s->top1[lane]) {
-        s->top2[lane] = s->top1[lane];
-        s->top1[lane] = m;
-    } else if (m > s->top2[lane]) {
-        s->top2[lane] = m;
-    }
 }
 
 /// The vector figures of one block, kept in registers across blocks.
@@ -153,28 +146,27 @@ typedef struct {
     uint64_t zeros, near[HEFT_MAX_BOUNDS];
     f32x16 low, high;
     f64x8 sum0, sum1, squares0, squares1;
-    u32x16 top1, top2;
 } vector_state;
 
 /// Every figure but the cells, for the whole vectors of `x` (n a multiple of 16); vectors holding a NaN or an
 /// infinity go to `s` one value at a time. Returns the block's finite minimum and maximum of the vector path.
-INLINE void scan_statistics(const float *x, size_t n, double shift, const uint32_t *bounds, int nbounds,
-                            const int slots, const bool careful, vector_state *v, scalar_state *s, float *block_low,
-                            float *block_high) {
+INLINE uint32_t scan_statistics(const float *x, size_t n, double shift, const uint32_t *bounds, int nbounds,
+                                const int slots, const bool careful, vector_state *v, scalar_state *s,
+                                float *block_low, float *block_high) {
     const f64x8 shift8 = shift;
     u32x16 bound[HEFT_MAX_BOUNDS];
     for (int b = 0; b < slots; b++) bound[b] = (u32x16)(b < nbounds ? bounds[b] : 0u);
     f32x16 low = INFINITY, high = -INFINITY;
     uint64_t zeros = 0, near[HEFT_MAX_BOUNDS] = {0};  // from zero: added to `v` at the end
     f64x8 sum0 = v->sum0, sum1 = v->sum1, squares0 = v->squares0, squares1 = v->squares1;
-    u32x16 top1 = v->top1, top2 = v->top2;
+    u32x16 peak = 0;  // the largest magnitude bits: NaN and infinities exceed every finite one
     for (size_t i = 0; i < n; i += 16) {
         u32x16 bits;
         memcpy(&bits, x + i, 64);
         u32x16 magnitude = bits & MAGNITUDE;
         if (careful && __builtin_reduce_or(magnitude >= INFINITY_BITS) != 0) {
             // Rare: a NaN or an infinity among these 16; take them one at a time.
-            for (int l = 0; l < 16; l++) add_one(s, x[i + l], l, shift, bounds, nbounds);
+            for (int l = 0; l < 16; l++) add_one(s, x[i + l], shift, bounds, nbounds);
             continue;
         }
         // Counted as compare masks and popcounts, which run on the scalar ports while the vector ports do the rest.
@@ -189,9 +181,7 @@ INLINE void scan_statistics(const float *x, size_t n, double shift, const uint32
         sum1 += d1;
         squares0 += d0 * d0;
         squares1 += d1 * d1;
-        u32x16 smaller = __builtin_elementwise_min(top1, magnitude);
-        top1 = __builtin_elementwise_max(top1, magnitude);
-        top2 = __builtin_elementwise_max(top2, smaller);
+        peak = __builtin_elementwise_max(peak, magnitude);
     }
     SCALAR(zeros);
     v->zeros += zeros;
@@ -203,23 +193,22 @@ INLINE void scan_statistics(const float *x, size_t n, double shift, const uint32
     v->sum1 = sum1;
     v->squares0 = squares0;
     v->squares1 = squares1;
-    v->top1 = top1;
-    v->top2 = top2;
     v->low = __builtin_elementwise_min(v->low, low);
     v->high = __builtin_elementwise_max(v->high, high);
     *block_low = __builtin_reduce_min(low);
     *block_high = __builtin_reduce_max(high);
+    return __builtin_reduce_max(peak);
 }
 
 /// One block's statistics, compiled apart from the cell count so that each loop has the registers to itself.
 HEFT_CLONES static void statistics_block(const float *x, size_t n, double shift, const uint32_t *bounds, int nbounds,
                                         vector_state *v, scalar_state *s, float *low, float *high) {
-    // The fast loop does not look for NaN or infinities; a block that held one (its magnitude tops the lane
-    // maxima) is scanned again from the saved figures by the careful loop.
+    // The fast loop does not look for NaN or infinities; a block that held one (its magnitude bits top every
+    // finite one) is scanned again from the saved figures by the careful loop.
     vector_state saved = *v;
-    if (nbounds <= 4) scan_statistics(x, n, shift, bounds, nbounds, 4, false, v, s, low, high);
-    else scan_statistics(x, n, shift, bounds, nbounds, HEFT_MAX_BOUNDS, false, v, s, low, high);
-    if (__builtin_reduce_max(v->top1) < INFINITY_BITS) return;
+    uint32_t peak = nbounds <= 4 ? scan_statistics(x, n, shift, bounds, nbounds, 4, false, v, s, low, high)
+                                 : scan_statistics(x, n, shift, bounds, nbounds, HEFT_MAX_BOUNDS, false, v, s, low, high);
+    if (peak < INFINITY_BITS) return;
     *v = saved;
     if (nbounds <= 4) scan_statistics(x, n, shift, bounds, nbounds, 4, true, v, s, low, high);
     else scan_statistics(x, n, shift, bounds, nbounds, HEFT_MAX_BOUNDS, true, v, s, low, high);
@@ -380,9 +369,16 @@ HEFT_CLONES static void cells_block(const float *x, size_t n, const heft_grid *g
 
 // MARK: the scan
 
+/// The bits of the larger finite magnitude of [low, high]; 0 when the range is empty.
+static inline uint32_t magnitude_of(float low, float high) {
+    if (low > high) return 0;
+    uint32_t a = bits_of(low) & MAGNITUDE, b = bits_of(high) & MAGNITUDE;
+    return a > b ? a : b;
+}
+
 /// Whole blocks of 256: statistics, then the block's cells. Returns how many values it took.
 static size_t scan_blocks(const float *x, size_t n, float shift, const uint32_t *bounds, int nbounds, heft_grid *grid,
-                          scalar_state *s, vector_state *v, sliced_counts *c) {
+                          scalar_state *s, vector_state *v, sliced_counts *c, uint32_t *block_max) {
     size_t i = 0;
     while (i + 256 <= n) {
         size_t m = n - i < BLOCK ? (n - i) / 256 * 256 : BLOCK;
@@ -404,13 +400,14 @@ static size_t scan_blocks(const float *x, size_t n, float shift, const uint32_t 
             grid_cover(grid, low, high, HEFT_GRID_MIN_EXPONENT);
         }
         cells_block(x + i, m, grid, finite_only, c, grid);
+        block_max[i / BLOCK] = magnitude_of(low, high);
         i += m;
     }
     return i;
 }
 
 void heft_scan_f32(const float *x, size_t n, float shift, const uint32_t *bounds, int nbounds, heft_grid *grid,
-                   heft_run_stats *out) {
+                   uint32_t *block_max, heft_run_stats *out) {
     if (nbounds > HEFT_MAX_BOUNDS) nbounds = HEFT_MAX_BOUNDS;
     scalar_state s = {.low = INFINITY, .high = -INFINITY};
     vector_state v;
@@ -419,11 +416,15 @@ void heft_scan_f32(const float *x, size_t n, float shift, const uint32_t *bounds
     v.high = -INFINITY;
     sliced_counts c;
     memset(&c, 0, sizeof c);
-    size_t i = scan_blocks(x, n, shift, bounds, nbounds, grid, &s, &v, &c);
+    size_t i = scan_blocks(x, n, shift, bounds, nbounds, grid, &s, &v, &c, block_max);
     flush(grid, &c);
+    if (i < n && i % BLOCK == 0) block_max[i / BLOCK] = 0;  // the tail starts a block of its own
     for (; i < n; i++) {  // the tail: fewer than 256 values
-        add_one(&s, x[i], (int)(i % 16), shift, bounds, nbounds);
-        if (isfinite(x[i])) grid_add(grid, x[i]);
+        add_one(&s, x[i], shift, bounds, nbounds);
+        if (!isfinite(x[i])) continue;
+        grid_add(grid, x[i]);
+        uint32_t m = bits_of(x[i]) & MAGNITUDE;
+        if (m > block_max[i / BLOCK]) block_max[i / BLOCK] = m;
     }
 
     out->nan = s.nan;
@@ -440,16 +441,8 @@ void heft_scan_f32(const float *x, size_t n, float shift, const uint32_t *bounds
         out->sum += sums[l];
         out->sum_squares += squares[l];
     }
-    uint32_t top1[16], top2[16];
-    memcpy(top1, &v.top1, 64);
-    memcpy(top2, &v.top2, 64);
-    for (int l = 0; l < 16; l++) {  // merge the two top-2 sets of each lane
-        uint32_t a1 = top1[l], a2 = top2[l], b1 = s.top1[l], b2 = s.top2[l];
-        uint32_t high1 = a1 > b1 ? a1 : b1, low1 = a1 > b1 ? b1 : a1, high2 = a2 > b2 ? a2 : b2;
-        out->top1[l] = high1;
-        out->top2[l] = low1 > high2 ? low1 : high2;
-    }
 }
+
 HEFT_CLONES
 void heft_count_f32(const float *x, size_t n, uint32_t above, const uint32_t *bounds, int nbounds,
                     uint64_t *outliers, uint64_t *near) {

@@ -112,8 +112,8 @@ import Testing
 
     @Test(arguments: [false, true])
     func vectorKernelEdgeCasesMatchAPlainLoop(relative: Bool) async throws {
-        // Three chunks and a tail (not a multiple of 16); NaN and ±Inf inside vectors; ±0 and subnormals; several
-        // outliers in one lane (so that the lane tops cannot decide and the chunk is counted again).
+        // 33 blocks of 4,096 and a tail (not a multiple of 16); NaN and ±Inf inside vectors; ±0 and subnormals;
+        // outliers in the first block and in the tail (the blocks read again to count them once σ is known).
         var generator = SplitMix64(seed: 11)
         var values = (0..<(2 * 65_536 + 1_003)).map { _ in Float(generator.normal() * 0.02) }
         values[5] = .nan
@@ -123,7 +123,7 @@ import Testing
         values[17] = -0.0
         values[18] = Float.leastNonzeroMagnitude
         values[19] = -Float.leastNormalMagnitude
-        for i in [1, 17 + 16, 49, 65, 81] { values[i] = 0.5 }  // lane 1 five times in the first chunk
+        for i in [1, 17 + 16, 49, 65, 81] { values[i] = 0.5 }
         values[values.count - 1] = -0.75  // in the tail
         let bytes = values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian) { Array($0) } }
         let header = #"{"w.weight":{"dtype":"F32","shape":[\#(values.count)],"data_offsets":[0,\#(bytes.count)]}}"#

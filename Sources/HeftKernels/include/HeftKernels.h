@@ -27,10 +27,11 @@ typedef struct {
     float max;
     double sum;
     double sum_squares;
-    /// Bit patterns of |x| over finite values: per lane (index mod 16), the largest and the second largest.
-    uint32_t top1[16];
-    uint32_t top2[16];
 } heft_run_stats;
+
+/// Values per block: the scan reads a block from memory for the statistics and again from L1 for the histogram
+/// cells, and reports each block's largest magnitude.
+#define HEFT_BLOCK 4096
 
 /// A histogram whose bins ("cells") are [(origin + i)·2^k, (origin + i + 1)·2^k), k = `width_exponent`.
 ///
@@ -61,12 +62,15 @@ void heft_grid_merge(heft_grid *into, const heft_grid *from);
 /// - `bounds`: `nbounds` (≤ HEFT_MAX_BOUNDS) bit patterns of non-negative floats; |x| < bound is compared on the bit
 ///   patterns, which order non-negative floats exactly.
 /// - `grid`: every finite value is counted in its cell (the grid widens first when a value lies outside it).
+/// - `block_max`: (n + HEFT_BLOCK − 1) / HEFT_BLOCK entries, each set to the largest finite |x| bit pattern of its
+///   block of HEFT_BLOCK values (0 if none), so that values above a bound chosen later are counted by reading again
+///   only the blocks that reach it.
 /// - `out` is overwritten.
 ///
 /// The loops are compiled for AVX-512, AVX2 and baseline x86-64 and the best one the CPU runs is chosen at load time
 /// (Swift cannot compile one function for a wider instruction set than the rest of the program).
 void heft_scan_f32(const float *x, size_t n, float shift, const uint32_t *bounds, int nbounds, heft_grid *grid,
-                   heft_run_stats *out);
+                   uint32_t *block_max, heft_run_stats *out);
 
 /// Counts finite values of `x` with |x| bit pattern > `above` (outliers) and, for b < nbounds, below bounds[b].
 void heft_count_f32(const float *x, size_t n, uint32_t above, const uint32_t *bounds, int nbounds,

@@ -104,22 +104,72 @@ public enum StatsScanner {
     static func eachChunk<R: Sendable>(
         _ job: Job,
         initial: R,
-        progress: StatsProgress? = nil,
         _ visit: @escaping @Sendable (inout R, Int, UnsafeBufferPointer<Float>) -> Void
     ) async -> [R] {
-        let workers = Swift.min(2, job.chunks)
-        let bytesPerChunk = job.tensor.byteCount / Swift.max(1, job.chunks)
-        return await parallel(workers: workers) { worker in
+        await eachUnit([job], units: splitting([job], workers: 2), initial: { _ in initial }) { result, _, chunk, x in
+            visit(&result, chunk, x)
+        }
+    }
+
+    /// A contiguous run of one job's chunks: what a worker takes at a time.
+    struct Unit: Sendable {
+        let job: Int
+        let chunks: Range<Int>
+    }
+
+    /// Small tensors whole, large ones in runs of about 1/(4·workers) of all chunks: two workers taking the next
+    /// unit in turn then stay busy to the end, and many small tensors are scanned side by side.
+    static func splitting(_ jobs: [Job], workers: Int = 2) -> [Unit] {
+        let total = jobs.reduce(0) { $0 + $1.chunks }
+        let run = Swift.max(1, total / (4 * workers))
+        var units: [Unit] = []
+        for (j, job) in jobs.enumerated() {
+            var start = 0
+            while start < job.chunks {
+                let pieces = (job.chunks - start + run - 1) / run
+                let end = start + (job.chunks - start) / pieces  // even runs
+                units.append(Unit(job: j, chunks: start..<end))
+                start = end
+            }
+        }
+        return units
+    }
+
+    /// The next unit to take, shared by the workers.
+    final class UnitQueue: Sendable {
+        let next = Atomic<Int>(0)
+    }
+
+    /// Visits every chunk of every unit, two workers taking the next unit in turn, each with its own scratch
+    /// buffer; returns one result per unit, in unit order, so that merging them is the same on every run.
+    static func eachUnit<R: Sendable>(
+        _ jobs: [Job],
+        units: [Unit],
+        initial: @escaping @Sendable (Unit) -> R,
+        progress: StatsProgress? = nil,
+        _ visit: @escaping @Sendable (inout R, Job, Int, UnsafeBufferPointer<Float>) -> Void
+    ) async -> [R] {
+        let queue = UnitQueue()
+        let done = await parallel(workers: Swift.min(2, units.count)) { _ in
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: chunk)
             defer { scratch.deallocate() }
-            var result = initial
-            for c in (job.chunks * worker / workers)..<(job.chunks * (worker + 1) / workers) {
-                if progress?.cancelled.load(ordering: .relaxed) == true { break }
-                withChunk(job, c, scratch) { visit(&result, c, $0) }
-                progress?.done.add(bytesPerChunk, ordering: .relaxed)
+            var results: [(Int, R)] = []
+            while true {
+                let u = queue.next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard u < units.count else { break }
+                let unit = units[u], job = jobs[unit.job]
+                let bytesPerChunk = job.tensor.byteCount / Swift.max(1, job.chunks)
+                var result = initial(unit)
+                for c in unit.chunks {
+                    if progress?.cancelled.load(ordering: .relaxed) == true { break }
+                    withChunk(job, c, scratch) { visit(&result, job, c, $0) }
+                    progress?.done.add(bytesPerChunk, ordering: .relaxed)
+                }
+                results.append((u, result))
             }
-            return result
+            return results
         }
+        return done.joined().sorted { $0.0 < $1.0 }.map(\.1)
     }
 
     /// Whether every group of 4 consecutive values along the rows has at least 2 zeros (NVIDIA 2:4 sparsity).
@@ -210,52 +260,62 @@ public enum StatsScanner {
         let bytes = jobs.reduce(0) { $0 + $1.tensor.byteCount }
         options.progress?.total.store(options.relative ? 2 * bytes : bytes, ordering: .relaxed)
 
-        // One pass per tensor, its chunks split across both cores: counts, extremes, moments, histogram cells and
-        // lane tops. Outliers are then counted from the lane tops without reading the tensor again.
+        // One pass over all tensors, both cores taking units (whole small tensors, runs of large ones) in turn:
+        // counts, extremes, moments, histogram cells and each block's largest magnitude.
         let absolute = options.relative ? [] : thresholds.map(FloatBits.below)
+        let units = Self.splitting(jobs)
+        let found = await eachUnit(jobs, units: units, initial: { _ in WorkerFindings(thresholds: slots, bins: options.bins) }, progress: options.progress) {
+            findings, _, chunk, x in findings.add(chunk: chunk, x, bounds: absolute)
+        }
+        var moments = jobs.map { _ in Moments(thresholds: slots) }
+        var cells = jobs.map { _ in CellHistogram(bins: options.bins) }
+        var maxima = jobs.map { _ in [BlockMaxima]() }
+        for (unit, f) in zip(units, found) {
+            moments[unit.job].merge(f.moments)
+            cells[unit.job].merge(f.cells)
+            maxima[unit.job] += f.maxima
+        }
+        // |x| > k·σ, once σ is known: only the blocks whose largest magnitude exceeds the bound are read again.
+        var outliers = [Int](repeating: 0, count: jobs.count)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: chunk)
+        defer { scratch.deallocate() }
+        for (j, job) in jobs.enumerated() {
+            let above = FloatBits.above(options.outlierK * moments[j].std)
+            for m in maxima[j] {
+                let blocks = m.reaching(above)
+                guard !blocks.isEmpty else { continue }
+                withChunk(job, m.chunk, scratch) { x in
+                    for b in blocks {
+                        let start = b * BlockMaxima.block
+                        let run = UnsafeBufferPointer(rebasing: x[start..<Swift.min(x.count, start + BlockMaxima.block)])
+                        outliers[j] += Self.count(run, above: above, bounds: []).outliers
+                    }
+                }
+            }
+        }
+        var near = moments.map(\.nearZero)
+        if options.relative {  // a second pass, now that each tensor's RMS is known
+            let bounds = moments.map { m in thresholds.map { FloatBits.below($0 * m.rms) } }
+            near = jobs.map { _ in [Int](repeating: 0, count: slots) }
+            let perUnit = await eachUnit(jobs, units: units, initial: { unit in (unit.job, [Int](repeating: 0, count: slots)) }, progress: options.progress) {
+                totals, _, _, x in
+                let c = Self.count(x, above: .max, bounds: bounds[totals.0])
+                for b in totals.1.indices { totals.1[b] += c.near[b] }
+            }
+            for (job, counts) in perUnit { for b in counts.indices { near[job][b] += counts[b] } }
+        }
         var statistics: [TensorStatistics] = []
         var global = Moments(thresholds: slots)
         var globalCells = CellHistogram(bins: options.bins)
         var globalOutliers = 0
         var globalNear = [Int](repeating: 0, count: slots)  // absolute, or each tensor's relative counts
-        for job in jobs {
-            let partials = await eachChunk(job, initial: WorkerFindings(thresholds: slots, bins: options.bins), progress: options.progress) { findings, chunk, x in
-                findings.add(chunk: chunk, x, bounds: absolute)
-            }
-            var m = Moments(thresholds: slots)
-            var cells = CellHistogram(bins: options.bins)
-            var tops: [LaneTops] = []
-            for p in partials {
-                m.merge(p.moments)
-                cells.merge(p.cells)
-                tops += p.tops
-            }
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: chunk)
-            defer { scratch.deallocate() }
-            // |x| > k·σ from the lane tops; a chunk with two values above the bound in one lane is counted again.
-            let above = FloatBits.above(options.outlierK * m.std)
-            var outliers = 0
-            for t in tops {
-                if let n = t.count(above: above) {
-                    outliers += n
-                } else {
-                    withChunk(job, t.chunk, scratch) { x in outliers += Self.count(x, above: above, bounds: []).outliers }
-                }
-            }
-            var near = m.nearZero
-            if options.relative {
-                let bounds = thresholds.map { FloatBits.below($0 * m.rms) }
-                near = await eachChunk(job, initial: [Int](repeating: 0, count: slots), progress: options.progress) { totals, _, x in
-                    let c = Self.count(x, above: .max, bounds: bounds)
-                    for b in totals.indices { totals[b] += c.near[b] }
-                }.reduce(into: [Int](repeating: 0, count: slots)) { sum, p in for b in sum.indices { sum[b] += p[b] } }
-            }
-            statistics.append(Self.statistics(job.tensor.name, m, near: near, outliers: outliers, cells: cells, options: options))
+        for (j, job) in jobs.enumerated() {
+            statistics.append(Self.statistics(job.tensor.name, moments[j], near: near[j], outliers: outliers[j], cells: cells[j], options: options))
             if job.isParameter {
-                global.merge(m)
-                globalCells.merge(cells)
-                globalOutliers += outliers
-                for b in near.indices { globalNear[b] += near[b] }
+                global.merge(moments[j])
+                globalCells.merge(cells[j])
+                globalOutliers += outliers[j]
+                for b in near[j].indices { globalNear[b] += near[j][b] }
             }
         }
 
@@ -319,7 +379,7 @@ extension StatsScanner {
     struct WorkerFindings: Sendable {
         var moments: Moments
         var cells: CellHistogram
-        var tops: [LaneTops] = []
+        var maxima: [BlockMaxima] = []
 
         init(thresholds: Int, bins: Int) {
             moments = Moments(thresholds: thresholds)
@@ -330,11 +390,14 @@ extension StatsScanner {
             // Sums are taken about the chunk's first finite value, close enough to its mean to avoid cancellation.
             let shift = x.first(where: \.isFinite) ?? 0
             var run = heft_run_stats()
+            var blockMaxima = [UInt32](repeating: 0, count: (x.count + BlockMaxima.block - 1) / BlockMaxima.block)
             bounds.withUnsafeBufferPointer { b in
-                heft_scan_f32(x.baseAddress, x.count, shift, b.baseAddress, Int32(b.count), &cells.grid, &run)
+                blockMaxima.withUnsafeMutableBufferPointer { m in
+                    heft_scan_f32(x.baseAddress, x.count, shift, b.baseAddress, Int32(b.count), &cells.grid, m.baseAddress, &run)
+                }
             }
             moments.merge(Moments(run: run, count: x.count, shift: shift, thresholds: moments.nearZero.count))
-            tops.append(LaneTops(chunk: chunk, run: run))
+            maxima.append(BlockMaxima(chunk: chunk, maxima: blockMaxima))
         }
     }
 

@@ -166,21 +166,14 @@ struct CellHistogram: Sendable {
     }
 }
 
-/// What one chunk's lanes say about its largest magnitudes, enough to count values above a threshold chosen later.
-struct LaneTops: Sendable {
+/// The largest finite magnitude of each block of ``HEFT_BLOCK`` values of one chunk: enough to count the values
+/// above a bound chosen after the scan by reading again only the blocks that reach it.
+struct BlockMaxima: Sendable {
     let chunk: Int
-    /// Per lane the largest |x| bits; every other value of the chunk is ≤ `second`.
-    let top: [UInt32]
-    let second: UInt32
+    let maxima: [UInt32]
 
-    init(chunk: Int, run r: heft_run_stats) {
-        self.chunk = chunk
-        top = withUnsafeBytes(of: r.top1) { Array($0.bindMemory(to: UInt32.self)) }
-        second = withUnsafeBytes(of: r.top2) { $0.bindMemory(to: UInt32.self).max() ?? 0 }
-    }
+    static let block = Int(HEFT_BLOCK)
 
-    /// Values with |x| bits > `above`, when the lanes alone decide it (at most one such value per lane).
-    func count(above: UInt32) -> Int? {
-        second <= above ? top.reduce(0) { $0 + ($1 > above ? 1 : 0) } : nil
-    }
+    /// The blocks with some |x| bit pattern above `above`.
+    func reaching(_ above: UInt32) -> [Int] { maxima.indices.filter { maxima[$0] > above } }
 }
