@@ -118,19 +118,32 @@ INLINE void q6_k(const uint8_t *p, float *y) {  // ql[128], qh[64], scales[16] i
     }
 }
 
-#define BLOCKS(kernel, bytes, values)                                                                            \
-    for (size_t b = 0; b < blocks; b++) kernel(p + b * (bytes), y + b * (values));                              \
+int heft_block_layout(uint32_t type, size_t *values, size_t *bytes) {
+    switch (type) {
+    case 2: *values = 32, *bytes = 18; return 1;     // Q4_0
+    case 8: *values = 32, *bytes = 34; return 1;     // Q8_0
+    case 12: *values = 256, *bytes = 144; return 1;  // Q4_K
+    case 13: *values = 256, *bytes = 176; return 1;  // Q5_K
+    case 14: *values = 256, *bytes = 210; return 1;  // Q6_K
+    default: return 0;
+    }
+}
+
+#define BLOCKS(kernel)                                                                                           \
+    for (size_t b = 0; b < blocks; b++) kernel(p + b * bytes, y + b * values);                                  \
     return 1
 
 HEFT_CLONES
 int heft_dequantize(uint32_t type, const void *source, size_t blocks, float *y) {
     const uint8_t *p = source;
+    size_t values, bytes;
+    if (!heft_block_layout(type, &values, &bytes)) return 0;
     switch (type) {
-    case 2: BLOCKS(q4_0, 18, 32);
-    case 8: BLOCKS(q8_0, 34, 32);
-    case 12: BLOCKS(q4_k, 144, 256);
-    case 13: BLOCKS(q5_k, 176, 256);
-    case 14: BLOCKS(q6_k, 210, 256);
+    case 2: BLOCKS(q4_0);
+    case 8: BLOCKS(q8_0);
+    case 12: BLOCKS(q4_k);
+    case 13: BLOCKS(q5_k);
+    case 14: BLOCKS(q6_k);
     default: return 0;
     }
 }

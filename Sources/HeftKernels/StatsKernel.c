@@ -150,7 +150,7 @@ typedef struct {
 
 /// Every figure but the cells, for the whole vectors of `x` (n a multiple of 16); vectors holding a NaN or an
 /// infinity go to `s` one value at a time. Returns the block's finite minimum and maximum of the vector path.
-INLINE uint32_t scan_statistics(const float *x, size_t n, double shift, const uint32_t *bounds, int nbounds,
+INLINE bool scan_statistics(const float *x, size_t n, double shift, const uint32_t *bounds, int nbounds,
                                 const int slots, const bool careful, vector_state *v, scalar_state *s,
                                 float *block_low, float *block_high) {
     const f64x8 shift8 = shift;
@@ -159,7 +159,6 @@ INLINE uint32_t scan_statistics(const float *x, size_t n, double shift, const ui
     f32x16 low = INFINITY, high = -INFINITY;
     uint64_t zeros = 0, near[HEFT_MAX_BOUNDS] = {0};  // from zero: added to `v` at the end
     f64x8 sum0 = v->sum0, sum1 = v->sum1, squares0 = v->squares0, squares1 = v->squares1;
-    u32x16 peak = 0;  // the largest magnitude bits: NaN and infinities exceed every finite one
     for (size_t i = 0; i < n; i += 16) {
         u32x16 bits;
         memcpy(&bits, x + i, 64);
@@ -181,7 +180,6 @@ INLINE uint32_t scan_statistics(const float *x, size_t n, double shift, const ui
         sum1 += d1;
         squares0 += d0 * d0;
         squares1 += d1 * d1;
-        peak = __builtin_elementwise_max(peak, magnitude);
     }
     SCALAR(zeros);
     v->zeros += zeros;
@@ -197,18 +195,22 @@ INLINE uint32_t scan_statistics(const float *x, size_t n, double shift, const ui
     v->high = __builtin_elementwise_max(v->high, high);
     *block_low = __builtin_reduce_min(low);
     *block_high = __builtin_reduce_max(high);
-    return __builtin_reduce_max(peak);
+    // A NaN or an infinity makes the float64 sums non-finite (finite floats cannot: their squares stay below 1e77).
+    f64x8 all = sum0 + sum1 + squares0 + squares1;
+    double total = 0;
+    for (int l = 0; l < 8; l++) total += all[l];
+    return isfinite(total);
 }
 
 /// One block's statistics, compiled apart from the cell count so that each loop has the registers to itself.
 HEFT_CLONES static void statistics_block(const float *x, size_t n, double shift, const uint32_t *bounds, int nbounds,
                                         vector_state *v, scalar_state *s, float *low, float *high) {
-    // The fast loop does not look for NaN or infinities; a block that held one (its magnitude bits top every
-    // finite one) is scanned again from the saved figures by the careful loop.
+    // The fast loop does not look for NaN or infinities; a block that held one (its sums are no longer finite)
+    // is scanned again from the saved figures by the careful loop.
     vector_state saved = *v;
-    uint32_t peak = nbounds <= 4 ? scan_statistics(x, n, shift, bounds, nbounds, 4, false, v, s, low, high)
-                                 : scan_statistics(x, n, shift, bounds, nbounds, HEFT_MAX_BOUNDS, false, v, s, low, high);
-    if (peak < INFINITY_BITS) return;
+    bool finite = nbounds <= 4 ? scan_statistics(x, n, shift, bounds, nbounds, 4, false, v, s, low, high)
+                               : scan_statistics(x, n, shift, bounds, nbounds, HEFT_MAX_BOUNDS, false, v, s, low, high);
+    if (finite) return;
     *v = saved;
     if (nbounds <= 4) scan_statistics(x, n, shift, bounds, nbounds, 4, true, v, s, low, high);
     else scan_statistics(x, n, shift, bounds, nbounds, HEFT_MAX_BOUNDS, true, v, s, low, high);
@@ -376,71 +378,117 @@ static inline uint32_t magnitude_of(float low, float high) {
     return a > b ? a : b;
 }
 
-/// Whole blocks of 256: statistics, then the block's cells. Returns how many values it took.
-static size_t scan_blocks(const float *x, size_t n, float shift, const uint32_t *bounds, int nbounds, heft_grid *grid,
-                          scalar_state *s, vector_state *v, sliced_counts *c, uint32_t *block_max) {
-    size_t i = 0;
-    while (i + 256 <= n) {
-        size_t m = n - i < BLOCK ? (n - i) / 256 * 256 : BLOCK;
-        uint64_t unusual = s->nan + s->inf;
-        float low, high;
-        statistics_block(x + i, m, shift, bounds, nbounds, v, s, &low, &high);
-        bool finite_only = s->nan + s->inf != unusual;
+/// Everything a scan carries from block to block.
+typedef struct {
+    vector_state v;
+    sliced_counts c;
+    scalar_state s;
+    double shift;
+    const uint32_t *bounds;
+    int nbounds;
+    heft_grid *grid;
+} scan_state;
+
+/// Sums are taken about the first finite value of the first block: close to the mean, so no cancellation.
+static void scan_start(scan_state *sc, const float *first, size_t n, const uint32_t *bounds, int nbounds,
+                       heft_grid *grid) {
+    memset(sc, 0, sizeof *sc);
+    sc->v.low = INFINITY;
+    sc->v.high = -INFINITY;
+    sc->s.low = INFINITY;
+    sc->s.high = -INFINITY;
+    sc->bounds = bounds;
+    sc->nbounds = nbounds > HEFT_MAX_BOUNDS ? HEFT_MAX_BOUNDS : nbounds;
+    sc->grid = grid;
+    for (size_t i = 0; i < n && i < BLOCK; i++) {
+        if (isfinite(first[i])) {
+            sc->shift = first[i];
+            break;
+        }
+    }
+}
+
+/// One block of at most BLOCK values: whole runs of 256 through the vector loops (statistics from memory, then
+/// the cells from L1), the rest one at a time. Returns the block's largest finite magnitude (bits).
+static uint32_t scan_block(scan_state *sc, const float *x, size_t m) {
+    heft_grid *grid = sc->grid;
+    size_t vectors = m / 256 * 256;
+    float low = INFINITY, high = -INFINITY;
+    if (vectors > 0) {
+        uint64_t unusual = sc->s.nan + sc->s.inf;
+        statistics_block(x, vectors, sc->shift, sc->bounds, sc->nbounds, &sc->v, &sc->s, &low, &high);
+        bool finite_only = sc->s.nan + sc->s.inf != unusual;
         if (finite_only) {  // the values taken one at a time count toward the block's range too
-            for (size_t j = 0; j < m; j++) {
-                float f = x[i + j];
-                if (isfinite(f)) {
-                    if (f < low) low = f;
-                    if (f > high) high = f;
+            for (size_t j = 0; j < vectors; j++) {
+                if (isfinite(x[j])) {
+                    if (x[j] < low) low = x[j];
+                    if (x[j] > high) high = x[j];
                 }
             }
         }
         if (low <= high && (low < grid->low || high > grid->high)) {
-            flush(grid, c);  // counts in flight belong to the old cells
+            flush(grid, &sc->c);  // counts in flight belong to the old cells
             grid_cover(grid, low, high, HEFT_GRID_MIN_EXPONENT);
         }
-        cells_block(x + i, m, grid, finite_only, c, grid);
-        block_max[i / BLOCK] = magnitude_of(low, high);
-        i += m;
+        cells_block(x, vectors, grid, finite_only, &sc->c, grid);
     }
-    return i;
+    if (vectors < m) flush(grid, &sc->c);  // the values one at a time may widen the grid
+    for (size_t j = vectors; j < m; j++) {
+        add_one(&sc->s, x[j], sc->shift, sc->bounds, sc->nbounds);
+        if (!isfinite(x[j])) continue;
+        grid_add(grid, x[j]);
+        if (x[j] < low) low = x[j];
+        if (x[j] > high) high = x[j];
+    }
+    return magnitude_of(low, high);
 }
 
-void heft_scan_f32(const float *x, size_t n, float shift, const uint32_t *bounds, int nbounds, heft_grid *grid,
-                   uint32_t *block_max, heft_run_stats *out) {
-    if (nbounds > HEFT_MAX_BOUNDS) nbounds = HEFT_MAX_BOUNDS;
-    scalar_state s = {.low = INFINITY, .high = -INFINITY};
-    vector_state v;
-    memset(&v, 0, sizeof v);
-    v.low = INFINITY;
-    v.high = -INFINITY;
-    sliced_counts c;
-    memset(&c, 0, sizeof c);
-    size_t i = scan_blocks(x, n, shift, bounds, nbounds, grid, &s, &v, &c, block_max);
-    flush(grid, &c);
-    if (i < n && i % BLOCK == 0) block_max[i / BLOCK] = 0;  // the tail starts a block of its own
-    for (; i < n; i++) {  // the tail: fewer than 256 values
-        add_one(&s, x[i], shift, bounds, nbounds);
-        if (!isfinite(x[i])) continue;
-        grid_add(grid, x[i]);
-        uint32_t m = bits_of(x[i]) & MAGNITUDE;
-        if (m > block_max[i / BLOCK]) block_max[i / BLOCK] = m;
-    }
-
-    out->nan = s.nan;
-    out->inf = s.inf;
-    out->zeros = v.zeros + s.zeros;
-    for (int b = 0; b < HEFT_MAX_BOUNDS; b++) out->near[b] = b < nbounds ? v.near[b] + s.near[b] : 0;
-    float low = __builtin_reduce_min(v.low), high = __builtin_reduce_max(v.high);
-    out->min = s.low < low ? s.low : low;
-    out->max = s.high > high ? s.high : high;
-    f64x8 sums = v.sum0 + v.sum1, squares = v.squares0 + v.squares1;
-    out->sum = s.sum;
-    out->sum_squares = s.squares;
+static void scan_finish(scan_state *sc, heft_run_stats *out) {
+    flush(sc->grid, &sc->c);
+    const scalar_state *s = &sc->s;
+    const vector_state *v = &sc->v;
+    out->shift = (float)sc->shift;
+    out->nan = s->nan;
+    out->inf = s->inf;
+    out->zeros = v->zeros + s->zeros;
+    for (int b = 0; b < HEFT_MAX_BOUNDS; b++) out->near[b] = b < sc->nbounds ? v->near[b] + s->near[b] : 0;
+    float low = __builtin_reduce_min(v->low), high = __builtin_reduce_max(v->high);
+    out->min = s->low < low ? s->low : low;
+    out->max = s->high > high ? s->high : high;
+    f64x8 sums = v->sum0 + v->sum1, squares = v->squares0 + v->squares1;
+    out->sum = s->sum;
+    out->sum_squares = s->squares;
     for (int l = 0; l < 8; l++) {
         out->sum += sums[l];
         out->sum_squares += squares[l];
     }
+}
+
+void heft_scan_f32(const float *x, size_t n, const uint32_t *bounds, int nbounds, heft_grid *grid,
+                   uint32_t *block_max, heft_run_stats *out) {
+    scan_state sc;
+    scan_start(&sc, x, n, bounds, nbounds, grid);
+    for (size_t i = 0; i < n; i += BLOCK) block_max[i / BLOCK] = scan_block(&sc, x + i, n - i < BLOCK ? n - i : BLOCK);
+    scan_finish(&sc, out);
+}
+
+int heft_scan_blocks(uint32_t type, const void *source, size_t n, const uint32_t *bounds, int nbounds,
+                     heft_grid *grid, uint32_t *block_max, heft_run_stats *out) {
+    size_t values, bytes;  // per ggml block
+    if (!heft_block_layout(type, &values, &bytes)) return 0;
+    // Each block of BLOCK values is dequantized into L1 and scanned there.
+    float buffer[BLOCK] __attribute__((aligned(64)));
+    const uint8_t *p = source;
+    scan_state sc;
+    for (size_t i = 0; i < n; i += BLOCK) {
+        size_t m = n - i < BLOCK ? n - i : BLOCK;
+        heft_dequantize(type, p + i / values * bytes, m / values, buffer);
+        if (i == 0) scan_start(&sc, buffer, m, bounds, nbounds, grid);
+        block_max[i / BLOCK] = scan_block(&sc, buffer, m);
+    }
+    if (n == 0) scan_start(&sc, buffer, 0, bounds, nbounds, grid);
+    scan_finish(&sc, out);
+    return 1;
 }
 
 HEFT_CLONES

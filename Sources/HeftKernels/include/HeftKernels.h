@@ -15,8 +15,10 @@
 /// What one call of `heft_scan_f32` found in a run of floats.
 ///
 /// Counts are exact. `sum` and `sum_squares` are float64 sums of (x − shift) and (x − shift)² over the finite
-/// values, so that the caller can form the mean and M2 without cancellation when `shift` is near the mean.
+/// values, so that the caller can form the mean and M2 without cancellation (`shift` is near the mean).
 typedef struct {
+    /// The value the sums were taken about: the first finite value of the first block (0 if none).
+    float shift;
     uint64_t nan;
     uint64_t inf;
     uint64_t zeros;
@@ -69,8 +71,14 @@ void heft_grid_merge(heft_grid *into, const heft_grid *from);
 ///
 /// The loops are compiled for AVX-512, AVX2 and baseline x86-64 and the best one the CPU runs is chosen at load time
 /// (Swift cannot compile one function for a wider instruction set than the rest of the program).
-void heft_scan_f32(const float *x, size_t n, float shift, const uint32_t *bounds, int nbounds, heft_grid *grid,
+void heft_scan_f32(const float *x, size_t n, const uint32_t *bounds, int nbounds, heft_grid *grid,
                    uint32_t *block_max, heft_run_stats *out);
+
+/// `heft_scan_f32` over `n` values stored as whole blocks of ggml type `type` (n a multiple of its block size),
+/// each block of HEFT_BLOCK values dequantized into L1 first (as `heft_dequantize`). Returns 0, scanning nothing,
+/// for a type `heft_dequantize` does not implement.
+int heft_scan_blocks(uint32_t type, const void *source, size_t n, const uint32_t *bounds, int nbounds,
+                     heft_grid *grid, uint32_t *block_max, heft_run_stats *out);
 
 /// Counts finite values of `x` with |x| bit pattern > `above` (outliers) and, for b < nbounds, below bounds[b].
 void heft_count_f32(const float *x, size_t n, uint32_t above, const uint32_t *bounds, int nbounds,
@@ -80,5 +88,8 @@ void heft_count_f32(const float *x, size_t n, uint32_t above, const uint32_t *bo
 /// for bit as gguf-py does. Returns 1, or 0 for a type this file does not implement (the caller's Swift code does).
 /// Implemented: Q4_0 (2), Q8_0 (8), Q4_K (12), Q5_K (13), Q6_K (14).
 int heft_dequantize(uint32_t type, const void *source, size_t blocks, float *destination);
+
+/// Values and bytes per block of a type `heft_dequantize` implements; returns 0 for any other type.
+int heft_block_layout(uint32_t type, size_t *values, size_t *bytes);
 
 #endif

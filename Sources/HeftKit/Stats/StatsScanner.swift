@@ -106,8 +106,8 @@ public enum StatsScanner {
         initial: R,
         _ visit: @escaping @Sendable (inout R, Int, UnsafeBufferPointer<Float>) -> Void
     ) async -> [R] {
-        await eachUnit([job], units: splitting([job], workers: 2), initial: { _ in initial }) { result, _, chunk, x in
-            visit(&result, chunk, x)
+        await eachUnit([job], units: splitting([job], workers: 2), initial: { _ in initial }) { result, job, chunk, scratch in
+            withChunk(job, chunk, scratch) { visit(&result, chunk, $0) }
         }
     }
 
@@ -140,14 +140,14 @@ public enum StatsScanner {
         let next = Atomic<Int>(0)
     }
 
-    /// Visits every chunk of every unit, two workers taking the next unit in turn, each with its own scratch
-    /// buffer; returns one result per unit, in unit order, so that merging them is the same on every run.
+    /// Visits every chunk of every unit (with a scratch buffer of ``chunk`` floats), two workers taking the next
+    /// unit in turn; returns one result per unit, in unit order, so that merging them is the same on every run.
     static func eachUnit<R: Sendable>(
         _ jobs: [Job],
         units: [Unit],
         initial: @escaping @Sendable (Unit) -> R,
         progress: StatsProgress? = nil,
-        _ visit: @escaping @Sendable (inout R, Job, Int, UnsafeBufferPointer<Float>) -> Void
+        _ visit: @escaping @Sendable (inout R, Job, Int, UnsafeMutablePointer<Float>) -> Void
     ) async -> [R] {
         let queue = UnitQueue()
         let done = await parallel(workers: Swift.min(2, units.count)) { _ in
@@ -162,7 +162,7 @@ public enum StatsScanner {
                 var result = initial(unit)
                 for c in unit.chunks {
                     if progress?.cancelled.load(ordering: .relaxed) == true { break }
-                    withChunk(job, c, scratch) { visit(&result, job, c, $0) }
+                    visit(&result, job, c, scratch)
                     progress?.done.add(bytesPerChunk, ordering: .relaxed)
                 }
                 results.append((u, result))
@@ -265,7 +265,7 @@ public enum StatsScanner {
         let absolute = options.relative ? [] : thresholds.map(FloatBits.below)
         let units = Self.splitting(jobs)
         let found = await eachUnit(jobs, units: units, initial: { _ in WorkerFindings(thresholds: slots, bins: options.bins) }, progress: options.progress) {
-            findings, _, chunk, x in findings.add(chunk: chunk, x, bounds: absolute)
+            findings, job, chunk, scratch in findings.add(job, chunk: chunk, scratch: scratch, bounds: absolute)
         }
         var moments = jobs.map { _ in Moments(thresholds: slots) }
         var cells = jobs.map { _ in CellHistogram(bins: options.bins) }
@@ -298,9 +298,11 @@ public enum StatsScanner {
             let bounds = moments.map { m in thresholds.map { FloatBits.below($0 * m.rms) } }
             near = jobs.map { _ in [Int](repeating: 0, count: slots) }
             let perUnit = await eachUnit(jobs, units: units, initial: { unit in (unit.job, [Int](repeating: 0, count: slots)) }, progress: options.progress) {
-                totals, _, _, x in
-                let c = Self.count(x, above: .max, bounds: bounds[totals.0])
-                for b in totals.1.indices { totals.1[b] += c.near[b] }
+                totals, job, chunk, scratch in
+                withChunk(job, chunk, scratch) { x in
+                    let c = Self.count(x, above: .max, bounds: bounds[totals.0])
+                    for b in totals.1.indices { totals.1[b] += c.near[b] }
+                }
             }
             for (job, counts) in perUnit { for b in counts.indices { near[job][b] += counts[b] } }
         }
@@ -386,17 +388,26 @@ extension StatsScanner {
             cells = CellHistogram(bins: bins)
         }
 
-        mutating func add(chunk: Int, _ x: UnsafeBufferPointer<Float>, bounds: [UInt32]) {
-            // Sums are taken about the chunk's first finite value, close enough to its mean to avoid cancellation.
-            let shift = x.first(where: \.isFinite) ?? 0
+        /// Scans chunk `chunk` of `job`: the common block types straight from the map (dequantized block by block in
+        /// L1 by the kernel), everything else as floats (read in place, or decoded into `scratch`).
+        mutating func add(_ job: Job, chunk: Int, scratch: UnsafeMutablePointer<Float>, bounds: [UInt32]) {
+            let start = chunk * job.chunkSize
+            let count = Swift.min(job.chunkSize, job.tensor.elementCount - start)
             var run = heft_run_stats()
-            var blockMaxima = [UInt32](repeating: 0, count: (x.count + BlockMaxima.block - 1) / BlockMaxima.block)
+            var blockMaxima = [UInt32](repeating: 0, count: (count + BlockMaxima.block - 1) / BlockMaxima.block)
             bounds.withUnsafeBufferPointer { b in
                 blockMaxima.withUnsafeMutableBufferPointer { m in
-                    heft_scan_f32(x.baseAddress, x.count, shift, b.baseAddress, Int32(b.count), &cells.grid, m.baseAddress, &run)
+                    if case .ggml(let type) = job.decoder, !job.isDirect {
+                        let source = job.base + start / type.blockSize * type.bytesPerBlock
+                        let fused = heft_scan_blocks(UInt32(type.id), source, count, b.baseAddress, Int32(b.count), &cells.grid, m.baseAddress, &run)
+                        if fused != 0 { return }
+                    }
+                    StatsScanner.withChunk(job, chunk, scratch) { x in
+                        heft_scan_f32(x.baseAddress, x.count, b.baseAddress, Int32(b.count), &cells.grid, m.baseAddress, &run)
+                    }
                 }
             }
-            moments.merge(Moments(run: run, count: x.count, shift: shift, thresholds: moments.nearZero.count))
+            moments.merge(Moments(run: run, count: count, thresholds: moments.nearZero.count))
             maxima.append(BlockMaxima(chunk: chunk, maxima: blockMaxima))
         }
     }

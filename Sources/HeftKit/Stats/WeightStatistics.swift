@@ -81,8 +81,8 @@ struct Moments: Sendable {
 
     init(thresholds: Int) { nearZero = [Int](repeating: 0, count: thresholds) }
 
-    /// One kernel run over `count` values whose sums were taken about `shift`.
-    init(run r: heft_run_stats, count: Int, shift: Float, thresholds: Int) {
+    /// One kernel run over `count` values (its sums taken about `r.shift`).
+    init(run r: heft_run_stats, count: Int, thresholds: Int) {
         self.init(thresholds: thresholds)
         elements = count
         nan = Int(r.nan)
@@ -97,7 +97,7 @@ struct Moments: Sendable {
         max = r.max
         // Σ(x − s) and Σ(x − s)²: mean = s + Σ/n, M2 = Σ² − (Σ)²/n, with no cancellation while s is near the mean.
         let n = Double(finite)
-        mean = Double(shift) + r.sum / n
+        mean = Double(r.shift) + r.sum / n
         m2 = Swift.max(0, r.sum_squares - r.sum * r.sum / n)
     }
 
