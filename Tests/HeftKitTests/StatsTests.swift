@@ -181,6 +181,36 @@ import Testing
         #expect(s.histogram.counts.reduce(0, +) == plain.finite.count)
     }
 
+    /// Ranges at the ends of float32: the largest finite values, only subnormals, one constant, only NaN, and
+    /// a single value. Each histogram holds every finite value in bins of the narrowest power-of-two width allowed.
+    @Test(arguments: [
+        [Float.greatestFiniteMagnitude, -Float.greatestFiniteMagnitude, 1, 0],
+        (1...300).map { Float.leastNonzeroMagnitude * Float($0) },
+        [Float](repeating: 0.3, count: 5_000),
+        [Float](repeating: .nan, count: 300),
+        [-0.0],
+        (0..<5_000).map { $0 % 2 == 0 ? Float(1e-30) : Float(-3e30) },
+    ])
+    func histogramsAtTheEndsOfFloat32(_ values: [Float]) async throws {
+        let bytes = values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian) { Array($0) } }
+        let header = #"{"w.weight":{"dtype":"F32","shape":[\#(values.count)],"data_offsets":[0,\#(bytes.count)]}}"#
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("w.safetensors", SafetensorsBuilder.file(header: header, dataBytes: 0) + bytes)
+        let s = try #require(try await StatsScanner.scan(try ModelSource.open(path)).tensors.first)
+        let plain = PlainStatistics(values)
+        #expect(s.histogram.counts.reduce(0, +) == plain.finite.count)
+        guard let lo = plain.finite.min(), let hi = plain.finite.max() else {
+            #expect(s.histogram.edges.isEmpty && s.nan == values.count)
+            return
+        }
+        #expect(s.histogram.counts == plain.histogram(s.histogram.edges))
+        let width = s.histogram.binWidth
+        let magnitude = Swift.max(abs(lo), abs(hi))
+        let floor = magnitude == 0 ? 0x1p-126 : Swift.max(0x1p-126, Double(sign: .plus, exponent: magnitude.exponent - 23, significand: 1))
+        func cells(_ w: Double) -> Double { (hi / w).rounded(.down) - (lo / w).rounded(.down) + 1 }
+        #expect(cells(width) <= 32 && (width / 2 < floor || cells(width / 2) > 32), "narrowest allowed: \(width)")
+    }
+
     /// One GGUF holding the golden input blocks of every type the fixtures cover, one tensor per type: each
     /// tensor's statistics must be those of the reference dequantizer's float32 output (the golden output file).
     @Test func everyGoldenBlockTypeScansToTheReferenceValues() async throws {

@@ -63,11 +63,11 @@ public enum Formatting {
     /// `0.5253` → `52.5%`.
     public static func percent(_ fraction: Double) -> String { fixed(fraction * 100, decimals: 1) + "%" }
 
-    /// A number with `decimals` digits after the point.
+    /// A number with `decimals` digits after the point (beyond what an Int holds, Swift's own notation, e.g. 3.4e+38).
     public static func fixed(_ value: Double, decimals: Int) -> String {
-        guard value.isFinite else { return "\(value)" }
         var scale = 1.0
         for _ in 0..<decimals { scale *= 10 }
+        guard value.isFinite, abs(value) * scale < 9e18 else { return "\(value)" }
         let rounded = (value * scale).rounded() / scale
         var text = String(Int((abs(rounded) * scale).rounded()))
         if decimals > 0 {
