@@ -129,6 +129,33 @@ int heft_block_layout(uint32_t type, size_t *values, size_t *bytes) {
     }
 }
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+/// Q4_K with AVX-512: a sub-block's 32 values take only 16 distinct values, d·q − m for q = 0…15, so those are
+/// computed once (the same float32 operations, in one vector) and each code picks its value with a permute.
+__attribute__((target("avx512f,avx512bw,avx512vl,f16c"))) static void q4_k_avx512(const uint8_t *p, size_t blocks,
+                                                                                  float *y) {
+    const __m512 codes = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m128i low_nibbles = _mm_set1_epi8(0x0F);
+    for (size_t b = 0; b < blocks; b++, p += 144, y += 256) {
+        float d = half(p), dmin = half(p + 2);
+        for (int j = 0; j < 8; j++) {
+            uint8_t sc, mn;
+            scale_min(p + 4, j, &sc, &mn);
+            float dl = d * (float)sc, ml = dmin * (float)mn;
+            __m512 values = _mm512_sub_ps(_mm512_mul_ps(_mm512_set1_ps(dl), codes), _mm512_set1_ps(ml));
+            const uint8_t *qs = p + 16 + 32 * (j / 2);
+            for (int h = 0; h < 2; h++) {
+                __m128i raw = _mm_loadu_si128((const __m128i *)(qs + 16 * h));
+                __m128i q = _mm_and_si128(j % 2 ? _mm_srli_epi16(raw, 4) : raw, low_nibbles);
+                _mm512_storeu_ps(y + 32 * j + 16 * h, _mm512_permutexvar_ps(_mm512_cvtepu8_epi32(q), values));
+            }
+        }
+    }
+}
+#endif
+
 #define BLOCKS(kernel)                                                                                           \
     for (size_t b = 0; b < blocks; b++) kernel(p + b * bytes, y + b * values);                                  \
     return 1
@@ -141,7 +168,14 @@ int heft_dequantize(uint32_t type, const void *source, size_t blocks, float *y) 
     switch (type) {
     case 2: BLOCKS(q4_0);
     case 8: BLOCKS(q8_0);
-    case 12: BLOCKS(q4_k);
+    case 12:
+#if defined(__x86_64__)
+        if (__builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("f16c")) {
+            q4_k_avx512(p, blocks, y);
+            return 1;
+        }
+#endif
+        BLOCKS(q4_k);
     case 13: BLOCKS(q5_k);
     case 14: BLOCKS(q6_k);
     default: return 0;

@@ -45,7 +45,8 @@ public enum StatsScanner {
     /// Elements per chunk of a tensor that is decoded first: a multiple of every block size, small enough to stay in
     /// the L2 cache as floats.
     static let chunk = 65_536
-    /// Elements per chunk of aligned F32 data, read straight from the map: fewer, larger kernel calls.
+    /// Elements per chunk of aligned F32 data read straight from the map, and of the block types the kernel
+    /// dequantizes itself: fewer, larger kernel calls. Scratch buffers hold this many floats.
     static let directChunk = 1 << 20
 
     /// How a tensor's stored bytes become floats.
@@ -66,12 +67,18 @@ public enum StatsScanner {
             if case .ggml(let type) = decoder { return type.name == "F32" && address % 4 == 0 }
             return false
         }
-        var chunkSize: Int { isDirect ? StatsScanner.directChunk : StatsScanner.chunk }
+        /// Whether the kernel dequantizes the blocks itself (`heft_scan_blocks`): Q4_0, Q8_0, Q4_K–Q6_K.
+        var isFused: Bool {
+            guard case .ggml(let type) = decoder else { return false }
+            var values = 0, bytes = 0
+            return heft_block_layout(UInt32(type.id), &values, &bytes) != 0
+        }
+        var chunkSize: Int { isDirect || isFused ? StatsScanner.directChunk : StatsScanner.chunk }
         var chunks: Int { (tensor.elementCount + chunkSize - 1) / chunkSize }
     }
 
     /// Calls `body` with chunk `index` of `job` as floats: straight from the map for aligned F32, else decoded
-    /// into `scratch` (``chunk`` floats).
+    /// into `scratch` (``directChunk`` floats).
     static func withChunk(_ job: Job, _ index: Int, _ scratch: UnsafeMutablePointer<Float>, _ body: (UnsafeBufferPointer<Float>) -> Void) {
         let start = index * job.chunkSize
         let count = Swift.min(job.chunkSize, job.tensor.elementCount - start)
@@ -140,7 +147,7 @@ public enum StatsScanner {
         let next = Atomic<Int>(0)
     }
 
-    /// Visits every chunk of every unit (with a scratch buffer of ``chunk`` floats), two workers taking the next
+    /// Visits every chunk of every unit (with a scratch buffer of ``directChunk`` floats), two workers taking the next
     /// unit in turn; returns one result per unit, in unit order, so that merging them is the same on every run.
     static func eachUnit<R: Sendable>(
         _ jobs: [Job],
@@ -151,7 +158,7 @@ public enum StatsScanner {
     ) async -> [R] {
         let queue = UnitQueue()
         let done = await parallel(workers: Swift.min(2, units.count)) { _ in
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: chunk)
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: directChunk)
             defer { scratch.deallocate() }
             var results: [(Int, R)] = []
             while true {
@@ -277,7 +284,7 @@ public enum StatsScanner {
         }
         // |x| > k·σ, once σ is known: only the blocks whose largest magnitude exceeds the bound are read again.
         var outliers = [Int](repeating: 0, count: jobs.count)
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: chunk)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: directChunk)
         defer { scratch.deallocate() }
         for (j, job) in jobs.enumerated() {
             let above = FloatBits.above(options.outlierK * moments[j].std)
@@ -397,7 +404,7 @@ extension StatsScanner {
             var blockMaxima = [UInt32](repeating: 0, count: (count + BlockMaxima.block - 1) / BlockMaxima.block)
             bounds.withUnsafeBufferPointer { b in
                 blockMaxima.withUnsafeMutableBufferPointer { m in
-                    if case .ggml(let type) = job.decoder, !job.isDirect {
+                    if case .ggml(let type) = job.decoder, job.isFused {
                         let source = job.base + start / type.blockSize * type.bytesPerBlock
                         let fused = heft_scan_blocks(UInt32(type.id), source, count, b.baseAddress, Int32(b.count), &cells.grid, m.baseAddress, &run)
                         if fused != 0 { return }
