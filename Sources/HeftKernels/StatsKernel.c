@@ -230,10 +230,11 @@ typedef struct {
     uint32_t pending, groups;
 } sliced_counts;
 
+/// A carry-save adder: per bit, a + b + c = 2·high + low. Written as two independent three-input functions so
+/// that each compiles to one AVX-512 ternary-logic instruction (sharing a ^ b made it four instructions).
 INLINE void csa(u32x16 *high, u32x16 *low, u32x16 a, u32x16 b, u32x16 c) {
-    u32x16 u = a ^ b;
-    *high = (a & b) | (u & c);
-    *low = u ^ c;
+    *high = (a & b) | (a & c) | (b & c);
+    *low = a ^ b ^ c;
 }
 
 /// Adds `weight` × (lanes with bit b set in `v`) to cell 32·word + b of the grid.
