@@ -7,23 +7,8 @@
 // rounded to float32 first, then `d·q − m`, never fused into one multiply-add.
 #pragma STDC FP_CONTRACT OFF
 
-// Vectors pass between always_inline helpers only, so no call ever uses the vector ABI the baseline clone warns about.
-#pragma clang diagnostic ignored "-Wpsabi"
-
 #include "HeftKernels.h"
-
-#include <string.h>
-
-typedef float f32x16 __attribute__((ext_vector_type(16)));
-typedef uint8_t u8x16 __attribute__((ext_vector_type(16)));
-typedef int8_t i8x16 __attribute__((ext_vector_type(16)));
-
-#if defined(__x86_64__) && defined(__linux__)
-#define HEFT_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define HEFT_CLONES
-#endif
-#define INLINE static inline __attribute__((always_inline))
+#include "Vectors.h"
 
 /// IEEE half to float, exact (the F16C instruction where the clone has it).
 INLINE float half(const uint8_t *p) {
@@ -49,15 +34,20 @@ INLINE f32x16 affine(u8x16 q, float d, float m) {
     return product - (f32x16)m;
 }
 
-/// The 6-bit scale and min of sub-block j from K-quants' 12 packed scale bytes.
-INLINE void scale_min(const uint8_t *s, int j, uint8_t *scale, uint8_t *min) {
+/// Sub-block j's step d·scale and offset dmin·min (each rounded to float32, as the reference does) from the
+/// K-quants' d, dmin and 12 bytes of packed 6-bit scales and mins at `p`.
+INLINE void sub_block(const uint8_t *p, int j, float *step, float *offset) {
+    const uint8_t *s = p + 4;
+    uint8_t scale, min;
     if (j < 4) {
-        *scale = s[j] & 63;
-        *min = s[j + 4] & 63;
+        scale = s[j] & 63;
+        min = s[j + 4] & 63;
     } else {
-        *scale = (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4);
-        *min = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
+        scale = (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4);
+        min = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
     }
+    *step = half(p) * (float)scale;
+    *offset = half(p + 2) * (float)min;
 }
 
 INLINE void q4_0(const uint8_t *p, float *y) {  // d, qs[16]: (q − 8)·d
@@ -74,11 +64,9 @@ INLINE void q8_0(const uint8_t *p, float *y) {  // d, qs[32] int8: q·d
 }
 
 INLINE void q4_k(const uint8_t *p, float *y) {  // d, dmin, scales[12], qs[128]
-    float d = half(p), dmin = half(p + 2);
     for (int j = 0; j < 8; j++) {
-        uint8_t sc, mn;
-        scale_min(p + 4, j, &sc, &mn);
-        float dl = d * (float)sc, ml = dmin * (float)mn;
+        float dl, ml;
+        sub_block(p, j, &dl, &ml);
         const uint8_t *qs = p + 16 + 32 * (j / 2);
         int shift = 4 * (j % 2);
         for (int h = 0; h < 2; h++) store16(y + 32 * j + 16 * h, affine((bytes16(qs + 16 * h) >> shift) & 0xF, dl, ml));
@@ -86,11 +74,9 @@ INLINE void q4_k(const uint8_t *p, float *y) {  // d, dmin, scales[12], qs[128]
 }
 
 INLINE void q5_k(const uint8_t *p, float *y) {  // d, dmin, scales[12], qh[32], qs[128]
-    float d = half(p), dmin = half(p + 2);
     for (int j = 0; j < 8; j++) {
-        uint8_t sc, mn;
-        scale_min(p + 4, j, &sc, &mn);
-        float dl = d * (float)sc, ml = dmin * (float)mn;
+        float dl, ml;
+        sub_block(p, j, &dl, &ml);
         const uint8_t *qs = p + 48 + 32 * (j / 2);
         int shift = 4 * (j % 2);
         for (int h = 0; h < 2; h++) {
@@ -139,11 +125,9 @@ __attribute__((target("avx512f,avx512bw,avx512vl,f16c"))) static void q4_k_avx51
     const __m512 codes = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     const __m128i low_nibbles = _mm_set1_epi8(0x0F);
     for (size_t b = 0; b < blocks; b++, p += 144, y += 256) {
-        float d = half(p), dmin = half(p + 2);
         for (int j = 0; j < 8; j++) {
-            uint8_t sc, mn;
-            scale_min(p + 4, j, &sc, &mn);
-            float dl = d * (float)sc, ml = dmin * (float)mn;
+            float dl, ml;
+            sub_block(p, j, &dl, &ml);
             __m512 values = _mm512_sub_ps(_mm512_mul_ps(_mm512_set1_ps(dl), codes), _mm512_set1_ps(ml));
             const uint8_t *qs = p + 16 + 32 * (j / 2);
             for (int h = 0; h < 2; h++) {

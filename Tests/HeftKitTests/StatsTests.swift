@@ -125,10 +125,8 @@ import Testing
         values[19] = -Float.leastNormalMagnitude
         for i in [1, 17 + 16, 49, 65, 81] { values[i] = 0.5 }
         values[values.count - 1] = -0.75  // in the tail
-        let bytes = values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian) { Array($0) } }
-        let header = #"{"w.weight":{"dtype":"F32","shape":[\#(values.count)],"data_offsets":[0,\#(bytes.count)]}}"#
         let directory = try TemporaryDirectory()
-        let path = try directory.write("w.safetensors", SafetensorsBuilder.file(header: header, dataBytes: 0) + bytes)
+        let path = try directory.write("w.safetensors", SafetensorsBuilder.f32(values))
         var options = StatsOptions()
         options.relative = relative
         let s = try #require(try await StatsScanner.scan(try ModelSource.open(path), options: options).tensors.first)
@@ -164,10 +162,8 @@ import Testing
         values[150_100] = -0.0
         values[160_005] = .nan
         values[values.count - 2] = -Float.leastNonzeroMagnitude  // in the tail
-        let bytes = values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian) { Array($0) } }
-        let header = #"{"w.weight":{"dtype":"F32","shape":[\#(values.count)],"data_offsets":[0,\#(bytes.count)]}}"#
         let directory = try TemporaryDirectory()
-        let path = try directory.write("w.safetensors", SafetensorsBuilder.file(header: header, dataBytes: 0) + bytes)
+        let path = try directory.write("w.safetensors", SafetensorsBuilder.f32(values))
         var options = StatsOptions()
         options.bins = bins
         let s = try #require(try await StatsScanner.scan(try ModelSource.open(path), options: options).tensors.first)
@@ -192,10 +188,8 @@ import Testing
         (0..<5_000).map { $0 % 2 == 0 ? Float(1e-30) : Float(-3e30) },
     ])
     func histogramsAtTheEndsOfFloat32(_ values: [Float]) async throws {
-        let bytes = values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian) { Array($0) } }
-        let header = #"{"w.weight":{"dtype":"F32","shape":[\#(values.count)],"data_offsets":[0,\#(bytes.count)]}}"#
         let directory = try TemporaryDirectory()
-        let path = try directory.write("w.safetensors", SafetensorsBuilder.file(header: header, dataBytes: 0) + bytes)
+        let path = try directory.write("w.safetensors", SafetensorsBuilder.f32(values))
         let s = try #require(try await StatsScanner.scan(try ModelSource.open(path)).tensors.first)
         let plain = PlainStatistics(values)
         #expect(s.histogram.counts.reduce(0, +) == plain.finite.count)

@@ -7,6 +7,13 @@ public enum SafetensorsBuilder {
         return littleEndian(declaredLength ?? UInt64(json.count)) + json + [UInt8](repeating: 0, count: dataBytes)
     }
 
+    /// A file holding one 1-D F32 tensor `w.weight` with `values`.
+    public static func f32(_ values: [Float]) -> [UInt8] {
+        let bytes = values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian) { Array($0) } }
+        let header = #"{"w.weight":{"dtype":"F32","shape":[\#(values.count)],"data_offsets":[0,\#(bytes.count)]}}"#
+        return file(header: header, dataBytes: 0) + bytes
+    }
+
     /// A file with raw header bytes (for invalid UTF-8).
     public static func file(headerBytes: [UInt8], dataBytes: Int) -> [UInt8] {
         littleEndian(UInt64(headerBytes.count)) + headerBytes + [UInt8](repeating: 0, count: dataBytes)
