@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Benchmark: `heft stats` vs numpy computing the same statistics, on a 2 GB F32 safetensors file and a 604 MB
-Q4_K GGUF file.
+"""Benchmark: `heft stats` vs numpy computing the same statistics, on a 2 GB F32 safetensors file, a 604 MB Q4_K
+GGUF file and a 440 MB Q6_K GGUF file.
 
     bench/stats.sh        (builds heft in release mode, then runs this with the fixtures venv)
 
 Writes bench/out/f32-2gb.safetensors once (4 tensors × 128M normal float32, a few zeros and outliers) and
-bench/out/q4k.gguf once (64 Q4_K tensors of 4096 × 4096, random codes under fixed scales, written by gguf-py).
+bench/out/q4k.gguf and q6k.gguf once (64 Q4_K and 32 Q6_K tensors of 4096 × 4096, random codes under fixed
+scales, written by gguf-py).
 Each file is dropped from the page cache (posix_fadvise) and read once, so that it sits in the page cache as a
 fresh sequential read leaves it (on this kernel: large folios, which map cheaply). Prints medians, in GB/s of
 tensor data, and the ratio.
@@ -31,17 +32,26 @@ if not os.path.exists(path):
     del tensors
 size = os.path.getsize(path)
 
-quantized = os.path.join(root, "bench", "out", "q4k.gguf")
-if not os.path.exists(quantized):
-    rng = np.random.default_rng(7)
-    writer = gguf.GGUFWriter(quantized, "llama")
-    blocks = 4096 * 4096 // 256
-    for i in range(64):
-        b = rng.integers(0, 256, size=(blocks, 144), dtype=np.uint8)
-        b[:, 0:2] = np.frombuffer(np.float16(0.002).tobytes(), np.uint8)  # d
-        b[:, 2:4] = np.frombuffer(np.float16(0.001).tobytes(), np.uint8)  # dmin
-        writer.add_tensor(f"blk.{i}.ffn_up.weight", b.reshape(4096, 16 * 144), raw_dtype=gguf.GGMLQuantizationType.Q4_K)
-    writer.write_header_to_file(); writer.write_kv_data_to_file(); writer.write_tensors_to_file(); writer.close()
+def quantized_file(name, qtype, block_bytes, scale_offset, tensors):
+    """`tensors` tensors of 4096 x 4096 in `qtype`: random codes under a fixed f16 scale (and min) at
+    `scale_offset` of each block, written by gguf-py."""
+    path = os.path.join(root, "bench", "out", name)
+    if not os.path.exists(path):
+        rng = np.random.default_rng(7)
+        writer = gguf.GGUFWriter(path, "llama")
+        blocks = 4096 * 4096 // 256
+        for i in range(tensors):
+            b = rng.integers(0, 256, size=(blocks, block_bytes), dtype=np.uint8)
+            b[:, scale_offset:scale_offset + 2] = np.frombuffer(np.float16(0.002).tobytes(), np.uint8)  # d
+            if qtype == gguf.GGMLQuantizationType.Q4_K:
+                b[:, 2:4] = np.frombuffer(np.float16(0.001).tobytes(), np.uint8)  # dmin
+            writer.add_tensor(f"blk.{i}.ffn_up.weight", b.reshape(4096, 16 * block_bytes), raw_dtype=qtype)
+        writer.write_header_to_file(); writer.write_kv_data_to_file(); writer.write_tensors_to_file(); writer.close()
+    return path
+
+
+quantized = quantized_file("q4k.gguf", gguf.GGMLQuantizationType.Q4_K, 144, 0, 64)
+six_bit = quantized_file("q6k.gguf", gguf.GGMLQuantizationType.Q6_K, 210, 208, 32)
 
 
 def fresh_in_page_cache(file):
@@ -97,3 +107,4 @@ def compare(label, file, data_bytes, numpy_fn, heft_runs=7, numpy_runs=3):
 
 compare("F32 safetensors, 4 tensors of 128M elements", path, size, numpy_stats)
 compare("Q4_K GGUF, 64 tensors of 4096 × 4096", quantized, os.path.getsize(quantized), numpy_gguf_stats, numpy_runs=1)
+compare("Q6_K GGUF, 32 tensors of 4096 × 4096 (the other type of Q4_K_M files)", six_bit, os.path.getsize(six_bit), numpy_gguf_stats, numpy_runs=1)

@@ -81,7 +81,13 @@ public enum StatsScanner {
     /// into `scratch` (``directChunk`` floats).
     static func withChunk(_ job: Job, _ index: Int, _ scratch: UnsafeMutablePointer<Float>, _ body: (UnsafeBufferPointer<Float>) -> Void) {
         let start = index * job.chunkSize
-        let count = Swift.min(job.chunkSize, job.tensor.elementCount - start)
+        withValues(job, start: start, count: Swift.min(job.chunkSize, job.tensor.elementCount - start), scratch, body)
+    }
+
+    /// Calls `body` with values `start ..< start + count` of `job` as floats (`start` on a ggml block boundary).
+    static func withValues(
+        _ job: Job, start: Int, count: Int, _ scratch: UnsafeMutablePointer<Float>, _ body: (UnsafeBufferPointer<Float>) -> Void
+    ) {
         switch job.decoder {
         case .ggml(let type):
             let source = job.base + start / type.blockSize * type.bytesPerBlock
@@ -289,14 +295,10 @@ public enum StatsScanner {
         for (j, job) in jobs.enumerated() {
             let above = FloatBits.above(options.outlierK * moments[j].std)
             for m in maxima[j] {
-                let blocks = m.reaching(above)
-                guard !blocks.isEmpty else { continue }
-                withChunk(job, m.chunk, scratch) { x in
-                    for b in blocks {
-                        let start = b * BlockMaxima.block
-                        let run = UnsafeBufferPointer(rebasing: x[start..<Swift.min(x.count, start + BlockMaxima.block)])
-                        outliers[j] += Self.count(run, above: above, bounds: []).outliers
-                    }
+                for b in m.reaching(above) {
+                    let start = m.chunk * job.chunkSize + b * BlockMaxima.block
+                    let count = Swift.min(BlockMaxima.block, job.tensor.elementCount - start)
+                    withValues(job, start: start, count: count, scratch) { x in outliers[j] += Self.count(x, above: above, bounds: []).outliers }
                 }
             }
         }
