@@ -179,14 +179,21 @@ import Testing
 
     /// Ranges at the ends of float32: the largest finite values, only subnormals, one constant, only NaN, and
     /// a single value. Each histogram holds every finite value in bins of the narrowest power-of-two width allowed.
-    @Test(arguments: [
-        [Float.greatestFiniteMagnitude, -Float.greatestFiniteMagnitude, 1, 0],
-        (1...300).map { Float.leastNonzeroMagnitude * Float($0) },
-        [Float](repeating: 0.3, count: 5_000),
-        [Float](repeating: .nan, count: 300),
-        [-0.0],
-        (0..<5_000).map { $0 % 2 == 0 ? Float(1e-30) : Float(-3e30) },
-    ])
+    static var extremes: [[Float]] {
+        var cases: [[Float]] = [[Float.greatestFiniteMagnitude, -Float.greatestFiniteMagnitude, 1, 0]]
+        cases.append((1...300).map { Float.leastNonzeroMagnitude * Float($0) })
+        cases.append([Float](repeating: 0.3, count: 5_000))
+        cases.append([Float](repeating: .nan, count: 300))
+        cases.append([-0.0])
+        cases.append((0..<5_000).map { (i: Int) -> Float in i % 2 == 0 ? 1e-30 : -3e30 })
+        // Bins 2^122 wide (the multiply path, where a tiny negative value's product rounds to −0).
+        cases.append((0..<600).map { (i: Int) -> Float in i % 3 == 0 ? 3e38 : i % 3 == 1 ? -2e38 : -Float.leastNonzeroMagnitude })
+        // A cell index below −2^23 (the multiply path without rounding down).
+        cases.append([Float](repeating: -0.3, count: 5_000) + [-0.29999998])
+        return cases
+    }
+
+    @Test(arguments: extremes)
     func histogramsAtTheEndsOfFloat32(_ values: [Float]) async throws {
         let directory = try TemporaryDirectory()
         let path = try directory.write("w.safetensors", SafetensorsBuilder.f32(values))
