@@ -35,8 +35,8 @@ INLINE f32x16 affine(u8x16 q, float d, float m) {
 }
 
 /// Sub-block j's step d·scale and offset dmin·min (each rounded to float32, as the reference does) from the
-/// K-quants' d, dmin and 12 bytes of packed 6-bit scales and mins at `p`.
-INLINE void sub_block(const uint8_t *p, int j, float *step, float *offset) {
+/// K-quants' 12 bytes of packed 6-bit scales and mins at `p` + 4 (`d` and `dmin` are the block's first two halves).
+INLINE void sub_block(const uint8_t *p, float d, float dmin, int j, float *step, float *offset) {
     const uint8_t *s = p + 4;
     uint8_t scale, min;
     if (j < 4) {
@@ -46,8 +46,8 @@ INLINE void sub_block(const uint8_t *p, int j, float *step, float *offset) {
         scale = (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4);
         min = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
     }
-    *step = half(p) * (float)scale;
-    *offset = half(p + 2) * (float)min;
+    *step = d * (float)scale;
+    *offset = dmin * (float)min;
 }
 
 INLINE void q4_0(const uint8_t *p, float *y) {  // d, qs[16]: (q − 8)·d
@@ -64,9 +64,10 @@ INLINE void q8_0(const uint8_t *p, float *y) {  // d, qs[32] int8: q·d
 }
 
 INLINE void q4_k(const uint8_t *p, float *y) {  // d, dmin, scales[12], qs[128]
+    float d = half(p), dmin = half(p + 2);
     for (int j = 0; j < 8; j++) {
         float dl, ml;
-        sub_block(p, j, &dl, &ml);
+        sub_block(p, d, dmin, j, &dl, &ml);
         const uint8_t *qs = p + 16 + 32 * (j / 2);
         int shift = 4 * (j % 2);
         for (int h = 0; h < 2; h++) store16(y + 32 * j + 16 * h, affine((bytes16(qs + 16 * h) >> shift) & 0xF, dl, ml));
@@ -74,9 +75,10 @@ INLINE void q4_k(const uint8_t *p, float *y) {  // d, dmin, scales[12], qs[128]
 }
 
 INLINE void q5_k(const uint8_t *p, float *y) {  // d, dmin, scales[12], qh[32], qs[128]
+    float d = half(p), dmin = half(p + 2);
     for (int j = 0; j < 8; j++) {
         float dl, ml;
-        sub_block(p, j, &dl, &ml);
+        sub_block(p, d, dmin, j, &dl, &ml);
         const uint8_t *qs = p + 48 + 32 * (j / 2);
         int shift = 4 * (j % 2);
         for (int h = 0; h < 2; h++) {
@@ -125,9 +127,10 @@ __attribute__((target("avx512f,avx512bw,avx512vl,f16c"))) static void q4_k_avx51
     const __m512 codes = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     const __m128i low_nibbles = _mm_set1_epi8(0x0F);
     for (size_t b = 0; b < blocks; b++, p += 144, y += 256) {
+        float d = half(p), dmin = half(p + 2);
         for (int j = 0; j < 8; j++) {
             float dl, ml;
-            sub_block(p, j, &dl, &ml);
+            sub_block(p, d, dmin, j, &dl, &ml);
             __m512 values = _mm512_sub_ps(_mm512_mul_ps(_mm512_set1_ps(dl), codes), _mm512_set1_ps(ml));
             const uint8_t *qs = p + 16 + 32 * (j / 2);
             for (int h = 0; h < 2; h++) {

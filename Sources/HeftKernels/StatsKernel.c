@@ -134,17 +134,19 @@ typedef struct {
     f64x8 sum0, sum1, squares0, squares1;
 } vector_state;
 
-/// Every figure but the cells, for the whole vectors of `x` (n a multiple of 16); vectors holding a NaN or an
-/// infinity go to `s` one value at a time. Returns the block's finite minimum and maximum of the vector path.
+/// Every figure but the cells, for the whole vectors of `x` (n a multiple of 16), added to `v`; in the careful loop
+/// vectors holding a NaN or an infinity go to `s` one value at a time. Sets the block's finite minimum and maximum of
+/// the vector path. The fast loop returns false, adding nothing, when the block holds a NaN or an infinity.
 INLINE bool scan_statistics(const float *x, size_t n, double shift, const uint32_t *bounds, int nbounds,
                                 const int slots, const bool careful, vector_state *v, scalar_state *s,
                                 float *block_low, float *block_high) {
     const f64x8 shift8 = shift;
     u32x16 bound[HEFT_MAX_BOUNDS];
     for (int b = 0; b < slots; b++) bound[b] = (u32x16)(b < nbounds ? bounds[b] : 0u);
+    // The block's own figures, added to `v` at the end (the fast loop's only if they are finite).
     f32x16 low = INFINITY, high = -INFINITY;
-    uint64_t zeros = 0, near[HEFT_MAX_BOUNDS] = {0};  // from zero: added to `v` at the end
-    f64x8 sum0 = v->sum0, sum1 = v->sum1, squares0 = v->squares0, squares1 = v->squares1;
+    uint64_t zeros = 0, near[HEFT_MAX_BOUNDS] = {0};
+    f64x8 sum0 = 0, sum1 = 0, squares0 = 0, squares1 = 0;
     for (size_t i = 0; i < n; i += 16) {
         u32x16 bits;
         memcpy(&bits, x + i, 64);
@@ -167,37 +169,36 @@ INLINE bool scan_statistics(const float *x, size_t n, double shift, const uint32
         squares0 += d0 * d0;
         squares1 += d1 * d1;
     }
+    // A NaN or an infinity makes the float64 sums non-finite (finite floats cannot: their squares stay below 1e77).
+    f64x8 all = sum0 + sum1 + squares0 + squares1;
+    double total = 0;
+    for (int l = 0; l < 8; l++) total += all[l];
+    if (!careful && !isfinite(total)) return false;
     SCALAR(zeros);
     v->zeros += zeros;
     for (int b = 0; b < slots; b++) {
         SCALAR(near[b]);
         v->near[b] += near[b];
     }
-    v->sum0 = sum0;
-    v->sum1 = sum1;
-    v->squares0 = squares0;
-    v->squares1 = squares1;
+    v->sum0 += sum0;
+    v->sum1 += sum1;
+    v->squares0 += squares0;
+    v->squares1 += squares1;
     v->low = __builtin_elementwise_min(v->low, low);
     v->high = __builtin_elementwise_max(v->high, high);
     *block_low = __builtin_reduce_min(low);
     *block_high = __builtin_reduce_max(high);
-    // A NaN or an infinity makes the float64 sums non-finite (finite floats cannot: their squares stay below 1e77).
-    f64x8 all = sum0 + sum1 + squares0 + squares1;
-    double total = 0;
-    for (int l = 0; l < 8; l++) total += all[l];
-    return isfinite(total);
+    return true;
 }
 
 /// One block's statistics, compiled apart from the cell count so that each loop has the registers to itself.
 HEFT_CLONES static void statistics_block(const float *x, size_t n, double shift, const uint32_t *bounds, int nbounds,
                                         vector_state *v, scalar_state *s, float *low, float *high) {
     // The fast loop does not look for NaN or infinities; a block that held one (its sums are no longer finite)
-    // is scanned again from the saved figures by the careful loop.
-    vector_state saved = *v;
+    // adds nothing and is scanned again by the careful loop.
     bool finite = nbounds <= 4 ? scan_statistics(x, n, shift, bounds, nbounds, 4, false, v, s, low, high)
                                : scan_statistics(x, n, shift, bounds, nbounds, HEFT_MAX_BOUNDS, false, v, s, low, high);
     if (finite) return;
-    *v = saved;
     if (nbounds <= 4) scan_statistics(x, n, shift, bounds, nbounds, 4, true, v, s, low, high);
     else scan_statistics(x, n, shift, bounds, nbounds, HEFT_MAX_BOUNDS, true, v, s, low, high);
 }
