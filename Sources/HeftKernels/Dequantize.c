@@ -63,31 +63,25 @@ INLINE void q8_0(const uint8_t *p, float *y) {  // d, qs[32] int8: q·d
     store16(y + 16, times(__builtin_convertvector((i8x16)bytes16(p + 18), f32x16), d));
 }
 
-INLINE void q4_k(const uint8_t *p, float *y) {  // d, dmin, scales[12], qs[128]
+/// Q4_K (d, dmin, scales[12], qs[128]) and Q5_K (the same with qh[32], a fifth bit per value, before qs):
+/// d·scale·q − dmin·min per sub-block of 32.
+INLINE void k_quant(const uint8_t *p, float *y, const bool five) {
     float d = half(p), dmin = half(p + 2);
     for (int j = 0; j < 8; j++) {
         float dl, ml;
         sub_block(p, d, dmin, j, &dl, &ml);
-        const uint8_t *qs = p + 16 + 32 * (j / 2);
-        int shift = 4 * (j % 2);
-        for (int h = 0; h < 2; h++) store16(y + 32 * j + 16 * h, affine((bytes16(qs + 16 * h) >> shift) & 0xF, dl, ml));
-    }
-}
-
-INLINE void q5_k(const uint8_t *p, float *y) {  // d, dmin, scales[12], qh[32], qs[128]
-    float d = half(p), dmin = half(p + 2);
-    for (int j = 0; j < 8; j++) {
-        float dl, ml;
-        sub_block(p, d, dmin, j, &dl, &ml);
-        const uint8_t *qs = p + 48 + 32 * (j / 2);
+        const uint8_t *qs = p + (five ? 48 : 16) + 32 * (j / 2);
         int shift = 4 * (j % 2);
         for (int h = 0; h < 2; h++) {
-            u8x16 low = (bytes16(qs + 16 * h) >> shift) & 0xF;
-            u8x16 high = ((bytes16(p + 16 + 16 * h) >> j) & 1) << 4;
-            store16(y + 32 * j + 16 * h, affine(low | high, dl, ml));
+            u8x16 q = (bytes16(qs + 16 * h) >> shift) & 0xF;
+            if (five) q |= ((bytes16(p + 16 + 16 * h) >> j) & 1) << 4;
+            store16(y + 32 * j + 16 * h, affine(q, dl, ml));
         }
     }
 }
+
+INLINE void q4_k(const uint8_t *p, float *y) { k_quant(p, y, false); }
+INLINE void q5_k(const uint8_t *p, float *y) { k_quant(p, y, true); }
 
 INLINE void q6_k(const uint8_t *p, float *y) {  // ql[128], qh[64], scales[16] int8, d
     float d = half(p + 208);
