@@ -252,6 +252,13 @@ import Testing
         }
     }
 
+    /// The text report's histogram row: heights on a log scale, computed here by hand for 0, 1, 15 and 255.
+    @Test func histogramBarsUseALogScale() {
+        // log(2)/log(256) = 1/8 → the lowest bar; log(16)/log(256) = 1/2 → the fourth; the largest is full.
+        #expect(Formatting.bars([0, 1, 15, 255]) == " ▁▄█")
+        #expect(Formatting.bars([]) == "" && Formatting.bars([0, 0]) == "  ")
+    }
+
     @Test func partialDownloadsScanWhatIsThere() async throws {
         let directory = try TemporaryDirectory()
         let source = Fixtures.path("gguf/all-MiniLM-L6-v2.Q8_0.gguf")

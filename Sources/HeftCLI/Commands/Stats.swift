@@ -70,6 +70,7 @@ extension Heft {
                     "Model         \(report.source)\(report.complete ? "" : " (partial: \(report.skipped.count) tensor(s) not scanned)")",
                     "Scanned       \(Formatting.grouped(report.bytesScanned)) bytes, \(Formatting.grouped(g.elements)) parameters",
                     "Values        min \(g.min)  max \(g.max)  mean \(g.mean)  std \(g.std)  |max| \(g.absMax)",
+                    "Histogram     \(g.histogram.edges.first ?? 0) to \(g.histogram.edges.last ?? 0), \(g.histogram.counts.count) bins of \(g.histogram.binWidth) (log-scaled heights): \(Formatting.bars(g.histogram.counts))",
                     "Zeros         \(Formatting.grouped(g.zeros)) (\(Formatting.percent(report.sparsity.sparsity))); NaN \(g.nan); ±Inf \(g.inf)",
                     "Near zero     " + g.nearZero.map { "|w| < \($0.threshold)\(relative ? "·rms" : ""): \(Formatting.percent($0.fraction))" }.joined(separator: "  "),
                     "Outliers      \(Formatting.percent(g.outlierFraction)) beyond \(k)·σ of their tensor",

@@ -60,6 +60,18 @@ public enum Formatting {
         return out + ["", "Sizes: kB/MB/GB are 10³/10⁶/10⁹ bytes; KiB/MiB/GiB are 2¹⁰/2²⁰/2³⁰ bytes."]
     }
 
+    /// One character per count, heights on a log scale so that tails stay visible next to the peak: a space for
+    /// 0, then ▁ … █ for log(1 + count) up to log(1 + the largest count).
+    public static func bars(_ counts: [Int]) -> String {
+        let levels: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
+        let top = log(1 + Double(counts.max() ?? 0))
+        return String(counts.map { c -> Character in
+            guard c > 0, top > 0 else { return " " }
+            let level = Int((Double(levels.count) * log(1 + Double(c)) / top).rounded(.up)) - 1
+            return levels[min(levels.count - 1, max(0, level))]
+        })
+    }
+
     /// `0.5253` → `52.5%`.
     public static func percent(_ fraction: Double) -> String { fixed(fraction * 100, decimals: 1) + "%" }
 
