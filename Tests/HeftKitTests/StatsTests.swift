@@ -75,6 +75,10 @@ import Testing
         #expect(m.nan == 1 && m.inf == 1 && m.min == -2 && m.max == 1 && m.mean == -0.5)
         #expect(report.damage.verdict == "damaged")
         #expect(report.global.zeros == 8)
+        // By hand: 20 parameters in 80 bytes (4 per value), 12 non-zeros, rows 4 (l.weight) + 1 (m.weight).
+        #expect(report.sparsity.denseBytes == 80 && report.sparsity.sparsity == 0.4 && report.sparsity.looksPruned)
+        #expect(report.sparsity.bitmaskBytes == 12 * 4 + 3)  // 20 mask bits in 3 bytes
+        #expect(report.sparsity.csrBytes == 12 * (4 + 4) + 4 * (5 + 1))
     }
 
     /// A plain float64 loop over the same values: the reference for the vector kernel's edge cases.

@@ -75,6 +75,7 @@ extension Heft {
                     "Near zero     " + g.nearZero.map { "|w| < \($0.threshold)\(relative ? "·rms" : ""): \(Formatting.percent($0.fraction))" }.joined(separator: "  "),
                     "Outliers      \(Formatting.percent(g.outlierFraction)) beyond \(k)·σ of their tensor",
                     "Sparse size   dense \(Formatting.decimalSize(report.sparsity.denseBytes)); bitmask \(Formatting.decimalSize(report.sparsity.bitmaskBytes)); CSR \(Formatting.decimalSize(report.sparsity.csrBytes))\(report.sparsity.looksPruned ? " — looks pruned" : "")",
+                    "              (\(SparseStorage.formulas), at the stored bytes per value)",
                     "2:4           \(report.sparsity.twoFourTensors.isEmpty ? "no 2:4 structured tensors" : "\(report.sparsity.twoFourTensors.count) tensors follow 2:4")",
                     "Damage        \(report.damage.verdict)",
                 ]

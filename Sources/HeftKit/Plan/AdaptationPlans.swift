@@ -250,8 +250,8 @@ public struct PrunePlan: Sendable, Codable {
                 pattern: twoFour ? "2:4" : "unstructured",
                 prunedParameters: n,
                 denseBytes: n * valueBytes,
-                bitmaskBytes: nonZeros * valueBytes + (n + 7) / 8,
-                csrBytes: nonZeros * (valueBytes + 4) + (rows + 1) * 4,
+                bitmaskBytes: SparseStorage.bitmaskBytes(elements: n, nonZeros: nonZeros, bytesPerValue: Double(valueBytes)),
+                csrBytes: SparseStorage.csrBytes(rows: rows, nonZeros: nonZeros, bytesPerValue: Double(valueBytes)),
                 twoFourBytes: twoFour ? n / 2 * valueBytes + (n / 2 * 2 + 7) / 8 : nil,
                 caveat: "Storage and speed drop only where the runtime exploits the sparsity: 2:4 on sparse tensor cores, unstructured only in specialized kernels; the seed: apply structured pruning only if inference libraries support it"
             )

@@ -119,6 +119,7 @@ public enum PlanText {
             table.add(["CSR", Formatting.grouped(s.csrBytes)])
             if let two = s.twoFourBytes { table.add(["2:4", Formatting.grouped(two)]) }
             out.append(table.render(indent: "  "))
+            out.append("  \(SparseStorage.formulas)")
             out.append("  \(s.caveat)")
         }
         if !p.references.isEmpty {

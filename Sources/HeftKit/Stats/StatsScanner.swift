@@ -364,8 +364,8 @@ public enum StatsScanner {
         let sparsity = StatsReport.Sparsity(
             sparsity: elements > 0 ? Double(global.zeros) / Double(elements) : 0,
             denseBytes: stored,
-            bitmaskBytes: Int(Double(nonZeros) * bytesPerValue) + (elements + 7) / 8,
-            csrBytes: Int(Double(nonZeros) * (bytesPerValue + 4)) + (rows + 1) * 4,
+            bitmaskBytes: SparseStorage.bitmaskBytes(elements: elements, nonZeros: nonZeros, bytesPerValue: bytesPerValue),
+            csrBytes: SparseStorage.csrBytes(rows: rows, nonZeros: nonZeros, bytesPerValue: bytesPerValue),
             looksPruned: elements > 0 && Double(global.zeros) / Double(elements) >= 0.3 || !twoFour.isEmpty,
             twoFourTensors: twoFour
         )
