@@ -349,16 +349,15 @@ INLINE void count_cells(const float *x, size_t n, float scale1, float origin1, c
     }
 }
 
-/// One block's cell counts, compiled apart from the statistics so that each loop has the registers to itself.
 #define COUNT_CELLS(method, words)                                                                               \
     do {                                                                                                         \
-        if (finite_only) count_cells(x, n, scale, origin, method, true, words, c, target);                       \
-        else count_cells(x, n, scale, origin, method, false, words, c, target);                                  \
+        if (finite_only) count_cells(x, n, scale, origin, method, true, words, c, grid);                         \
+        else count_cells(x, n, scale, origin, method, false, words, c, grid);                                    \
     } while (0)
 
-/// Counts the cells of values in registers, with the cheapest exact cell computation for this grid.
-HEFT_CLONES static void cells_block(const float *x, size_t n, const heft_grid *grid, bool finite_only,
-                                    sliced_counts *c, heft_grid *target) {
+/// One block's cell counts (into `c`, spilling into `grid`), with the cheapest exact cell computation for this
+/// grid; compiled apart from the statistics so that each loop has the registers to itself.
+HEFT_CLONES static void cells_block(const float *x, size_t n, heft_grid *grid, bool finite_only, sliced_counts *c) {
     const int k = grid->width_exponent;
     const bool one_word = grid->cells <= 32;
 #if defined(__x86_64__)
@@ -445,7 +444,7 @@ static uint32_t scan_block(scan_state *sc, const float *x, size_t m) {
             flush(grid, &sc->c);  // counts in flight belong to the old cells
             grid_cover(grid, low, high, HEFT_GRID_MIN_EXPONENT);
         }
-        cells_block(x, vectors, grid, finite_only, &sc->c, grid);
+        cells_block(x, vectors, grid, finite_only, &sc->c);
     }
     if (vectors < m) flush(grid, &sc->c);  // the values one at a time may widen the grid
     for (size_t j = vectors; j < m; j++) {

@@ -52,7 +52,8 @@ public enum StatsScanner {
     /// How a tensor's stored bytes become floats.
     enum Decoder: Sendable {
         case ggml(GGMLType)
-        case element(bytes: Int, @Sendable (UnsafeRawPointer, Int) -> Float)
+        /// Element `i` of the tensor at the base address, one at a time (F64, F8 and integer dtypes).
+        case element(@Sendable (UnsafeRawPointer, Int) -> Float)
     }
 
     /// One tensor to scan; the data address travels as an integer so that tasks can share it.
@@ -97,23 +98,23 @@ public enum StatsScanner {
                 Dequantizer.dequantize(type, source, count: count, into: scratch)
                 body(UnsafeBufferPointer(start: scratch, count: count))
             }
-        case .element(_, let convert):
+        case .element(let convert):
             for i in 0..<count { scratch[i] = convert(job.base, start + i) }
             body(UnsafeBufferPointer(start: scratch, count: count))
         }
     }
 
-    /// Runs `work(worker)` for each of `workers` workers concurrently (both cores) and returns their results.
-    static func parallel<R: Sendable>(workers: Int, _ work: @escaping @Sendable (Int) -> R) async -> [R] {
+    /// Runs `work` on each of `workers` workers concurrently (both cores) and returns their results.
+    static func parallel<R: Sendable>(workers: Int, _ work: @escaping @Sendable () -> R) async -> [R] {
         await withTaskGroup(of: R.self) { group in
-            for worker in 0..<Swift.max(1, workers) { group.addTask { work(worker) } }
+            for _ in 0..<Swift.max(1, workers) { group.addTask { work() } }
             var results: [R] = []
             for await result in group { results.append(result) }
             return results
         }
     }
 
-    /// Visits every chunk of `job`, each worker a contiguous half with its own scratch buffer.
+    /// Visits every chunk of `job` as floats, two workers taking runs of chunks in turn (see ``eachUnit``).
     static func eachChunk<R: Sendable>(
         _ job: Job,
         initial: R,
@@ -163,7 +164,7 @@ public enum StatsScanner {
         _ visit: @escaping @Sendable (inout R, Job, Int, UnsafeMutablePointer<Float>) -> Void
     ) async -> [R] {
         let queue = UnitQueue()
-        let done = await parallel(workers: Swift.min(2, units.count)) { _ in
+        let done = await parallel(workers: Swift.min(2, units.count)) {
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: directChunk)
             defer { scratch.deallocate() }
             var results: [(Int, R)] = []
@@ -204,13 +205,13 @@ public enum StatsScanner {
         case .ggml(let type): return Dequantizer.supports(type) ? .ggml(type) : nil
         case .safetensors(let dtype):
             func int<T: FixedWidthInteger & SendableMetatype>(_: T.Type) -> Decoder {
-                .element(bytes: MemoryLayout<T>.size) { @Sendable p, i in Float(T(littleEndian: p.loadUnaligned(fromByteOffset: i * MemoryLayout<T>.size, as: T.self))) }
+                .element { @Sendable p, i in Float(T(littleEndian: p.loadUnaligned(fromByteOffset: i * MemoryLayout<T>.size, as: T.self))) }
             }
             switch dtype {
             case .f32: return .ggml(.f32)
             case .f16: return .ggml(.f16)
             case .bf16: return GGMLType.named("BF16").map { .ggml($0) }
-            case .f64: return .element(bytes: 8) { p, i in Float(Double(bitPattern: UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))) }
+            case .f64: return .element { p, i in Float(Double(bitPattern: UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))) }
             case .i8: return int(Int8.self)
             case .u8, .bool: return int(UInt8.self)
             case .i16: return int(Int16.self)
@@ -219,8 +220,8 @@ public enum StatsScanner {
             case .u32: return int(UInt32.self)
             case .i64: return int(Int64.self)
             case .u64: return int(UInt64.self)
-            case .f8e5m2: return .element(bytes: 1) { p, i in Float(Float16(bitPattern: UInt16(p.load(fromByteOffset: i, as: UInt8.self)) << 8)) }
-            case .f8e4m3: return .element(bytes: 1) { p, i in e4m3(p.load(fromByteOffset: i, as: UInt8.self)) }
+            case .f8e5m2: return .element { p, i in Float(Float16(bitPattern: UInt16(p.load(fromByteOffset: i, as: UInt8.self)) << 8)) }
+            case .f8e4m3: return .element { p, i in e4m3(p.load(fromByteOffset: i, as: UInt8.self)) }
             default: return nil
             }
         }

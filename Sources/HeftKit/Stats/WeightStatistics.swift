@@ -45,10 +45,8 @@ public struct TensorStatistics: Sendable, Codable {
     /// `max` number at most `bins` (at least 2^-126, and at least 2^-23 of the largest magnitude), and the edges
     /// are multiples of it: so every value is binned exactly in the same pass as the other statistics, and the bins
     /// of all tensors merge exactly into the histogram of all parameters. `edges` runs from the first bin's lower
-    /// edge (≤ min) to the last bin's upper edge (> max).
+    /// edge (≤ the tensor's min) to the last bin's upper edge (> its max).
     public struct Histogram: Sendable, Codable {
-        public let min: Double
-        public let max: Double
         public let binWidth: Double
         public let edges: [Double]
         public let counts: [Int]
@@ -156,13 +154,13 @@ struct CellHistogram: Sendable {
 
     /// The bins from the one holding the minimum to the one holding the maximum.
     var histogram: TensorStatistics.Histogram {
-        guard grid.low <= grid.high else { return .init(min: 0, max: 0, binWidth: 0, edges: [], counts: []) }
+        guard grid.low <= grid.high else { return .init(binWidth: 0, edges: [], counts: []) }
         let k = Int(grid.width_exponent)
         let width = Double(sign: .plus, exponent: k, significand: 1)
         let last = Int((Double(grid.high) / width).rounded(.down)) - Int(grid.origin)
         let counts = withUnsafeBytes(of: grid.counts) { raw in (0...last).map { Int(raw.load(fromByteOffset: 8 * $0, as: UInt64.self)) } }
         let edges = (0...last + 1).map { Double(Int(grid.origin) + $0) * width }
-        return .init(min: Double(grid.low), max: Double(grid.high), binWidth: width, edges: edges, counts: counts)
+        return .init(binWidth: width, edges: edges, counts: counts)
     }
 }
 
