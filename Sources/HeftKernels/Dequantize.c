@@ -151,7 +151,9 @@ int heft_dequantize(uint32_t type, const void *source, size_t blocks, float *y) 
     case 8: BLOCKS(q8_0);
     case 12:
 #if defined(__x86_64__)
-        if (__builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("f16c")) {
+        // Every feature the function is built for (EVEX-encoded 128-bit instructions need AVX512VL).
+        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+            __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("f16c")) {
             q4_k_avx512(p, blocks, y);
             return 1;
         }
