@@ -9,6 +9,7 @@ It also checks that gguf-py's sign table equals the rule Heft computes instead o
 its parity bit on top). Run after a gguf-py update:
     .fixtures/.venv/bin/python Scripts/embed_iq_grids.py
 """
+import subprocess
 import os
 import numpy as np
 from gguf import quants
@@ -50,3 +51,4 @@ for name, cls, table in GRIDS:
 lines.append("}")
 open(out, "w").write("\n".join(lines) + "\n")
 print("wrote", os.path.relpath(out), "with", ", ".join(n for n, _, _ in GRIDS))
+subprocess.run(["swift", "format", "format", "--in-place", out], check=True)  # the repository's .swift-format

