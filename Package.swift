@@ -30,6 +30,8 @@ let package = Package(
         // The C loops of heft stats (statistics, histogram cells, the common dequantizers): built for AVX-512, AVX2
         // and baseline x86-64, the best one chosen when the program loads. Plain C, no dependencies.
         .target(name: "HeftKernels"),
+        // The commit a release binary was built from (Scripts/install.sh), for `heft --version`.
+        .target(name: "HeftBuildInfo"),
         // Domain logic: inventory, classification, architecture, parameter formulas, reports.
         .target(name: "HeftKit", dependencies: ["HeftFormats", "HeftKernels"], swiftSettings: swiftSettings),
         // The web app: Hummingbird at the edge only, over the same HeftKit calls the CLI makes.
@@ -43,6 +45,7 @@ let package = Package(
             dependencies: [
                 "HeftKit",
                 "HeftWeb",
+                "HeftBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -1,7 +1,8 @@
+import HeftFuzzing
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import HeftFuzzing
 
 /// `heft-fuzz`: libFuzzer entry point when built with `-sanitize=fuzzer,address -DHEFT_FUZZING` (target from
 /// `$HEFT_FUZZ_TARGET`), otherwise a replayer: `heft-fuzz TARGET FILE…` runs each file through the target.

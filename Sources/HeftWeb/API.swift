@@ -23,7 +23,9 @@ struct API: Sendable {
             }
             if let name = try f.string("example") {
                 guard let example = ExampleConfigs.all.first(where: { $0.name == name }) else {
-                    throw APIError(status: 400, field: "example", message: "unknown example '\(name)'; one of \(ExampleConfigs.all.map(\.name).joined(separator: ", "))")
+                    throw APIError(
+                        status: 400, field: "example",
+                        message: "unknown example '\(name)'; one of \(ExampleConfigs.all.map(\.name).joined(separator: ", "))")
                 }
                 guard case .object(let object) = try JSONParser.parse(Array(example.json.utf8)) else {
                     throw APIError(status: 400, field: "example", message: "the bundled example is not an object")
@@ -58,7 +60,9 @@ struct API: Sendable {
 
     func size(_ f: Fields, _ key: String) throws -> Int? {
         guard let text = try f.string(key), !text.isEmpty else { return nil }
-        guard let bytes = SizeParser.bytes(text) else { throw APIError(status: 400, field: key, message: "\(key) must be a size such as 6GB, 6GiB or 6e9") }
+        guard let bytes = SizeParser.bytes(text) else {
+            throw APIError(status: 400, field: key, message: "\(key) must be a size such as 6GB, 6GiB or 6e9")
+        }
         return bytes
     }
 
@@ -71,11 +75,14 @@ struct API: Sendable {
             let examples: [String]
             let distillExamples: [DistillationPair]
         }
-        return encode(Listing(models: roots.list(), roots: roots.roots.map(\.name), examples: ExampleConfigs.all.map(\.name), distillExamples: Evidence.pairs))
+        return encode(
+            Listing(models: roots.list(), roots: roots.roots.map(\.name), examples: ExampleConfigs.all.map(\.name), distillExamples: Evidence.pairs))
     }
 
     func inspect(_ f: Fields) throws -> Data {
-        guard let id = try f.string("model") else { throw APIError(status: 400, field: "model", message: "model is required (an id from /api/models)") }
+        guard let id = try f.string("model") else {
+            throw APIError(status: 400, field: "model", message: "model is required (an id from /api/models)")
+        }
         let path = try roots.resolve(id)
         do {
             var report = try InspectionReport.inspect(path)
@@ -111,12 +118,15 @@ struct API: Sendable {
         if let context = try f.int("context", range: 1...67_108_864) { request.contexts = [context] }
         request.batch = try f.int("batch", range: 1...65_536) ?? 1
         if let weights = try f.string("weights"), !weights.isEmpty {
-            guard let precision = WeightPrecision(weights) else { throw APIError(status: 400, field: "weights", message: "unknown precision '\(weights)'") }
+            guard let precision = WeightPrecision(weights) else {
+                throw APIError(status: 400, field: "weights", message: "unknown precision '\(weights)'")
+            }
             request.weights = precision
         }
         if let cache = try f.string("kvCache"), !cache.isEmpty {
             guard let type = CacheType(rawValue: cache.lowercased()) else {
-                throw APIError(status: 400, field: "kvCache", message: "kvCache must be one of \(CacheType.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw APIError(
+                    status: 400, field: "kvCache", message: "kvCache must be one of \(CacheType.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             request.kvCache = type
         }
@@ -132,7 +142,9 @@ struct API: Sendable {
                 training.precision = p
             }
             if let optimizer = try f.string("optimizer"), !optimizer.isEmpty {
-                guard let o = TrainingRequest.Optimizer(rawValue: optimizer) else { throw APIError(status: 400, field: "optimizer", message: "unknown optimizer '\(optimizer)'") }
+                guard let o = TrainingRequest.Optimizer(rawValue: optimizer) else {
+                    throw APIError(status: 400, field: "optimizer", message: "unknown optimizer '\(optimizer)'")
+                }
                 training.optimizer = o
             }
             training.loraRank = try f.int("loraRank", range: 1...65_536)
@@ -149,17 +161,22 @@ struct API: Sendable {
         var lambda = try f.double("lambda", range: -5...20)
         var config: ConfigReader?
         if let name = try f.string("example"), !name.isEmpty {
-            guard let pair = Evidence.pairs.first(where: { $0.id == name }) else { throw APIError(status: 400, field: "example", message: "unknown example '\(name)'") }
+            guard let pair = Evidence.pairs.first(where: { $0.id == name }) else {
+                throw APIError(status: 400, field: "example", message: "unknown example '\(name)'")
+            }
             teacher = teacher ?? pair.teacherParameters
             if ratio == nil { student = student ?? pair.studentParameters }
             lambda = lambda ?? pair.impliedLambda
         }
         if f.has("model") || f.has("teacherExample") {
-            let profile = try profile(Fields(query: [("model", try f.string("model") ?? ""), ("example", try f.string("teacherExample") ?? "")].filter { !$0.1.isEmpty }))
+            let profile = try profile(
+                Fields(query: [("model", try f.string("model") ?? ""), ("example", try f.string("teacherExample") ?? "")].filter { !$0.1.isEmpty }))
             teacher = teacher ?? profile.parameters
             config = profile.config
         }
-        guard let teacher else { throw APIError(status: 400, field: "teacherParameters", message: "teacherParameters is required (or an example or model)") }
+        guard let teacher else {
+            throw APIError(status: 400, field: "teacherParameters", message: "teacherParameters is required (or an example or model)")
+        }
         guard ratio != nil || student != nil else { throw APIError(status: 400, field: "ratio", message: "give ratio or studentParameters") }
         var request = DistillRequest(teacherParameters: teacher)
         request.ratio = ratio
@@ -168,7 +185,9 @@ struct API: Sendable {
         request.baseTokens = try f.double("baseTokens", range: 1...1e16) ?? 1e9
         request.temperature = try f.double("temperature", range: 0.01...100) ?? 2
         if let method = try f.string("method"), !method.isEmpty {
-            guard let m = DistillRequest.Method(rawValue: method) else { throw APIError(status: 400, field: "method", message: "method must be logit, feature or attention") }
+            guard let m = DistillRequest.Method(rawValue: method) else {
+                throw APIError(status: 400, field: "method", message: "method must be logit, feature or attention")
+            }
             request.method = m
         }
         request.hardware = try hardware(f)

@@ -1,8 +1,9 @@
+internal import HeftFormats
+public import HeftKit
+
 #if canImport(Glibc)
     import Glibc
 #endif
-internal import HeftFormats
-public import HeftKit
 
 /// The folders `heft serve` may read (`--models DIR`), and safe resolution of `model=` ids inside them.
 ///
@@ -51,7 +52,9 @@ public struct ModelRoots: Sendable {
             throw APIError(status: 400, field: "model", message: "model must not contain '..', '.' or empty components")
         }
         guard let root = roots.first(where: { $0.name == parts[0] }) else {
-            throw APIError(status: 404, field: "model", message: "no models folder named '\(parts[0])' (serve was given: \(roots.map(\.name).joined(separator: ", ")))")
+            throw APIError(
+                status: 404, field: "model",
+                message: "no models folder named '\(parts[0])' (serve was given: \(roots.map(\.name).joined(separator: ", ")))")
         }
         let candidate = Path.join(root.path, parts.dropFirst().joined(separator: "/"))
         guard Path.exists(candidate), let real = Self.realPath(candidate) else {
@@ -66,11 +69,16 @@ public struct ModelRoots: Sendable {
     /// Every model under the roots, named by id.
     public func list() -> [ListedModel] {
         roots.flatMap { root in
-            ModelListing.list(locator: ModelLocator(environment: ["HOME": "/nonexistent", "HF_HUB_CACHE": "/nonexistent", "OLLAMA_MODELS": "/nonexistent"]), directories: [root.path]).map { model in
+            ModelListing.list(
+                locator: ModelLocator(environment: ["HOME": "/nonexistent", "HF_HUB_CACHE": "/nonexistent", "OLLAMA_MODELS": "/nonexistent"]),
+                directories: [root.path]
+            ).map { model in
                 let relative = model.path.hasPrefix(root.path + "/") ? String(model.path.dropFirst(root.path.count + 1)) : ""
                 return ListedModel(
-                    name: relative.isEmpty ? root.name : "\(root.name)/\(relative)", source: "dir", path: relative.isEmpty ? root.name : "\(root.name)/\(relative)",
-                    format: model.format, parameters: model.parameters, bytes: model.bytes, quantization: model.quantization, complete: model.complete,
+                    name: relative.isEmpty ? root.name : "\(root.name)/\(relative)", source: "dir",
+                    path: relative.isEmpty ? root.name : "\(root.name)/\(relative)",
+                    format: model.format, parameters: model.parameters, bytes: model.bytes, quantization: model.quantization,
+                    complete: model.complete,
                     error: model.error.map { $0.replacingAll(root.path, with: root.name) }
                 )
             }

@@ -32,8 +32,12 @@ public func buildRouter(_ configuration: ServeConfiguration) -> Router<BasicRequ
     for page in ["/", "/inspect", "/memory", "/distill", "/quantize", "/pipeline"] {
         router.get(RouterPath(page)) { _, _ in html(Pages.shell) }
     }
-    router.get("/app.js") { _, _ in Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: Pages.script))) }
-    router.get("/app.css") { _, _ in Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: Pages.style))) }
+    router.get("/app.js") { _, _ in
+        Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: Pages.script)))
+    }
+    router.get("/app.css") { _, _ in
+        Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: Pages.style)))
+    }
 
     router.get("/api/models") { _, _ in json(api.models()) }
     router.get("/api/hardware") { _, _ in json(api.hardwareList()) }

@@ -32,18 +32,22 @@ import Testing
         try root.write("hub/models--acme--readme-only/snapshots/\(Self.commit)/README.md", text: "# nothing")
 
         // Ollama: manifests/<host>/<namespace>/<model>/<tag> naming the GGUF layer by digest.
-        let manifest = #"{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","digest":"sha256:\#(String(repeating: "00", count: 32))","size":2},"layers":[{"mediaType":"application/vnd.ollama.image.model","digest":"sha256:\#(Self.ggufDigest)","size":13282048},{"mediaType":"application/vnd.ollama.image.template","digest":"sha256:\#(String(repeating: "11", count: 32))","size":10}]}"#
+        let manifest =
+            #"{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","digest":"sha256:\#(String(repeating: "00", count: 32))","size":2},"layers":[{"mediaType":"application/vnd.ollama.image.model","digest":"sha256:\#(Self.ggufDigest)","size":13282048},{"mediaType":"application/vnd.ollama.image.template","digest":"sha256:\#(String(repeating: "11", count: 32))","size":10}]}"#
         try root.write("ollama/manifests/registry.ollama.ai/library/minilm/latest", text: manifest)
         try fm.createDirectory(atPath: root.path + "/ollama/blobs", withIntermediateDirectories: true)
         try fm.copyItem(atPath: Fixtures.path("gguf/all-MiniLM-L6-v2.Q4_0.gguf"), toPath: root.path + "/ollama/blobs/sha256-" + Self.ggufDigest)
         try root.write("ollama/manifests/registry.ollama.ai/library/notjson/latest", text: "{not json")
-        try root.write("ollama/manifests/registry.ollama.ai/library/noblob/q4", text: manifest.replacingOccurrences(of: Self.ggufDigest, with: String(repeating: "cd", count: 32)))
+        try root.write(
+            "ollama/manifests/registry.ollama.ai/library/noblob/q4",
+            text: manifest.replacingOccurrences(of: Self.ggufDigest, with: String(repeating: "cd", count: 32)))
 
         // LM Studio: <home>/.lmstudio/models/<publisher>/<model>/ with two quantizations side by side.
         let lmstudio = root.path + "/home/.lmstudio/models/acme/minilm-GGUF"
         try fm.createDirectory(atPath: lmstudio, withIntermediateDirectories: true)
         for type in ["Q4_0", "Q8_0"] {
-            try fm.createSymbolicLink(atPath: lmstudio + "/minilm.\(type).gguf", withDestinationPath: Fixtures.path("gguf/all-MiniLM-L6-v2.\(type).gguf"))
+            try fm.createSymbolicLink(
+                atPath: lmstudio + "/minilm.\(type).gguf", withDestinationPath: Fixtures.path("gguf/all-MiniLM-L6-v2.\(type).gguf"))
         }
         environment = ["HOME": root.path + "/home", "HF_HUB_CACHE": root.path + "/hub", "OLLAMA_MODELS": root.path + "/ollama"]
     }

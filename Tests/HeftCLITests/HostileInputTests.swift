@@ -43,7 +43,10 @@ import Testing
             ("array-2^30-u64.gguf", head(3, 0, 1) + key + le(UInt32(9)) + le(UInt32(10)) + le(UInt64(1 << 30)) + [UInt8](repeating: 0, count: 64)),
             ("array-2^30-strings.gguf", head(3, 0, 1) + key + le(UInt32(9)) + le(UInt32(8)) + le(UInt64(1 << 30)) + [UInt8](repeating: 0, count: 64)),
             ("header-99MB.safetensors", le(UInt64(99_999_999)) + Array("{}".utf8)),
-            ("shape-2^62.safetensors", SafetensorsBuilder.file(header: #"{"a":{"dtype":"F32","shape":[4611686018427387904],"data_offsets":[0,0]}}"#, dataBytes: 0)),
+            (
+                "shape-2^62.safetensors",
+                SafetensorsBuilder.file(header: #"{"a":{"dtype":"F32","shape":[4611686018427387904],"data_offsets":[0,0]}}"#, dataBytes: 0)
+            ),
         ]
     }
 

@@ -23,7 +23,8 @@ import Testing
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        return Run(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
     }
 
     @Test func textReportNamesTheAnatomy() throws {
@@ -49,7 +50,10 @@ import Testing
             #expect(parameters[key] != nil, "parameters.\(key)")
         }
         let architecture = try #require(object["architecture"] as? [String: Any])
-        for key in ["family", "layers", "hiddenSize", "heads", "kvHeads", "headDim", "ffnSize", "vocabSize", "contextLength", "experts", "expertsPerToken", "slidingWindow", "tiedEmbeddings"] {
+        for key in [
+            "family", "layers", "hiddenSize", "heads", "kvHeads", "headDim", "ffnSize", "vocabSize", "contextLength", "experts", "expertsPerToken",
+            "slidingWindow", "tiedEmbeddings",
+        ] {
             #expect(architecture.keys.contains(key), "architecture.\(key)")
         }
         #expect(object["tensors"] == nil, "tensors only with --all-tensors")

@@ -7,10 +7,13 @@ import Testing
     static func heft(_ arguments: [String]) throws -> Run { try InspectCommandTests.heft(arguments) }
 
     @Test func jsonHasTheDocumentedFields() throws {
-        let run = try Self.heft(["memory", "--json", "--gpu", "rtx-4090", "--context", "4096", Fixtures.path("configs/mistral-7b-v0.1.json")])
+        let run = try Self.heft(["memory", "--json", "--gpu", "rtx-4090", "--context", "4096", Fixtures.config("mistral-7b-v0.1.json")])
         #expect(run.status == 0, "\(run.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
-        for key in ["weightsBytes", "kvCacheBytes", "activationBytes", "overheadBytes", "totalBytes", "kvCacheBytesPerToken", "fits", "maxContext", "offloadLayers", "prefillTokensPerSecond", "decodeTokensPerSecond", "timeToFirstTokenSeconds", "flopsPerToken"] {
+        for key in [
+            "weightsBytes", "kvCacheBytes", "activationBytes", "overheadBytes", "totalBytes", "kvCacheBytesPerToken", "fits", "maxContext",
+            "offloadLayers", "prefillTokensPerSecond", "decodeTokensPerSecond", "timeToFirstTokenSeconds", "flopsPerToken",
+        ] {
             #expect(object[key] != nil, "\(key)")
         }
         #expect(object["kvCacheBytes"] as? Int == 32 * 8 * 128 * 2 * 2 * 4096)
@@ -19,7 +22,7 @@ import Testing
     }
 
     @Test func defaultShowsFourKAndTheMaximumSideBySide() throws {
-        let run = try Self.heft(["memory", "--json", Fixtures.path("configs/mistral-7b-v0.1.json")])
+        let run = try Self.heft(["memory", "--json", Fixtures.config("mistral-7b-v0.1.json")])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         let contexts = (object["estimates"] as? [[String: Any]])?.compactMap { $0["context"] as? Int }
         #expect(contexts == [4096, 32768])
@@ -47,13 +50,13 @@ import Testing
 
     @Test func unknownGPUFailsWithSuggestions() throws {
         let run = try Self.heft(["memory", "--params", "7e9", "--gpu", "h100-sxn"])
-        #expect(run.status == 1)
+        #expect(run.status == 64)
         #expect(run.stderr.contains("h100-sxm"))
         #expect(run.stderr.split(separator: "\n").count == 1)
     }
 
     @Test func contextBeyondTheModelWarnsButAnswers() throws {
-        let run = try Self.heft(["memory", "--json", "--context", "100000", Fixtures.path("configs/llama-2-7b.json")])
+        let run = try Self.heft(["memory", "--json", "--context", "100000", Fixtures.config("llama-2-7b.json")])
         #expect(run.status == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         #expect((object["warnings"] as? [String])?.contains { $0.contains("exceeds") } == true)

@@ -260,7 +260,8 @@ import Testing
     @Test(arguments: GGMLType.all)
     func everyGGMLTypeIsSizedExactly(type: GGMLType) throws {
         let elements = 2 * type.blockSize
-        let path = try directory.write("\(type.name).gguf", valid(tensorType: UInt32(type.id), ne: [UInt64(type.blockSize), 2], data: 2 * type.bytesPerBlock))
+        let path = try directory.write(
+            "\(type.name).gguf", valid(tensorType: UInt32(type.id), ne: [UInt64(type.blockSize), 2], data: 2 * type.bytesPerBlock))
         let file = try GGUFFile.read(path: path)
         #expect(file.tensors[0].elementCount == elements)
         #expect(file.tensors[0].byteCount == 2 * type.bytesPerBlock)

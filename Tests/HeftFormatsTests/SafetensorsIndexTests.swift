@@ -28,7 +28,8 @@ import Testing
     }
 
     @Test func totalSizeMismatchOnlyWarns() throws {
-        let path = try directory.write("model.safetensors.index.json", text: #"{"metadata":{"total_size":5},"weight_map":{"a":"model-00001-of-00001.safetensors"}}"#)
+        let path = try directory.write(
+            "model.safetensors.index.json", text: #"{"metadata":{"total_size":5},"weight_map":{"a":"model-00001-of-00001.safetensors"}}"#)
         let sharded = try ShardedSafetensors.read(indexPath: path)
         #expect(sharded.warnings.count == 1)
     }
@@ -44,16 +45,22 @@ import Testing
     }
 
     @Test func tensorListedInTheWrongShard() throws {
-        try directory.write("other.safetensors", SafetensorsBuilder.file(header: #"{"b":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}"#, dataBytes: 1))
+        try directory.write(
+            "other.safetensors", SafetensorsBuilder.file(header: #"{"b":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}"#, dataBytes: 1))
         #expect(try rule(index: #"{"weight_map":{"a":"other.safetensors","b":"model-00001-of-00001.safetensors"}}"#) == .shardMismatch)
     }
 
     @Test func shardTensorMissingFromTheIndex() throws {
-        try directory.write("two.safetensors", SafetensorsBuilder.file(header: #"{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"b":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}}"#, dataBytes: 2))
+        try directory.write(
+            "two.safetensors",
+            SafetensorsBuilder.file(
+                header: #"{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"b":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}}"#, dataBytes: 2))
         #expect(try rule(index: #"{"weight_map":{"a":"two.safetensors"}}"#) == .shardMismatch)
     }
 
-    @Test(arguments: [#"[]"#, #"{"metadata":{}}"#, #"{"weight_map":[]}"#, #"{"weight_map":{"a":3}}"#, #"{"metadata":{"total_size":-1},"weight_map":{}}"#])
+    @Test(arguments: [
+        #"[]"#, #"{"metadata":{}}"#, #"{"weight_map":[]}"#, #"{"weight_map":{"a":3}}"#, #"{"metadata":{"total_size":-1},"weight_map":{}}"#,
+    ])
     func malformedIndex(index: String) throws {
         #expect(try rule(index: index) == .indexSchema)
     }

@@ -11,7 +11,9 @@ import Testing
         var counts: [String: Int] = [:]
         var titles = 0
         var descriptions = 0
-        func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+        func parser(
+            _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]
+        ) {
             if let mark = attributes["data-mark"] { counts[mark, default: 0] += 1 }
             if name == "title" { titles += 1 }
             if name == "desc" { descriptions += 1 }
@@ -39,7 +41,7 @@ import Testing
     }
 
     @Test func memoryChartStacksEachTermAndMarksTheGPU() throws {
-        let profile = try ModelProfile.open(Fixtures.path("configs/mistral-7b-v0.1.json"))
+        let profile = try ModelProfile.open(Fixtures.config("mistral-7b-v0.1.json"))
         var request = MemoryRequest()
         request.hardware = try HardwareCatalog.select("rtx-4090")
         let estimate = try MemoryEstimate(profile: profile, request: request)

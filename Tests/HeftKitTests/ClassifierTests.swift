@@ -8,61 +8,62 @@ import Testing
         TensorInfo(name: name, shape: shape, storage: .safetensors(.f32), elementCount: shape.reduce(1, *), dataOffset: 0, byteCount: 0, file: "")
     }
 
-    @Test(arguments: [
-        // Hugging Face Llama / Mistral / Qwen
-        ("model.embed_tokens.weight", "embedding", "embeddings", nil),
-        ("model.layers.3.self_attn.q_proj.weight", "weight", "attention", "3"),
-        ("model.layers.3.self_attn.q_proj.bias", "bias", "attention", "3"),
-        ("model.layers.3.mlp.down_proj.weight", "weight", "feedForward", "3"),
-        ("model.layers.3.input_layernorm.weight", "norm", "attention", "3"),
-        ("model.layers.3.post_attention_layernorm.weight", "norm", "feedForward", "3"),
-        ("model.norm.weight", "norm", "head", nil),
-        ("lm_head.weight", "weight", "head", nil),
-        // BERT
-        ("encoder.layer.2.attention.self.query.weight", "weight", "attention", "encoder.2"),
-        ("encoder.layer.2.attention.output.LayerNorm.weight", "norm", "attention", "encoder.2"),
-        ("encoder.layer.2.intermediate.dense.weight", "weight", "feedForward", "encoder.2"),
-        ("encoder.layer.2.output.LayerNorm.bias", "norm", "feedForward", "encoder.2"),
-        ("embeddings.LayerNorm.weight", "norm", "embeddings", nil),
-        ("pooler.dense.weight", "weight", "head", nil),
-        ("cls.predictions.transform.dense.weight", "weight", "head", nil),
-        ("classifier.weight", "weight", "head", nil),
-        // GPT-2
-        ("h.5.attn.c_attn.weight", "weight", "attention", "5"),
-        ("h.5.mlp.c_fc.weight", "weight", "feedForward", "5"),
-        ("h.5.ln_1.weight", "norm", "attention", "5"),
-        ("h.5.ln_2.bias", "norm", "feedForward", "5"),
-        ("wte.weight", "embedding", "embeddings", nil),
-        ("ln_f.weight", "norm", "head", nil),
-        // T5
-        ("shared.weight", "embedding", "embeddings", nil),
-        ("encoder.block.0.layer.0.SelfAttention.q.weight", "weight", "attention", "encoder.0"),
-        ("encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight", "embedding", "attention", "encoder.0"),
-        ("encoder.block.0.layer.1.DenseReluDense.wi.weight", "weight", "feedForward", "encoder.0"),
-        ("encoder.block.0.layer.1.layer_norm.weight", "norm", "feedForward", "encoder.0"),
-        ("decoder.block.1.layer.1.EncDecAttention.k.weight", "weight", "attention", "decoder.1"),
-        ("decoder.block.1.layer.1.layer_norm.weight", "norm", "attention", "decoder.1"),
-        ("decoder.block.1.layer.2.layer_norm.weight", "norm", "feedForward", "decoder.1"),
-        // GGUF
-        ("token_embd.weight", "embedding", "embeddings", nil),
-        ("blk.7.attn_q.weight", "weight", "attention", "7"),
-        ("blk.7.attn_norm.weight", "norm", "attention", "7"),
-        ("blk.7.ffn_gate_exps.weight", "weight", "feedForward", "7"),
-        ("blk.7.ffn_gate_inp.weight", "weight", "feedForward", "7"),
-        ("blk.7.ffn_norm.weight", "norm", "feedForward", "7"),
-        ("output_norm.weight", "norm", "head", nil),
-        ("output.weight", "weight", "head", nil),
-        // Phi-3, Mixtral, Falcon, GPT-NeoX
-        ("model.layers.0.self_attn.qkv_proj.weight", "weight", "attention", "0"),
-        ("model.layers.0.mlp.gate_up_proj.weight", "weight", "feedForward", "0"),
-        ("model.layers.0.block_sparse_moe.experts.5.w1.weight", "weight", "feedForward", "0"),
-        ("model.layers.0.block_sparse_moe.gate.weight", "weight", "feedForward", "0"),
-        ("transformer.h.0.self_attention.query_key_value.weight", "weight", "attention", "0"),
-        ("gpt_neox.layers.0.mlp.dense_h_to_4h.weight", "weight", "feedForward", "0"),
-        ("embed_out.weight", "weight", "head", nil),
-        // Adapters
-        ("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight", "adapter", "attention", "0"),
-    ] as [(String, String, String, String?)])
+    @Test(
+        arguments: [
+            // Hugging Face Llama / Mistral / Qwen
+            ("model.embed_tokens.weight", "embedding", "embeddings", nil),
+            ("model.layers.3.self_attn.q_proj.weight", "weight", "attention", "3"),
+            ("model.layers.3.self_attn.q_proj.bias", "bias", "attention", "3"),
+            ("model.layers.3.mlp.down_proj.weight", "weight", "feedForward", "3"),
+            ("model.layers.3.input_layernorm.weight", "norm", "attention", "3"),
+            ("model.layers.3.post_attention_layernorm.weight", "norm", "feedForward", "3"),
+            ("model.norm.weight", "norm", "head", nil),
+            ("lm_head.weight", "weight", "head", nil),
+            // BERT
+            ("encoder.layer.2.attention.self.query.weight", "weight", "attention", "encoder.2"),
+            ("encoder.layer.2.attention.output.LayerNorm.weight", "norm", "attention", "encoder.2"),
+            ("encoder.layer.2.intermediate.dense.weight", "weight", "feedForward", "encoder.2"),
+            ("encoder.layer.2.output.LayerNorm.bias", "norm", "feedForward", "encoder.2"),
+            ("embeddings.LayerNorm.weight", "norm", "embeddings", nil),
+            ("pooler.dense.weight", "weight", "head", nil),
+            ("cls.predictions.transform.dense.weight", "weight", "head", nil),
+            ("classifier.weight", "weight", "head", nil),
+            // GPT-2
+            ("h.5.attn.c_attn.weight", "weight", "attention", "5"),
+            ("h.5.mlp.c_fc.weight", "weight", "feedForward", "5"),
+            ("h.5.ln_1.weight", "norm", "attention", "5"),
+            ("h.5.ln_2.bias", "norm", "feedForward", "5"),
+            ("wte.weight", "embedding", "embeddings", nil),
+            ("ln_f.weight", "norm", "head", nil),
+            // T5
+            ("shared.weight", "embedding", "embeddings", nil),
+            ("encoder.block.0.layer.0.SelfAttention.q.weight", "weight", "attention", "encoder.0"),
+            ("encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight", "embedding", "attention", "encoder.0"),
+            ("encoder.block.0.layer.1.DenseReluDense.wi.weight", "weight", "feedForward", "encoder.0"),
+            ("encoder.block.0.layer.1.layer_norm.weight", "norm", "feedForward", "encoder.0"),
+            ("decoder.block.1.layer.1.EncDecAttention.k.weight", "weight", "attention", "decoder.1"),
+            ("decoder.block.1.layer.1.layer_norm.weight", "norm", "attention", "decoder.1"),
+            ("decoder.block.1.layer.2.layer_norm.weight", "norm", "feedForward", "decoder.1"),
+            // GGUF
+            ("token_embd.weight", "embedding", "embeddings", nil),
+            ("blk.7.attn_q.weight", "weight", "attention", "7"),
+            ("blk.7.attn_norm.weight", "norm", "attention", "7"),
+            ("blk.7.ffn_gate_exps.weight", "weight", "feedForward", "7"),
+            ("blk.7.ffn_gate_inp.weight", "weight", "feedForward", "7"),
+            ("blk.7.ffn_norm.weight", "norm", "feedForward", "7"),
+            ("output_norm.weight", "norm", "head", nil),
+            ("output.weight", "weight", "head", nil),
+            // Phi-3, Mixtral, Falcon, GPT-NeoX
+            ("model.layers.0.self_attn.qkv_proj.weight", "weight", "attention", "0"),
+            ("model.layers.0.mlp.gate_up_proj.weight", "weight", "feedForward", "0"),
+            ("model.layers.0.block_sparse_moe.experts.5.w1.weight", "weight", "feedForward", "0"),
+            ("model.layers.0.block_sparse_moe.gate.weight", "weight", "feedForward", "0"),
+            ("transformer.h.0.self_attention.query_key_value.weight", "weight", "attention", "0"),
+            ("gpt_neox.layers.0.mlp.dense_h_to_4h.weight", "weight", "feedForward", "0"),
+            ("embed_out.weight", "weight", "head", nil),
+            // Adapters
+            ("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight", "adapter", "attention", "0"),
+        ] as [(String, String, String, String?)])
     func familyNamesAreClassified(name: String, kind: String, area: String, block: String?) {
         guard case .parameter(let k, let location, _) = TensorClassifier().classify(Self.tensor(name)) else {
             Issue.record("\(name) is not a parameter")
@@ -79,15 +80,16 @@ import Testing
         #expect(location.area == "attention")
     }
 
-    @Test(arguments: [
-        ("embeddings.position_ids", [1, 512]),
-        ("model.layers.0.self_attn.rotary_emb.inv_freq", [64]),
-        ("h.0.attn.bias", [1, 1, 1024, 1024]),
-        ("h.0.attn.masked_bias", []),
-        ("gpt_neox.layers.0.attention.bias", [1, 1, 2048, 2048]),
-        ("rope_freqs.weight", [64]),
-        ("bn.num_batches_tracked", []),
-    ] as [(String, [Int])])
+    @Test(
+        arguments: [
+            ("embeddings.position_ids", [1, 512]),
+            ("model.layers.0.self_attn.rotary_emb.inv_freq", [64]),
+            ("h.0.attn.bias", [1, 1, 1024, 1024]),
+            ("h.0.attn.masked_bias", []),
+            ("gpt_neox.layers.0.attention.bias", [1, 1, 2048, 2048]),
+            ("rope_freqs.weight", [64]),
+            ("bn.num_batches_tracked", []),
+        ] as [(String, [Int])])
     func buffersAreNotParameters(name: String, shape: [Int]) {
         guard case .buffer = TensorClassifier().classify(Self.tensor(name, shape)) else {
             Issue.record("\(name) should be a buffer")
@@ -101,7 +103,9 @@ import Testing
         for name in ["l.qzeros", "l.scales", "l.g_idx", "l.weight_scale", "l.weight.absmax", "l.weight.quant_state.bitsandbytes__nf4"] {
             #expect(classifier.classify(Self.tensor(name)) == .quantizationState, "\(name)")
         }
-        let qweight = TensorInfo(name: "model.layers.0.mlp.up_proj.qweight", shape: [512, 4096], storage: .safetensors(.i32), elementCount: 512 * 4096, dataOffset: 0, byteCount: 0, file: "")
+        let qweight = TensorInfo(
+            name: "model.layers.0.mlp.up_proj.qweight", shape: [512, 4096], storage: .safetensors(.i32), elementCount: 512 * 4096, dataOffset: 0,
+            byteCount: 0, file: "")
         guard case .parameter(_, _, let logical) = classifier.classify(qweight) else { Issue.record("qweight"); return }
         #expect(logical == 4096 * 4096)
     }

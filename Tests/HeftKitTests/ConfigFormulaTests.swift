@@ -18,7 +18,7 @@ import Testing
         for model in models {
             let name = try #require(model["name"] as? String)
             let file = try #require(files[name], "no fixture config for \(name)")
-            let report = try InspectionReport.inspect(Fixtures.path("configs/\(file)"))
+            let report = try InspectionReport.inspect(Fixtures.config("\(file)"))
             #expect(report.parameters.total == model["params"] as? Int, "\(name)")
             #expect(report.parameters.countedFrom == "config.json formula")
             if let active = model["active_params"] as? Int {
@@ -30,22 +30,86 @@ import Testing
     /// Configs written from the published hyperparameters of other families; the expected totals are the
     /// published counts quoted in formats.md §4 and published.json (teacher/student params).
     @Test(arguments: [
-        ("t5-small", #"{"model_type":"t5","vocab_size":32128,"d_model":512,"d_kv":64,"d_ff":2048,"num_layers":6,"num_heads":8,"feed_forward_proj":"relu","tie_word_embeddings":true}"#, 60_506_624),
-        ("t5-base", #"{"model_type":"t5","vocab_size":32128,"d_model":768,"d_kv":64,"d_ff":3072,"num_layers":12,"num_heads":12,"feed_forward_proj":"relu"}"#, 222_903_552),
-        ("distilbert-base-uncased", #"{"model_type":"distilbert","vocab_size":30522,"dim":768,"n_layers":6,"n_heads":12,"hidden_dim":3072,"max_position_embeddings":512}"#, 66_362_880),
-        ("roberta-base", #"{"model_type":"roberta","vocab_size":50265,"hidden_size":768,"num_hidden_layers":12,"num_attention_heads":12,"intermediate_size":3072,"max_position_embeddings":514,"type_vocab_size":1}"#, 124_645_632),
-        ("MiniLM-L6-H384", #"{"model_type":"bert","vocab_size":30522,"hidden_size":384,"num_hidden_layers":6,"num_attention_heads":12,"intermediate_size":1536,"max_position_embeddings":512,"type_vocab_size":2}"#, 22_713_216),
-        ("Llama-3-8B", #"{"model_type":"llama","vocab_size":128256,"hidden_size":4096,"intermediate_size":14336,"num_hidden_layers":32,"num_attention_heads":32,"num_key_value_heads":8,"tie_word_embeddings":false}"#, 8_030_261_248),
-        ("Llama-3.2-1B", #"{"model_type":"llama","vocab_size":128256,"hidden_size":2048,"intermediate_size":8192,"num_hidden_layers":16,"num_attention_heads":32,"num_key_value_heads":8,"head_dim":64,"tie_word_embeddings":true}"#, 1_235_814_400),
-        ("Qwen2-7B", #"{"model_type":"qwen2","vocab_size":152064,"hidden_size":3584,"intermediate_size":18944,"num_hidden_layers":28,"num_attention_heads":28,"num_key_value_heads":4,"tie_word_embeddings":false}"#, 7_615_616_512),
-        ("Gemma-2B", #"{"model_type":"gemma","vocab_size":256000,"hidden_size":2048,"intermediate_size":16384,"num_hidden_layers":18,"num_attention_heads":8,"num_key_value_heads":1,"head_dim":256}"#, 2_506_172_416),
-        ("Gemma-7B", #"{"model_type":"gemma","vocab_size":256000,"hidden_size":3072,"intermediate_size":24576,"num_hidden_layers":28,"num_attention_heads":16,"num_key_value_heads":16,"head_dim":256}"#, 8_537_680_896),
-        ("Gemma-2-2B", #"{"model_type":"gemma2","vocab_size":256000,"hidden_size":2304,"intermediate_size":9216,"num_hidden_layers":26,"num_attention_heads":8,"num_key_value_heads":4,"head_dim":256,"sliding_window":4096}"#, 2_614_341_888),
-        ("Gemma-2-9B", #"{"model_type":"gemma2","vocab_size":256000,"hidden_size":3584,"intermediate_size":14336,"num_hidden_layers":42,"num_attention_heads":16,"num_key_value_heads":8,"head_dim":256}"#, 9_241_705_984),
-        ("Phi-3-mini-4k", #"{"model_type":"phi3","vocab_size":32064,"hidden_size":3072,"intermediate_size":8192,"num_hidden_layers":32,"num_attention_heads":32,"num_key_value_heads":32,"tie_word_embeddings":false}"#, 3_821_079_552),
-        ("falcon-7b", #"{"model_type":"falcon","vocab_size":65024,"hidden_size":4544,"num_hidden_layers":32,"num_attention_heads":71,"multi_query":true,"parallel_attn":true,"bias":false}"#, 6_921_720_704),
-        ("gpt-neox-20b", #"{"model_type":"gpt_neox","vocab_size":50432,"hidden_size":6144,"intermediate_size":24576,"num_hidden_layers":44,"num_attention_heads":64,"tie_word_embeddings":false}"#, 20_554_567_680),
-        ("Qwen1.5-MoE-A2.7B", #"{"model_type":"qwen2_moe","vocab_size":151936,"hidden_size":2048,"intermediate_size":5632,"num_hidden_layers":24,"num_attention_heads":16,"num_key_value_heads":16,"num_experts":60,"num_experts_per_tok":4,"moe_intermediate_size":1408,"shared_expert_intermediate_size":5632,"tie_word_embeddings":false}"#, 14_315_784_192),
+        (
+            "t5-small",
+            #"{"model_type":"t5","vocab_size":32128,"d_model":512,"d_kv":64,"d_ff":2048,"num_layers":6,"num_heads":8,"feed_forward_proj":"relu","tie_word_embeddings":true}"#,
+            60_506_624
+        ),
+        (
+            "t5-base",
+            #"{"model_type":"t5","vocab_size":32128,"d_model":768,"d_kv":64,"d_ff":3072,"num_layers":12,"num_heads":12,"feed_forward_proj":"relu"}"#,
+            222_903_552
+        ),
+        (
+            "distilbert-base-uncased",
+            #"{"model_type":"distilbert","vocab_size":30522,"dim":768,"n_layers":6,"n_heads":12,"hidden_dim":3072,"max_position_embeddings":512}"#,
+            66_362_880
+        ),
+        (
+            "roberta-base",
+            #"{"model_type":"roberta","vocab_size":50265,"hidden_size":768,"num_hidden_layers":12,"num_attention_heads":12,"intermediate_size":3072,"max_position_embeddings":514,"type_vocab_size":1}"#,
+            124_645_632
+        ),
+        (
+            "MiniLM-L6-H384",
+            #"{"model_type":"bert","vocab_size":30522,"hidden_size":384,"num_hidden_layers":6,"num_attention_heads":12,"intermediate_size":1536,"max_position_embeddings":512,"type_vocab_size":2}"#,
+            22_713_216
+        ),
+        (
+            "Llama-3-8B",
+            #"{"model_type":"llama","vocab_size":128256,"hidden_size":4096,"intermediate_size":14336,"num_hidden_layers":32,"num_attention_heads":32,"num_key_value_heads":8,"tie_word_embeddings":false}"#,
+            8_030_261_248
+        ),
+        (
+            "Llama-3.2-1B",
+            #"{"model_type":"llama","vocab_size":128256,"hidden_size":2048,"intermediate_size":8192,"num_hidden_layers":16,"num_attention_heads":32,"num_key_value_heads":8,"head_dim":64,"tie_word_embeddings":true}"#,
+            1_235_814_400
+        ),
+        (
+            "Qwen2-7B",
+            #"{"model_type":"qwen2","vocab_size":152064,"hidden_size":3584,"intermediate_size":18944,"num_hidden_layers":28,"num_attention_heads":28,"num_key_value_heads":4,"tie_word_embeddings":false}"#,
+            7_615_616_512
+        ),
+        (
+            "Gemma-2B",
+            #"{"model_type":"gemma","vocab_size":256000,"hidden_size":2048,"intermediate_size":16384,"num_hidden_layers":18,"num_attention_heads":8,"num_key_value_heads":1,"head_dim":256}"#,
+            2_506_172_416
+        ),
+        (
+            "Gemma-7B",
+            #"{"model_type":"gemma","vocab_size":256000,"hidden_size":3072,"intermediate_size":24576,"num_hidden_layers":28,"num_attention_heads":16,"num_key_value_heads":16,"head_dim":256}"#,
+            8_537_680_896
+        ),
+        (
+            "Gemma-2-2B",
+            #"{"model_type":"gemma2","vocab_size":256000,"hidden_size":2304,"intermediate_size":9216,"num_hidden_layers":26,"num_attention_heads":8,"num_key_value_heads":4,"head_dim":256,"sliding_window":4096}"#,
+            2_614_341_888
+        ),
+        (
+            "Gemma-2-9B",
+            #"{"model_type":"gemma2","vocab_size":256000,"hidden_size":3584,"intermediate_size":14336,"num_hidden_layers":42,"num_attention_heads":16,"num_key_value_heads":8,"head_dim":256}"#,
+            9_241_705_984
+        ),
+        (
+            "Phi-3-mini-4k",
+            #"{"model_type":"phi3","vocab_size":32064,"hidden_size":3072,"intermediate_size":8192,"num_hidden_layers":32,"num_attention_heads":32,"num_key_value_heads":32,"tie_word_embeddings":false}"#,
+            3_821_079_552
+        ),
+        (
+            "falcon-7b",
+            #"{"model_type":"falcon","vocab_size":65024,"hidden_size":4544,"num_hidden_layers":32,"num_attention_heads":71,"multi_query":true,"parallel_attn":true,"bias":false}"#,
+            6_921_720_704
+        ),
+        (
+            "gpt-neox-20b",
+            #"{"model_type":"gpt_neox","vocab_size":50432,"hidden_size":6144,"intermediate_size":24576,"num_hidden_layers":44,"num_attention_heads":64,"tie_word_embeddings":false}"#,
+            20_554_567_680
+        ),
+        (
+            "Qwen1.5-MoE-A2.7B",
+            #"{"model_type":"qwen2_moe","vocab_size":151936,"hidden_size":2048,"intermediate_size":5632,"num_hidden_layers":24,"num_attention_heads":16,"num_key_value_heads":16,"num_experts":60,"num_experts_per_tok":4,"moe_intermediate_size":1408,"shared_expert_intermediate_size":5632,"tie_word_embeddings":false}"#,
+            14_315_784_192
+        ),
     ])
     func familyFormulaReproducesThePublishedCount(name: String, config: String, published: Int) throws {
         let directory = try TemporaryDirectory()
@@ -58,7 +122,8 @@ import Testing
         let directory = try TemporaryDirectory()
         let path = try directory.write(
             "config.json",
-            text: #"{"model_type":"gemma","vocab_size":256000,"hidden_size":3072,"intermediate_size":24576,"num_hidden_layers":28,"num_attention_heads":16,"head_dim":256}"#
+            text:
+                #"{"model_type":"gemma","vocab_size":256000,"hidden_size":3072,"intermediate_size":24576,"num_hidden_layers":28,"num_attention_heads":16,"head_dim":256}"#
         )
         let report = try InspectionReport.inspect(path)
         #expect(report.architecture.headDim == 256)
@@ -88,7 +153,10 @@ import Testing
         (#"{\#(base),"hidden_size":4100,"num_attention_heads":32}"#, "num_attention_heads", .configValue),
         (#"{\#(base),"hidden_size":1099511627776,"num_attention_heads":32}"#, "hidden_size", .configValue),
         (#"{\#(base),"hidden_size":4096,"num_attention_heads":32,"tie_word_embeddings":"yes"}"#, "tie_word_embeddings", .configType),
-        (#"{"model_type":"llama","hidden_size":4096,"num_attention_heads":32,"num_hidden_layers":32,"intermediate_size":1}"#, "vocab_size", .configValue),
+        (
+            #"{"model_type":"llama","hidden_size":4096,"num_attention_heads":32,"num_hidden_layers":32,"intermediate_size":1}"#, "vocab_size",
+            .configValue
+        ),
     ])
     func badConfigNamesTheKey(config: String, key: String, rule: FormatError.Rule) throws {
         let directory = try TemporaryDirectory()

@@ -22,7 +22,9 @@ import Testing
         let minilm = try #require(pairs.first { $0["id"] as? String == "minilm-l6-h384" })
         let student = try #require(minilm["student"] as? [String: Any])
         #expect(report.parameters.total == student["params"] as? Int)
-        #expect(report.parameters.total == (try Self.referenceElements("safetensors", "all-MiniLM-L6-v2/model.safetensors", excluding: ["embeddings.position_ids"])))
+        #expect(
+            report.parameters.total
+                == (try Self.referenceElements("safetensors", "all-MiniLM-L6-v2/model.safetensors", excluding: ["embeddings.position_ids"])))
         #expect(report.buffers.names == ["embeddings.position_ids"])
         #expect(report.buffers.elements == 512)
         #expect(report.formula?.matchesTensors == true)
@@ -135,7 +137,8 @@ import Testing
         try directory.write("model.safetensors", SafetensorsBuilder.file(header: header, dataBytes: 256))
         try directory.write(
             "config.json",
-            text: #"{"model_type":"llama","vocab_size":8,"hidden_size":4,"intermediate_size":8,"num_hidden_layers":1,"num_attention_heads":1,"tie_word_embeddings":true}"#
+            text:
+                #"{"model_type":"llama","vocab_size":8,"hidden_size":4,"intermediate_size":8,"num_hidden_layers":1,"num_attention_heads":1,"tie_word_embeddings":true}"#
         )
         let report = try InspectionReport.inspect(directory.path)
         #expect(report.parameters.total == 32)
@@ -144,7 +147,8 @@ import Testing
 
     @Test func gpt2CausalMaskIsABuffer() throws {
         let directory = try TemporaryDirectory()
-        let header = #"{"h.0.attn.bias":{"dtype":"F32","shape":[1,1,4,4],"data_offsets":[0,64]},"h.0.attn.c_attn.bias":{"dtype":"F32","shape":[12],"data_offsets":[64,112]},"h.0.attn.c_attn.weight":{"dtype":"F32","shape":[4,12],"data_offsets":[112,304]}}"#
+        let header =
+            #"{"h.0.attn.bias":{"dtype":"F32","shape":[1,1,4,4],"data_offsets":[0,64]},"h.0.attn.c_attn.bias":{"dtype":"F32","shape":[12],"data_offsets":[64,112]},"h.0.attn.c_attn.weight":{"dtype":"F32","shape":[4,12],"data_offsets":[112,304]}}"#
         let path = try directory.write("model.safetensors", SafetensorsBuilder.file(header: header, dataBytes: 304))
         let report = try InspectionReport.inspect(path)
         #expect(report.buffers.names == ["h.0.attn.bias"])

@@ -6,15 +6,19 @@ import Testing
 
 /// KV cache, weights, training and fit, each against values computed by hand here or published elsewhere.
 @Suite struct MemoryEstimateTests {
-    static let llama3 = #"{"model_type":"llama","vocab_size":128256,"hidden_size":4096,"intermediate_size":14336,"num_hidden_layers":32,"num_attention_heads":32,"num_key_value_heads":8,"max_position_embeddings":8192,"tie_word_embeddings":false}"#
-    static let llama31 = #"{"model_type":"llama","vocab_size":128256,"hidden_size":4096,"intermediate_size":14336,"num_hidden_layers":32,"num_attention_heads":32,"num_key_value_heads":8,"max_position_embeddings":131072,"tie_word_embeddings":false,"rope_scaling":{"rope_type":"llama3","factor":8.0}}"#
+    static let llama3 =
+        #"{"model_type":"llama","vocab_size":128256,"hidden_size":4096,"intermediate_size":14336,"num_hidden_layers":32,"num_attention_heads":32,"num_key_value_heads":8,"max_position_embeddings":8192,"tie_word_embeddings":false}"#
+    static let llama31 =
+        #"{"model_type":"llama","vocab_size":128256,"hidden_size":4096,"intermediate_size":14336,"num_hidden_layers":32,"num_attention_heads":32,"num_key_value_heads":8,"max_position_embeddings":131072,"tie_word_embeddings":false,"rope_scaling":{"rope_type":"llama3","factor":8.0}}"#
 
     static func profile(config: String, parameters: Int? = nil) throws -> ModelProfile {
         let directory = try TemporaryDirectory()
         return try ModelProfile.open(try directory.write("config.json", text: config), parameters: parameters)
     }
 
-    static func estimate(_ profile: ModelProfile, context: Int, configure: (inout MemoryRequest) -> Void = { _ in }) throws -> MemoryEstimate.Breakdown {
+    static func estimate(_ profile: ModelProfile, context: Int, configure: (inout MemoryRequest) -> Void = { _ in }) throws
+        -> MemoryEstimate.Breakdown
+    {
         var request = MemoryRequest()
         request.contexts = [context]
         configure(&request)
@@ -26,7 +30,7 @@ import Testing
     @Test func llama2MultiHeadAttentionMatchesLlamaCppPrintout() throws {
         // 32 layers × 32 KV heads × 128 × (K+V) × 2 bytes = 524,288 B/token; llama.cpp prints
         // "KV self size = 2048.00 MiB" for Llama-2-7B at n_ctx 4096 with an f16 cache.
-        let profile = try ModelProfile.open(Fixtures.path("configs/llama-2-7b.json"))
+        let profile = try ModelProfile.open(Fixtures.config("llama-2-7b.json"))
         let e = try Self.estimate(profile, context: 4096)
         #expect(e.kvCacheBytesPerToken == 32 * 32 * 128 * 2 * 2)
         #expect(e.kvCacheBytes == 2048 * 1_048_576)
@@ -41,29 +45,32 @@ import Testing
 
     @Test func gemmaExplicitHeadDimAndMultiQuery() throws {
         // Gemma-2B: 18 layers × 1 KV head × head_dim 256 (not 2048 / 8 = 256… the 7B shows the difference) × 2 × 2.
-        let gemma2b = #"{"model_type":"gemma","vocab_size":256000,"hidden_size":2048,"intermediate_size":16384,"num_hidden_layers":18,"num_attention_heads":8,"num_key_value_heads":1,"head_dim":256,"max_position_embeddings":8192}"#
+        let gemma2b =
+            #"{"model_type":"gemma","vocab_size":256000,"hidden_size":2048,"intermediate_size":16384,"num_hidden_layers":18,"num_attention_heads":8,"num_key_value_heads":1,"head_dim":256,"max_position_embeddings":8192}"#
         #expect(try Self.estimate(try Self.profile(config: gemma2b), context: 1).kvCacheBytesPerToken == 18 * 1 * 256 * 2 * 2)
         // Gemma-7B: 28 layers × 16 KV heads × head_dim 256 = 4096 per K row, although hidden / heads = 192.
-        let gemma7b = #"{"model_type":"gemma","vocab_size":256000,"hidden_size":3072,"intermediate_size":24576,"num_hidden_layers":28,"num_attention_heads":16,"num_key_value_heads":16,"head_dim":256}"#
+        let gemma7b =
+            #"{"model_type":"gemma","vocab_size":256000,"hidden_size":3072,"intermediate_size":24576,"num_hidden_layers":28,"num_attention_heads":16,"num_key_value_heads":16,"head_dim":256}"#
         #expect(try Self.estimate(try Self.profile(config: gemma7b), context: 1).kvCacheBytesPerToken == 28 * 16 * 256 * 2 * 2)
     }
 
     @Test func mistralSlidingWindowCapsTheCells() throws {
         // Mistral-7B-v0.1: sliding_window 4096, so at 32,768 tokens each layer holds 4,096 cells.
-        let profile = try ModelProfile.open(Fixtures.path("configs/mistral-7b-v0.1.json"))
+        let profile = try ModelProfile.open(Fixtures.config("mistral-7b-v0.1.json"))
         #expect(try Self.estimate(profile, context: 32768).kvCacheBytes == 32 * 8 * 128 * 2 * 2 * 4096)
         #expect(try Self.estimate(profile, context: 2048).kvCacheBytes == 32 * 8 * 128 * 2 * 2 * 2048)
     }
 
     @Test func gemma2InterleavesLocalAndGlobalLayers() throws {
         // 42 layers, 21 local (4,096 cells) + 21 global; a layer's row is 8 KV heads × 256 × (K+V) × 2 bytes.
-        let gemma29b = #"{"model_type":"gemma2","vocab_size":256000,"hidden_size":3584,"intermediate_size":14336,"num_hidden_layers":42,"num_attention_heads":16,"num_key_value_heads":8,"head_dim":256,"sliding_window":4096,"max_position_embeddings":8192}"#
+        let gemma29b =
+            #"{"model_type":"gemma2","vocab_size":256000,"hidden_size":3584,"intermediate_size":14336,"num_hidden_layers":42,"num_attention_heads":16,"num_key_value_heads":8,"head_dim":256,"sliding_window":4096,"max_position_embeddings":8192}"#
         let row = 8 * 256 * 2 * 2
         #expect(try Self.estimate(try Self.profile(config: gemma29b), context: 8192).kvCacheBytes == 21 * row * 8192 + 21 * row * 4096)
     }
 
     @Test func mixtralUsesItsKVHeadsNotItsExperts() throws {
-        let profile = try ModelProfile.open(Fixtures.path("configs/mixtral-8x7b-v0.1.json"))
+        let profile = try ModelProfile.open(Fixtures.config("mixtral-8x7b-v0.1.json"))
         let e = try Self.estimate(profile, context: 32768)
         #expect(e.kvCacheBytes == 32 * 8 * 128 * 2 * 2 * 32768)
         #expect(profile.activeParameters == 12_879_925_248)
@@ -71,7 +78,8 @@ import Testing
 
     @Test func multiHeadLatentAttentionCachesTheLatent() throws {
         // DeepSeek-V3: 61 layers × (kv_lora_rank 512 + qk_rope_head_dim 64) × 2 bytes = 70,272 B/token.
-        let deepseek = #"{"model_type":"deepseek_v3","vocab_size":129280,"hidden_size":7168,"num_hidden_layers":61,"num_attention_heads":128,"num_key_value_heads":128,"kv_lora_rank":512,"qk_rope_head_dim":64,"max_position_embeddings":163840}"#
+        let deepseek =
+            #"{"model_type":"deepseek_v3","vocab_size":129280,"hidden_size":7168,"num_hidden_layers":61,"num_attention_heads":128,"num_key_value_heads":128,"kv_lora_rank":512,"qk_rope_head_dim":64,"max_position_embeddings":163840}"#
         let profile = try Self.profile(config: deepseek, parameters: 671_000_000_000)
         #expect(try Self.estimate(profile, context: 1000).kvCacheBytes == 61 * 576 * 2 * 1000)
     }

@@ -69,7 +69,7 @@ import Testing
 
     @Test func depthAndWidthStudentsHaveExactCounts() throws {
         // Llama-2-7B: per layer 202,383,360; embeddings + head 262,144,000; final norm 4,096.
-        let teacher = try Self.config(String(decoding: try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("configs/llama-2-7b.json"))), as: UTF8.self))
+        let teacher = try Self.config(String(decoding: try Data(contentsOf: URL(fileURLWithPath: Fixtures.config("llama-2-7b.json"))), as: UTF8.self))
         var request = DistillRequest(teacherParameters: 6_738_415_616)
         request.ratio = 2.5
         request.teacherConfig = teacher
@@ -182,7 +182,7 @@ import Testing
 
     @Test func loraCountsMatchPublishedOnes() throws {
         // Llama-2-7B r = 8 on q,v: 32 layers × 8 × (4096 + 4096) × 2 = 4,194,304.
-        let llama = try ModelProfile.open(Fixtures.path("configs/llama-2-7b.json"))
+        let llama = try ModelProfile.open(Fixtures.config("llama-2-7b.json"))
         let plan = try LoRAPlan(profile: llama, rank: 8, modules: [.q, .v], context: 512)
         #expect(plan.trainableParameters == 4_194_304)
         #expect(abs(plan.trainablePercent - 4_194_304.0 / 6_738_415_616 * 100) < 1e-12)
@@ -201,7 +201,7 @@ import Testing
     @Test func allLinearLoRAOnMistralCountsEveryMatrix() throws {
         // Mistral-7B r = 16 on all linear: per layer q 16·(4096+4096) + k,v 16·(4096+1024) each + o 16·(4096+4096)
         // + gate, up, down 16·(4096+14336) each.
-        let mistral = try ModelProfile.open(Fixtures.path("configs/mistral-7b-v0.1.json"))
+        let mistral = try ModelProfile.open(Fixtures.config("mistral-7b-v0.1.json"))
         let plan = try LoRAPlan(profile: mistral, rank: 16, modules: LoRAModule.allCases, context: 512)
         let perLayer = 16 * (8192 + 5120 + 5120 + 8192 + 3 * 18432)
         #expect(plan.trainableParameters == 32 * perLayer)
@@ -215,7 +215,7 @@ import Testing
     }
 
     @Test func lowRankSavesPerMatrix() throws {
-        let llama = try ModelProfile.open(Fixtures.path("configs/llama-2-7b.json"))
+        let llama = try ModelProfile.open(Fixtures.config("llama-2-7b.json"))
         let plan = try LowRankPlan(profile: llama, rank: 128, modules: [.q], embeddingRank: nil)
         #expect(plan.matrices.count == 32)
         #expect(plan.matrices.allSatisfy { $0.saved == 4096 * 4096 - 128 * 8192 })
@@ -223,31 +223,37 @@ import Testing
     }
 
     @Test func structuredPruningIsExact() throws {
-        let llama = try ModelProfile.open(Fixtures.path("configs/llama-2-7b.json"))
-        let plan = try PrunePlan(profile: llama, config: llama.config, dropLayers: 8, keepHeads: nil, keepFFN: 8192, keepExperts: nil, sparsity: nil, twoFour: false)
+        let llama = try ModelProfile.open(Fixtures.config("llama-2-7b.json"))
+        let plan = try PrunePlan(
+            profile: llama, config: llama.config, dropLayers: 8, keepHeads: nil, keepFFN: 8192, keepExperts: nil, sparsity: nil, twoFour: false)
         // 24 layers × (4·4096² + 3·4096·8192 + 8192) + 262,144,000 + 4,096.
         #expect(plan.structured?.parametersAfter == 24 * (4 * 4096 * 4096 + 3 * 4096 * 8192 + 8192) + 262_144_000 + 4096)
-        let experts = try ModelProfile.open(Fixtures.path("configs/mixtral-8x7b-v0.1.json"))
-        let moe = try PrunePlan(profile: experts, config: experts.config, dropLayers: nil, keepHeads: nil, keepFFN: nil, keepExperts: 4, sparsity: nil, twoFour: false)
+        let experts = try ModelProfile.open(Fixtures.config("mixtral-8x7b-v0.1.json"))
+        let moe = try PrunePlan(
+            profile: experts, config: experts.config, dropLayers: nil, keepHeads: nil, keepFFN: nil, keepExperts: 4, sparsity: nil, twoFour: false)
         // Each expert is 3 × 4096 × 14336 per layer; the router shrinks by 4 × 4096 per layer.
         #expect(moe.structured?.parametersAfter == 46_702_792_704 - 32 * (4 * 3 * 4096 * 14336 + 4 * 4096))
     }
 
     @Test func sparseStorageFormulas() throws {
         let bare = ModelProfile.bare(parameters: 1_000_000, architecture: Architecture(source: .config))
-        let plan = try PrunePlan(profile: bare, config: nil, dropLayers: nil, keepHeads: nil, keepFFN: nil, keepExperts: nil, sparsity: 0.75, twoFour: false)
+        let plan = try PrunePlan(
+            profile: bare, config: nil, dropLayers: nil, keepHeads: nil, keepFFN: nil, keepExperts: nil, sparsity: 0.75, twoFour: false)
         let s = try #require(plan.sparse)
         #expect(s.denseBytes == 2_000_000)
         #expect(s.bitmaskBytes == 250_000 * 2 + 125_000)
         #expect(s.csrBytes == 250_000 * 6 + (1_000_000 / 4096 + 1) * 4)
-        let twoFour = try PrunePlan(profile: bare, config: nil, dropLayers: nil, keepHeads: nil, keepFFN: nil, keepExperts: nil, sparsity: nil, twoFour: true)
+        let twoFour = try PrunePlan(
+            profile: bare, config: nil, dropLayers: nil, keepHeads: nil, keepFFN: nil, keepExperts: nil, sparsity: nil, twoFour: true)
         #expect(twoFour.sparse?.twoFourBytes == 500_000 * 2 + 1_000_000 / 8)
         #expect(twoFour.references.allSatisfy { $0.sparsity.contains("2:4") } && !twoFour.references.isEmpty)
     }
 
     @Test func pipelineStepsShrinkAndMultiplyQuality() throws {
         let profile = try MemoryEstimateTests.profile(config: MemoryEstimateTests.llama31)
-        let plan = try PipelinePlan(profile: profile, context: 4096, distillRatio: 2, lambda: 1, scheme: "Q4_K_M", sparsity24: false, targetBytes: 4_000_000_000, hardware: nil)
+        let plan = try PipelinePlan(
+            profile: profile, context: 4096, distillRatio: 2, lambda: 1, scheme: "Q4_K_M", sparsity24: false, targetBytes: 4_000_000_000,
+            hardware: nil)
         #expect(plan.steps.map(\.step) == ["start", "distill", "quantize"])
         #expect(plan.steps[1].parameters < plan.steps[0].parameters && plan.steps[2].weightBytes < plan.steps[1].weightBytes)
         let distilled = DistillPlan.accuracy(lambda: 1, ratio: Double(plan.steps[0].parameters) / Double(plan.steps[1].parameters))

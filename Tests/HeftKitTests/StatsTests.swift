@@ -66,7 +66,8 @@ import Testing
         let damaged: [Float] = [1, .nan, .infinity, -2]
         let a = values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian) { Array($0) } }
         let b = damaged.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian) { Array($0) } }
-        let header = #"{"l.weight":{"dtype":"F32","shape":[4,4],"data_offsets":[0,64]},"m.weight":{"dtype":"F32","shape":[4],"data_offsets":[64,80]}}"#
+        let header =
+            #"{"l.weight":{"dtype":"F32","shape":[4,4],"data_offsets":[0,64]},"m.weight":{"dtype":"F32","shape":[4],"data_offsets":[64,80]}}"#
         let directory = try TemporaryDirectory()
         let path = try directory.write("t.safetensors", SafetensorsBuilder.file(header: header, dataBytes: 0) + a + b)
         let report = try await StatsScanner.scan(try ModelSource.open(path))
@@ -87,7 +88,11 @@ import Testing
 
         init(_ values: [Float]) {
             for v in values {
-                if v.isNaN { nan += 1 } else if v.isInfinite { inf += 1 } else {
+                if v.isNaN {
+                    nan += 1
+                } else if v.isInfinite {
+                    inf += 1
+                } else {
                     finite.append(Double(v))
                     if v == 0 { zeros += 1 }
                 }
@@ -219,7 +224,8 @@ import Testing
     /// One GGUF holding the golden input blocks of every type the fixtures cover, one tensor per type: each
     /// tensor's statistics must be those of the reference dequantizer's float32 output (the golden output file).
     @Test func everyGoldenBlockTypeScansToTheReferenceValues() async throws {
-        let index = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Fixtures.path("golden/index.json")))) as? [[String: Any]])
+        let index = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Fixtures.path("golden/index.json")))) as? [[String: Any]])
         let names = index.filter { $0["dequantize"] as? Bool == true }.compactMap { $0["type"] as? String }
         #expect(names.count >= 23)
         var blocks: [(name: String, type: GGMLType, input: [UInt8], output: [Float])] = []
@@ -235,7 +241,9 @@ import Testing
         var gguf = GGUFBuilder(tensorCount: UInt64(blocks.count), kvCount: 0)
         var offset = 0
         for (i, b) in blocks.enumerated() {
-            gguf.tensor("blk.\(i).ffn_up.weight", ne: [UInt64(b.type.blockSize), UInt64(b.output.count / b.type.blockSize)], type: UInt32(b.type.id), offset: UInt64(offset))
+            gguf.tensor(
+                "blk.\(i).ffn_up.weight", ne: [UInt64(b.type.blockSize), UInt64(b.output.count / b.type.blockSize)], type: UInt32(b.type.id),
+                offset: UInt64(offset))
             offset += (b.input.count + 31) / 32 * 32
         }
         gguf.pad(to: 32)
@@ -272,4 +280,3 @@ import Testing
         #expect(!report.skipped.isEmpty && !report.tensors.isEmpty)
     }
 }
-

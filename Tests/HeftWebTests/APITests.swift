@@ -50,7 +50,7 @@ import Testing
     }
 
     @Test func pastedConfigIsCounted() async throws {
-        let config = String(decoding: try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("configs/llama-2-7b.json"))), as: UTF8.self)
+        let config = String(decoding: try Data(contentsOf: URL(fileURLWithPath: Fixtures.config("llama-2-7b.json"))), as: UTF8.self)
         try await Self.app().test(.router) { client in
             let response = try await Self.post(client, "/api/inspect", config)
             #expect(response.status == .ok)
@@ -71,7 +71,9 @@ import Testing
 
     @Test func distillReturnsTheCLIFields() async throws {
         try await Self.app(models: []).test(.router) { client in
-            let response = try await Self.post(client, "/api/plan/distill", #"{"teacherParameters":109482240,"ratio":5,"lambda":1,"baseTokens":1e9,"method":"logit","temperature":2}"#)
+            let response = try await Self.post(
+                client, "/api/plan/distill",
+                #"{"teacherParameters":109482240,"ratio":5,"lambda":1,"baseTokens":1e9,"method":"logit","temperature":2}"#)
             #expect(response.status == .ok)
             let object = try Self.object(response)
             #expect(object["studentParameters"] as? Int == 21_896_448)  // 109,482,240 ÷ 5
@@ -94,7 +96,8 @@ import Testing
 
     @Test func pipelineSteps() async throws {
         try await Self.app(models: []).test(.router) { client in
-            let response = try await Self.post(client, "/api/plan/pipeline", #"{"example":"llama-3.1-8b","distill":2,"quantize":"Q4_K_M","targetMemory":"4GB"}"#)
+            let response = try await Self.post(
+                client, "/api/plan/pipeline", #"{"example":"llama-3.1-8b","distill":2,"quantize":"Q4_K_M","targetMemory":"4GB"}"#)
             #expect(response.status == .ok)
             let steps = try #require(try Self.object(response)["steps"] as? [[String: Any]])
             #expect(steps.compactMap { $0["step"] as? String } == ["start", "distill", "quantize"])
@@ -103,7 +106,9 @@ import Testing
 
     @Test func pagesAndAssetsAreServed() async throws {
         try await Self.app(models: []).test(.router) { client in
-            for page in ["/", "/inspect", "/memory", "/distill", "/quantize", "/pipeline", "/app.js", "/app.css", "/api/openapi.json", "/api/hardware"] {
+            for page in [
+                "/", "/inspect", "/memory", "/distill", "/quantize", "/pipeline", "/app.js", "/app.css", "/api/openapi.json", "/api/hardware",
+            ] {
                 let response = try await client.execute(uri: page, method: .get)
                 #expect(response.status == .ok, "\(page)")
             }
@@ -166,8 +171,11 @@ import Testing
     }
 
     @Test func noInputProducesA5xx() async throws {
-        let bodies = ["", "null", "{}", "{\"a\":", String(repeating: "[", count: 5000), "{\"teacherParameters\":9223372036854775807,\"ratio\":1e-6}",
-                      "{\"params\":1e15,\"layers\":4096,\"hidden\":1048576,\"heads\":1}", "\u{0}\u{1}", "{\"example\":\"llama-3.1-8b\",\"context\":67108864,\"gpu\":\"h100-sxmx100000\"}"]
+        let bodies = [
+            "", "null", "{}", "{\"a\":", String(repeating: "[", count: 5000), "{\"teacherParameters\":9223372036854775807,\"ratio\":1e-6}",
+            "{\"params\":1e15,\"layers\":4096,\"hidden\":1048576,\"heads\":1}", "\u{0}\u{1}",
+            "{\"example\":\"llama-3.1-8b\",\"context\":67108864,\"gpu\":\"h100-sxmx100000\"}",
+        ]
         try await Self.app().test(.router) { client in
             for uri in ["/api/plan/distill", "/api/plan/quantize", "/api/plan/pipeline", "/api/inspect", "/api/memory"] {
                 for body in bodies {
@@ -175,7 +183,10 @@ import Testing
                     #expect(response.status.code < 500, "\(uri) \(body.prefix(40)): \(String(buffer: response.body).prefix(200))")
                 }
             }
-            for query in ["model=%00", "model=gguf/%2e%2e/%2e%2e/etc", "params=-1", "params=abc", "context=99999999999999999999", "example=llama-2-7b&batch=0", "example=llama-2-7b&train=maybe"] {
+            for query in [
+                "model=%00", "model=gguf/%2e%2e/%2e%2e/etc", "params=-1", "params=abc", "context=99999999999999999999", "example=llama-2-7b&batch=0",
+                "example=llama-2-7b&train=maybe",
+            ] {
                 let response = try await client.execute(uri: "/api/memory?\(query)", method: .get)
                 #expect(response.status.code < 500, "\(query)")
             }

@@ -27,25 +27,15 @@ extension Heft {
         var svg: String?
 
         func run() throws {
-            do {
-                let report = try InspectionReport.inspect(source, includeTensors: allTensors || !json)
-                if let svg { try writeText(Charts.anatomy(report) + "\n", to: svg) }
-                if json {
-                    print(try JSONOutput.encode(report))
-                } else {
-                    print(TextReport(report, allTensors: allTensors).render())
-                }
-            } catch let error as FormatError {
-                throw CommandFailure(message: error.description)
+            let report = try InspectionReport.inspect(source, includeTensors: allTensors || !json)
+            if let svg { try writeText(Charts.anatomy(report) + "\n", to: svg) }
+            if json {
+                print(try JSONOutput.encode(report))
+            } else {
+                print(TextReport(report, allTensors: allTensors).render())
             }
         }
     }
-}
-
-/// A user-facing failure: printed as one line `heft: error: …`, exit code 1.
-struct CommandFailure: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
 }
 
 /// JSON output: sorted keys so that documents diff cleanly and stay stable.

@@ -16,28 +16,28 @@ extension Heft {
 
         @OptionGroup var model: ModelOptions
 
-        @Option(help: "Context length in tokens (default: 4096 and the model's maximum).") var context: Int?
-        @Option(help: "Parallel sequences.") var batch = 1
+        @Option(parsing: .unconditional, help: "Context length in tokens (default: 4096 and the model's maximum).") var context: Int?
+        @Option(parsing: .unconditional, help: "Parallel sequences.") var batch = 1
         @Option(help: "Weight precision: stored, f32, f16, bf16, fp8, int8, int4, nf4, a ggml type (Q4_K) or a llama.cpp file type (Q4_K_M).")
         var weights = "stored"
         @Option(help: "KV cache type: f32, f16, bf16, q8_0, q4_0, fp8.") var kvCache = "f16"
         @Flag(help: "Materialize attention scores (no FlashAttention).") var noFlashAttention = false
-        @Option(help: "Tokens per prefill step (llama.cpp n_ubatch).") var ubatch = 512
-        @Option(help: "Fixed runtime overhead in MiB.") var overheadMib = 512
+        @Option(parsing: .unconditional, help: "Tokens per prefill step (llama.cpp n_ubatch).") var ubatch = 512
+        @Option(parsing: .unconditional, help: "Fixed runtime overhead in MiB.") var overheadMib = 512
         @Option(help: "Hardware NAME or NAMExN (h100-sxm, a100-80gb x8, rtx-4090, m4-max…).") var gpu: String?
-        @Option(help: "Fraction of peak FLOP/s reached in prefill.") var mfu = 0.5
-        @Option(help: "Fraction of peak bandwidth reached in decode.") var mbu = 0.7
+        @Option(parsing: .unconditional, help: "Fraction of peak FLOP/s reached in prefill.") var mfu = 0.5
+        @Option(parsing: .unconditional, help: "Fraction of peak bandwidth reached in decode.") var mbu = 0.7
 
         @Flag(help: "Estimate training instead of inference.") var train = false
         @Option(help: "Training precision: fp32, bf16-mixed, fp16-mixed, bf16.") var precision = "bf16-mixed"
         @Option(help: "Optimizer: sgd, momentum, adam, adamw, adam8bit, adafactor.") var optimizer = "adamw"
         @Option(help: "Activation recomputation: none, selective, full.") var checkpointing = "none"
-        @Option(help: "Sequences per micro-batch when training.") var microBatch = 1
-        @Option(help: "LoRA rank (train adapters only).") var loraRank: Int?
+        @Option(parsing: .unconditional, help: "Sequences per micro-batch when training.") var microBatch = 1
+        @Option(parsing: .unconditional, help: "LoRA rank (train adapters only).") var loraRank: Int?
         @Option(help: "LoRA targets: qv (the LoRA paper), all, attention, mlp, or a list such as q,k,v,o.") var loraTargets = "qv"
         @Flag(help: "QLoRA: the frozen base in 4-bit NF4 (implies LoRA; default rank 16).") var qlora = false
-        @Option(help: "ZeRO stage 0–3.") var zero = 0
-        @Option(help: "Devices for ZeRO sharding.") var devices = 1
+        @Option(parsing: .unconditional, help: "ZeRO stage 0–3.") var zero = 0
+        @Option(parsing: .unconditional, help: "Devices for ZeRO sharding.") var devices = 1
 
         @Flag(help: "Print JSON.") var json = false
         @Option(help: "Also write the memory chart as an SVG file.", completion: .file()) var svg: String?
@@ -57,44 +57,49 @@ extension Heft {
             guard CacheType(rawValue: kvCache.lowercased()) != nil else {
                 throw ValidationError("--kv-cache: unknown type '\(kvCache)' (use \(CacheType.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
-            guard TrainingRequest.Precision(rawValue: precision) != nil else { throw ValidationError("--precision: use fp32, bf16-mixed, fp16-mixed or bf16") }
-            guard TrainingRequest.Optimizer(rawValue: optimizer) != nil else { throw ValidationError("--optimizer: use sgd, momentum, adam, adamw, adam8bit or adafactor") }
-            guard TrainingRequest.Checkpointing(rawValue: checkpointing) != nil else { throw ValidationError("--checkpointing: use none, selective or full") }
-            guard LoRAModule.parse(loraTargets) != nil else { throw ValidationError("--lora-targets: use qv, all, attention, mlp or a list of q,k,v,o,gate,up,down") }
+            guard TrainingRequest.Precision(rawValue: precision) != nil else {
+                throw ValidationError("--precision: use fp32, bf16-mixed, fp16-mixed or bf16")
+            }
+            guard TrainingRequest.Optimizer(rawValue: optimizer) != nil else {
+                throw ValidationError("--optimizer: use sgd, momentum, adam, adamw, adam8bit or adafactor")
+            }
+            guard TrainingRequest.Checkpointing(rawValue: checkpointing) != nil else {
+                throw ValidationError("--checkpointing: use none, selective or full")
+            }
+            guard LoRAModule.parse(loraTargets) != nil else {
+                throw ValidationError("--lora-targets: use qv, all, attention, mlp or a list of q,k,v,o,gate,up,down")
+            }
         }
 
         func run() throws {
-            try reportingErrors {
-                let profile = try model.profile()
-                var request = MemoryRequest()
-                request.contexts = context.map { [$0] } ?? []
-                request.batch = batch
-                request.weights = WeightPrecision(weights) ?? .stored
-                request.kvCache = CacheType(rawValue: kvCache.lowercased()) ?? .f16
-                request.flashAttention = !noFlashAttention
-                request.microBatchTokens = ubatch
-                request.overheadBytes = overheadMib << 20
-                request.computeEfficiency = mfu
-                request.bandwidthEfficiency = mbu
-                if let gpu { request.hardware = try HardwareCatalog.select(gpu) }
-                if train || loraRank != nil || qlora {
-                    var training = TrainingRequest()
-                    training.precision = TrainingRequest.Precision(rawValue: precision) ?? .bf16Mixed
-                    training.optimizer = TrainingRequest.Optimizer(rawValue: optimizer) ?? .adamw
-                    training.checkpointing = TrainingRequest.Checkpointing(rawValue: checkpointing) ?? .none
-                    training.microBatch = microBatch
-                    training.loraRank = loraRank ?? (qlora ? 16 : nil)
-                    training.loraModules = LoRAModule.parse(loraTargets) ?? [.q, .v]
-                    training.qlora = qlora
-                    training.zeroStage = zero
-                    training.devices = devices
-                    request.training = training
-                }
-                let estimate = try MemoryEstimate(profile: profile, request: request)
-                if let svg { try writeText(Charts.memory(estimate) + "\n", to: svg) }
-                print(json ? try JSONOutput.encode(MemoryJSON(estimate)) : MemoryText(estimate).render())
+            let profile = try model.profile()
+            var request = MemoryRequest()
+            request.contexts = context.map { [$0] } ?? []
+            request.batch = batch
+            request.weights = WeightPrecision(weights) ?? .stored
+            request.kvCache = CacheType(rawValue: kvCache.lowercased()) ?? .f16
+            request.flashAttention = !noFlashAttention
+            request.microBatchTokens = ubatch
+            request.overheadBytes = overheadMib << 20
+            request.computeEfficiency = mfu
+            request.bandwidthEfficiency = mbu
+            if let gpu { request.hardware = try HardwareCatalog.select(gpu) }
+            if train || loraRank != nil || qlora {
+                var training = TrainingRequest()
+                training.precision = TrainingRequest.Precision(rawValue: precision) ?? .bf16Mixed
+                training.optimizer = TrainingRequest.Optimizer(rawValue: optimizer) ?? .adamw
+                training.checkpointing = TrainingRequest.Checkpointing(rawValue: checkpointing) ?? .none
+                training.microBatch = microBatch
+                training.loraRank = loraRank ?? (qlora ? 16 : nil)
+                training.loraModules = LoRAModule.parse(loraTargets) ?? [.q, .v]
+                training.qlora = qlora
+                training.zeroStage = zero
+                training.devices = devices
+                request.training = training
             }
+            let estimate = try MemoryEstimate(profile: profile, request: request)
+            if let svg { try writeText(Charts.memory(estimate) + "\n", to: svg) }
+            print(json ? try JSONOutput.encode(MemoryJSON(estimate)) : MemoryText(estimate).render())
         }
     }
 }
-

@@ -22,15 +22,15 @@ extension Heft.Plan {
 
         @Argument(help: "The teacher (any SOURCE); or give --teacher-params.", completion: .file()) var source: String?
         @Option(help: "Teacher parameters (7e9, 8B).") var teacherParams: String?
-        @Option(help: "Compression ratio r = teacher ÷ student.") var ratio: Double?
+        @Option(parsing: .unconditional, help: "Compression ratio r = teacher ÷ student.") var ratio: Double?
         @Option(help: "Student parameters instead of --ratio.") var studentParams: String?
         @Option(help: "logit, feature or attention.") var method = "logit"
-        @Option(help: "Softmax temperature T.") var temperature = 2.0
-        @Option(help: "λ in 100 − λ·log₁₀(r)·12.") var lambda: Double?
+        @Option(parsing: .unconditional, help: "Softmax temperature T.") var temperature = 2.0
+        @Option(parsing: .unconditional, help: "λ in 100 − λ·log₁₀(r)·12.") var lambda: Double?
         @Option(help: "λ from published pairs: encoder, prune-distill, pretrain-distill, reasoning-sft.") var lambdaPreset: String?
-        @Option(help: "Tokens for an uncompressed run.") var baseTokens = 1e9
+        @Option(parsing: .unconditional, help: "Tokens for an uncompressed run.") var baseTokens = 1e9
         @Option(help: "Hardware for GPU-hours (NAME or NAMExN).") var gpu: String?
-        @Option(help: "Sustained fraction of peak bf16 FLOP/s.") var utilization = 0.4
+        @Option(parsing: .unconditional, help: "Sustained fraction of peak bf16 FLOP/s.") var utilization = 0.4
         @Option(help: "A quick example: a published pair by name.") var example: String?
         @Option(help: "Write the width-pruned student's config.json here.") var writeConfig: String?
         @Option(help: "Also write the accuracy-vs-ratio and teacher-vs-student charts as one SVG file.", completion: .file()) var svg: String?
@@ -48,9 +48,19 @@ extension Heft.Plan {
 
         func validate() throws {
             guard DistillRequest.Method(rawValue: method) != nil else { throw ValidationError("--method: use logit, feature or attention") }
-            if let example { guard Self.examples[example] != nil else { throw ValidationError("--example: unknown '\(example)'; one of \(Self.examples.keys.sorted().joined(separator: ", "))") } }
-            if let lambdaPreset { guard Evidence.presets.contains(where: { $0.family == lambdaPreset }) else { throw ValidationError("--lambda-preset: use \(Evidence.presets.map(\.family).joined(separator: ", "))") } }
-            guard source != nil || teacherParams != nil || example != nil else { throw ValidationError("give a teacher SOURCE, --teacher-params or --example") }
+            if let example {
+                guard Self.examples[example] != nil else {
+                    throw ValidationError("--example: unknown '\(example)'; one of \(Self.examples.keys.sorted().joined(separator: ", "))")
+                }
+            }
+            if let lambdaPreset {
+                guard Evidence.presets.contains(where: { $0.family == lambdaPreset }) else {
+                    throw ValidationError("--lambda-preset: use \(Evidence.presets.map(\.family).joined(separator: ", "))")
+                }
+            }
+            guard source != nil || teacherParams != nil || example != nil else {
+                throw ValidationError("give a teacher SOURCE, --teacher-params or --example")
+            }
             guard ratio != nil || studentParams != nil || example != nil else { throw ValidationError("give --ratio or --student-params") }
             if let ratio { guard ratio.isFinite, ratio > 0 else { throw ValidationError("--ratio must be a positive number") } }
             if let lambda { guard lambda.isFinite, lambda >= -5, lambda <= 20 else { throw ValidationError("--lambda must be between -5 and 20") } }
@@ -60,53 +70,55 @@ extension Heft.Plan {
         }
 
         func run() throws {
-            try reportingErrors {
-                var teacher = try teacherParams.map { try ModelOptions.parseCount($0, flag: "--teacher-params") }
-                var student = try studentParams.map { try ModelOptions.parseCount($0, flag: "--student-params") }
-                var config: ConfigReader?
-                var lambdaValue = lambda
-                if let example, let id = Self.examples[example], let pair = Evidence.pairs.first(where: { $0.id == id }) {
-                    teacher = teacher ?? pair.teacherParameters
-                    if ratio == nil { student = student ?? pair.studentParameters }
-                    lambdaValue = lambdaValue ?? pair.impliedLambda
-                }
-                if let source {
-                    let profile = try ModelProfile.open(source)
-                    teacher = teacher ?? profile.parameters
-                    config = profile.config
-                }
-                if let preset = lambdaPreset.flatMap({ name in Evidence.presets.first { $0.family == name } }) { lambdaValue = lambdaValue ?? preset.median }
-                guard let teacher else { throw ValidationError("the teacher's size is unknown") }
-                var request = DistillRequest(teacherParameters: teacher)
-                request.ratio = ratio
-                request.studentParameters = ratio == nil ? student : nil
-                request.method = DistillRequest.Method(rawValue: method) ?? .logit
-                request.temperature = temperature
-                request.lambda = lambdaValue ?? 1
-                request.baseTokens = baseTokens
-                request.utilization = utilization
-                request.teacherConfig = config
-                if let gpu { request.hardware = try HardwareCatalog.select(gpu) }
-                let plan = try DistillPlan(request)
-                if let writeConfig {
-                    guard let config, let width = plan.students.first(where: { $0.strategy == "width" }) else {
-                        throw CommandFailure(message: "--write-config needs a teacher SOURCE with a config.json of a family Heft can count")
-                    }
-                    try writeText(DistillPlan.studentConfig(config, student: width) + "\n", to: writeConfig)
-                }
-                if let svg { try writeText(Charts.stack([Charts.accuracyCurve(plan), Charts.teacherStudent(plan)]), to: svg) }
-                print(json ? try JSONOutput.encode(plan) : PlanText.distill(plan))
+            var teacher = try teacherParams.map { try ModelOptions.parseCount($0, flag: "--teacher-params") }
+            var student = try studentParams.map { try ModelOptions.parseCount($0, flag: "--student-params") }
+            var config: ConfigReader?
+            var lambdaValue = lambda
+            if let example, let id = Self.examples[example], let pair = Evidence.pairs.first(where: { $0.id == id }) {
+                teacher = teacher ?? pair.teacherParameters
+                if ratio == nil { student = student ?? pair.studentParameters }
+                lambdaValue = lambdaValue ?? pair.impliedLambda
             }
+            if let source {
+                let profile = try ModelProfile.open(source)
+                teacher = teacher ?? profile.parameters
+                config = profile.config
+            }
+            if let preset = lambdaPreset.flatMap({ name in Evidence.presets.first { $0.family == name } }) {
+                lambdaValue = lambdaValue ?? preset.median
+            }
+            guard let teacher else { throw ValidationError("the teacher's size is unknown") }
+            var request = DistillRequest(teacherParameters: teacher)
+            request.ratio = ratio
+            request.studentParameters = ratio == nil ? student : nil
+            request.method = DistillRequest.Method(rawValue: method) ?? .logit
+            request.temperature = temperature
+            request.lambda = lambdaValue ?? 1
+            request.baseTokens = baseTokens
+            request.utilization = utilization
+            request.teacherConfig = config
+            if let gpu { request.hardware = try HardwareCatalog.select(gpu) }
+            let plan = try DistillPlan(request)
+            if let writeConfig {
+                guard let config, let width = plan.students.first(where: { $0.strategy == "width" }) else {
+                    throw CommandFailure(
+                        message: "--write-config needs a teacher SOURCE with a config.json of a family Heft can count", isUsageError: true)
+                }
+                try writeText(DistillPlan.studentConfig(config, student: width) + "\n", to: writeConfig)
+            }
+            if let svg { try writeText(Charts.stack([Charts.accuracyCurve(plan), Charts.teacherStudent(plan)]), to: svg) }
+            print(json ? try JSONOutput.encode(plan) : PlanText.distill(plan))
         }
     }
 
     struct Quantize: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Every quantization scheme: exact bytes, bits per weight, memory, fit, published quality.")
+        static let configuration = CommandConfiguration(
+            abstract: "Every quantization scheme: exact bytes, bits per weight, memory, fit, published quality.")
         @OptionGroup var model: ModelOptions
-        @Option(help: "Context for the memory column.") var context = 4096
+        @Option(parsing: .unconditional, help: "Context for the memory column.") var context = 4096
         @Option(help: "Hardware (NAME or NAMExN).") var gpu: String?
         @Option(help: "Memory budget (6GB, 6GiB, 6e9): recommends the best scheme that fits.") var budget: String?
-        @Option(help: "GPTQ/AWQ group size.") var groupSize = 128
+        @Option(parsing: .unconditional, help: "GPTQ/AWQ group size.") var groupSize = 128
         @Option(help: "Also write the size-vs-quality chart as an SVG file.", completion: .file()) var svg: String?
         @Flag(help: "Print JSON.") var json = false
 
@@ -117,46 +129,45 @@ extension Heft.Plan {
         }
 
         func run() throws {
-            try reportingErrors {
-                let plan = try QuantizePlan(
-                    profile: try model.profile(),
-                    context: context,
-                    hardware: try gpu.map { try HardwareCatalog.select($0) },
-                    budgetBytes: try parseSize(budget, flag: "--budget"),
-                    groupSize: groupSize
-                )
-                if let svg { try writeText(Charts.quantization(plan) + "\n", to: svg) }
-                print(json ? try JSONOutput.encode(plan) : PlanText.quantize(plan))
-            }
+            let plan = try QuantizePlan(
+                profile: try model.profile(),
+                context: context,
+                hardware: try gpu.map { try HardwareCatalog.select($0) },
+                budgetBytes: try parseSize(budget, flag: "--budget"),
+                groupSize: groupSize
+            )
+            if let svg { try writeText(Charts.quantization(plan) + "\n", to: svg) }
+            print(json ? try JSONOutput.encode(plan) : PlanText.quantize(plan))
         }
     }
 
     struct Prune: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Structured pruning (exact counts) and unstructured or 2:4 sparsity (storage).")
         @OptionGroup var model: ModelOptions
-        @Option(help: "Layers to remove.") var dropLayers: Int?
-        @Option(help: "Attention heads to keep per layer.") var keepHeads: Int?
-        @Option(help: "FFN width to keep.") var keepFfn: Int?
-        @Option(help: "Experts to keep (MoE).") var keepExperts: Int?
-        @Option(help: "Unstructured sparsity (0–1).") var sparsity: Double?
+        @Option(parsing: .unconditional, help: "Layers to remove.") var dropLayers: Int?
+        @Option(parsing: .unconditional, help: "Attention heads to keep per layer.") var keepHeads: Int?
+        @Option(parsing: .unconditional, help: "FFN width to keep.") var keepFfn: Int?
+        @Option(parsing: .unconditional, help: "Experts to keep (MoE).") var keepExperts: Int?
+        @Option(parsing: .unconditional, help: "Unstructured sparsity (0–1).") var sparsity: Double?
         @Flag(help: "2:4 structured sparsity.") var twoFour = false
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            try reportingErrors {
-                let profile = try model.profile()
-                let plan = try PrunePlan(profile: profile, config: profile.config, dropLayers: dropLayers, keepHeads: keepHeads, keepFFN: keepFfn, keepExperts: keepExperts, sparsity: sparsity, twoFour: twoFour)
-                print(json ? try JSONOutput.encode(plan) : PlanText.prune(plan))
-            }
+            let profile = try model.profile()
+            let plan = try PrunePlan(
+                profile: profile, config: profile.config, dropLayers: dropLayers, keepHeads: keepHeads, keepFFN: keepFfn,
+                keepExperts: keepExperts, sparsity: sparsity, twoFour: twoFour)
+            print(json ? try JSONOutput.encode(plan) : PlanText.prune(plan))
         }
     }
 
     struct LowRank: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "lowrank", abstract: "Rank-r factorization of chosen matrices, and ALBERT-style embeddings.")
+        static let configuration = CommandConfiguration(
+            commandName: "lowrank", abstract: "Rank-r factorization of chosen matrices, and ALBERT-style embeddings.")
         @OptionGroup var model: ModelOptions
-        @Option(help: "The rank r.") var rank: Int
+        @Option(parsing: .unconditional, help: "The rank r.") var rank: Int
         @Option(help: "Matrices: q,k,v,o,gate,up,down, qv, attention, mlp or all.") var targets = "all"
-        @Option(help: "Factorize the embedding through E dimensions (ALBERT).") var embeddingRank: Int?
+        @Option(parsing: .unconditional, help: "Factorize the embedding through E dimensions (ALBERT).") var embeddingRank: Int?
         @Flag(help: "Print JSON.") var json = false
 
         func validate() throws {
@@ -166,19 +177,18 @@ extension Heft.Plan {
         }
 
         func run() throws {
-            try reportingErrors {
-                let plan = try LowRankPlan(profile: try model.profile(), rank: rank, modules: LoRAModule.parse(targets) ?? [], embeddingRank: embeddingRank)
-                print(json ? try JSONOutput.encode(plan) : PlanText.lowRank(plan))
-            }
+            let plan = try LowRankPlan(
+                profile: try model.profile(), rank: rank, modules: LoRAModule.parse(targets) ?? [], embeddingRank: embeddingRank)
+            print(json ? try JSONOutput.encode(plan) : PlanText.lowRank(plan))
         }
     }
 
     struct LoRA: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "lora", abstract: "LoRA and QLoRA: trainable parameters and training memory.")
         @OptionGroup var model: ModelOptions
-        @Option(help: "The rank r.") var rank = 8
+        @Option(parsing: .unconditional, help: "The rank r.") var rank = 8
         @Option(help: "Matrices: q,k,v,o,gate,up,down, qv, attention, mlp or all.") var targets = "q,v"
-        @Option(help: "Training sequence length.") var context = 2048
+        @Option(parsing: .unconditional, help: "Training sequence length.") var context = 2048
         @Flag(help: "Print JSON.") var json = false
 
         func validate() throws {
@@ -188,23 +198,21 @@ extension Heft.Plan {
         }
 
         func run() throws {
-            try reportingErrors {
-                let plan = try LoRAPlan(profile: try model.profile(), rank: rank, modules: LoRAModule.parse(targets) ?? [], context: context)
-                print(json ? try JSONOutput.encode(plan) : PlanText.lora(plan))
-            }
+            let plan = try LoRAPlan(profile: try model.profile(), rank: rank, modules: LoRAModule.parse(targets) ?? [], context: context)
+            print(json ? try JSONOutput.encode(plan) : PlanText.lora(plan))
         }
     }
 
     struct Pipeline: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Distill → quantize → prune as one plan, against a memory target.")
         @OptionGroup var model: ModelOptions
-        @Option(help: "Distillation ratio (omit to skip).") var distill: Double?
-        @Option(help: "λ for the distillation step.") var lambda = 1.0
+        @Option(parsing: .unconditional, help: "Distillation ratio (omit to skip).") var distill: Double?
+        @Option(parsing: .unconditional, help: "λ for the distillation step.") var lambda = 1.0
         @Option(help: "Quantization scheme (Q4_K_M, nf4, int8, …).") var quantize = "Q4_K_M"
         @Flag(help: "Add 2:4 sparsity.") var twoFour = false
         @Option(help: "Memory target (8GB, 8GiB).") var targetMemory: String?
         @Option(help: "Hardware (NAME or NAMExN).") var gpu: String?
-        @Option(help: "Context for memory.") var context = 4096
+        @Option(parsing: .unconditional, help: "Context for memory.") var context = 4096
         @Flag(help: "Print JSON.") var json = false
 
         func validate() throws {
@@ -216,13 +224,11 @@ extension Heft.Plan {
         }
 
         func run() throws {
-            try reportingErrors {
-                let plan = try PipelinePlan(
-                    profile: try model.profile(), context: context, distillRatio: distill, lambda: lambda, scheme: quantize, sparsity24: twoFour,
-                    targetBytes: try parseSize(targetMemory, flag: "--target-memory"), hardware: try gpu.map { try HardwareCatalog.select($0) }
-                )
-                print(json ? try JSONOutput.encode(plan) : PlanText.pipeline(plan))
-            }
+            let plan = try PipelinePlan(
+                profile: try model.profile(), context: context, distillRatio: distill, lambda: lambda, scheme: quantize, sparsity24: twoFour,
+                targetBytes: try parseSize(targetMemory, flag: "--target-memory"), hardware: try gpu.map { try HardwareCatalog.select($0) }
+            )
+            print(json ? try JSONOutput.encode(plan) : PlanText.pipeline(plan))
         }
     }
 }
@@ -231,10 +237,10 @@ extension Heft {
     struct Advise: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Choose a model size: tier, largest model that fits, techniques to try.")
         @Option(help: "simple, moderate or complex.") var task = "moderate"
-        @Option(help: "Training data in tokens.") var dataTokens: Double?
+        @Option(parsing: .unconditional, help: "Training data in tokens.") var dataTokens: Double?
         @Option(help: "Memory budget (16GB).") var memory: String?
-        @Option(help: "Context length.") var context = 4096
-        @Option(help: "Decode speed target in tokens per second.") var tokensPerSecond: Double?
+        @Option(parsing: .unconditional, help: "Context length.") var context = 4096
+        @Option(parsing: .unconditional, help: "Decode speed target in tokens per second.") var tokensPerSecond: Double?
         @Option(help: "Hardware (NAME or NAMExN).") var gpu: String?
         @Flag(help: "Print JSON.") var json = false
 
@@ -244,13 +250,11 @@ extension Heft {
         }
 
         func run() throws {
-            try reportingErrors {
-                let advice = try Advice(
-                    task: Advice.Task(rawValue: task) ?? .moderate, dataTokens: dataTokens, memoryBytes: try parseSize(memory, flag: "--memory"),
-                    context: context, tokensPerSecond: tokensPerSecond, hardware: try gpu.map { try HardwareCatalog.select($0) }
-                )
-                print(json ? try JSONOutput.encode(advice) : PlanText.advice(advice))
-            }
+            let advice = try Advice(
+                task: Advice.Task(rawValue: task) ?? .moderate, dataTokens: dataTokens, memoryBytes: try parseSize(memory, flag: "--memory"),
+                context: context, tokensPerSecond: tokensPerSecond, hardware: try gpu.map { try HardwareCatalog.select($0) }
+            )
+            print(json ? try JSONOutput.encode(advice) : PlanText.advice(advice))
         }
     }
 }

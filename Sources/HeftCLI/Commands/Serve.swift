@@ -7,11 +7,12 @@ extension Heft {
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run the local web app: inspect, memory & fit, distillation, quantization and pipeline pages over a JSON API.",
-            discussion: "Binds to 127.0.0.1 unless --host says otherwise. Only the --models folders are ever read; bundled example configs and the published evidence work without any model files."
+            discussion:
+                "Binds to 127.0.0.1 unless --host says otherwise. Only the --models folders are ever read; bundled example configs and the published evidence work without any model files."
         )
 
         @Option(help: "Address to bind (127.0.0.1 keeps the app on this machine).") var host = "127.0.0.1"
-        @Option(help: "Port.") var port = 8080
+        @Option(parsing: .unconditional, help: "Port.") var port = 8080
         @Option(name: .customLong("models"), help: "A folder whose models the app may read (repeatable).", completion: .directory)
         var directories: [String] = []
 
@@ -28,7 +29,9 @@ extension Heft {
             configuration.host = host
             configuration.port = port
             configuration.modelDirectories = directories
-            print("heft serve: http://\(host):\(port)/  (models: \(directories.isEmpty ? "none; bundled examples only" : directories.joined(separator: ", ")))")
+            print(
+                "heft serve: http://\(host):\(port)/  (models: \(directories.isEmpty ? "none; bundled examples only" : directories.joined(separator: ", ")))"
+            )
             try await buildApplication(configuration).runService()
         }
     }

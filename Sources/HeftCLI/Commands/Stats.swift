@@ -17,8 +17,8 @@ extension Heft {
         @Argument(help: "The model (any SOURCE inspect reads).", completion: .file()) var source: String
         @Option(parsing: .upToNextOption, help: "Near-zero thresholds.") var thresholds: [Double] = [1e-6, 1e-4, 1e-3, 1e-2]
         @Flag(help: "Thresholds relative to each tensor's RMS.") var relative = false
-        @Option(help: "Outliers are |w| > k·σ of their own tensor.") var k = 6.0
-        @Option(help: "The most histogram bins (1–64); bin widths are powers of two.") var bins = 32
+        @Option(parsing: .unconditional, help: "Outliers are |w| > k·σ of their own tensor.") var k = 6.0
+        @Option(parsing: .unconditional, help: "The most histogram bins (1–64); bin widths are powers of two.") var bins = 32
         @Flag(help: "Print JSON: {global{…}, tensors[…], buffers[…], skipped, sparsity, damage}.") var json = false
 
         func validate() throws {
@@ -26,7 +26,9 @@ extension Heft {
                 throw ValidationError("--thresholds takes 1 to \(StatsOptions.maximumThresholds) positive numbers")
             }
             guard k.isFinite, k > 0 else { throw ValidationError("--k must be a positive number") }
-            guard (1...StatsOptions.maximumBins).contains(bins) else { throw ValidationError("--bins must be between 1 and \(StatsOptions.maximumBins)") }
+            guard (1...StatsOptions.maximumBins).contains(bins) else {
+                throw ValidationError("--bins must be between 1 and \(StatsOptions.maximumBins)")
+            }
         }
 
         func run() async throws {
@@ -52,7 +54,8 @@ extension Heft {
                         let done = progress.done.load(ordering: .relaxed), total = max(1, progress.total.load(ordering: .relaxed))
                         let rate = Double(done) / elapsed
                         let left = rate > 0 ? Double(total - done) / rate : 0
-                        let line = "\r  scanned \(Formatting.decimalSize(done)) of \(Formatting.decimalSize(total)), \(Formatting.decimalSize(Int(rate)))/s, \(Int(left)) s left   "
+                        let line =
+                            "\r  scanned \(Formatting.decimalSize(done)) of \(Formatting.decimalSize(total)), \(Formatting.decimalSize(Int(rate)))/s, \(Int(left)) s left   "
                         FileHandle.standardError.write(Data(line.utf8))
                         drew = true
                     }
@@ -72,7 +75,9 @@ extension Heft {
                     "Values        min \(g.min)  max \(g.max)  mean \(g.mean)  std \(g.std)  |max| \(g.absMax)",
                     "Histogram     \(g.histogram.edges.first ?? 0) to \(g.histogram.edges.last ?? 0), \(g.histogram.counts.count) bins of \(g.histogram.binWidth) (log-scaled heights): \(Formatting.bars(g.histogram.counts))",
                     "Zeros         \(Formatting.grouped(g.zeros)) (\(Formatting.percent(report.sparsity.sparsity))); NaN \(g.nan); ±Inf \(g.inf)",
-                    "Near zero     " + g.nearZero.map { "|w| < \($0.threshold)\(relative ? "·rms" : ""): \(Formatting.percent($0.fraction))" }.joined(separator: "  "),
+                    "Near zero     "
+                        + g.nearZero.map { "|w| < \($0.threshold)\(relative ? "·rms" : ""): \(Formatting.percent($0.fraction))" }.joined(
+                            separator: "  "),
                     "Outliers      \(Formatting.percent(g.outlierFraction)) beyond \(k)·σ of their tensor",
                     "Sparse size   dense \(Formatting.decimalSize(report.sparsity.denseBytes)); bitmask \(Formatting.decimalSize(report.sparsity.bitmaskBytes)); CSR \(Formatting.decimalSize(report.sparsity.csrBytes))\(report.sparsity.looksPruned ? " — looks pruned" : "")",
                     "              (\(SparseStorage.formulas), at the stored bytes per value)",
@@ -82,15 +87,17 @@ extension Heft {
                 out += report.damage.issues.prefix(10).map { "  - \($0)" }
                 var table = TextTable(header: ["Tensor", "elements", "zeros", "mean", "std", "|max|", "outliers"], rightAligned: [1, 2, 3, 4, 5, 6])
                 for t in report.tensors {
-                    table.add([t.name, Formatting.grouped(t.elements), Formatting.grouped(t.zeros), Formatting.fixed(t.mean, significant: 4), Formatting.fixed(t.std, significant: 4), Formatting.fixed(t.absMax, significant: 4), Formatting.percent(t.outlierFraction)])
+                    table.add([
+                        t.name, Formatting.grouped(t.elements), Formatting.grouped(t.zeros), Formatting.fixed(t.mean, significant: 4),
+                        Formatting.fixed(t.std, significant: 4), Formatting.fixed(t.absMax, significant: 4), Formatting.percent(t.outlierFraction),
+                    ])
                 }
                 out += ["", table.render(indent: "")]
                 if !report.buffers.isEmpty { out.append("Buffers (not parameters): " + report.buffers.map(\.name).joined(separator: ", ")) }
                 for s in report.skipped { out.append("Not scanned: \(s.name): \(s.reason)") }
                 print(out.joined(separator: "\n"))
-            } catch let error as FormatError {
-                if error.rule == .interrupted { throw ExitCode(130) }
-                throw CommandFailure(message: error.description)
+            } catch let error as FormatError where error.rule == .interrupted {
+                throw ExitCode(130)
             }
         }
     }

@@ -10,18 +10,21 @@ struct ModelOptions: ParsableArguments {
 
     @Option(help: "A parameter count (7e9, 7B, 350M): instead of a SOURCE, or for a config.json Heft has no formula for.")
     var params: String?
-    @Option(help: "Layers (with --params).") var layers: Int?
-    @Option(help: "Hidden size (with --params).") var hidden: Int?
-    @Option(help: "Attention heads (with --params).") var heads: Int?
-    @Option(help: "KV heads (with --params; default: heads).") var kvHeads: Int?
-    @Option(help: "Head dimension (with --params; default: hidden / heads).") var headDim: Int?
-    @Option(help: "Vocabulary size (with --params).") var vocab: Int?
-    @Option(help: "FFN size (with --params).") var ffn: Int?
+    @Option(parsing: .unconditional, help: "Layers (with --params).") var layers: Int?
+    @Option(parsing: .unconditional, help: "Hidden size (with --params).") var hidden: Int?
+    @Option(parsing: .unconditional, help: "Attention heads (with --params).") var heads: Int?
+    @Option(parsing: .unconditional, help: "KV heads (with --params; default: heads).") var kvHeads: Int?
+    @Option(parsing: .unconditional, help: "Head dimension (with --params; default: hidden / heads).") var headDim: Int?
+    @Option(parsing: .unconditional, help: "Vocabulary size (with --params).") var vocab: Int?
+    @Option(parsing: .unconditional, help: "FFN size (with --params).") var ffn: Int?
 
     func validate() throws {
         guard source != nil || params != nil else { throw ValidationError("give a SOURCE, or --params with the architecture flags") }
         if let params { _ = try Self.parseCount(params, flag: "--params") }
-        for (name, value) in [("--layers", layers), ("--hidden", hidden), ("--heads", heads), ("--kv-heads", kvHeads), ("--head-dim", headDim), ("--vocab", vocab), ("--ffn", ffn)] {
+        for (name, value) in [
+            ("--layers", layers), ("--hidden", hidden), ("--heads", heads), ("--kv-heads", kvHeads), ("--head-dim", headDim), ("--vocab", vocab),
+            ("--ffn", ffn),
+        ] {
             if let value { guard value >= 1, value <= 1 << 31 else { throw ValidationError("\(name) must be between 1 and 2147483648") } }
         }
         if let hidden, let heads, headDim == nil, hidden % heads != 0 {
@@ -48,17 +51,6 @@ struct ModelOptions: ParsableArguments {
         if let source { return try ModelProfile.open(source, parameters: count) }
         let architecture = Architecture.bare(layers: layers, hidden: hidden, heads: heads, kvHeads: kvHeads, headDim: headDim, vocab: vocab, ffn: ffn)
         return ModelProfile.bare(parameters: count ?? 1, architecture: architecture)
-    }
-}
-
-/// Runs `body`, turning Heft's errors into one-line failures.
-func reportingErrors(_ body: () throws -> Void) throws {
-    do {
-        try body()
-    } catch let error as FormatError {
-        throw CommandFailure(message: error.description)
-    } catch let error as EstimateError {
-        throw CommandFailure(message: error.description)
     }
 }
 

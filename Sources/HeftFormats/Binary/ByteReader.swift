@@ -34,7 +34,7 @@ public struct ByteReader {
                 offset: absoluteOffset,
                 field: field(),
                 rule: .truncated,
-                detail: "needs \(size) bytes but the file ends after \(remaining)"
+                detail: Self.cutShort(needed: size, available: remaining)
             )
         }
         let raw = bytes.loadUnaligned(fromByteOffset: offset, as: T.self)
@@ -51,11 +51,17 @@ public struct ByteReader {
                 offset: absoluteOffset,
                 field: field(),
                 rule: .truncated,
-                detail: "needs \(count) bytes but the file ends after \(remaining)"
+                detail: count < 0 ? "a negative length (\(count))" : Self.cutShort(needed: count, available: remaining)
             )
         }
         defer { offset += count }
         return UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + count)])
+    }
+
+    /// What a reader says when the bytes end before a field does: most often an interrupted download.
+    static func cutShort(needed: Int, available: Int) -> String {
+        "truncated download: the file ends \(available) byte(s) into a field of \(needed), so at least \(needed - available) byte(s) "
+            + "are missing; download the file again"
     }
 
     /// Advances past `count` bytes.

@@ -42,7 +42,9 @@ public enum Dequantizer {
         case "F16":
             for i in 0..<count { y[i] = f16(source, 2 * i) }
         case "BF16":
-            for i in 0..<count { y[i] = Float(bitPattern: UInt32(UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16) }
+            for i in 0..<count {
+                y[i] = Float(bitPattern: UInt32(UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16)
+            }
         default:
             // The common types run as vector C code (HeftKernels/Dequantize.c); the rest here, block by block.
             if heft_dequantize(UInt32(type.id), source, blocks, y) != 0 { return }

@@ -192,7 +192,8 @@ public struct GGUFFile: Sendable {
                 )
             }
             guard let byteCount = type.byteCount(elements: elements, rowLength: rowLength) else {
-                throw FormatError(offset: dimsOffset, field: name, rule: .ggufByteOverflow, detail: "byte size of \(elements) \(type.name) elements overflows")
+                throw FormatError(
+                    offset: dimsOffset, field: name, rule: .ggufByteOverflow, detail: "byte size of \(elements) \(type.name) elements overflows")
             }
             let offsetField = reader.absoluteOffset
             let relative = try reader.read(UInt64.self, field: name)
@@ -234,7 +235,8 @@ public struct GGUFFile: Sendable {
                 throw FormatError(
                     field: tensor.name,
                     rule: .ggufTensorOffset,
-                    detail: "offset \(relativeOffsets[index]) but the previous tensors end at \(expectedRelative) (offsets must be sequential and aligned)"
+                    detail:
+                        "offset \(relativeOffsets[index]) but the previous tensors end at \(expectedRelative) (offsets must be sequential and aligned)"
                 )
             }
             guard let absolute = Checked.add(dataOffset, expectedRelative),
@@ -282,11 +284,14 @@ public struct GGUFFile: Sendable {
             throw FormatError(offset: offset, field: field, rule: rule, detail: "\(raw) is negative")
         }
         guard raw <= Int64(reader.remaining / minimumSize) else {
+            let needed = raw.multipliedReportingOverflow(by: Int64(minimumSize))
             throw FormatError(
                 offset: offset,
                 field: field,
                 rule: rule,
-                detail: "\(raw) entries cannot fit in the \(reader.remaining) bytes that follow"
+                detail: "\(raw) entries need "
+                    + (needed.overflow ? "more bytes than any file holds" : "at least \(needed.partialValue) bytes")
+                    + " but only \(reader.remaining) follow: a truncated download, or a corrupt count"
             )
         }
         return Int(raw)

@@ -147,7 +147,8 @@ extension JSONValue {
             return "[\n" + values.map { pad + $0.serialized(indent: indent + 1) }.joined(separator: ",\n") + "\n\(close)]"
         case .object(let object):
             if object.members.isEmpty { return "{}" }
-            return "{\n" + object.members.map { pad + Self.quoted($0.key) + ": " + $0.value.serialized(indent: indent + 1) }.joined(separator: ",\n") + "\n\(close)}"
+            return "{\n" + object.members.map { pad + Self.quoted($0.key) + ": " + $0.value.serialized(indent: indent + 1) }.joined(separator: ",\n")
+                + "\n\(close)}"
         }
     }
 

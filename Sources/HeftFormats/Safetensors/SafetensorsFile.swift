@@ -61,7 +61,8 @@ public struct SafetensorsFile: Sendable {
     public static func parse(fileBytes bytes: UnsafeRawBufferPointer, path: String) throws(FormatError) -> SafetensorsFile {
         guard !bytes.isEmpty else { throw FormatError(file: path, rule: .emptyFile, detail: "the file is empty") }
         guard bytes.count >= 8 else {
-            throw FormatError(file: path, offset: 0, rule: .headerTooSmall, detail: "the file has \(bytes.count) bytes, fewer than the 8-byte header length")
+            throw FormatError(
+                file: path, offset: 0, rule: .headerTooSmall, detail: "the file has \(bytes.count) bytes, fewer than the 8-byte header length")
         }
         do throws(FormatError) {
             let declared = UInt64(littleEndian: bytes.loadUnaligned(as: UInt64.self))
@@ -85,7 +86,8 @@ public struct SafetensorsFile: Sendable {
             throw FormatError(
                 offset: 0,
                 rule: .headerLength,
-                detail: "header length \(length) runs past the end of the file (\(fileSize - 8) bytes after the prefix)"
+                detail: "header length \(length) runs past the end of the file (\(fileSize - 8) bytes after the prefix): "
+                    + "a truncated download (at least \(length - (fileSize - 8)) bytes missing) or not a safetensors file"
             )
         }
         return length
@@ -239,7 +241,8 @@ public struct SafetensorsFile: Sendable {
             throw FormatError(offset: shapeMember.offset, field: name, rule: .shapeOverflow, detail: "shape \(shape) overflows 64 bits")
         }
         guard let bits = Checked.multiply(elements, dtype.bits) else {
-            throw FormatError(offset: shapeMember.offset, field: name, rule: .shapeOverflow, detail: "shape \(shape) × \(dtype.bits) bits overflows 64 bits")
+            throw FormatError(
+                offset: shapeMember.offset, field: name, rule: .shapeOverflow, detail: "shape \(shape) × \(dtype.bits) bits overflows 64 bits")
         }
         guard bits % 8 == 0 else {
             throw FormatError(

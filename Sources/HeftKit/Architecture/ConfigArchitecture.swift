@@ -36,20 +36,26 @@ public struct ConfigArchitecture: Sendable {
         }
         architecture.kvHeads = kvHeads ?? heads
         if let heads, let kv = architecture.kvHeads, heads % kv != 0 {
-            throw FormatError(file: config.path, field: "num_key_value_heads", rule: .configValue, detail: "\(heads) attention heads are not a multiple of \(kv) KV heads")
+            throw FormatError(
+                file: config.path, field: "num_key_value_heads", rule: .configValue,
+                detail: "\(heads) attention heads are not a multiple of \(kv) KV heads")
         }
         if let explicit = try config.int("head_dim", "d_kv", "kv_channels", maximum: 1 << 16) {
             architecture.headDim = explicit
         } else if let hidden, let heads {
             guard hidden % heads == 0 else {
-                throw FormatError(file: config.path, field: "num_attention_heads", rule: .configValue, detail: "hidden size \(hidden) is not divisible by \(heads) heads and no head_dim is given")
+                throw FormatError(
+                    file: config.path, field: "num_attention_heads", rule: .configValue,
+                    detail: "hidden size \(hidden) is not divisible by \(heads) heads and no head_dim is given")
             }
             architecture.headDim = hidden / heads
         }
         architecture.experts = try config.int("num_local_experts", "num_experts", "n_routed_experts", "moe_num_experts", maximum: 1 << 12)
         architecture.expertsPerToken = try config.int("num_experts_per_tok", "moe_top_k", "num_experts_per_token", maximum: 1 << 16)
         if let experts = architecture.experts, let perToken = architecture.expertsPerToken, perToken > experts {
-            throw FormatError(file: config.path, field: "num_experts_per_tok", rule: .configValue, detail: "\(perToken) experts per token exceed the \(experts) experts")
+            throw FormatError(
+                file: config.path, field: "num_experts_per_tok", rule: .configValue,
+                detail: "\(perToken) experts per token exceed the \(experts) experts")
         }
         if (try config.bool("use_sliding_window")) != false {
             architecture.slidingWindow = try config.int("sliding_window", maximum: 1 << 34)

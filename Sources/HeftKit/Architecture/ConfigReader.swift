@@ -68,10 +68,12 @@ public struct ConfigReader: Sendable {
             throw FormatError(file: path, offset: member.offset, field: key, rule: .configType, detail: "expected an integer, found \(found)")
         }
         guard value >= minimum else {
-            throw FormatError(file: path, offset: member.offset, field: key, rule: .configValue, detail: "\(value) is below the minimum of \(minimum)")
+            throw FormatError(
+                file: path, offset: member.offset, field: key, rule: .configValue, detail: "\(value) is below the minimum of \(minimum)")
         }
         guard value <= maximum else {
-            throw FormatError(file: path, offset: member.offset, field: key, rule: .configValue, detail: "\(value) is implausibly large (limit \(maximum))")
+            throw FormatError(
+                file: path, offset: member.offset, field: key, rule: .configValue, detail: "\(value) is implausibly large (limit \(maximum))")
         }
         return value
     }
@@ -80,7 +82,8 @@ public struct ConfigReader: Sendable {
     public func bool(_ keys: String...) throws(FormatError) -> Bool? {
         guard let (key, member) = lookup(keys) else { return nil }
         guard case .bool(let value) = member.value else {
-            throw FormatError(file: path, offset: member.offset, field: key, rule: .configType, detail: "expected true or false, found \(member.value.typeName)")
+            throw FormatError(
+                file: path, offset: member.offset, field: key, rule: .configType, detail: "expected true or false, found \(member.value.typeName)")
         }
         return value
     }
@@ -89,7 +92,8 @@ public struct ConfigReader: Sendable {
     public func string(_ keys: String...) throws(FormatError) -> String? {
         guard let (key, member) = lookup(keys) else { return nil }
         guard case .string(let value) = member.value else {
-            throw FormatError(file: path, offset: member.offset, field: key, rule: .configType, detail: "expected a string, found \(member.value.typeName)")
+            throw FormatError(
+                file: path, offset: member.offset, field: key, rule: .configType, detail: "expected a string, found \(member.value.typeName)")
         }
         return value
     }

@@ -48,8 +48,10 @@ extension Architecture {
     /// GGUF architecture values outside those bounds, for the report's warnings.
     public static func implausibleValues(in file: GGUFFile) -> [String] {
         guard let arch = file["general.architecture"]?.stringValue else { return [] }
-        return ["block_count", "embedding_length", "feed_forward_length", "attention.head_count", "attention.head_count_kv",
-                "attention.key_length", "context_length", "expert_count", "expert_used_count", "attention.sliding_window"].compactMap { key in
+        return [
+            "block_count", "embedding_length", "feed_forward_length", "attention.head_count", "attention.head_count_kv",
+            "attention.key_length", "context_length", "expert_count", "expert_used_count", "attention.sliding_window",
+        ].compactMap { key in
             guard let value = file["\(arch).\(key)"], let number = value.intValue ?? value.arrayValue?.values?.compactMap(\.intValue).max(),
                 !(0...plausibleMaximum(key)).contains(number)
             else { return nil }

@@ -58,7 +58,7 @@ public enum ParameterFormula {
         switch family {
         case .gpt2:
             let P = try need(a.contextLength, "n_positions")
-            let I = Exact(a.ffnSize) .value == nil ? 4 * H : Exact(a.ffnSize)
+            let I = Exact(a.ffnSize).value == nil ? 4 * H : Exact(a.ffnSize)
             let perLayer = 2 * H + (3 * H * H + 3 * H) + (H * H + H) + 2 * H + (H * I + I) + (I * H + H)
             total = V * H + P * H + L * perLayer + 2 * H + head
             expression = "V·H + P·H + L·[2H + (3H²+3H) + (H²+H) + 2H + (H·I+I) + (I·H+H)] + 2H"
@@ -132,7 +132,8 @@ public enum ParameterFormula {
                 let I = try need(a.ffnSize, "intermediate_size")
                 let mlpBias: Exact = (try config.bool("mlp_bias")) == true ? 2 * I + H : 0
                 feedForward = 3 * H * I + mlpBias
-                expression = "V·H (+V·H untied) + L·[H·n_h·d + 2·H·n_kv·d + n_h·d·H + 3·H·I + \(family == .gemma2 || family == .gemma3 ? "4H" : "2H")"
+                expression =
+                    "V·H (+V·H untied) + L·[H·n_h·d + 2·H·n_kv·d + n_h·d·H + 3·H·I + \(family == .gemma2 || family == .gemma3 ? "4H" : "2H")"
                     + (qkvBias ? " + n_h·d + 2·n_kv·d (qkv bias)" : "") + (qkNorm.value != 0 ? " + 2d (q/k norm)" : "") + "] + H"
             }
             let perLayer = attention + attentionBias + outputBias + qkNorm + norms + feedForward
@@ -147,7 +148,7 @@ public enum ParameterFormula {
             let newArchitecture = (try config.bool("new_decoder_architecture")) == true
             let parallel = (try config.bool("parallel_attn")) ?? true
             let bias = (try config.bool("bias")) == true
-            let I = Exact(a.ffnSize) .value == nil ? 4 * H : Exact(a.ffnSize)
+            let I = Exact(a.ffnSize).value == nil ? 4 * H : Exact(a.ffnSize)
             let qkv = H * (nH * d + 2 * nKV * d) + (bias ? nH * d + 2 * nKV * d : 0)
             let dense = H * H + (bias ? H : 0)
             let mlp = H * I + I * H + (bias ? I + H : 0)

@@ -17,7 +17,10 @@ public struct ListedModel: Sendable, Codable, Hashable {
     /// Why the model could not be read, when it could not.
     public let error: String?
 
-    public init(name: String, source: String, path: String, format: String?, parameters: Int?, bytes: Int?, quantization: String?, complete: Bool, error: String?) {
+    public init(
+        name: String, source: String, path: String, format: String?, parameters: Int?, bytes: Int?, quantization: String?, complete: Bool,
+        error: String?
+    ) {
         self.name = name
         self.source = source
         self.path = path
@@ -43,7 +46,8 @@ public enum ModelListing {
                 // A repo without a main ref: take its newest snapshot, if any.
                 let folder = Path.join(locator.huggingFaceCache, "models--" + name.split(separator: "/").joined(separator: "--"))
                 if let snapshot = Path.contents(of: Path.join(folder, "snapshots")).last {
-                    locations.append(ModelLocation(path: Path.join(folder, "snapshots/" + snapshot), name: "\(name)@\(snapshot.prefix(12))", origin: .huggingFace))
+                    locations.append(
+                        ModelLocation(path: Path.join(folder, "snapshots/" + snapshot), name: "\(name)@\(snapshot.prefix(12))", origin: .huggingFace))
                 } else {
                     failures.append(failure(name: name, source: "hf", path: folder, error))
                 }
@@ -130,6 +134,8 @@ public enum ModelListing {
     }
 
     static func failure(name: String, source: String, path: String, _ error: FormatError) -> ListedModel {
-        ListedModel(name: name, source: source, path: path, format: nil, parameters: nil, bytes: nil, quantization: nil, complete: false, error: error.description)
+        ListedModel(
+            name: name, source: source, path: path, format: nil, parameters: nil, bytes: nil, quantization: nil, complete: false,
+            error: error.description)
     }
 }

@@ -1,9 +1,10 @@
+public import HeftFormats
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-public import HeftFormats
 
 /// Where a model lives on disk, and the name to report it by.
 public struct ModelLocation: Sendable, Hashable, Codable {
@@ -74,7 +75,9 @@ public struct ModelLocator: Sendable {
         case (let hf?, nil): return hf
         case (nil, let lm?): return lm
         case (.some, .some):
-            throw FormatError(file: source, rule: .io, detail: "ambiguous: found in the Hugging Face cache and in LM Studio; say hf:\(source) or lmstudio:\(source)")
+            throw FormatError(
+                file: source, rule: .io, detail: "ambiguous: found in the Hugging Face cache and in LM Studio; say hf:\(source) or lmstudio:\(source)"
+            )
         case (nil, nil):
             let candidates = listHuggingFaceNames() + listLMStudioNames()
             throw FormatError(
@@ -114,7 +117,9 @@ public struct ModelLocator: Sendable {
         }
         let folder = Path.join(huggingFaceCache, "models--" + components.joined(separator: "--"))
         guard Path.isDirectory(folder) else {
-            throw FormatError(file: id, rule: .io, detail: "not in the Hugging Face cache (\(folder) does not exist)" + nearMatches(repo, in: listHuggingFaceNames()))
+            throw FormatError(
+                file: id, rule: .io,
+                detail: "not in the Hugging Face cache (\(folder) does not exist)" + nearMatches(repo, in: listHuggingFaceNames()))
         }
         var commit = revision
         let ref = Path.join(folder, "refs/" + revision)
@@ -170,9 +175,14 @@ public struct ModelLocator: Sendable {
             throw FormatError(file: "ollama:" + name, rule: .io, detail: "an Ollama name is [HOST/][NAMESPACE/]MODEL[:TAG]")
         }
         let manifest = Path.join(ollamaModels, "manifests/\(parts.host)/\(parts.namespace)/\(parts.model)/\(parts.tag)")
-        let display = "ollama:" + (parts.namespace == "library" && parts.host == "registry.ollama.ai" ? parts.model : "\(parts.namespace)/\(parts.model)") + ":" + parts.tag
+        let display =
+            "ollama:" + (parts.namespace == "library" && parts.host == "registry.ollama.ai" ? parts.model : "\(parts.namespace)/\(parts.model)") + ":"
+            + parts.tag
         guard Path.exists(manifest) else {
-            throw FormatError(file: display, rule: .io, detail: "no manifest at \(manifest)" + nearMatches(parts.model + ":" + parts.tag, in: listOllamaNames().map { String($0.dropFirst(7)) }))
+            throw FormatError(
+                file: display, rule: .io,
+                detail: "no manifest at \(manifest)"
+                    + nearMatches(parts.model + ":" + parts.tag, in: listOllamaNames().map { String($0.dropFirst(7)) }))
         }
         let blob = try ollamaModelBlob(manifest: manifest, display: display)
         return ModelLocation(path: blob, name: display, origin: .ollama)
@@ -205,7 +215,9 @@ public struct ModelLocator: Sendable {
         }
         let blob = Path.join(ollamaModels, "blobs/sha256-" + hex)
         guard Path.exists(blob) else {
-            throw FormatError(file: display, rule: .missingShard, detail: "the manifest names blob sha256-\(hex.prefix(12))…, which is missing from \(Path.join(ollamaModels, "blobs"))")
+            throw FormatError(
+                file: display, rule: .missingShard,
+                detail: "the manifest names blob sha256-\(hex.prefix(12))…, which is missing from \(Path.join(ollamaModels, "blobs"))")
         }
         return blob
     }

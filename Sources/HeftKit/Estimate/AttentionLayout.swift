@@ -85,7 +85,9 @@ public struct AttentionLayout: Sendable, Hashable, Codable {
         }
         let family = a.family ?? ""
         if let window, family == "gemma2" {
-            self.init(layers: (0..<count).map { $0 % 2 == 0 ? slidingLayer : full }, description: "Gemma 2: even layers local (\(window) tokens), odd layers global")
+            self.init(
+                layers: (0..<count).map { $0 % 2 == 0 ? slidingLayer : full },
+                description: "Gemma 2: even layers local (\(window) tokens), odd layers global")
             return
         }
         if let window, family == "gemma3" {

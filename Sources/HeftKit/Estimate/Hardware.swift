@@ -62,13 +62,15 @@ public enum HardwareCatalog {
             count = n
             name = String(name[..<separator])
         }
-        guard count <= 100_000 else { throw EstimateError("--gpu: \(count) devices is implausible") }
+        guard count <= 100_000 else { throw EstimateError(field: "gpu", "\(count) devices is implausible") }
         let normalized = String(name.map { $0 == "_" ? "-" : $0 })
         if let match = all.first(where: { $0.id == normalized || $0.name.lowercased() == name }) {
             return HardwareSelection(hardware: match, count: count)
         }
         let suggestions = all.sorted { distance($0.id, normalized) < distance($1.id, normalized) }.prefix(3).map(\.id)
-        throw EstimateError("--gpu: unknown hardware '\(text)'; nearest: \(suggestions.joined(separator: ", ")) (all: \(all.map(\.id).joined(separator: ", ")))")
+        throw EstimateError(
+            field: "gpu",
+            "unknown hardware '\(text)'; nearest: \(suggestions.joined(separator: ", ")) (all: \(all.map(\.id).joined(separator: ", ")))")
     }
 
     /// Levenshtein distance, for suggestions.

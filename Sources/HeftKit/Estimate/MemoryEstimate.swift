@@ -111,7 +111,7 @@ public struct MemoryEstimate: Sendable, Codable {
 
     /// Computes the estimate.
     public init(profile: ModelProfile, request: MemoryRequest) throws(EstimateError) {
-        guard request.batch >= 1, request.batch <= 1 << 16 else { throw EstimateError("--batch must be between 1 and 65536") }
+        guard request.batch >= 1, request.batch <= 1 << 16 else { throw EstimateError(field: "batch", "must be between 1 and 65536") }
         var warnings = profile.warnings
         let a = profile.architecture
         let maxContext = a.contextLength
@@ -121,7 +121,7 @@ public struct MemoryEstimate: Sendable, Codable {
             if let maxContext, maxContext != 4096 { contexts = maxContext < 4096 ? [maxContext] : [4096, maxContext] }
         }
         for context in contexts {
-            guard context >= 1, context <= 1 << 26 else { throw EstimateError("--context must be between 1 and 67,108,864 tokens") }
+            guard context >= 1, context <= 1 << 26 else { throw EstimateError(field: "context", "must be between 1 and 67,108,864 tokens") }
             if let maxContext, context > maxContext {
                 warnings.append("context \(context) exceeds the model's \(maxContext) tokens (allowed: context extension needs RoPE scaling)")
             }
@@ -144,12 +144,14 @@ public struct MemoryEstimate: Sendable, Codable {
         self.mode = request.training == nil ? "inference" : "training"
         var formulas: [String: String] = [
             "weights": weights.formula,
-            "kvCache": "Σ layers cells × (row(n_kv·key_length) + row(n_kv·value_length)) bytes of \(request.kvCache.rawValue); cells = context × batch (sliding layers: min(context, window)); MLA: latent row; recurrent: F32 state per sequence",
+            "kvCache":
+                "Σ layers cells × (row(n_kv·key_length) + row(n_kv·value_length)) bytes of \(request.kvCache.rawValue); cells = context × batch (sliding layers: min(context, window)); MLA: latent row; recurrent: F32 state per sequence",
             "overhead": "fixed runtime overhead (CUDA context, allocator slack): \(request.overheadBytes >> 20) MiB, --overhead-mib",
             "flopsPerToken": "2 × active parameters + 4 × layers × context × heads × head_dim (attention scores and weighted sum)",
         ]
         var assumptions: [String: String] = [
-            "flashAttention": request.flashAttention ? "on: attention scores are not materialized" : "off: scores of heads × micro-batch × context in F32",
+            "flashAttention": request.flashAttention
+                ? "on: attention scores are not materialized" : "off: scores of heads × micro-batch × context in F32",
             "microBatchTokens": "\(request.microBatchTokens) tokens per prefill step (llama.cpp n_ubatch)",
             "activationPrecision": "F32 intermediates, as llama.cpp computes",
         ]
@@ -166,12 +168,15 @@ public struct MemoryEstimate: Sendable, Codable {
         if let training = request.training {
             formulas.merge(Estimator.trainingFormulas(training)) { $1 }
         } else {
-            formulas["activations"] = "micro-batch × (2H + (n_h + 2·n_kv)·d + n_h·d + 3·FFN_active) × 4 bytes + logits batch × vocab × 4" + (request.flashAttention ? "" : " + n_h × micro-batch × context × 4")
+            formulas["activations"] =
+                "micro-batch × (2H + (n_h + 2·n_kv)·d + n_h·d + 3·FFN_active) × 4 bytes + logits batch × vocab × 4"
+                + (request.flashAttention ? "" : " + n_h × micro-batch × context × 4")
         }
         if request.hardware != nil {
             formulas["prefill"] = "peak FLOP/s × compute efficiency ÷ FLOPs per token"
             formulas["decode"] = "batch ÷ ((active weight bytes + batch × KV bytes at context) ÷ (bandwidth × bandwidth efficiency))"
-            formulas["fit"] = "total ≤ devices × memory × usable fraction; max context and batch by search; offload layers = ⌈excess ÷ bytes per layer⌉"
+            formulas["fit"] =
+                "total ≤ devices × memory × usable fraction; max context and batch by search; offload layers = ⌈excess ÷ bytes per layer⌉"
         }
         self.estimates = estimates
         self.formulas = formulas
@@ -232,14 +237,19 @@ struct Estimator {
 
     static func trainingFormulas(_ t: TrainingRequest) -> [String: String] {
         var f: [String: String] = [
-            "activations": "Korthikanti et al. 2022: layers × s·b·h·(34 + 5·a·s/h) bytes (none), 34·s·b·h (selective), 2·s·b·h (full) + logits s·b·V·4",
+            "activations":
+                "Korthikanti et al. 2022: layers × s·b·h·(34 + 5·a·s/h) bytes (none), 34·s·b·h (selective), 2·s·b·h (full) + logits s·b·V·4",
             "gradients": "trainable parameters × gradient bytes (4 fp32, 2 otherwise)",
-            "optimizer": "trainable parameters × states × state bytes (+ 4-byte fp32 master copy under mixed precision): mixed-precision Adam = 2 + 2 + 12 = 16 bytes per parameter (ZeRO paper)",
+            "optimizer":
+                "trainable parameters × states × state bytes (+ 4-byte fp32 master copy under mixed precision): mixed-precision Adam = 2 + 2 + 12 = 16 bytes per parameter (ZeRO paper)",
         ]
         if t.zeroStage > 0 {
-            f["zero"] = "ZeRO-\(t.zeroStage) over \(t.devices) devices: optimizer states\(t.zeroStage >= 2 ? ", gradients" : "")\(t.zeroStage >= 3 ? ", weights" : "") ÷ devices"
+            f["zero"] =
+                "ZeRO-\(t.zeroStage) over \(t.devices) devices: optimizer states\(t.zeroStage >= 2 ? ", gradients" : "")\(t.zeroStage >= 3 ? ", weights" : "") ÷ devices"
         }
-        if t.loraRank != nil { f["lora"] = "trainable = rank × Σ adapted matrices (d_in + d_out) × layers; the base is frozen (no gradients, no optimizer state)" }
+        if t.loraRank != nil {
+            f["lora"] = "trainable = rank × Σ adapted matrices (d_in + d_out) × layers; the base is frozen (no gradients, no optimizer state)"
+        }
         return f
     }
 
@@ -283,7 +293,7 @@ struct Estimator {
     }
 
     private func applyTraining(_ t: TrainingRequest, context: Int, batch: Int, to result: inout MemoryEstimate.Breakdown) throws(EstimateError) {
-        guard t.devices >= 1, (0...3).contains(t.zeroStage) else { throw EstimateError("--zero takes 0–3 and --devices at least 1") }
+        guard t.devices >= 1, (0...3).contains(t.zeroStage) else { throw EstimateError(field: "zero", "takes 0–3 and --devices at least 1") }
         let P = profile.parameters
         let mixed = t.precision == .bf16Mixed || t.precision == .fp16Mixed
         let weightBytesPerParameter = t.precision == .fp32 ? 4 : 2

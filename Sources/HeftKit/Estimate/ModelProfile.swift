@@ -209,7 +209,8 @@ public struct ModelProfile: Sendable {
                 storedBytes: 0,
                 isParameter: isParameter,
                 layer: shape.layer,
-                isBlockLinear: shape.layer != nil && shape.shape.count >= 2 && !isNorm && shape.name.hasSuffix(".weight") && !shape.name.contains("ffn_gate_inp"),
+                isBlockLinear: shape.layer != nil && shape.shape.count >= 2 && !isNorm && shape.name.hasSuffix(".weight")
+                    && !shape.name.contains("ffn_gate_inp"),
                 quantizationRole: syntheticRoles[shape.name.split(separator: ".", maxSplits: 2).last.map(String.init) ?? ""]
                     ?? (shape.name == "token_embd.weight" ? .tokenEmbedding : shape.name == "output.weight" ? .output : .other)
             )

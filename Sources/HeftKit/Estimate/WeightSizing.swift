@@ -21,7 +21,9 @@ public struct WeightSizing: Sendable, Hashable, Codable {
         if case .stored = precision, let stored = profile.storedBytes {
             var byType: [String: Int] = [:]
             for tensor in profile.tensors { byType[tensor.storedType ?? "?", default: 0] += tensor.storedBytes }
-            return WeightSizing(precision: "stored (\(profile.storedPrecision ?? "?"))", bytes: stored, byType: byType, exact: true, formula: "Σ tensor bytes as stored in the file")
+            return WeightSizing(
+                precision: "stored (\(profile.storedPrecision ?? "?"))", bytes: stored, byType: byType, exact: true,
+                formula: "Σ tensor bytes as stored in the file")
         }
         guard !profile.tensors.isEmpty else { return perParameter(profile, precision) }
         let layers = profile.architecture.layers ?? 1

@@ -37,7 +37,10 @@ public struct Anatomy: Sendable {
     /// Classifies `tensors`. `tied` says whether the LM head shares the embedding matrix, so that a stored
     /// copy is counted once.
     public init(tensors: [TensorInfo], classifier: TensorClassifier, tied: Bool?) {
-        let embeddingNames = ["model.embed_tokens.weight", "transformer.wte.weight", "wte.weight", "embed_tokens.weight", "token_embd.weight", "shared.weight", "gpt_neox.embed_in.weight", "transformer.word_embeddings.weight"]
+        let embeddingNames = [
+            "model.embed_tokens.weight", "transformer.wte.weight", "wte.weight", "embed_tokens.weight", "token_embd.weight", "shared.weight",
+            "gpt_neox.embed_in.weight", "transformer.word_embeddings.weight",
+        ]
         let headNames: Set<String> = ["lm_head.weight", "output.weight", "embed_out.weight"]
         let byName = Dictionary(tensors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         let embedding = embeddingNames.lazy.compactMap { byName[$0] }.first
@@ -77,7 +80,9 @@ public struct Anatomy: Sendable {
         // Drop a stack name that every block shares (BERT's `encoder.layer.N` is just block N).
         var counts = blocks.values.sorted { $0.block < $1.block }
         if Set(counts.map(\.block.stack)).count == 1 {
-            counts = counts.map { var c = $0; c.block = BlockID(index: c.block.index); return c }
+            counts = counts.map {
+                var c = $0; c.block = BlockID(index: c.block.index); return c
+            }
         }
         perBlock = counts
     }

@@ -19,7 +19,9 @@ public struct FileFacts: Sendable, Hashable, Codable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(path: try c.decode(String.self, forKey: .path), bytes: try c.decode(Int.self, forKey: .bytes), expectedBytes: try c.decode(Int.self, forKey: .expectedBytes))
+        self.init(
+            path: try c.decode(String.self, forKey: .path), bytes: try c.decode(Int.self, forKey: .bytes),
+            expectedBytes: try c.decode(Int.self, forKey: .expectedBytes))
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -19,9 +19,11 @@ public struct LoRAPlan: Sendable, Codable {
     public let warnings: [String]
 
     public init(profile: ModelProfile, rank: Int, modules: [LoRAModule], context: Int, microBatch: Int = 1) throws(EstimateError) {
-        guard rank >= 1, rank <= 65_536 else { throw EstimateError("--rank must be between 1 and 65536") }
+        guard rank >= 1, rank <= 65_536 else { throw EstimateError(field: "rank", "must be between 1 and 65536") }
         guard profile.architecture.hiddenSize != nil, profile.architecture.heads != nil, profile.architecture.layers != nil else {
-            throw EstimateError("LoRA needs the architecture (layers, hidden size, heads): give a SOURCE with config.json or GGUF metadata, or --layers --hidden --heads")
+            throw EstimateError(
+                "LoRA needs the architecture (layers, hidden size, heads): give a SOURCE with config.json or GGUF metadata, or --layers --hidden --heads"
+            )
         }
         let count = LoRACount(architecture: profile.architecture, rank: rank, modules: modules)
         var warnings = profile.warnings
@@ -48,7 +50,8 @@ public struct LoRAPlan: Sendable, Codable {
         self.loraMemoryBytes = try memory(qlora: false)
         self.qloraMemoryBytes = try memory(qlora: true)
         self.adapterBytes = count.trainableParameters * 2
-        self.formula = "trainable = rank × Σ adapted matrices (d_in + d_out) × layers (× experts for MoE FFN matrices); memory: frozen base + adapters at 16 bytes per trainable parameter + selective-recomputation activations"
+        self.formula =
+            "trainable = rank × Σ adapted matrices (d_in + d_out) × layers (× experts for MoE FFN matrices); memory: frozen base + adapters at 16 bytes per trainable parameter + selective-recomputation activations"
         self.warnings = warnings
     }
 }
@@ -92,11 +95,13 @@ public struct LowRankPlan: Sendable, Codable {
     public static func embedding(vocabulary: Int, hidden: Int, rank: Int) -> Embedding {
         let before = vocabulary * hidden
         let after = vocabulary * rank + rank * hidden
-        return Embedding(vocabulary: vocabulary, hidden: hidden, rank: rank, parameters: before, factoredParameters: after, saved: before - after, reduction: Double(before) / Double(after))
+        return Embedding(
+            vocabulary: vocabulary, hidden: hidden, rank: rank, parameters: before, factoredParameters: after, saved: before - after,
+            reduction: Double(before) / Double(after))
     }
 
     public init(profile: ModelProfile, rank: Int, modules: [LoRAModule], embeddingRank: Int?) throws(EstimateError) {
-        guard rank >= 1 else { throw EstimateError("--rank must be at least 1") }
+        guard rank >= 1 else { throw EstimateError(field: "rank", "must be at least 1") }
         var warnings = profile.warnings
         let wanted = Set(modules.map(\.rawValue))
         var matrices: [Matrix] = []
@@ -107,7 +112,9 @@ public struct LowRankPlan: Sendable, Codable {
             matrices.append(Matrix(name: tensor.name, rows: m, columns: n, parameters: m * n, factoredParameters: factored, saved: m * n - factored))
         }
         if matrices.isEmpty {
-            throw EstimateError("no \(modules.map(\.rawValue).joined(separator: ",")) matrices in this model's tensor list (low-rank planning needs a SOURCE with tensors or a Llama-family config.json)")
+            throw EstimateError(
+                "no \(modules.map(\.rawValue).joined(separator: ",")) matrices in this model's tensor list (low-rank planning needs a SOURCE with tensors or a Llama-family config.json)"
+            )
         }
         let losing = matrices.filter { $0.saved <= 0 }
         if !losing.isEmpty {
@@ -116,7 +123,7 @@ public struct LowRankPlan: Sendable, Codable {
         let saved = matrices.reduce(0) { $0 + max(0, $1.saved) }
         var embedding: Embedding?
         if let e = embeddingRank, let v = profile.architecture.vocabSize, let h = profile.architecture.hiddenSize {
-            guard e >= 1 else { throw EstimateError("--embedding-rank must be at least 1") }
+            guard e >= 1 else { throw EstimateError(field: "embedding-rank", "must be at least 1") }
             embedding = Self.embedding(vocabulary: v, hidden: h, rank: e)
         }
         let totalSaved = saved + max(0, embedding?.saved ?? 0)
@@ -129,7 +136,8 @@ public struct LowRankPlan: Sendable, Codable {
         self.saved = totalSaved
         self.savedBytes = Int(Double(totalSaved) * bytesPerParameter)
         self.embedding = embedding
-        self.formula = "an m×n matrix (m·n parameters) becomes m×r and r×n factors (r·(m + n)); worth it only for r < m·n ÷ (m + n). ALBERT embeddings: V·H → V·E + E·H"
+        self.formula =
+            "an m×n matrix (m·n parameters) becomes m×r and r×n factors (r·(m + n)); worth it only for r < m·n ÷ (m + n). ALBERT embeddings: V·H → V·E + E·H"
         self.warnings = warnings
     }
 
@@ -199,22 +207,31 @@ public struct PrunePlan: Sendable, Codable {
             let a = profile.architecture
             var changes: [String: Int] = [:]
             if let drop = dropLayers {
-                guard let layers = a.layers, drop >= 1, drop < layers else { throw EstimateError("--drop-layers must be between 1 and the layer count − 1") }
-                changes[["num_hidden_layers", "n_layer", "num_layers", "n_layers"].first { config.text[$0] != nil } ?? "num_hidden_layers"] = layers - drop
+                guard let layers = a.layers, drop >= 1, drop < layers else {
+                    throw EstimateError(field: "drop-layers", "must be between 1 and the layer count − 1")
+                }
+                changes[["num_hidden_layers", "n_layer", "num_layers", "n_layers"].first { config.text[$0] != nil } ?? "num_hidden_layers"] =
+                    layers - drop
             }
             if let heads = keepHeads {
-                guard let h = a.heads, heads >= 1, heads <= h else { throw EstimateError("--keep-heads must be between 1 and the head count") }
+                guard let h = a.heads, heads >= 1, heads <= h else {
+                    throw EstimateError(field: "keep-heads", "must be between 1 and the head count")
+                }
                 let d = a.headDim ?? (a.hiddenSize ?? 0) / h
                 changes["num_attention_heads"] = heads
                 changes["head_dim"] = d
-                if let kv = a.kvHeads { changes["num_key_value_heads"] = stride(from: min(kv, heads), through: 1, by: -1).first { heads % $0 == 0 } ?? 1 }
+                if let kv = a.kvHeads {
+                    changes["num_key_value_heads"] = stride(from: min(kv, heads), through: 1, by: -1).first { heads % $0 == 0 } ?? 1
+                }
             }
             if let ffn = keepFFN {
-                guard let i = a.ffnSize, ffn >= 1, ffn <= i else { throw EstimateError("--keep-ffn must be between 1 and the FFN size") }
+                guard let i = a.ffnSize, ffn >= 1, ffn <= i else { throw EstimateError(field: "keep-ffn", "must be between 1 and the FFN size") }
                 changes[["intermediate_size", "n_inner", "d_ff", "ffn_dim"].first { config.text[$0] != nil } ?? "intermediate_size"] = ffn
             }
             if let experts = keepExperts {
-                guard let e = a.experts, experts >= 1, experts <= e else { throw EstimateError("--keep-experts needs a mixture-of-experts model and a count up to its experts") }
+                guard let e = a.experts, experts >= 1, experts <= e else {
+                    throw EstimateError(field: "keep-experts", "needs a mixture-of-experts model and a count up to its experts")
+                }
                 changes[["num_local_experts", "num_experts", "n_routed_experts"].first { config.text[$0] != nil } ?? "num_local_experts"] = experts
                 if let k = a.expertsPerToken, k > experts { changes["num_experts_per_tok"] = experts }
             }
@@ -238,7 +255,7 @@ public struct PrunePlan: Sendable, Codable {
         var sparse: Sparse?
         if sparsity != nil || twoFour {
             let s = twoFour ? 0.5 : sparsity ?? 0.5
-            guard s.isFinite, s > 0, s < 1 else { throw EstimateError("--sparsity must be a fraction in (0, 1)") }
+            guard s.isFinite, s > 0, s < 1 else { throw EstimateError(field: "sparsity", "must be a fraction in (0, 1)") }
             let linear = profile.tensors.filter(\.isBlockLinear)
             let n = linear.isEmpty ? profile.parameters : linear.reduce(0) { $0 + $1.elements }
             if linear.isEmpty { warnings.append("no tensor list: every parameter is treated as prunable") }
@@ -253,11 +270,13 @@ public struct PrunePlan: Sendable, Codable {
                 bitmaskBytes: SparseStorage.bitmaskBytes(elements: n, nonZeros: nonZeros, bytesPerValue: Double(valueBytes)),
                 csrBytes: SparseStorage.csrBytes(rows: rows, nonZeros: nonZeros, bytesPerValue: Double(valueBytes)),
                 twoFourBytes: twoFour ? n / 2 * valueBytes + (n / 2 * 2 + 7) / 8 : nil,
-                caveat: "Storage and speed drop only where the runtime exploits the sparsity: 2:4 on sparse tensor cores, unstructured only in specialized kernels; the seed: apply structured pruning only if inference libraries support it"
+                caveat:
+                    "Storage and speed drop only where the runtime exploits the sparsity: 2:4 on sparse tensor cores, unstructured only in specialized kernels; the seed: apply structured pruning only if inference libraries support it"
             )
         }
         guard structured != nil || sparse != nil else {
-            throw EstimateError("say what to prune: --drop-layers, --keep-heads, --keep-ffn, --keep-experts, --sparsity or --two-four")
+            throw EstimateError(
+                field: "prune", "say what to prune: --drop-layers, --keep-heads, --keep-ffn, --keep-experts, --sparsity or --two-four")
         }
         self.model = profile.name
         self.structured = structured

@@ -1,9 +1,10 @@
+internal import HeftFormats
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-internal import HeftFormats
 
 /// `heft plan distill` inputs.
 public struct DistillRequest: Sendable {
@@ -119,25 +120,35 @@ public struct DistillPlan: Sendable, Codable {
 
     /// Plans `request`. Throws on impossible inputs, naming the flag.
     public init(_ r: DistillRequest) throws(EstimateError) {
-        guard r.teacherParameters >= 1 else { throw EstimateError("--teacher-params must be at least 1") }
-        guard r.lambda.isFinite, r.lambda >= -5, r.lambda <= 20 else { throw EstimateError("--lambda must be a finite number between -5 and 20") }
-        guard r.temperature.isFinite, r.temperature > 0, r.temperature <= 100 else { throw EstimateError("--temperature must be in (0, 100]") }
-        guard r.baseTokens.isFinite, r.baseTokens >= 1, r.baseTokens <= 1e16 else { throw EstimateError("--base-tokens must be between 1 and 1e16") }
-        guard r.utilization.isFinite, r.utilization > 0, r.utilization <= 1 else { throw EstimateError("--utilization must be a fraction in (0, 1]") }
+        guard r.teacherParameters >= 1 else { throw EstimateError(field: "teacher-params", "must be at least 1") }
+        guard r.lambda.isFinite, r.lambda >= -5, r.lambda <= 20 else {
+            throw EstimateError(field: "lambda", "must be a finite number between -5 and 20")
+        }
+        guard r.temperature.isFinite, r.temperature > 0, r.temperature <= 100 else {
+            throw EstimateError(field: "temperature", "must be in (0, 100]")
+        }
+        guard r.baseTokens.isFinite, r.baseTokens >= 1, r.baseTokens <= 1e16 else {
+            throw EstimateError(field: "base-tokens", "must be between 1 and 1e16")
+        }
+        guard r.utilization.isFinite, r.utilization > 0, r.utilization <= 1 else {
+            throw EstimateError(field: "utilization", "must be a fraction in (0, 1]")
+        }
         let teacher = Double(r.teacherParameters)
         let ratio: Double
         if let given = r.ratio {
-            guard given.isFinite, given > 0 else { throw EstimateError("--ratio must be a positive number") }
+            guard given.isFinite, given > 0 else { throw EstimateError(field: "ratio", "must be a positive number") }
             ratio = given
         } else if let student = r.studentParameters {
-            guard student >= 1 else { throw EstimateError("--student-params must be at least 1") }
+            guard student >= 1 else { throw EstimateError(field: "student-params", "must be at least 1") }
             ratio = teacher / Double(student)
         } else {
-            throw EstimateError("give --ratio R or --student-params N")
+            throw EstimateError(field: "ratio", "give a compression ratio (--ratio R) or the student's size (--student-params N)")
         }
         var warnings: [String] = []
         if ratio <= 1 { warnings.append("ratio \(ratio) ≤ 1: the student is not smaller than the teacher (no compression)") }
-        if ratio >= 10 { warnings.append("\(Formatting.fixed(ratio, decimals: 1))× compression: the seed says 10×+ needs more data and tuning; 3–5× is safe") }
+        if ratio >= 10 {
+            warnings.append("\(Formatting.fixed(ratio, decimals: 1))× compression: the seed says 10×+ needs more data and tuning; 3–5× is safe")
+        }
         let studentParameters = r.studentParameters ?? Int((teacher / ratio).rounded())
         guard studentParameters >= 1 else { throw EstimateError("the student would have no parameters at ratio \(ratio)") }
         let logRatio = log10(ratio)
@@ -176,7 +187,9 @@ public struct DistillPlan: Sendable, Codable {
         self.memory = Memory(teacherBytes: teacherBytes, studentTrainingBytes: studentBytes, totalBytes: teacherBytes + studentBytes)
         self.students = r.teacherConfig.map { Self.students(config: $0, target: studentParameters) } ?? []
         if r.teacherConfig != nil, students.isEmpty {
-            warnings.append("no student architecture: Heft derives students for families with an exact formula (Llama, Mistral, Qwen, Gemma, Phi-3, GPT-2, BERT…)")
+            warnings.append(
+                "no student architecture: Heft derives students for families with an exact formula (Llama, Mistral, Qwen, Gemma, Phi-3, GPT-2, BERT…)"
+            )
         }
 
         // The seed's example of dark knowledge: a "2" whose runner-up classes are 7 and 1.
@@ -195,13 +208,20 @@ public struct DistillPlan: Sendable, Codable {
         ]
         switch r.method {
         case .logit: break
-        case .feature: guidance.append("Feature distillation matches hidden states (MSE or cosine): the student needs a projection where widths differ.")
-        case .attention: guidance.append("Attention distillation transfers attention maps: the student needs compatible head counts (or a mapping), and it costs the most.")
+        case .feature:
+            guidance.append("Feature distillation matches hidden states (MSE or cosine): the student needs a projection where widths differ.")
+        case .attention:
+            guidance.append(
+                "Attention distillation transfers attention maps: the student needs compatible head counts (or a mapping), and it costs the most.")
         }
-        if r.temperature < 1 || r.temperature > 8 { warnings.append("temperature \(r.temperature) is outside the usual 1–8 (the seed: T = 2–4 typical)") }
+        if r.temperature < 1 || r.temperature > 8 {
+            warnings.append("temperature \(r.temperature) is outside the usual 1–8 (the seed: T = 2–4 typical)")
+        }
         self.guidance = guidance
         self.evidence = Evidence.pairs.map {
-            EvidenceRow(id: $0.id, family: $0.family, ratio: $0.ratio, retention: $0.retention, impliedLambda: $0.impliedLambda, benchmark: $0.benchmark, source: $0.source)
+            EvidenceRow(
+                id: $0.id, family: $0.family, ratio: $0.ratio, retention: $0.retention, impliedLambda: $0.impliedLambda, benchmark: $0.benchmark,
+                source: $0.source)
         }
         self.presets = Evidence.presets.map { p in
             PresetRow(
@@ -260,7 +280,9 @@ public struct DistillPlan: Sendable, Codable {
             }
         }
         if let (k, total) = bestDepth {
-            results.append(Student(strategy: "depth", parameters: total, changes: [layerKey: k], differencePercent: Double(total - target) / Double(target) * 100))
+            results.append(
+                Student(
+                    strategy: "depth", parameters: total, changes: [layerKey: k], differencePercent: Double(total - target) / Double(target) * 100))
         }
         // Width: hidden in steps of whole heads; FFN scaled alike (rounded to 64); KV heads kept when they divide.
         var bestWidth: (changes: [String: Int], total: Int)?
@@ -282,7 +304,8 @@ public struct DistillPlan: Sendable, Codable {
             if bestWidth == nil || abs(total - target) < abs(bestWidth!.total - target) { bestWidth = (changes, total) }
         }
         if let (changes, total) = bestWidth {
-            results.append(Student(strategy: "width", parameters: total, changes: changes, differencePercent: Double(total - target) / Double(target) * 100))
+            results.append(
+                Student(strategy: "width", parameters: total, changes: changes, differencePercent: Double(total - target) / Double(target) * 100))
         }
         return results
     }

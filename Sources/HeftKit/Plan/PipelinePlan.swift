@@ -35,7 +35,7 @@ public struct PipelinePlan: Sendable, Codable {
         targetBytes: Int?,
         hardware: HardwareSelection?
     ) throws(EstimateError) {
-        guard let precision = WeightPrecision(scheme) else { throw EstimateError("--quantize: unknown scheme '\(scheme)'") }
+        guard let precision = WeightPrecision(scheme) else { throw EstimateError(field: "quantize", "unknown scheme '\(scheme)'") }
         var warnings = profile.warnings
         let target = [targetBytes, hardware?.usableBytes].compactMap { $0 }.min()
         func measure(_ p: ModelProfile, _ weights: WeightPrecision) throws(EstimateError) -> (weights: Int, total: Int) {
@@ -48,13 +48,18 @@ public struct PipelinePlan: Sendable, Codable {
         var steps: [Step] = []
         var quality = 100.0
         let start = try measure(profile, .stored)
-        steps.append(Step(step: "start", detail: "as stored", parameters: profile.parameters, weightBytes: start.weights, memoryBytes: start.total, qualityPercent: 100, qualityBasis: "the original model", meetsTarget: target.map { start.total <= $0 }))
+        steps.append(
+            Step(
+                step: "start", detail: "as stored", parameters: profile.parameters, weightBytes: start.weights, memoryBytes: start.total,
+                qualityPercent: 100, qualityBasis: "the original model", meetsTarget: target.map { start.total <= $0 }))
 
         var current = profile
         if let ratio = distillRatio {
-            guard ratio.isFinite, ratio > 1 else { throw EstimateError("--distill must be a ratio above 1") }
+            guard ratio.isFinite, ratio > 1 else { throw EstimateError(field: "distill", "must be a ratio above 1") }
             let studentTarget = Int((Double(profile.parameters) / ratio).rounded())
-            if let config = profile.config, let width = DistillPlan.students(config: config, target: studentTarget).first(where: { $0.strategy == "width" }) {
+            if let config = profile.config,
+                let width = DistillPlan.students(config: config, target: studentTarget).first(where: { $0.strategy == "width" })
+            {
                 let reader = ConfigReader(path: config.path, root: config.text.replacing(width.changes))
                 do throws(FormatError) {
                     current = try ModelProfile.configOnly(path: profile.name + " (student)", config: reader, parameters: nil)
@@ -69,16 +74,26 @@ public struct PipelinePlan: Sendable, Codable {
             let retention = DistillPlan.accuracy(lambda: lambda, ratio: Double(profile.parameters) / Double(current.parameters))
             quality *= retention / 100
             let m = try measure(current, .float(name: "bf16", bytes: 2))
-            steps.append(Step(step: "distill", detail: "\(Formatting.fixed(ratio, decimals: 2))× student, width-pruned as in Minitron, bf16", parameters: current.parameters, weightBytes: m.weights, memoryBytes: m.total, qualityPercent: quality, qualityBasis: "100 − 12·λ·log₁₀(r) with λ = \(lambda)", meetsTarget: target.map { m.total <= $0 }))
+            steps.append(
+                Step(
+                    step: "distill", detail: "\(Formatting.fixed(ratio, decimals: 2))× student, width-pruned as in Minitron, bf16",
+                    parameters: current.parameters, weightBytes: m.weights, memoryBytes: m.total, qualityPercent: quality,
+                    qualityBasis: "100 − 12·λ·log₁₀(r) with λ = \(lambda)", meetsTarget: target.map { m.total <= $0 }))
         }
         let quantized = try measure(current, precision)
-        let published = QuantizePlan.quality(name: precision.name, family: { if case .fileType = precision { return "llama.cpp" } else { return "" } }())
+        let published = QuantizePlan.quality(
+            name: precision.name, family: { if case .fileType = precision { return "llama.cpp" } else { return "" } }())
         var basis = "no published figure for \(precision.name): assumed lossless"
-        if let result = published.first(where: { $0.baseline != nil && $0.quantized != nil }), let base = result.baseline, let q = result.quantized, q > 0 {
+        if let result = published.first(where: { $0.baseline != nil && $0.quantized != nil }), let base = result.baseline, let q = result.quantized,
+            q > 0
+        {
             quality *= base / q
             basis = "perplexity ratio \(base) ÷ \(q) on \(result.model) (\(result.source))"
         }
-        steps.append(Step(step: "quantize", detail: precision.name, parameters: current.parameters, weightBytes: quantized.weights, memoryBytes: quantized.total, qualityPercent: quality, qualityBasis: basis, meetsTarget: target.map { quantized.total <= $0 }))
+        steps.append(
+            Step(
+                step: "quantize", detail: precision.name, parameters: current.parameters, weightBytes: quantized.weights,
+                memoryBytes: quantized.total, qualityPercent: quality, qualityBasis: basis, meetsTarget: target.map { quantized.total <= $0 }))
         if sparsity24 {
             // 2:4 halves the pruned Linear weights' values and adds 2 bits per kept value; runtimes that support it
             // (sparse tensor cores) read the compressed form.
@@ -91,8 +106,13 @@ public struct PipelinePlan: Sendable, Codable {
                 quality *= dense / pruned
                 pruneBasis = "perplexity ratio \(dense) ÷ \(pruned), Wanda 2:4 on \(reference.model) (\(reference.source))"
             }
-            steps.append(Step(step: "prune", detail: "2:4 sparsity on block Linear weights", parameters: current.parameters, weightBytes: quantized.weights - saved, memoryBytes: quantized.total - saved, qualityPercent: quality, qualityBasis: pruneBasis, meetsTarget: target.map { quantized.total - saved <= $0 }))
-            warnings.append("2:4 sparsity saves memory only in runtimes that store it compressed (sparse tensor cores); quantized 2:4 kernels are rarer still")
+            steps.append(
+                Step(
+                    step: "prune", detail: "2:4 sparsity on block Linear weights", parameters: current.parameters,
+                    weightBytes: quantized.weights - saved, memoryBytes: quantized.total - saved, qualityPercent: quality, qualityBasis: pruneBasis,
+                    meetsTarget: target.map { quantized.total - saved <= $0 }))
+            warnings.append(
+                "2:4 sparsity saves memory only in runtimes that store it compressed (sparse tensor cores); quantized 2:4 kernels are rarer still")
         }
         self.model = profile.name
         self.context = context
@@ -130,10 +150,16 @@ public struct Advice: Sendable, Codable {
     /// How the size limits are estimated.
     public let formulas: [String: String]
 
-    public init(task: Task, dataTokens: Double?, memoryBytes: Int?, context: Int, tokensPerSecond: Double?, hardware: HardwareSelection?) throws(EstimateError) {
-        if let dataTokens { guard dataTokens.isFinite, dataTokens >= 0 else { throw EstimateError("--data-tokens must be a non-negative number") } }
-        if let tokensPerSecond { guard tokensPerSecond.isFinite, tokensPerSecond > 0 else { throw EstimateError("--tokens-per-second must be positive") } }
-        guard context >= 1, context <= 1 << 26 else { throw EstimateError("--context must be between 1 and 67108864") }
+    public init(task: Task, dataTokens: Double?, memoryBytes: Int?, context: Int, tokensPerSecond: Double?, hardware: HardwareSelection?)
+        throws(EstimateError)
+    {
+        if let dataTokens {
+            guard dataTokens.isFinite, dataTokens >= 0 else { throw EstimateError(field: "data-tokens", "must be a non-negative number") }
+        }
+        if let tokensPerSecond {
+            guard tokensPerSecond.isFinite, tokensPerSecond > 0 else { throw EstimateError(field: "tokens-per-second", "must be positive") }
+        }
+        guard context >= 1, context <= 1 << 26 else { throw EstimateError(field: "context", "must be between 1 and 67108864") }
         let tiers: [Task: (String, String)] = [
             .simple: ("10M–100M", "simple tasks: edge-friendly, fast models suffice"),
             .moderate: ("100M–1B", "contextual understanding at reasonable latency; may need task-specific fine-tuning"),
@@ -166,24 +192,42 @@ public struct Advice: Sendable, Codable {
         let limit = ([fitting["Q4_K_M"], latency["Q4_K_M"]].compactMap { $0 }).min()
         let tierFloor: Int = task == .simple ? 10_000_000 : task == .moderate ? 100_000_000 : 1_000_000_000
         if let limit, limit < tierFloor {
-            smallestLikely = "the budget allows about \(Formatting.compactCount(limit)) parameters at Q4_K_M, below the \(tier) tier: distill to it, or relax the budget"
+            smallestLikely =
+                "the budget allows about \(Formatting.compactCount(limit)) parameters at Q4_K_M, below the \(tier) tier: distill to it, or relax the budget"
         } else {
-            smallestLikely = "start at the bottom of the \(tier) tier (\(Formatting.compactCount(tierFloor))) and scale up only if the metrics are not met" + (limit.map { "; the budget allows up to \(Formatting.compactCount($0)) at Q4_K_M" } ?? "")
+            smallestLikely =
+                "start at the bottom of the \(tier) tier (\(Formatting.compactCount(tierFloor))) and scale up only if the metrics are not met"
+                + (limit.map { "; the budget allows up to \(Formatting.compactCount($0)) at Q4_K_M" } ?? "")
         }
         var techniques: [Technique] = []
         if let dataTokens, dataTokens < 1e8 {
-            techniques.append(Technique(technique: "adapters / LoRA", reason: "\(Formatting.compactCount(Int(dataTokens))) tokens of data is small: keep the base frozen and train tiny adapters with regularization to avoid overfitting"))
+            techniques.append(
+                Technique(
+                    technique: "adapters / LoRA",
+                    reason:
+                        "\(Formatting.compactCount(Int(dataTokens))) tokens of data is small: keep the base frozen and train tiny adapters with regularization to avoid overfitting"
+                ))
         } else {
             techniques.append(Technique(technique: "fine-tuning", reason: "enough data to fine-tune; LoRA still saves memory (heft plan lora)"))
         }
         if capacity != nil || tokensPerSecond != nil {
-            techniques.append(Technique(technique: "quantization to 8 or 4 bits", reason: "memory and latency budgets: 8-bit is nearly lossless, 4-bit needs calibration (heft plan quantize --budget)"))
-            techniques.append(Technique(technique: "knowledge distillation", reason: "to reach a smaller architecture while keeping behaviour: 3–5× is safe (heft plan distill)"))
+            techniques.append(
+                Technique(
+                    technique: "quantization to 8 or 4 bits",
+                    reason: "memory and latency budgets: 8-bit is nearly lossless, 4-bit needs calibration (heft plan quantize --budget)"))
+            techniques.append(
+                Technique(
+                    technique: "knowledge distillation",
+                    reason: "to reach a smaller architecture while keeping behaviour: 3–5× is safe (heft plan distill)"))
         }
-        techniques.append(Technique(technique: "structured pruning", reason: "only if the inference library exploits it; remove heads, layers or FFN width rather than single weights (heft plan prune)"))
+        techniques.append(
+            Technique(
+                technique: "structured pruning",
+                reason: "only if the inference library exploits it; remove heads, layers or FFN width rather than single weights (heft plan prune)"))
         self.techniques = techniques
         self.formulas = [
-            "largestFitting": "(memory − 512 MiB overhead) ÷ (bits per weight ÷ 8 + context × 131,072 ÷ 8.03e9 bytes of KV cache per parameter, the Llama-3-8B ratio)",
+            "largestFitting":
+                "(memory − 512 MiB overhead) ÷ (bits per weight ÷ 8 + context × 131,072 ÷ 8.03e9 bytes of KV cache per parameter, the Llama-3-8B ratio)",
             "largestForLatency": "bandwidth × 0.7 ÷ tokens per second ÷ (bits per weight ÷ 8): every weight is read once per generated token",
         ]
         self.decisionFlow = [

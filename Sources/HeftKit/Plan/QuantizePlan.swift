@@ -73,7 +73,7 @@ public struct QuantizePlan: Sendable, Codable {
     }
 
     public init(profile: ModelProfile, context: Int, hardware: HardwareSelection?, budgetBytes: Int?, groupSize: Int = 128) throws(EstimateError) {
-        guard budgetBytes.map({ $0 > 0 }) ?? true else { throw EstimateError("--budget must be a positive size") }
+        guard budgetBytes.map({ $0 > 0 }) ?? true else { throw EstimateError(field: "budget", "must be a positive size") }
         var warnings = profile.warnings
         var schemes: [Scheme] = []
         for (name, family, precision) in Self.schemeNames(groupSize: groupSize) {
@@ -115,7 +115,8 @@ public struct QuantizePlan: Sendable, Codable {
         self.hardware = hardware.map { "\($0.count) × \($0.hardware.id)" }
         self.budgetBytes = budgetBytes
         self.schemes = schemes.sorted { $0.bitsPerWeight > $1.bitsPerWeight }
-        self.rule = "recommended = the scheme with the most bits per weight whose total memory at the context fits the budget and the GPU (more bits lose less quality: see the published ΔPPL)"
+        self.rule =
+            "recommended = the scheme with the most bits per weight whose total memory at the context fits the budget and the GPU (more bits lose less quality: see the published ΔPPL)"
         self.warnings = warnings
     }
 }
@@ -125,7 +126,10 @@ public enum SizeParser {
     public static func bytes(_ text: String) -> Int? {
         var body = text.uppercased().filter { $0 != " " }
         var scale = 1.0
-        for (suffix, factor) in [("TIB", 1_099_511_627_776.0), ("GIB", 1_073_741_824.0), ("MIB", 1_048_576.0), ("KIB", 1024.0), ("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3), ("B", 1.0)] where body.hasSuffix(suffix) {
+        for (suffix, factor) in [
+            ("TIB", 1_099_511_627_776.0), ("GIB", 1_073_741_824.0), ("MIB", 1_048_576.0), ("KIB", 1024.0), ("TB", 1e12), ("GB", 1e9), ("MB", 1e6),
+            ("KB", 1e3), ("B", 1.0),
+        ] where body.hasSuffix(suffix) {
             scale = factor
             body.removeLast(suffix.count)
             break

@@ -24,7 +24,8 @@ public enum Charts {
             y += h
             width = max(width, w)
         }
-        return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(y)\" viewBox=\"0 0 \(width) \(y)\">\n" + parts.joined(separator: "\n") + "\n</svg>\n"
+        return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(y)\" viewBox=\"0 0 \(width) \(y)\">\n"
+            + parts.joined(separator: "\n") + "\n</svg>\n"
     }
 
     static func attribute(_ name: String, in svg: String) -> String? {
@@ -79,7 +80,8 @@ public enum Charts {
             title: "Teacher vs Student (Parameters B)",
             unit: "parameters (billions)",
             values: values,
-            description: "Teacher \(Formatting.compactCount(plan.teacherParameters)) parameters, student \(Formatting.compactCount(plan.studentParameters)) parameters (\(Formatting.fixed(plan.compressionRatio, decimals: 2))× smaller)."
+            description:
+                "Teacher \(Formatting.compactCount(plan.teacherParameters)) parameters, student \(Formatting.compactCount(plan.studentParameters)) parameters (\(Formatting.fixed(plan.compressionRatio, decimals: 2))× smaller)."
         )
     }
 
@@ -92,19 +94,26 @@ public enum Charts {
             let v = maximum * Double(tick) / 4
             let y = bottom - (bottom - top) * Double(tick) / 4
             body.append("<line class=\"grid\" x1=\"\(n(left))\" y1=\"\(n(y))\" x2=\"400\" y2=\"\(n(y))\"/>")
-            body.append("<text class=\"small\" x=\"\(n(left - 6))\" y=\"\(n(y + 3))\" text-anchor=\"end\">\(escape(Formatting.fixed(v, significant: 3)))</text>")
+            body.append(
+                "<text class=\"small\" x=\"\(n(left - 6))\" y=\"\(n(y + 3))\" text-anchor=\"end\">\(escape(Formatting.fixed(v, significant: 3)))</text>"
+            )
         }
         let slot = (400 - left) / Double(max(values.count, 1))
         for (index, (label, value)) in values.enumerated() {
             let h = (bottom - top) * value / maximum
             let x = left + slot * Double(index) + slot * 0.2
-            body.append("<rect data-mark=\"bar\" x=\"\(n(x))\" y=\"\(n(bottom - h))\" width=\"\(n(slot * 0.6))\" height=\"\(n(h))\" fill=\"\(palette[index % palette.count])\"><title>\(escape(label)): \(escape(Formatting.fixed(value, significant: 4))) \(escape(unit))</title></rect>")
+            body.append(
+                "<rect data-mark=\"bar\" x=\"\(n(x))\" y=\"\(n(bottom - h))\" width=\"\(n(slot * 0.6))\" height=\"\(n(h))\" fill=\"\(palette[index % palette.count])\"><title>\(escape(label)): \(escape(Formatting.fixed(value, significant: 4))) \(escape(unit))</title></rect>"
+            )
             body.append("<text x=\"\(n(x + slot * 0.3))\" y=\"\(n(bottom + 16))\" text-anchor=\"middle\">\(escape(label))</text>")
-            body.append("<text class=\"small\" x=\"\(n(x + slot * 0.3))\" y=\"\(n(bottom - h - 4))\" text-anchor=\"middle\">\(escape(Formatting.fixed(value, significant: 3)))</text>")
+            body.append(
+                "<text class=\"small\" x=\"\(n(x + slot * 0.3))\" y=\"\(n(bottom - h - 4))\" text-anchor=\"middle\">\(escape(Formatting.fixed(value, significant: 3)))</text>"
+            )
         }
         body.append("<line class=\"axis\" x1=\"\(n(left))\" y1=\"\(n(top))\" x2=\"\(n(left))\" y2=\"\(n(bottom))\"/>")
         body.append("<line class=\"axis\" x1=\"\(n(left))\" y1=\"\(n(bottom))\" x2=\"400\" y2=\"\(n(bottom))\"/>")
-        body.append("<text class=\"label\" transform=\"translate(14 \(n((top + bottom) / 2))) rotate(-90)\" text-anchor=\"middle\">\(escape(unit))</text>")
+        body.append(
+            "<text class=\"label\" transform=\"translate(14 \(n((top + bottom) / 2))) rotate(-90)\" text-anchor=\"middle\">\(escape(unit))</text>")
         return frame(id: id, width: width, height: height, title: title, description: description, body: body)
     }
 
@@ -117,16 +126,20 @@ public enum Charts {
         let lowAccuracy = min(40, (pairs.compactMap(\.retention) + [plan.accuracyPercent]).min() ?? 40)
         let highAccuracy = 105.0
         func x(_ r: Double) -> Double { left + (right - left) * log10(max(r, 1)) / log10(maxRatio) }
-        func y(_ a: Double) -> Double { bottom - (bottom - top) * (min(max(a, lowAccuracy), highAccuracy) - lowAccuracy) / (highAccuracy - lowAccuracy) }
+        func y(_ a: Double) -> Double {
+            bottom - (bottom - top) * (min(max(a, lowAccuracy), highAccuracy) - lowAccuracy) / (highAccuracy - lowAccuracy)
+        }
         var body: [String] = []
         for r in [1.0, 2, 5, 10, 20, 50, 100, 200, 500] where r <= maxRatio {
             body.append("<line class=\"grid\" x1=\"\(n(x(r)))\" y1=\"\(n(top))\" x2=\"\(n(x(r)))\" y2=\"\(n(bottom))\"/>")
-            body.append("<text class=\"small\" x=\"\(n(x(r)))\" y=\"\(n(bottom + 14))\" text-anchor=\"middle\">\(Formatting.fixed(r, decimals: 0))×</text>")
+            body.append(
+                "<text class=\"small\" x=\"\(n(x(r)))\" y=\"\(n(bottom + 14))\" text-anchor=\"middle\">\(Formatting.fixed(r, decimals: 0))×</text>")
         }
         var a = (lowAccuracy / 10).rounded(.down) * 10
         while a <= 100 {
             body.append("<line class=\"grid\" x1=\"\(n(left))\" y1=\"\(n(y(a)))\" x2=\"\(n(right))\" y2=\"\(n(y(a)))\"/>")
-            body.append("<text class=\"small\" x=\"\(n(left - 6))\" y=\"\(n(y(a) + 3))\" text-anchor=\"end\">\(Formatting.fixed(a, decimals: 0))%</text>")
+            body.append(
+                "<text class=\"small\" x=\"\(n(left - 6))\" y=\"\(n(y(a) + 3))\" text-anchor=\"end\">\(Formatting.fixed(a, decimals: 0))%</text>")
             a += 10
         }
         var path = ""
@@ -134,21 +147,35 @@ public enum Charts {
             let r = pow(10, log10(maxRatio) * Double(step) / 100)
             path += (step == 0 ? "M" : "L") + "\(n(x(r))) \(n(y(DistillPlan.accuracy(lambda: plan.lambda, ratio: r)))) "
         }
-        body.append("<path data-mark=\"curve\" d=\"\(path)\" fill=\"none\" stroke=\"\(palette[0])\" stroke-width=\"2\"><title>100 − 12·λ·log₁₀(r), λ = \(Formatting.fixed(plan.lambda, decimals: 2))</title></path>")
+        body.append(
+            "<path data-mark=\"curve\" d=\"\(path)\" fill=\"none\" stroke=\"\(palette[0])\" stroke-width=\"2\"><title>100 − 12·λ·log₁₀(r), λ = \(Formatting.fixed(plan.lambda, decimals: 2))</title></path>"
+        )
         for (index, pair) in pairs.enumerated() {
             guard let retention = pair.retention else { continue }
-            let color = ["encoder": palette[2], "prune-distill": palette[1], "pretrain-distill": palette[3], "reasoning-sft": palette[6]][pair.family] ?? palette[4]
-            body.append("<circle data-mark=\"pair\" cx=\"\(n(x(pair.ratio)))\" cy=\"\(n(y(retention)))\" r=\"4\" fill=\"\(color)\"><title>\(escape(pair.id)): \(Formatting.fixed(pair.ratio, decimals: 2))×, \(Formatting.fixed(retention, decimals: 1))% (\(escape(pair.benchmark)))</title></circle>")
+            let color =
+                ["encoder": palette[2], "prune-distill": palette[1], "pretrain-distill": palette[3], "reasoning-sft": palette[6]][pair.family]
+                ?? palette[4]
+            body.append(
+                "<circle data-mark=\"pair\" cx=\"\(n(x(pair.ratio)))\" cy=\"\(n(y(retention)))\" r=\"4\" fill=\"\(color)\"><title>\(escape(pair.id)): \(Formatting.fixed(pair.ratio, decimals: 2))×, \(Formatting.fixed(retention, decimals: 1))% (\(escape(pair.benchmark)))</title></circle>"
+            )
             if index % 2 == 0 {
-                body.append("<text class=\"small\" x=\"\(n(x(pair.ratio) + 6))\" y=\"\(n(y(retention) - 4))\">\(escape(String(pair.id.prefix(22))))</text>")
+                body.append(
+                    "<text class=\"small\" x=\"\(n(x(pair.ratio) + 6))\" y=\"\(n(y(retention) - 4))\">\(escape(String(pair.id.prefix(22))))</text>")
             }
         }
-        body.append("<circle data-mark=\"plan\" cx=\"\(n(x(plan.compressionRatio)))\" cy=\"\(n(y(plan.accuracyPercent)))\" r=\"7\" fill=\"none\" stroke=\"\(palette[3])\" stroke-width=\"3\"><title>Your plan: \(Formatting.fixed(plan.compressionRatio, decimals: 2))×, \(Formatting.fixed(plan.accuracyPercent, decimals: 1))%</title></circle>")
+        body.append(
+            "<circle data-mark=\"plan\" cx=\"\(n(x(plan.compressionRatio)))\" cy=\"\(n(y(plan.accuracyPercent)))\" r=\"7\" fill=\"none\" stroke=\"\(palette[3])\" stroke-width=\"3\"><title>Your plan: \(Formatting.fixed(plan.compressionRatio, decimals: 2))×, \(Formatting.fixed(plan.accuracyPercent, decimals: 1))%</title></circle>"
+        )
         body.append("<line class=\"axis\" x1=\"\(n(left))\" y1=\"\(n(bottom))\" x2=\"\(n(right))\" y2=\"\(n(bottom))\"/>")
         body.append("<line class=\"axis\" x1=\"\(n(left))\" y1=\"\(n(top))\" x2=\"\(n(left))\" y2=\"\(n(bottom))\"/>")
-        body.append("<text class=\"label\" x=\"\(n((left + right) / 2))\" y=\"\(n(bottom + 32))\" text-anchor=\"middle\">compression ratio r = teacher ÷ student (log scale)</text>")
-        body.append("<text class=\"label\" transform=\"translate(14 \(n((top + bottom) / 2))) rotate(-90)\" text-anchor=\"middle\">accuracy (% of teacher)</text>")
-        let description = "The curve 100 − 12·λ·log10(r) for λ = \(Formatting.fixed(plan.lambda, decimals: 2)); \(pairs.count) published teacher→student pairs as points; your plan at \(Formatting.fixed(plan.compressionRatio, decimals: 2))× and \(Formatting.fixed(plan.accuracyPercent, decimals: 1))%."
+        body.append(
+            "<text class=\"label\" x=\"\(n((left + right) / 2))\" y=\"\(n(bottom + 32))\" text-anchor=\"middle\">compression ratio r = teacher ÷ student (log scale)</text>"
+        )
+        body.append(
+            "<text class=\"label\" transform=\"translate(14 \(n((top + bottom) / 2))) rotate(-90)\" text-anchor=\"middle\">accuracy (% of teacher)</text>"
+        )
+        let description =
+            "The curve 100 − 12·λ·log10(r) for λ = \(Formatting.fixed(plan.lambda, decimals: 2)); \(pairs.count) published teacher→student pairs as points; your plan at \(Formatting.fixed(plan.compressionRatio, decimals: 2))× and \(Formatting.fixed(plan.accuracyPercent, decimals: 1))%."
         return frame(id: "accuracy-ratio", width: width, height: height, title: "Accuracy vs Compression Ratio", description: description, body: body)
     }
 
@@ -162,37 +189,54 @@ public enum Charts {
         for tick in 0...4 {
             let v = maximum * Double(tick) / 4
             body.append("<line class=\"grid\" x1=\"\(n(left))\" y1=\"\(n(y(v)))\" x2=\"\(n(right))\" y2=\"\(n(y(v)))\"/>")
-            body.append("<text class=\"small\" x=\"\(n(left - 6))\" y=\"\(n(y(v) + 3))\" text-anchor=\"end\">\(Formatting.fixed(v, significant: 3))</text>")
+            body.append(
+                "<text class=\"small\" x=\"\(n(left - 6))\" y=\"\(n(y(v) + 3))\" text-anchor=\"end\">\(Formatting.fixed(v, significant: 3))</text>")
         }
         let slot = (right - left) / Double(max(estimate.estimates.count, 1))
         var legend: Set<String> = []
         for (index, b) in estimate.estimates.enumerated() {
-            let parts: [(String, Int)] = [("weights", b.weightsBytes), ("KV cache", b.kvCacheBytes), ("gradients", b.gradientsBytes ?? 0), ("optimizer", b.optimizerBytes ?? 0), ("activations", b.activationBytes), ("overhead", b.overheadBytes)]
+            let parts: [(String, Int)] = [
+                ("weights", b.weightsBytes), ("KV cache", b.kvCacheBytes), ("gradients", b.gradientsBytes ?? 0), ("optimizer", b.optimizerBytes ?? 0),
+                ("activations", b.activationBytes), ("overhead", b.overheadBytes),
+            ]
             var base = 0.0
             let x = left + slot * Double(index) + slot * 0.25
             for (partIndex, (label, bytes)) in parts.enumerated() where bytes > 0 {
                 let gb = Double(bytes) / 1e9
-                body.append("<rect data-mark=\"segment\" x=\"\(n(x))\" y=\"\(n(y(base + gb)))\" width=\"\(n(slot * 0.5))\" height=\"\(n(y(base) - y(base + gb)))\" fill=\"\(palette[partIndex])\"><title>\(label): \(Formatting.decimalSize(bytes))</title></rect>")
+                body.append(
+                    "<rect data-mark=\"segment\" x=\"\(n(x))\" y=\"\(n(y(base + gb)))\" width=\"\(n(slot * 0.5))\" height=\"\(n(y(base) - y(base + gb)))\" fill=\"\(palette[partIndex])\"><title>\(label): \(Formatting.decimalSize(bytes))</title></rect>"
+                )
                 base += gb
                 legend.insert(label)
             }
-            body.append("<text x=\"\(n(x + slot * 0.25))\" y=\"\(n(bottom + 16))\" text-anchor=\"middle\">\(Formatting.grouped(b.context)) tokens</text>")
-            body.append("<text class=\"small\" x=\"\(n(x + slot * 0.25))\" y=\"\(n(y(base) - 4))\" text-anchor=\"middle\">\(Formatting.decimalSize(b.totalBytes))</text>")
+            body.append(
+                "<text x=\"\(n(x + slot * 0.25))\" y=\"\(n(bottom + 16))\" text-anchor=\"middle\">\(Formatting.grouped(b.context)) tokens</text>")
+            body.append(
+                "<text class=\"small\" x=\"\(n(x + slot * 0.25))\" y=\"\(n(y(base) - 4))\" text-anchor=\"middle\">\(Formatting.decimalSize(b.totalBytes))</text>"
+            )
         }
         if let capacity {
             let gb = Double(capacity) / 1e9
-            body.append("<line data-mark=\"capacity\" x1=\"\(n(left))\" y1=\"\(n(y(gb)))\" x2=\"\(n(right))\" y2=\"\(n(y(gb)))\" stroke=\"#e15759\" stroke-dasharray=\"6 4\" stroke-width=\"2\"/>")
-            body.append("<text class=\"small\" x=\"\(n(right))\" y=\"\(n(y(gb) - 4))\" text-anchor=\"end\">GPU capacity \(Formatting.decimalSize(capacity))</text>")
+            body.append(
+                "<line data-mark=\"capacity\" x1=\"\(n(left))\" y1=\"\(n(y(gb)))\" x2=\"\(n(right))\" y2=\"\(n(y(gb)))\" stroke=\"#e15759\" stroke-dasharray=\"6 4\" stroke-width=\"2\"/>"
+            )
+            body.append(
+                "<text class=\"small\" x=\"\(n(right))\" y=\"\(n(y(gb) - 4))\" text-anchor=\"end\">GPU capacity \(Formatting.decimalSize(capacity))</text>"
+            )
         }
         var lx = left
         for (index, label) in ["weights", "KV cache", "gradients", "optimizer", "activations", "overhead"].enumerated() where legend.contains(label) {
-            body.append("<rect x=\"\(n(lx))\" y=\"\(n(bottom + 26))\" width=\"10\" height=\"10\" fill=\"\(palette[index])\"/><text class=\"small\" x=\"\(n(lx + 14))\" y=\"\(n(bottom + 35))\">\(label)</text>")
+            body.append(
+                "<rect x=\"\(n(lx))\" y=\"\(n(bottom + 26))\" width=\"10\" height=\"10\" fill=\"\(palette[index])\"/><text class=\"small\" x=\"\(n(lx + 14))\" y=\"\(n(bottom + 35))\">\(label)</text>"
+            )
             lx += 82
         }
         body.append("<line class=\"axis\" x1=\"\(n(left))\" y1=\"\(n(bottom))\" x2=\"\(n(right))\" y2=\"\(n(bottom))\"/>")
         body.append("<line class=\"axis\" x1=\"\(n(left))\" y1=\"\(n(top))\" x2=\"\(n(left))\" y2=\"\(n(bottom))\"/>")
-        body.append("<text class=\"label\" transform=\"translate(14 \(n((top + bottom) / 2))) rotate(-90)\" text-anchor=\"middle\">memory (GB)</text>")
-        let description = estimate.estimates.map(\.answer).joined(separator: "; ") + (capacity.map { "; GPU capacity \(Formatting.decimalSize($0))" } ?? "")
+        body.append(
+            "<text class=\"label\" transform=\"translate(14 \(n((top + bottom) / 2))) rotate(-90)\" text-anchor=\"middle\">memory (GB)</text>")
+        let description =
+            estimate.estimates.map(\.answer).joined(separator: "; ") + (capacity.map { "; GPU capacity \(Formatting.decimalSize($0))" } ?? "")
         return frame(id: "memory", width: width, height: height, title: "Memory breakdown (estimate)", description: description, body: body)
     }
 
@@ -212,34 +256,50 @@ public enum Charts {
         for tick in 0...4 {
             let v = maxSize * Double(tick) / 4
             body.append("<line class=\"grid\" x1=\"\(n(x(v)))\" y1=\"\(n(top))\" x2=\"\(n(x(v)))\" y2=\"\(n(bottom))\"/>")
-            body.append("<text class=\"small\" x=\"\(n(x(v)))\" y=\"\(n(bottom + 14))\" text-anchor=\"middle\">\(Formatting.fixed(v, significant: 3))</text>")
+            body.append(
+                "<text class=\"small\" x=\"\(n(x(v)))\" y=\"\(n(bottom + 14))\" text-anchor=\"middle\">\(Formatting.fixed(v, significant: 3))</text>")
         }
         for d in [0.001, 0.01, 0.1, 1.0, 10.0] where d <= maxDelta * 1.5 {
             body.append("<line class=\"grid\" x1=\"\(n(left))\" y1=\"\(n(y(d)))\" x2=\"\(n(right))\" y2=\"\(n(y(d)))\"/>")
-            body.append("<text class=\"small\" x=\"\(n(left - 6))\" y=\"\(n(y(d) + 3))\" text-anchor=\"end\">+\(d >= 1 ? Formatting.fixed(d, decimals: 0) : String(d))</text>")
+            body.append(
+                "<text class=\"small\" x=\"\(n(left - 6))\" y=\"\(n(y(d) + 3))\" text-anchor=\"end\">+\(d >= 1 ? Formatting.fixed(d, decimals: 0) : String(d))</text>"
+            )
         }
         for (index, (name, gb, delta)) in points.enumerated() {
-            body.append("<circle data-mark=\"scheme\" cx=\"\(n(x(gb)))\" cy=\"\(n(y(delta)))\" r=\"4\" fill=\"\(palette[index % palette.count])\"><title>\(escape(name)): \(Formatting.fixed(gb, significant: 3)) GB, ΔPPL +\(Formatting.fixed(delta, decimals: 4))</title></circle>")
+            body.append(
+                "<circle data-mark=\"scheme\" cx=\"\(n(x(gb)))\" cy=\"\(n(y(delta)))\" r=\"4\" fill=\"\(palette[index % palette.count])\"><title>\(escape(name)): \(Formatting.fixed(gb, significant: 3)) GB, ΔPPL +\(Formatting.fixed(delta, decimals: 4))</title></circle>"
+            )
             body.append("<text class=\"small\" x=\"\(n(x(gb) + 6))\" y=\"\(n(y(delta) + 3))\">\(escape(name))</text>")
         }
         body.append("<line class=\"axis\" x1=\"\(n(left))\" y1=\"\(n(bottom))\" x2=\"\(n(right))\" y2=\"\(n(bottom))\"/>")
         body.append("<line class=\"axis\" x1=\"\(n(left))\" y1=\"\(n(top))\" x2=\"\(n(left))\" y2=\"\(n(bottom))\"/>")
-        body.append("<text class=\"label\" x=\"\(n((left + right) / 2))\" y=\"\(n(bottom + 32))\" text-anchor=\"middle\">weight size of this model (GB)</text>")
-        body.append("<text class=\"label\" transform=\"translate(14 \(n((top + bottom) / 2))) rotate(-90)\" text-anchor=\"middle\">published ΔPPL (log scale)</text>")
-        let description = "\(points.count) schemes with a published perplexity change, by this model's weight size: " + points.map { "\($0.0) \(Formatting.fixed($0.1, significant: 3)) GB +\(Formatting.fixed($0.2, decimals: 3))" }.joined(separator: ", ")
-        return frame(id: "quantization", width: width, height: height, title: "Quantization: size vs quality change", description: description, body: body)
+        body.append(
+            "<text class=\"label\" x=\"\(n((left + right) / 2))\" y=\"\(n(bottom + 32))\" text-anchor=\"middle\">weight size of this model (GB)</text>"
+        )
+        body.append(
+            "<text class=\"label\" transform=\"translate(14 \(n((top + bottom) / 2))) rotate(-90)\" text-anchor=\"middle\">published ΔPPL (log scale)</text>"
+        )
+        let description =
+            "\(points.count) schemes with a published perplexity change, by this model's weight size: "
+            + points.map { "\($0.0) \(Formatting.fixed($0.1, significant: 3)) GB +\(Formatting.fixed($0.2, decimals: 3))" }.joined(separator: ", ")
+        return frame(
+            id: "quantization", width: width, height: height, title: "Quantization: size vs quality change", description: description, body: body)
     }
 
     /// Parameter anatomy: embeddings, attention, feed-forward, norms, head.
     public static func anatomy(_ report: InspectionReport) -> String {
         guard let locations = report.parameters.byLocation, let kinds = report.parameters.byKind else {
-            return bars(id: "anatomy", title: "Parameter anatomy", unit: "parameters (millions)", values: [("total", Double(report.parameters.total) / 1e6)], description: "Total \(Formatting.grouped(report.parameters.total)) parameters (no tensor breakdown for a config-only source).")
+            return bars(
+                id: "anatomy", title: "Parameter anatomy", unit: "parameters (millions)", values: [("total", Double(report.parameters.total) / 1e6)],
+                description: "Total \(Formatting.grouped(report.parameters.total)) parameters (no tensor breakdown for a config-only source).")
         }
         let values: [(String, Double)] = [
             ("embeddings", Double(locations.embeddings) / 1e6), ("attention", Double(locations.attention) / 1e6),
             ("feed-forward", Double(locations.feedForward) / 1e6), ("norms", Double(kinds.norm) / 1e6), ("head", Double(locations.head) / 1e6),
         ]
-        let description = values.map { "\($0.0) \(Formatting.fixed($0.1, significant: 4))M" }.joined(separator: ", ") + " of \(Formatting.grouped(report.parameters.total)) parameters (norms are counted inside their locations too)."
+        let description =
+            values.map { "\($0.0) \(Formatting.fixed($0.1, significant: 4))M" }.joined(separator: ", ")
+            + " of \(Formatting.grouped(report.parameters.total)) parameters (norms are counted inside their locations too)."
         return bars(id: "anatomy", title: "Parameter anatomy", unit: "parameters (millions)", values: values, description: description)
     }
 }

@@ -65,11 +65,12 @@ public enum Formatting {
     public static func bars(_ counts: [Int]) -> String {
         let levels: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
         let top = log(1 + Double(counts.max() ?? 0))
-        return String(counts.map { c -> Character in
-            guard c > 0, top > 0 else { return " " }
-            let level = Int((Double(levels.count) * log(1 + Double(c)) / top).rounded(.up)) - 1
-            return levels[min(levels.count - 1, max(0, level))]
-        })
+        return String(
+            counts.map { c -> Character in
+                guard c > 0, top > 0 else { return " " }
+                let level = Int((Double(levels.count) * log(1 + Double(c)) / top).rounded(.up)) - 1
+                return levels[min(levels.count - 1, max(0, level))]
+            })
     }
 
     /// `0.5253` → `52.5%`.

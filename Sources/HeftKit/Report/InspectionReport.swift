@@ -151,7 +151,8 @@ extension InspectionReport {
                 throw FormatError(
                     file: source.path,
                     rule: .configValue,
-                    detail: "config.json alone gives no parameter count for architecture '\(architecture.modelType ?? "unknown")'; inspect the weights instead"
+                    detail:
+                        "config.json alone gives no parameter count for architecture '\(architecture.modelType ?? "unknown")'; inspect the weights instead"
                 )
             }
             parameters = Parameters(
@@ -197,11 +198,15 @@ extension InspectionReport {
             )
             if !anatomy.unplaced.isEmpty {
                 let examples = anatomy.unplaced.prefix(3).joined(separator: ", ")
-                warnings.append("\(anatomy.unplaced.count) tensor(s) with names Heft does not recognize are counted under 'other' (\(examples)\(anatomy.unplaced.count > 3 ? ", …" : ""))")
+                warnings.append(
+                    "\(anatomy.unplaced.count) tensor(s) with names Heft does not recognize are counted under 'other' (\(examples)\(anatomy.unplaced.count > 3 ? ", …" : ""))"
+                )
             }
             if let formula, formula.total != total {
                 let scope = formula.scope.map { " (\($0))" } ?? ""
-                warnings.append("the \(architecture.family ?? "") formula from config.json gives \(formula.total) parameters\(scope) but the tensors hold \(total)")
+                warnings.append(
+                    "the \(architecture.family ?? "") formula from config.json gives \(formula.total) parameters\(scope) but the tensors hold \(total)"
+                )
             }
         }
 

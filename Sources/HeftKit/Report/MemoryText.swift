@@ -21,7 +21,9 @@ public struct MemoryText {
         out.append("Mode          \(e.mode)")
         out.append("")
         let trainingMode = e.mode == "training"
-        var table = TextTable(header: ["Memory (estimate)"] + e.estimates.map { "\(Formatting.grouped($0.context)) tokens" }, rightAligned: Set(1...max(1, e.estimates.count)))
+        var table = TextTable(
+            header: ["Memory (estimate)"] + e.estimates.map { "\(Formatting.grouped($0.context)) tokens" },
+            rightAligned: Set(1...max(1, e.estimates.count)))
         func row(_ label: String, _ value: (MemoryEstimate.Breakdown) -> Int?) {
             table.add([label] + e.estimates.map { size(value($0)) })
         }
@@ -45,12 +47,16 @@ public struct MemoryText {
         for estimate in e.estimates { out.append("Where it comes from: \(estimate.answer)") }
         if let fit = e.estimates.first?.fit {
             out.append("")
-            var fits = TextTable(header: ["Fit on \(fit.devices) × \(fit.hardware)"] + e.estimates.map { "\(Formatting.grouped($0.context)) tokens" }, rightAligned: Set(1...max(1, e.estimates.count)))
+            var fits = TextTable(
+                header: ["Fit on \(fit.devices) × \(fit.hardware)"] + e.estimates.map { "\(Formatting.grouped($0.context)) tokens" },
+                rightAligned: Set(1...max(1, e.estimates.count)))
             fits.add(["capacity"] + e.estimates.map { size($0.fit?.capacityBytes) })
-            fits.add(["verdict"] + e.estimates.map { b in
-                guard let f = b.fit else { return "-" }
-                return f.fits ? "fits, \(Formatting.decimalSize(f.marginBytes)) free" : "short by \(Formatting.decimalSize(-f.marginBytes))"
-            })
+            fits.add(
+                ["verdict"]
+                    + e.estimates.map { b in
+                        guard let f = b.fit else { return "-" }
+                        return f.fits ? "fits, \(Formatting.decimalSize(f.marginBytes)) free" : "short by \(Formatting.decimalSize(-f.marginBytes))"
+                    })
             fits.add(["largest context"] + e.estimates.map { Formatting.grouped($0.fit?.maxContext ?? 0) })
             fits.add(["largest batch"] + e.estimates.map { Formatting.grouped($0.fit?.maxBatch ?? 0) })
             fits.add(["layers to offload"] + e.estimates.map { Formatting.grouped($0.fit?.offloadLayers ?? 0) })
@@ -58,12 +64,16 @@ public struct MemoryText {
                 fits.add(["prefill tokens/s"] + e.estimates.map { Formatting.fixed($0.speed?.prefillTokensPerSecond ?? 0, decimals: 0) })
                 fits.add(["decode tokens/s"] + e.estimates.map { Formatting.fixed($0.speed?.decodeTokensPerSecond ?? 0, decimals: 1) })
                 fits.add(["time to first token"] + e.estimates.map { Formatting.fixed($0.speed?.timeToFirstTokenSeconds ?? 0, decimals: 3) + " s" })
-                fits.add(["inter-token latency"] + e.estimates.map { Formatting.fixed(($0.speed?.interTokenLatencySeconds ?? 0) * 1000, decimals: 1) + " ms" })
+                fits.add(
+                    ["inter-token latency"]
+                        + e.estimates.map { Formatting.fixed(($0.speed?.interTokenLatencySeconds ?? 0) * 1000, decimals: 1) + " ms" })
             }
             out.append(fits.render(indent: ""))
         }
         out.append("")
-        out.append("FLOPs per token \(Formatting.fixed(e.flopsPerToken / 1e9, decimals: 2)) GFLOP at \(Formatting.grouped(e.estimates.first?.context ?? 0)) tokens")
+        out.append(
+            "FLOPs per token \(Formatting.fixed(e.flopsPerToken / 1e9, decimals: 2)) GFLOP at \(Formatting.grouped(e.estimates.first?.context ?? 0)) tokens"
+        )
         out.append("")
         out.append("How each number is computed (estimates; exact integers in --json):")
         for (key, formula) in e.formulas.sorted(by: { $0.key < $1.key }) { out.append("  \(key): \(formula)") }

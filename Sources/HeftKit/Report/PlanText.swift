@@ -25,21 +25,32 @@ public enum PlanText {
             "Compute (estimate): student 6·N·D = \(Formatting.fixed(p.compute.studentTrainingFlops / 1e18, decimals: 2)) EFLOP + teacher 2·N·D = \(Formatting.fixed(p.compute.teacherForwardFlops / 1e18, decimals: 2)) EFLOP",
         ]
         if let hours = p.compute.gpuHours, let hardware = p.compute.hardware {
-            out.append("  ≈ \(Formatting.grouped(Int(hours.rounded()))) GPU-hours on \(hardware) at \(Formatting.fixed(p.compute.utilization * 100, decimals: 0))% utilization")
+            out.append(
+                "  ≈ \(Formatting.grouped(Int(hours.rounded()))) GPU-hours on \(hardware) at \(Formatting.fixed(p.compute.utilization * 100, decimals: 0))% utilization"
+            )
         }
-        out.append("  caching teacher logits instead: top-\(p.compute.cachedTopK) \(Formatting.decimalSize(Int(p.compute.cachedTopKLogitsBytes)))" + (p.compute.cachedFullLogitsBytes.map { ", full vocabulary \(Formatting.decimalSize(Int($0)))" } ?? ""))
-        out.append("Memory to distill: teacher \(size(p.memory.teacherBytes)) + student training \(size(p.memory.studentTrainingBytes)) = \(size(p.memory.totalBytes)) (activations not included)")
+        out.append(
+            "  caching teacher logits instead: top-\(p.compute.cachedTopK) \(Formatting.decimalSize(Int(p.compute.cachedTopKLogitsBytes)))"
+                + (p.compute.cachedFullLogitsBytes.map { ", full vocabulary \(Formatting.decimalSize(Int($0)))" } ?? ""))
+        out.append(
+            "Memory to distill: teacher \(size(p.memory.teacherBytes)) + student training \(size(p.memory.studentTrainingBytes)) = \(size(p.memory.totalBytes)) (activations not included)"
+        )
         if !p.students.isEmpty {
             out.append("")
             var table = TextTable(header: ["Student architecture", "parameters", "vs target", "config changes"], rightAligned: [1, 2])
             for s in p.students {
-                table.add([s.strategy, Formatting.grouped(s.parameters), (s.differencePercent >= 0 ? "+" : "") + pct(s.differencePercent), s.changes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")])
+                table.add([
+                    s.strategy, Formatting.grouped(s.parameters), (s.differencePercent >= 0 ? "+" : "") + pct(s.differencePercent),
+                    s.changes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "),
+                ])
             }
             out.append(table.render(indent: ""))
             out.append("  Minitron found width pruning retains more than depth pruning at the same size.")
         }
         out.append("")
-        var temps = TextTable(header: ["Softmax of logits for " + p.temperatureExampleLabels.map { "\"\($0)\"" }.joined(separator: ", ")] + p.temperatureExampleLabels, rightAligned: Set(1...p.temperatureExampleLabels.count))
+        var temps = TextTable(
+            header: ["Softmax of logits for " + p.temperatureExampleLabels.map { "\"\($0)\"" }.joined(separator: ", ")] + p.temperatureExampleLabels,
+            rightAligned: Set(1...p.temperatureExampleLabels.count))
         for example in p.temperatureExamples {
             temps.add(["T = \(Formatting.fixed(example.temperature, decimals: 1))"] + example.probabilities.map { Formatting.fixed($0, decimals: 3) })
         }
@@ -48,32 +59,58 @@ public enum PlanText {
         out.append("Guidance")
         for line in p.guidance { out.append("  - \(line)") }
         out.append("")
-        var presets = TextTable(header: ["λ presets from published pairs", "pairs", "λ median", "λ range", "accuracy at your r"], rightAligned: [1, 2, 4])
+        var presets = TextTable(
+            header: ["λ presets from published pairs", "pairs", "λ median", "λ range", "accuracy at your r"], rightAligned: [1, 2, 4])
         for preset in p.presets {
-            presets.add([preset.family, "\(preset.pairs)", Formatting.fixed(preset.lambdaMedian, decimals: 2), "\(Formatting.fixed(preset.lambdaMinimum, decimals: 2))…\(Formatting.fixed(preset.lambdaMaximum, decimals: 2))", "\(pct(preset.accuracyPercentAtMedian)) (\(pct(preset.accuracyPercentRange[0]))–\(pct(preset.accuracyPercentRange[1])))"])
+            presets.add([
+                preset.family, "\(preset.pairs)", Formatting.fixed(preset.lambdaMedian, decimals: 2),
+                "\(Formatting.fixed(preset.lambdaMinimum, decimals: 2))…\(Formatting.fixed(preset.lambdaMaximum, decimals: 2))",
+                "\(pct(preset.accuracyPercentAtMedian)) (\(pct(preset.accuracyPercentRange[0]))–\(pct(preset.accuracyPercentRange[1])))",
+            ])
         }
         out.append(presets.render(indent: ""))
         out.append("")
         var evidence = TextTable(header: ["Published pair", "family", "ratio", "retention", "implied λ"], rightAligned: [2, 3, 4])
         for row in p.evidence {
-            evidence.add([row.id, row.family, Formatting.fixed(row.ratio, decimals: 2) + "×", row.retention.map(pct) ?? "-", row.impliedLambda.map { Formatting.fixed($0, decimals: 2) } ?? "-"])
+            evidence.add([
+                row.id, row.family, Formatting.fixed(row.ratio, decimals: 2) + "×", row.retention.map(pct) ?? "-",
+                row.impliedLambda.map { Formatting.fixed($0, decimals: 2) } ?? "-",
+            ])
         }
         out.append(evidence.render(indent: ""))
-        out.append("  Your plan: \(Formatting.fixed(p.compressionRatio, decimals: 2))× at λ = \(Formatting.fixed(p.lambda, decimals: 2)). Sources: heft plan distill --json (evidence[].source).")
+        out.append(
+            "  Your plan: \(Formatting.fixed(p.compressionRatio, decimals: 2))× at λ = \(Formatting.fixed(p.lambda, decimals: 2)). Sources: heft plan distill --json (evidence[].source)."
+        )
         return (out + footer(p.formulas, p.warnings)).joined(separator: "\n")
     }
 
     public static func quantize(_ p: QuantizePlan) -> String {
-        var out = ["Model         \(p.model), \(Formatting.grouped(p.parameters)) parameters", "Context       \(Formatting.grouped(p.context)) tokens" + (p.hardware.map { ", on \($0)" } ?? "") + (p.budgetBytes.map { ", budget \(Formatting.decimalSize($0))" } ?? ""), ""]
-        var table = TextTable(header: ["Scheme", "family", "bytes", "bits/weight", "memory at context", "fits", "published ΔPPL"], rightAligned: [2, 3, 4])
+        var out = [
+            "Model         \(p.model), \(Formatting.grouped(p.parameters)) parameters",
+            "Context       \(Formatting.grouped(p.context)) tokens" + (p.hardware.map { ", on \($0)" } ?? "")
+                + (p.budgetBytes.map { ", budget \(Formatting.decimalSize($0))" } ?? ""), "",
+        ]
+        var table = TextTable(
+            header: ["Scheme", "family", "bytes", "bits/weight", "memory at context", "fits", "published ΔPPL"], rightAligned: [2, 3, 4])
         for s in p.schemes {
-            let quality = s.quality.first { $0.delta != nil }.map { "\($0.delta.map { ($0 >= 0 ? "+" : "") + Formatting.fixed($0, decimals: 4) } ?? "") (\($0.model))" } ?? "-"
-            table.add([s.name + (s.name == p.recommended ? " ◀" : ""), s.family, Formatting.grouped(s.bytes), Formatting.fixed(s.bitsPerWeight, decimals: 4), Formatting.decimalSize(s.memoryBytes), s.fits.map { $0 ? "yes" : "no" } ?? "-", quality])
+            let quality =
+                s.quality.first { $0.delta != nil }.map {
+                    "\($0.delta.map { ($0 >= 0 ? "+" : "") + Formatting.fixed($0, decimals: 4) } ?? "") (\($0.model))"
+                } ?? "-"
+            table.add([
+                s.name + (s.name == p.recommended ? " ◀" : ""), s.family, Formatting.grouped(s.bytes), Formatting.fixed(s.bitsPerWeight, decimals: 4),
+                Formatting.decimalSize(s.memoryBytes), s.fits.map { $0 ? "yes" : "no" } ?? "-", quality,
+            ])
         }
         out.append(table.render(indent: ""))
         if let recommended = p.recommended { out.append("\nRecommended: \(recommended) — \(p.rule)") }
-        out.append("Published ΔPPL: wikitext-2 perplexity change (llama.cpp scoreboard, GPTQ/AWQ papers); sources in --json (schemes[].quality[].source).")
-        return (out + footer(["bytes": "exact per tensor for the scheme (README: How estimates are computed)", "bitsPerWeight": "bytes × 8 ÷ parameters"], p.warnings)).joined(separator: "\n")
+        out.append(
+            "Published ΔPPL: wikitext-2 perplexity change (llama.cpp scoreboard, GPTQ/AWQ papers); sources in --json (schemes[].quality[].source).")
+        return
+            (out
+            + footer(
+                ["bytes": "exact per tensor for the scheme (README: How estimates are computed)", "bitsPerWeight": "bytes × 8 ÷ parameters"],
+                p.warnings)).joined(separator: "\n")
     }
 
     public static func lora(_ p: LoRAPlan) -> String {
@@ -85,7 +122,8 @@ public enum PlanText {
         var table = TextTable(header: ["Module", "trainable"], rightAligned: [1])
         for (module, count) in p.perModule.sorted(by: { $0.key < $1.key }) { table.add([module, Formatting.grouped(count)]) }
         out.append(table.render(indent: "  "))
-        out.append("Training memory (estimate): LoRA over a 16-bit base \(size(p.loraMemoryBytes)); QLoRA over an NF4 base \(size(p.qloraMemoryBytes))")
+        out.append(
+            "Training memory (estimate): LoRA over a 16-bit base \(size(p.loraMemoryBytes)); QLoRA over an NF4 base \(size(p.qloraMemoryBytes))")
         return (out + footer(["trainable": p.formula], p.warnings)).joined(separator: "\n")
     }
 
@@ -93,14 +131,21 @@ public enum PlanText {
         var out = ["Model         \(p.model)", "Rank          \(p.rank) on \(p.matrices.count) matrices", ""]
         var table = TextTable(header: ["Matrix", "shape", "parameters", "factored", "saved"], rightAligned: [2, 3, 4])
         for m in p.matrices.prefix(40) {
-            table.add([m.name, "\(m.rows)×\(m.columns)", Formatting.grouped(m.parameters), Formatting.grouped(m.factoredParameters), Formatting.grouped(m.saved)])
+            table.add([
+                m.name, "\(m.rows)×\(m.columns)", Formatting.grouped(m.parameters), Formatting.grouped(m.factoredParameters),
+                Formatting.grouped(m.saved),
+            ])
         }
         out.append(table.render(indent: ""))
         if p.matrices.count > 40 { out.append("… \(p.matrices.count - 40) more in --json") }
         if let e = p.embedding {
-            out.append("Embeddings (ALBERT): V·H = \(Formatting.grouped(e.parameters)) → V·E + E·H = \(Formatting.grouped(e.factoredParameters)) (\(Formatting.fixed(e.reduction, decimals: 2))× smaller)")
+            out.append(
+                "Embeddings (ALBERT): V·H = \(Formatting.grouped(e.parameters)) → V·E + E·H = \(Formatting.grouped(e.factoredParameters)) (\(Formatting.fixed(e.reduction, decimals: 2))× smaller)"
+            )
         }
-        out.append("Total         \(Formatting.grouped(p.parametersBefore)) → \(Formatting.grouped(p.parametersAfter)) parameters; saves \(Formatting.grouped(p.saved)) (\(size(p.savedBytes)) at the stored precision)")
+        out.append(
+            "Total         \(Formatting.grouped(p.parametersBefore)) → \(Formatting.grouped(p.parametersAfter)) parameters; saves \(Formatting.grouped(p.saved)) (\(size(p.savedBytes)) at the stored precision)"
+        )
         return (out + footer(["lowRank": p.formula], p.warnings)).joined(separator: "\n")
     }
 
@@ -108,7 +153,9 @@ public enum PlanText {
         var out = ["Model         \(p.model)"]
         if let s = p.structured {
             out.append("Structured    \(s.changes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))")
-            out.append("  parameters  \(Formatting.grouped(s.parametersBefore)) → \(Formatting.grouped(s.parametersAfter)) (exact; active \(Formatting.grouped(s.activeParametersAfter)))")
+            out.append(
+                "  parameters  \(Formatting.grouped(s.parametersBefore)) → \(Formatting.grouped(s.parametersAfter)) (exact; active \(Formatting.grouped(s.activeParametersAfter)))"
+            )
             out.append("  weights     \(size(s.weightBytesAfter)) at the stored precision")
         }
         if let s = p.sparse {
@@ -126,7 +173,10 @@ public enum PlanText {
             out.append("")
             var table = TextTable(header: ["Published", "sparsity", "model", "dense", "pruned"], rightAligned: [3, 4])
             for r in p.references.prefix(12) {
-                table.add([r.method, r.sparsity, r.model, r.dense.map { Formatting.fixed($0, decimals: 2) } ?? "-", r.pruned.map { Formatting.fixed($0, decimals: 2) } ?? "-"])
+                table.add([
+                    r.method, r.sparsity, r.model, r.dense.map { Formatting.fixed($0, decimals: 2) } ?? "-",
+                    r.pruned.map { Formatting.fixed($0, decimals: 2) } ?? "-",
+                ])
             }
             out.append(table.render(indent: ""))
         }
@@ -134,15 +184,26 @@ public enum PlanText {
     }
 
     public static func pipeline(_ p: PipelinePlan) -> String {
-        var out = ["Model         \(p.model) at \(Formatting.grouped(p.context)) tokens" + (p.targetBytes.map { ", target \(Formatting.decimalSize($0))" } ?? ""), ""]
-        var table = TextTable(header: ["Step", "detail", "parameters", "weights", "memory", "quality (est.)", "meets target"], rightAligned: [2, 3, 4, 5])
+        var out = [
+            "Model         \(p.model) at \(Formatting.grouped(p.context)) tokens"
+                + (p.targetBytes.map { ", target \(Formatting.decimalSize($0))" } ?? ""), "",
+        ]
+        var table = TextTable(
+            header: ["Step", "detail", "parameters", "weights", "memory", "quality (est.)", "meets target"], rightAligned: [2, 3, 4, 5])
         for s in p.steps {
-            table.add([s.step, s.detail, Formatting.compactCount(s.parameters), Formatting.decimalSize(s.weightBytes), Formatting.decimalSize(s.memoryBytes), pct(s.qualityPercent), s.meetsTarget.map { $0 ? "yes" : "no" } ?? "-"])
+            table.add([
+                s.step, s.detail, Formatting.compactCount(s.parameters), Formatting.decimalSize(s.weightBytes), Formatting.decimalSize(s.memoryBytes),
+                pct(s.qualityPercent), s.meetsTarget.map { $0 ? "yes" : "no" } ?? "-",
+            ])
         }
         out.append(table.render(indent: ""))
         out.append("")
         for s in p.steps where s.step != "start" { out.append("  \(s.step) quality: \(s.qualityBasis)") }
-        if let first = p.firstFit { out.append("First fits after: \(first)") } else if p.targetBytes != nil { out.append("No step reaches the target.") }
+        if let first = p.firstFit {
+            out.append("First fits after: \(first)")
+        } else if p.targetBytes != nil {
+            out.append("No step reaches the target.")
+        }
         out.append("")
         for a in p.assumptions { out.append("Assume: \(a)") }
         return (out + footer([:], p.warnings)).joined(separator: "\n")
@@ -151,10 +212,15 @@ public enum PlanText {
     public static func advice(_ a: Advice) -> String {
         var out = ["Task          \(a.task)", "Start in      \(a.tier) — \(a.tierReason)", "Size          \(a.smallestLikely)"]
         if !a.largestFitting.isEmpty {
-            out.append("Fits memory   " + a.largestFitting.sorted { $0.key < $1.key }.map { "\($0.key): \(Formatting.compactCount($0.value))" }.joined(separator: " · "))
+            out.append(
+                "Fits memory   "
+                    + a.largestFitting.sorted { $0.key < $1.key }.map { "\($0.key): \(Formatting.compactCount($0.value))" }.joined(separator: " · "))
         }
         if !a.largestForLatency.isEmpty {
-            out.append("Meets speed   " + a.largestForLatency.sorted { $0.key < $1.key }.map { "\($0.key): \(Formatting.compactCount($0.value))" }.joined(separator: " · "))
+            out.append(
+                "Meets speed   "
+                    + a.largestForLatency.sorted { $0.key < $1.key }.map { "\($0.key): \(Formatting.compactCount($0.value))" }.joined(
+                        separator: " · "))
         }
         out.append("")
         out.append("Techniques")

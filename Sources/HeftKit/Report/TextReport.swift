@@ -35,18 +35,23 @@ public struct TextReport {
         }
         out.append("  tier        \(r.tier.name): \(r.tier.strengths); limits: \(r.tier.limits)")
         if let quantization = r.quantization {
-            out.append("  packing     \(quantization.method.rawValue), \(quantization.bits)-bit\(quantization.groupSize.map { ", group \($0)" } ?? ""): packed elements counted as logical parameters")
+            out.append(
+                "  packing     \(quantization.method.rawValue), \(quantization.bits)-bit\(quantization.groupSize.map { ", group \($0)" } ?? ""): packed elements counted as logical parameters"
+            )
         }
         if !r.files.isEmpty {
             out.append(
                 "Size          \(Formatting.grouped(r.bytes.file)) bytes on disk (\(Formatting.decimalSize(r.bytes.file)), \(Formatting.binarySize(r.bytes.file))); tensor data \(Formatting.grouped(r.bytes.tensorData)) bytes"
             )
             if let bits = r.bytes.bitsPerParameter, let tensorBits = r.bytes.tensorBitsPerParameter {
-                out.append("  bits/param  \(Formatting.fixed(bits, decimals: 3)) (file) · \(Formatting.fixed(tensorBits, decimals: 3)) (parameter tensors)")
+                out.append(
+                    "  bits/param  \(Formatting.fixed(bits, decimals: 3)) (file) · \(Formatting.fixed(tensorBits, decimals: 3)) (parameter tensors)")
             }
         }
         if let missing = r.missing {
-            out.append("Missing       \(Formatting.grouped(missing.bytes)) bytes; \(missing.tensors.count) tensor(s) incomplete\(missing.tensors.isEmpty ? "" : ": " + list(missing.tensors, limit: 6))")
+            out.append(
+                "Missing       \(Formatting.grouped(missing.bytes)) bytes; \(missing.tensors.count) tensor(s) incomplete\(missing.tensors.isEmpty ? "" : ": " + list(missing.tensors, limit: 6))"
+            )
         }
         if let kinds = p.byKind, let locations = p.byLocation {
             out.append("")
@@ -62,7 +67,10 @@ public struct TextReport {
             var table = TextTable(header: ["Storage", "parameters", "bytes", "bits/param"], rightAligned: [1, 2, 3])
             for (name, params) in storage.sorted(by: { $0.value > $1.value }) {
                 let bytes = r.bytes.byStorage[name] ?? 0
-                table.add([name, Formatting.grouped(params), Formatting.grouped(bytes), params > 0 ? Formatting.fixed(Double(bytes) * 8 / Double(params), decimals: 3) : "-"])
+                table.add([
+                    name, Formatting.grouped(params), Formatting.grouped(bytes),
+                    params > 0 ? Formatting.fixed(Double(bytes) * 8 / Double(params), decimals: 3) : "-",
+                ])
             }
             out.append(table.render(indent: ""))
         }
@@ -120,8 +128,14 @@ public struct TextReport {
     private func anatomyTable(kinds: InspectionReport.ByKind, locations: InspectionReport.ByLocation, total: Int) -> String {
         let share: (Int) -> String = { total > 0 ? Formatting.percent(Double($0) / Double(total)) : "-" }
         var table = TextTable(header: ["By kind", "parameters", "share", "", "By location", "parameters", "share"], rightAligned: [1, 2, 5, 6])
-        let kindRows = [("weight", kinds.weight), ("bias", kinds.bias), ("embedding", kinds.embedding), ("norm", kinds.norm), ("adapter", kinds.adapter), ("other", kinds.other)]
-        let locationRows = [("embeddings", locations.embeddings), ("attention", locations.attention), ("feed-forward", locations.feedForward), ("head", locations.head), ("other", locations.other), ("", -1)]
+        let kindRows = [
+            ("weight", kinds.weight), ("bias", kinds.bias), ("embedding", kinds.embedding), ("norm", kinds.norm), ("adapter", kinds.adapter),
+            ("other", kinds.other),
+        ]
+        let locationRows = [
+            ("embeddings", locations.embeddings), ("attention", locations.attention), ("feed-forward", locations.feedForward),
+            ("head", locations.head), ("other", locations.other), ("", -1),
+        ]
         for (kind, location) in zip(kindRows, locationRows) {
             let right = location.1 < 0 ? ["", "", ""] : [location.0, Formatting.grouped(location.1), share(location.1)]
             table.add([kind.0, Formatting.grouped(kind.1), share(kind.1), "│"] + right)
@@ -138,7 +152,10 @@ public struct TextReport {
             let first = blocks[index]
             while end + 1 < blocks.count, sameCounts(blocks[end + 1], first), sameStack(blocks[end + 1].block, first.block) { end += 1 }
             let label = end == index ? first.block : "\(first.block)–\(lastComponent(blocks[end].block)) (×\(end - index + 1))"
-            table.add([label, Formatting.grouped(first.attention), Formatting.grouped(first.feedForward), Formatting.grouped(first.other), Formatting.grouped(first.total)])
+            table.add([
+                label, Formatting.grouped(first.attention), Formatting.grouped(first.feedForward), Formatting.grouped(first.other),
+                Formatting.grouped(first.total),
+            ])
             index = end + 1
         }
         return table.render(indent: "")
@@ -166,7 +183,10 @@ public struct TextReport {
     private func tensorTable(_ rows: [InspectionReport.TensorRow]) -> String {
         var table = TextTable(header: ["Tensor", "shape", "type", "parameters", "bytes", "offset", "role"], rightAligned: [3, 4, 5])
         for row in rows {
-            table.add([row.name, shapeText(row.shape), row.storage, Formatting.grouped(row.parameters), Formatting.grouped(row.bytes), Formatting.grouped(row.offset), roleText(row) + (row.complete ? "" : " (missing)")])
+            table.add([
+                row.name, shapeText(row.shape), row.storage, Formatting.grouped(row.parameters), Formatting.grouped(row.bytes),
+                Formatting.grouped(row.offset), roleText(row) + (row.complete ? "" : " (missing)"),
+            ])
         }
         return table.render(indent: "")
     }
@@ -186,10 +206,14 @@ public struct TextReport {
                 groups.append(Group(pattern: pattern, blocks: block.map { [$0] } ?? [], row: row))
             }
         }
-        var table = TextTable(header: ["Tensors (blocks folded; --all-tensors lists each)", "×", "shape", "type", "parameters each", "role"], rightAligned: [1, 4])
+        var table = TextTable(
+            header: ["Tensors (blocks folded; --all-tensors lists each)", "×", "shape", "type", "parameters each", "role"], rightAligned: [1, 4])
         for group in groups {
             let name = group.pattern.replacingPlaceholder(with: Self.range(group.blocks))
-            table.add([name, group.blocks.count > 1 ? "\(group.blocks.count)" : "", shapeText(group.row.shape), group.row.storage, Formatting.grouped(group.row.parameters), roleText(group.row)])
+            table.add([
+                name, group.blocks.count > 1 ? "\(group.blocks.count)" : "", shapeText(group.row.shape), group.row.storage,
+                Formatting.grouped(group.row.parameters), roleText(group.row),
+            ])
         }
         return table.render(indent: "")
     }

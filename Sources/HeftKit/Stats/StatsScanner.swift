@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
 public import HeftFormats
 import HeftKernels
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// `heft stats`: reads every weight (the one command that does) and reports what the header cannot tell.
 public struct StatsReport: Sendable, Codable {
@@ -211,7 +212,8 @@ public enum StatsScanner {
             case .f32: return .ggml(.f32)
             case .f16: return .ggml(.f16)
             case .bf16: return GGMLType.named("BF16").map { .ggml($0) }
-            case .f64: return .element { p, i in Float(Double(bitPattern: UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))) }
+            case .f64:
+                return .element { p, i in Float(Double(bitPattern: UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))) }
             case .i8: return int(Int8.self)
             case .u8, .bool: return int(UInt8.self)
             case .i16: return int(Int16.self)
@@ -278,7 +280,9 @@ public enum StatsScanner {
         // counts, extremes, moments, histogram cells and each block's largest magnitude.
         let absolute = options.relative ? [] : thresholds.map(FloatBits.below)
         let units = Self.splitting(jobs)
-        let found = await eachUnit(jobs, units: units, initial: { _ in WorkerFindings(thresholds: slots, bins: options.bins) }, progress: options.progress) {
+        let found = await eachUnit(
+            jobs, units: units, initial: { _ in WorkerFindings(thresholds: slots, bins: options.bins) }, progress: options.progress
+        ) {
             findings, job, chunk, scratch in findings.add(job, chunk: chunk, scratch: scratch, bounds: absolute)
         }
         var moments = jobs.map { _ in Moments(thresholds: slots) }
@@ -307,7 +311,9 @@ public enum StatsScanner {
         if options.relative {  // a second pass, now that each tensor's RMS is known
             let bounds = moments.map { m in thresholds.map { FloatBits.below($0 * m.rms) } }
             near = jobs.map { _ in [Int](repeating: 0, count: slots) }
-            let perUnit = await eachUnit(jobs, units: units, initial: { unit in (unit.job, [Int](repeating: 0, count: slots)) }, progress: options.progress) {
+            let perUnit = await eachUnit(
+                jobs, units: units, initial: { unit in (unit.job, [Int](repeating: 0, count: slots)) }, progress: options.progress
+            ) {
                 totals, job, chunk, scratch in
                 withChunk(job, chunk, scratch) { x in
                     let c = Self.count(x, above: .max, bounds: bounds[totals.0])
