@@ -82,6 +82,38 @@ import Testing
         #expect(report.sparsity.csrBytes == 12 * (4 + 4) + 4 * (5 + 1))
     }
 
+    /// F64, integer and F8 tensors are decoded value by value at their own width, chunk after chunk (the F64 one spans
+    /// two chunks), each chunk read through a span checked against its tensor.
+    @Test func elementDecodersReadEachChunkAtTheirWidth() async throws {
+        let wide = (0..<70_000).map { Double($0 % 1000 - 500) }  // 70 cycles: mean −0.5, 70 zeros
+        let a = wide.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian) { Array($0) } }
+        let b = [Int16(-3), 0, 7, 100].flatMap { withUnsafeBytes(of: $0.littleEndian) { Array($0) } }
+        let c: [UInt8] = [0x38, 0xB8, 0x01, 0x7E, 0x7F]  // E4M3: 1, −1, 2⁻⁹, 448, NaN
+        let d: [UInt8] = [0x3C, 0x7C, 0x00]  // E5M2: 1, +Inf, 0
+        var offset = 0
+        let entries = [
+            ("a.weight", "F64", [70_000], a), ("b.weight", "I16", [4], b), ("c.weight", "F8_E4M3", [5], c), ("d.weight", "F8_E5M2", [3], d),
+        ]
+        .map { name, dtype, shape, bytes in
+            defer { offset += bytes.count }
+            return #""\#(name)":{"dtype":"\#(dtype)","shape":\#(shape),"data_offsets":[\#(offset),\#(offset + bytes.count)]}"#
+        }
+        let directory = try TemporaryDirectory()
+        let path = try directory.write(
+            "t.safetensors", SafetensorsBuilder.file(header: "{" + entries.joined(separator: ",") + "}", dataBytes: 0) + a + b + c + d)
+        let report = try await StatsScanner.scan(try ModelSource.open(path))
+        #expect(report.complete && report.skipped.isEmpty)
+        let byName = Dictionary(uniqueKeysWithValues: report.tensors.map { ($0.name, $0) })
+        let f64 = try #require(byName["a.weight"])
+        #expect(f64.elements == 70_000 && f64.zeros == 70 && f64.min == -500 && f64.max == 499 && abs(f64.mean + 0.5) < 1e-12)
+        let i16 = try #require(byName["b.weight"])
+        #expect(i16.elements == 4 && i16.zeros == 1 && i16.min == -3 && i16.max == 100 && i16.mean == 26)
+        let e4m3 = try #require(byName["c.weight"])
+        #expect(e4m3.nan == 1 && e4m3.min == -1 && e4m3.max == 448 && e4m3.mean == (448 + 0x1p-9) / 4)
+        let e5m2 = try #require(byName["d.weight"])
+        #expect(e5m2.inf == 1 && e5m2.zeros == 1 && e5m2.min == 0 && e5m2.max == 1)
+    }
+
     /// A plain float64 loop over the same values: the reference for the vector kernel's edge cases.
     struct PlainStatistics {
         var zeros = 0, nan = 0, inf = 0, finite: [Double] = []

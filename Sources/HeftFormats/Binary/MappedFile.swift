@@ -63,7 +63,8 @@ public enum MappedFile {
         return buffer
     }
 
-    private static func ioError(_ path: String, _ what: String) -> FormatError {
+    /// An I/O error for `path` with the reason `errno` gives, naming a broken symlink's target.
+    static func ioError(_ path: String, _ what: String) -> FormatError {
         let reason = String(cString: strerror(errno))
         var info = stat()
         if lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK {

@@ -2,10 +2,6 @@ public import HeftFormats
 import HeftKernels
 import Synchronization
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// `heft stats`: reads every weight (the one command that does) and reports what the header cannot tell.
 public struct StatsReport: Sendable, Codable {
     public struct Skipped: Sendable, Codable {
@@ -53,20 +49,19 @@ public enum StatsScanner {
     /// How a tensor's stored bytes become floats.
     enum Decoder: Sendable {
         case ggml(GGMLType)
-        /// Element `i` of the tensor at the base address, one at a time (F64, F8 and integer dtypes).
-        case element(@Sendable (UnsafeRawPointer, Int) -> Float)
+        /// Element `i` after the base address, one at a time (F64, F8 and integer dtypes), each `width` bytes.
+        case element(width: Int, @Sendable (UnsafeRawPointer, Int) -> Float)
     }
 
-    /// One tensor to scan; the data address travels as an integer so that tasks can share it.
+    /// One tensor to scan, with its data: a span of the file's map, checked against the file when the job was made.
     struct Job: Sendable {
         let tensor: TensorInfo
         let decoder: Decoder
         let isParameter: Bool
-        let address: Int
-        var base: UnsafeRawPointer { UnsafeRawPointer(bitPattern: address)! }
+        let data: TensorSpan
         /// Whether chunks are read in place: F32 at a 4-byte-aligned address.
         var isDirect: Bool {
-            if case .ggml(let type) = decoder { return type.name == "F32" && address % 4 == 0 }
+            if case .ggml(let type) = decoder { return type.name == "F32" && data.isAligned(to: 4) }
             return false
         }
         /// Whether the kernel dequantizes the blocks itself (`heft_scan_blocks`): Q4_0, Q8_0, Q4_K–Q6_K.
@@ -81,27 +76,50 @@ public enum StatsScanner {
 
     /// Calls `body` with chunk `index` of `job` as floats: straight from the map for aligned F32, else decoded
     /// into `scratch` (``directChunk`` floats).
-    static func withChunk(_ job: Job, _ index: Int, _ scratch: UnsafeMutablePointer<Float>, _ body: (UnsafeBufferPointer<Float>) -> Void) {
+    static func withChunk(
+        _ job: Job, _ index: Int, _ scratch: UnsafeMutablePointer<Float>, _ body: (UnsafeBufferPointer<Float>) -> Void
+    ) throws(FormatError) {
         let start = index * job.chunkSize
-        withValues(job, start: start, count: Swift.min(job.chunkSize, job.tensor.elementCount - start), scratch, body)
+        try withValues(job, start: start, count: Swift.min(job.chunkSize, job.tensor.elementCount - start), scratch, body)
+    }
+
+    /// The stored bytes of values `start ..< start + count` of `job` (`start` on a ggml block boundary), checked to
+    /// lie inside the tensor.
+    static func bytes(_ job: Job, start: Int, count: Int) throws(FormatError) -> TensorSpan {
+        switch job.decoder {
+        case .ggml(let type):
+            let blocks = (count + type.blockSize - 1) / type.blockSize
+            return try job.data.chunk(at: start / type.blockSize * type.bytesPerBlock, count: blocks * type.bytesPerBlock)
+        case .element(let width, _):
+            return try job.data.chunk(at: start * width, count: count * width)
+        }
     }
 
     /// Calls `body` with values `start ..< start + count` of `job` as floats (`start` on a ggml block boundary).
     static func withValues(
         _ job: Job, start: Int, count: Int, _ scratch: UnsafeMutablePointer<Float>, _ body: (UnsafeBufferPointer<Float>) -> Void
+    ) throws(FormatError) {
+        decode(job, try bytes(job, start: start, count: count), count: count, scratch, body)
+    }
+
+    /// Calls `body` with the `count` values stored in `stored` (from ``bytes(_:start:count:)``) as floats.
+    static func decode(
+        _ job: Job, _ stored: TensorSpan, count: Int, _ scratch: UnsafeMutablePointer<Float>, _ body: (UnsafeBufferPointer<Float>) -> Void
     ) {
-        switch job.decoder {
-        case .ggml(let type):
-            let source = job.base + start / type.blockSize * type.bytesPerBlock
-            if job.isDirect {
-                body(UnsafeBufferPointer(start: source.assumingMemoryBound(to: Float.self), count: count))
-            } else {
-                Dequantizer.dequantize(type, source, count: count, into: scratch)
+        stored.withUnsafeBytes { raw in
+            guard let source = raw.baseAddress else { return }
+            switch job.decoder {
+            case .ggml(let type):
+                if job.isDirect {
+                    body(UnsafeBufferPointer(start: source.assumingMemoryBound(to: Float.self), count: count))
+                } else {
+                    Dequantizer.dequantize(type, source, count: count, into: scratch)
+                    body(UnsafeBufferPointer(start: scratch, count: count))
+                }
+            case .element(_, let convert):
+                for i in 0..<count { scratch[i] = convert(source, i) }
                 body(UnsafeBufferPointer(start: scratch, count: count))
             }
-        case .element(let convert):
-            for i in 0..<count { scratch[i] = convert(job.base, start + i) }
-            body(UnsafeBufferPointer(start: scratch, count: count))
         }
     }
 
@@ -120,9 +138,10 @@ public enum StatsScanner {
         _ job: Job,
         initial: R,
         _ visit: @escaping @Sendable (inout R, Int, UnsafeBufferPointer<Float>) -> Void
-    ) async -> [R] {
-        await eachUnit([job], units: splitting([job], workers: 2), initial: { _ in initial }) { result, job, chunk, scratch in
-            withChunk(job, chunk, scratch) { visit(&result, chunk, $0) }
+    ) async throws(FormatError) -> [R] {
+        try await eachUnit([job], units: splitting([job], workers: 2), initial: { _ in initial }) {
+            (result, job, chunk, scratch) throws(FormatError) in
+            try withChunk(job, chunk, scratch) { visit(&result, chunk, $0) }
         }
     }
 
@@ -156,16 +175,17 @@ public enum StatsScanner {
     }
 
     /// Visits every chunk of every unit (with a scratch buffer of ``directChunk`` floats), two workers taking the next
-    /// unit in turn; returns one result per unit, in unit order, so that merging them is the same on every run.
+    /// unit in turn; returns one result per unit, in unit order, so that merging them is the same on every run. The
+    /// first error a visit throws (a chunk outside its tensor) stops both workers and is thrown.
     static func eachUnit<R: Sendable>(
         _ jobs: [Job],
         units: [Unit],
         initial: @escaping @Sendable (Unit) -> R,
         progress: StatsProgress? = nil,
-        _ visit: @escaping @Sendable (inout R, Job, Int, UnsafeMutablePointer<Float>) -> Void
-    ) async -> [R] {
+        _ visit: @escaping @Sendable (inout R, Job, Int, UnsafeMutablePointer<Float>) throws(FormatError) -> Void
+    ) async throws(FormatError) -> [R] {
         let queue = UnitQueue()
-        let done = await parallel(workers: Swift.min(2, units.count)) {
+        let done = await parallel(workers: Swift.min(2, units.count)) { () -> Result<[(Int, R)], FormatError> in
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: directChunk)
             defer { scratch.deallocate() }
             var results: [(Int, R)] = []
@@ -177,20 +197,27 @@ public enum StatsScanner {
                 var result = initial(unit)
                 for c in unit.chunks {
                     if progress?.cancelled.load(ordering: .relaxed) == true { break }
-                    visit(&result, job, c, scratch)
+                    do throws(FormatError) {
+                        try visit(&result, job, c, scratch)
+                    } catch {
+                        queue.next.store(units.count, ordering: .relaxed)
+                        return .failure(error)
+                    }
                     progress?.done.add(bytesPerChunk, ordering: .relaxed)
                 }
                 results.append((u, result))
             }
-            return results
+            return .success(results)
         }
-        return done.joined().sorted { $0.0 < $1.0 }.map(\.1)
+        var results: [(Int, R)] = []
+        for worker in done { results += try worker.get() }
+        return results.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
     /// Whether every group of 4 consecutive values along the rows has at least 2 zeros (NVIDIA 2:4 sparsity).
-    static func isTwoFour(_ job: Job) async -> Bool {
+    static func isTwoFour(_ job: Job) async throws(FormatError) -> Bool {
         guard (job.tensor.shape.last ?? 0) % 4 == 0 else { return false }
-        let violations = await eachChunk(job, initial: 0) { (bad: inout Int, _, x: UnsafeBufferPointer<Float>) in
+        let violations = try await eachChunk(job, initial: 0) { (bad: inout Int, _, x: UnsafeBufferPointer<Float>) in
             var i = 0
             while i + 4 <= x.count {
                 let zeros = (x[i] == 0 ? 1 : 0) + (x[i + 1] == 0 ? 1 : 0) + (x[i + 2] == 0 ? 1 : 0) + (x[i + 3] == 0 ? 1 : 0)
@@ -206,14 +233,18 @@ public enum StatsScanner {
         case .ggml(let type): return Dequantizer.supports(type) ? .ggml(type) : nil
         case .safetensors(let dtype):
             func int<T: FixedWidthInteger & SendableMetatype>(_: T.Type) -> Decoder {
-                .element { @Sendable p, i in Float(T(littleEndian: p.loadUnaligned(fromByteOffset: i * MemoryLayout<T>.size, as: T.self))) }
+                .element(width: MemoryLayout<T>.size) { @Sendable p, i in
+                    Float(T(littleEndian: p.loadUnaligned(fromByteOffset: i * MemoryLayout<T>.size, as: T.self)))
+                }
             }
             switch dtype {
             case .f32: return .ggml(.f32)
             case .f16: return .ggml(.f16)
             case .bf16: return GGMLType.named("BF16").map { .ggml($0) }
             case .f64:
-                return .element { p, i in Float(Double(bitPattern: UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))) }
+                return .element(width: 8) { p, i in
+                    Float(Double(bitPattern: UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
+                }
             case .i8: return int(Int8.self)
             case .u8, .bool: return int(UInt8.self)
             case .i16: return int(Int16.self)
@@ -222,8 +253,8 @@ public enum StatsScanner {
             case .u32: return int(UInt32.self)
             case .i64: return int(Int64.self)
             case .u64: return int(UInt64.self)
-            case .f8e5m2: return .element { p, i in Float(Float16(bitPattern: UInt16(p.load(fromByteOffset: i, as: UInt8.self)) << 8)) }
-            case .f8e4m3: return .element { p, i in e4m3(p.load(fromByteOffset: i, as: UInt8.self)) }
+            case .f8e5m2: return .element(width: 1) { p, i in Float(Float16(bitPattern: UInt16(p.load(fromByteOffset: i, as: UInt8.self)) << 8)) }
+            case .f8e4m3: return .element(width: 1) { p, i in e4m3(p.load(fromByteOffset: i, as: UInt8.self)) }
             default: return nil
             }
         }
@@ -234,31 +265,23 @@ public enum StatsScanner {
         let sign: Float = byte & 0x80 != 0 ? -1 : 1
         let exponent = Int((byte >> 3) & 0xF), mantissa = Float(byte & 7)
         if exponent == 15 && byte & 7 == 7 { return .nan }
-        if exponent == 0 { return sign * mantissa / 8 * Float(pow(2.0, -6.0)) }
-        return sign * (1 + mantissa / 8) * Float(pow(2.0, Double(exponent - 7)))
+        if exponent == 0 { return sign * mantissa / 8 * Float(sign: .plus, exponent: -6, significand: 1) }
+        return sign * (1 + mantissa / 8) * Float(sign: .plus, exponent: exponent - 7, significand: 1)
     }
 
     /// Scans every tensor of `source`.
     public static func scan(_ source: ModelSource, options: StatsOptions = StatsOptions()) async throws(FormatError) -> StatsReport {
         let report = try InspectionReport(source: source, includeTensors: false)
         let classifier = TensorClassifier(packing: report.quantization, family: report.architecture.family)
-        // Map every file once; pages are read on demand and belong to the page cache.
-        var maps: [String: (UnsafeRawPointer, Int)] = [:]
-        defer { for (_, map) in maps { munmap(UnsafeMutableRawPointer(mutating: map.0), map.1) } }
-        for file in source.files where maps[file.path] == nil {
-            let descriptor = open(file.path, O_RDONLY | O_CLOEXEC)
-            guard descriptor >= 0 else { throw FormatError(file: file.path, rule: .io, detail: "cannot open") }
-            defer { close(descriptor) }
-            guard file.bytes > 0, let address = mmap(nil, file.bytes, PROT_READ, MAP_PRIVATE, descriptor, 0), address != MAP_FAILED else {
-                throw FormatError(file: file.path, rule: .io, detail: "cannot map")
-            }
-            madvise(address, file.bytes, MADV_SEQUENTIAL)
-            maps[file.path] = (UnsafeRawPointer(address), file.bytes)
-        }
+        // Map every file once (HeftFormats owns the maps; each job's span keeps its file's map alive); pages are read
+        // on demand and belong to the page cache.
+        var maps: [String: MappedTensorData] = [:]
+        for file in source.files where maps[file.path] == nil { maps[file.path] = try MappedTensorData(path: file.path) }
         var jobs: [Job] = []
         var skipped: [StatsReport.Skipped] = []
         for tensor in source.tensors {
-            guard let (base, size) = maps[tensor.file], tensor.dataEnd <= size else {
+            // A tensor that does not lie wholly inside its file's bytes is not read.
+            guard let data = try? maps[tensor.file]?.span(of: tensor) else {
                 skipped.append(.init(name: tensor.name, reason: "data missing from the file (partial download)"))
                 continue
             }
@@ -269,7 +292,7 @@ public enum StatsScanner {
             let role = classifier.classify(tensor)
             if case .quantizationState = role { continue }
             if case .tiedCopy = role { continue }
-            jobs.append(Job(tensor: tensor, decoder: decoder, isParameter: role.isParameter, address: Int(bitPattern: base + tensor.dataOffset)))
+            jobs.append(Job(tensor: tensor, decoder: decoder, isParameter: role.isParameter, data: data))
         }
         let thresholds = options.thresholds
         let slots = thresholds.count
@@ -280,10 +303,10 @@ public enum StatsScanner {
         // counts, extremes, moments, histogram cells and each block's largest magnitude.
         let absolute = options.relative ? [] : thresholds.map(FloatBits.below)
         let units = Self.splitting(jobs)
-        let found = await eachUnit(
+        let found = try await eachUnit(
             jobs, units: units, initial: { _ in WorkerFindings(thresholds: slots, bins: options.bins) }, progress: options.progress
         ) {
-            findings, job, chunk, scratch in findings.add(job, chunk: chunk, scratch: scratch, bounds: absolute)
+            (findings, job, chunk, scratch) throws(FormatError) in try findings.add(job, chunk: chunk, scratch: scratch, bounds: absolute)
         }
         var moments = jobs.map { _ in Moments(thresholds: slots) }
         var cells = jobs.map { _ in CellHistogram(bins: options.bins) }
@@ -303,7 +326,7 @@ public enum StatsScanner {
                 for b in m.reaching(above) {
                     let start = m.chunk * job.chunkSize + b * BlockMaxima.block
                     let count = Swift.min(BlockMaxima.block, job.tensor.elementCount - start)
-                    withValues(job, start: start, count: count, scratch) { x in outliers[j] += Self.count(x, above: above, bounds: []).outliers }
+                    try withValues(job, start: start, count: count, scratch) { x in outliers[j] += Self.count(x, above: above, bounds: []).outliers }
                 }
             }
         }
@@ -311,11 +334,11 @@ public enum StatsScanner {
         if options.relative {  // a second pass, now that each tensor's RMS is known
             let bounds = moments.map { m in thresholds.map { FloatBits.below($0 * m.rms) } }
             near = jobs.map { _ in [Int](repeating: 0, count: slots) }
-            let perUnit = await eachUnit(
+            let perUnit = try await eachUnit(
                 jobs, units: units, initial: { unit in (unit.job, [Int](repeating: 0, count: slots)) }, progress: options.progress
             ) {
-                totals, job, chunk, scratch in
-                withChunk(job, chunk, scratch) { x in
+                (totals, job, chunk, scratch) throws(FormatError) in
+                try withChunk(job, chunk, scratch) { x in
                     let c = Self.count(x, above: .max, bounds: bounds[totals.0])
                     for b in totals.1.indices { totals.1[b] += c.near[b] }
                 }
@@ -357,7 +380,7 @@ public enum StatsScanner {
                 }
                 if s.elements > 0, s.zeros == s.elements { issues.append("\(s.name): every value is zero") }
                 if s.absMax > 1e4 { issues.append("\(s.name): values up to \(Formatting.fixed(s.absMax, significant: 3)) (exploding scale)") }
-                if job.tensor.shape.count == 2, s.zeros * 2 >= s.elements, s.elements >= 16, await isTwoFour(job) { twoFour.append(s.name) }
+                if job.tensor.shape.count == 2, s.zeros * 2 >= s.elements, s.elements >= 16, try await isTwoFour(job) { twoFour.append(s.name) }
             } else {
                 buffers.append(s)
             }
@@ -406,19 +429,22 @@ extension StatsScanner {
 
         /// Scans chunk `chunk` of `job`: the common block types straight from the map (dequantized block by block in
         /// L1 by the kernel), everything else as floats (read in place, or decoded into `scratch`).
-        mutating func add(_ job: Job, chunk: Int, scratch: UnsafeMutablePointer<Float>, bounds: [UInt32]) {
+        mutating func add(_ job: Job, chunk: Int, scratch: UnsafeMutablePointer<Float>, bounds: [UInt32]) throws(FormatError) {
             let start = chunk * job.chunkSize
             let count = Swift.min(job.chunkSize, job.tensor.elementCount - start)
             var run = heft_run_stats()
             var blockMaxima = [UInt32](repeating: 0, count: (count + BlockMaxima.block - 1) / BlockMaxima.block)
+            let stored = try StatsScanner.bytes(job, start: start, count: count)
             bounds.withUnsafeBufferPointer { b in
                 blockMaxima.withUnsafeMutableBufferPointer { m in
                     if case .ggml(let type) = job.decoder, job.isFused {
-                        let source = job.base + start / type.blockSize * type.bytesPerBlock
-                        let fused = heft_scan_blocks(UInt32(type.id), source, count, b.baseAddress, Int32(b.count), &cells.grid, m.baseAddress, &run)
+                        let fused = stored.withUnsafeBytes { source in
+                            heft_scan_blocks(
+                                UInt32(type.id), source.baseAddress, count, b.baseAddress, Int32(b.count), &cells.grid, m.baseAddress, &run)
+                        }
                         if fused != 0 { return }
                     }
-                    StatsScanner.withChunk(job, chunk, scratch) { x in
+                    StatsScanner.decode(job, stored, count: count, scratch) { x in
                         heft_scan_f32(x.baseAddress, x.count, b.baseAddress, Int32(b.count), &cells.grid, m.baseAddress, &run)
                     }
                 }
