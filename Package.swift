@@ -38,6 +38,8 @@ let package = Package(
         .target(
             name: "HeftWeb",
             dependencies: ["HeftKit", .product(name: "Hummingbird", package: "hummingbird")],
+            // The page, its script and its style sheet, embedded in the binary so that `heft` stays one file.
+            resources: [.embedInCode("Assets/index.html"), .embedInCode("Assets/app.js"), .embedInCode("Assets/app.css")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -71,7 +73,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HeftWebTests",
-            dependencies: ["HeftWeb", "HeftTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: ["HeftWeb", "HeftKit", "HeftTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -54,7 +54,8 @@ extension Heft {
             // ArgumentParser's own: --help and --version print and exit 0; a command-line mistake is one line, 64.
             let code = exitCode(for: error)
             if code == .success { exit(withError: error) }
-            fail(message(for: error) + " (see 'heft help' or 'heft COMMAND --help')", code.rawValue)
+            let oneLine = message(for: error).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+            fail(oneLine + " (see 'heft COMMAND --help')", code.rawValue)
         }
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 internal import HeftFormats
 internal import HeftKit
 
@@ -7,7 +8,7 @@ internal import HeftKit
 /// ``EstimateError`` is the correct answer to malformed input. libFuzzer drives these through `heft-fuzz` built
 /// with `-sanitize=fuzzer,address`; the tests replay the seed corpus and every regression input through them.
 public enum FuzzTarget: String, CaseIterable, Sendable {
-    case safetensors, index, gguf, config, json, dequant
+    case safetensors, index, gguf, config, json, dequant, requests
 
     /// Runs one input. Errors are expected; anything else (a trap) is a finding.
     public func run(_ bytes: UnsafeRawBufferPointer) {
@@ -39,6 +40,12 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             _ = try? DistillPlan(distill)
         case .json:
             if let value = try? JSONParser.parse(bytes) { _ = value.serialized() }
+        case .requests:
+            // First byte: which calculator; the rest: its JSON body, decoded, validated and computed as the web app
+            // does (with no model files: bundled examples, published pairs and bare counts only).
+            guard let selector = bytes.first else { return }
+            let calculator = Calculators.all[Int(selector) % Calculators.all.count]
+            Self.answer(calculator, Data(bytes.dropFirst()))
         case .dequant:
             // First byte: which type; the rest: as many whole blocks as fit.
             guard let selector = bytes.first, let base = bytes.baseAddress else { return }
@@ -50,4 +57,23 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             output.withUnsafeMutableBufferPointer { Dequantizer.dequantize(type, base + 1, count: blocks * type.blockSize, into: $0.baseAddress!) }
         }
     }
+
+    /// Decodes and runs one request; every failure must be a thrown error, never a trap.
+    static func answer<Query: Calculator>(_: Query.Type, _ body: Data) {
+        guard let query = try? JSONDecoder().decode(Query.self, from: body) else { return }
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            _ = try? await query.run(with: NoModels())
+            done.signal()
+        }
+        done.wait()
+    }
+}
+
+/// A resolver with no models: a fuzzed request must never open a file.
+struct NoModels: ModelResolver {
+    struct Refused: Error {}
+    func profile(_ name: String, parameters: Int?) throws -> ModelProfile { throw Refused() }
+    func inspection(_ name: String, includeTensors: Bool) throws -> InspectionReport { throw Refused() }
+    func source(_ name: String) throws -> ModelSource { throw Refused() }
 }

@@ -1,5 +1,6 @@
 internal import HeftFormats
 public import HeftKit
+import Hummingbird
 
 #if canImport(Glibc)
     import Glibc
@@ -42,26 +43,26 @@ public struct ModelRoots: Sendable {
     }
 
     /// The file or directory a model id names, or an API error saying why not.
-    public func resolve(_ id: String) throws(APIError) -> String {
-        guard !id.isEmpty else { throw APIError(status: 400, field: "model", message: "model must not be empty") }
+    public func resolve(_ id: String) throws(WebError) -> String {
+        guard !id.isEmpty else { throw WebError(.badRequest, field: "model", message: "model must not be empty") }
         guard !id.hasPrefix("/"), !id.contains("\\"), !id.contains("\0") else {
-            throw APIError(status: 400, field: "model", message: "model must be ROOT/PATH inside a --models folder, not an absolute path")
+            throw WebError(.badRequest, field: "model", message: "model must be ROOT/PATH inside a --models folder, not an absolute path")
         }
         let parts = id.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard parts.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }) else {
-            throw APIError(status: 400, field: "model", message: "model must not contain '..', '.' or empty components")
+            throw WebError(.badRequest, field: "model", message: "model must not contain '..', '.' or empty components")
         }
         guard let root = roots.first(where: { $0.name == parts[0] }) else {
-            throw APIError(
-                status: 404, field: "model",
+            throw WebError(
+                .notFound, field: "model",
                 message: "no models folder named '\(parts[0])' (serve was given: \(roots.map(\.name).joined(separator: ", ")))")
         }
         let candidate = Path.join(root.path, parts.dropFirst().joined(separator: "/"))
         guard Path.exists(candidate), let real = Self.realPath(candidate) else {
-            throw APIError(status: 404, field: "model", message: "'\(id)' does not exist")
+            throw WebError(.notFound, field: "model", message: "'\(id)' does not exist")
         }
         guard real == root.path || real.hasPrefix(root.path + "/") else {
-            throw APIError(status: 403, field: "model", message: "'\(id)' leads outside its models folder")
+            throw WebError(.forbidden, field: "model", message: "'\(id)' leads outside its models folder")
         }
         return real
     }
@@ -79,22 +80,9 @@ public struct ModelRoots: Sendable {
                     path: relative.isEmpty ? root.name : "\(root.name)/\(relative)",
                     format: model.format, parameters: model.parameters, bytes: model.bytes, quantization: model.quantization,
                     complete: model.complete,
-                    error: model.error.map { $0.replacingAll(root.path, with: root.name) }
+                    error: model.error.map { $0.replacing(root.path, with: root.name) }
                 )
             }
         }
-    }
-}
-
-/// An API failure: a status in the 4xx range and a JSON body naming the field.
-public struct APIError: Error, Sendable {
-    public let status: Int
-    public let field: String?
-    public let message: String
-
-    public init(status: Int, field: String?, message: String) {
-        self.status = status
-        self.field = field
-        self.message = message
     }
 }

@@ -2,6 +2,8 @@ import Foundation
 internal import HeftFormats
 import HeftKit
 public import Hummingbird
+import Logging
+import NIOCore
 
 /// How `heft serve` runs.
 public struct ServeConfiguration: Sendable {
@@ -23,87 +25,141 @@ public func buildApplication(_ configuration: ServeConfiguration) -> some Applic
     )
 }
 
-/// The router: pages, the JSON API, and the error rule — bad input is a 4xx with a JSON body naming the field,
-/// never a 5xx.
-public func buildRouter(_ configuration: ServeConfiguration) -> Router<BasicRequestContext> {
-    let api = API(roots: ModelRoots(directories: configuration.modelDirectories), maxBodyBytes: configuration.maxBodyBytes)
-    let router = Router(context: BasicRequestContext.self)
+/// The pages of the app; each is the same shell, whose script draws the page named by the path.
+public let pagePaths = ["/", "/inspect", "/memory", "/distill", "/quantize", "/prune", "/lowrank", "/lora", "/pipeline", "/advise", "/stats"]
 
-    for page in ["/", "/inspect", "/memory", "/distill", "/quantize", "/pipeline"] {
-        router.get(RouterPath(page)) { _, _ in html(Pages.shell) }
-    }
-    router.get("/app.js") { _, _ in
-        Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: Pages.script)))
-    }
-    router.get("/app.css") { _, _ in
-        Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: Pages.style)))
-    }
+/// The router: pages, assets, and one GET and one POST route per calculator, each decoding the calculator's
+/// request type and answering with its typed document (``Answer``). Mistakes are 4xx naming the field (``WebError``).
+public func buildRouter(_ configuration: ServeConfiguration) -> Router<WebContext> {
+    let models = ServedModels(roots: ModelRoots(directories: configuration.modelDirectories))
+    let limit = configuration.maxBodyBytes
+    let router = Router(context: WebContext.self)
+    var allowed: [String: [HTTPRequest.Method]] = [:]
 
-    router.get("/api/models") { _, _ in json(api.models()) }
-    router.get("/api/hardware") { _, _ in json(api.hardwareList()) }
-    router.get("/api/openapi.json") { _, _ in json(Data(OpenAPI.document.utf8)) }
-    router.get("/api/inspect") { request, _ in respond { try api.inspect(query(request)) } }
-    router.post("/api/inspect") { request, _ in
-        await respond(body: request, limit: api.maxBodyBytes) { bytes in try api.inspectConfig(bytes) }
+    for page in pagePaths {
+        router.get(RouterPath(page)) { _, _ in asset(PackageResources.index_html, "text/html; charset=utf-8") }
     }
-    router.get("/api/memory") { request, _ in respond { try api.memory(query(request)) } }
-    router.post("/api/memory") { request, _ in
-        await respond(body: request, limit: api.maxBodyBytes) { bytes in try api.memory(Fields(body: bytes)) }
+    router.get("/app.js") { _, _ in asset(PackageResources.app_js, "text/javascript; charset=utf-8") }
+    router.get("/app.css") { _, _ in asset(PackageResources.app_css, "text/css; charset=utf-8") }
+
+    router.get("/api/models") { _, _ in Catalog(models: models.list(), roots: models.roots.roots.map(\.name)) }
+    router.get("/api/hardware") { _, _ in HardwareList(hardware: HardwareCatalog.all) }
+    router.get("/api/openapi.json") { _, _ in OpenAPIDocument() }
+    router.post("/api/inspect/config") { request, context in
+        let bytes = try await body(request, limit: limit)
+        return try await answering(models, context) { try inspectPasted(bytes) }
     }
-    router.post("/api/plan/distill") { request, _ in
-        await respond(body: request, limit: api.maxBodyBytes) { bytes in try api.distill(Fields(body: bytes)) }
+    for path in ["/api/models", "/api/hardware", "/api/openapi.json"] { allowed[path] = [.get] }
+    allowed["/api/inspect/config"] = [.post]
+
+    for calculator in Calculators.all {
+        func register<Query: Calculator>(_: Query.Type) {
+            let path = "/api/" + Query.name
+            allowed[path] = [.get, .post]
+            router.get(RouterPath(path)) { request, context in
+                try await answering(models, context) {
+                    try await Query(pairs: request.uri.queryParameters.map { (String($0.key), String($0.value)) }).run(with: models)
+                }
+            }
+            router.post(RouterPath(path)) { request, context in
+                let bytes = try await body(request, limit: limit)
+                return try await answering(models, context) {
+                    try await decode(Query.self, bytes).run(with: models)
+                }
+            }
+        }
+        register(calculator)
     }
-    router.post("/api/plan/quantize") { request, _ in
-        await respond(body: request, limit: api.maxBodyBytes) { bytes in try api.quantize(Fields(body: bytes)) }
-    }
-    router.post("/api/plan/pipeline") { request, _ in
-        await respond(body: request, limit: api.maxBodyBytes) { bytes in try api.pipeline(Fields(body: bytes)) }
-    }
+    router.add(middleware: MethodNotAllowed(allowed: allowed))
     return router
 }
 
-func query(_ request: Request) -> Fields {
-    Fields(query: request.uri.queryParameters.map { (String($0.key), String($0.value)) })
-}
-
-func html(_ text: String) -> Response {
-    Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
-}
-
-func json(_ data: Data, status: HTTPResponse.Status = .ok) -> Response {
-    Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
-}
-
-func failure(_ error: APIError) -> Response {
-    var object: [String: Any] = ["error": error.message]
-    if let field = error.field { object["field"] = field }
-    let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-    return json(data, status: HTTPResponse.Status(code: min(max(error.status, 400), 499)))
-}
-
-/// Runs a handler, turning any error into a 4xx: user input never produces a 5xx.
-func respond(_ body: () throws -> Data) -> Response {
+/// Runs `compute` off the event loop and answers with its document and charts, or with the error translated.
+func answering<Output: Presentable>(
+    _ models: ServedModels, _ context: WebContext, _ compute: @escaping @Sendable () async throws -> Output
+) async throws -> Answer<Output.Document> {
     do {
-        return json(try body())
-    } catch let error as APIError {
-        return failure(error)
-    } catch let error as FormatError {
-        return failure(APIError(status: 400, field: error.field, message: error.description))
-    } catch let error as EstimateError {
-        return failure(APIError(status: 400, field: nil, message: error.message))
+        let output = try await Task.detached { try await compute() }.value
+        return Answer(document: output.document, charts: output.charts)
     } catch {
-        return failure(APIError(status: 400, field: nil, message: "\(error)"))
+        throw WebError.translating(error, rename: models.rename, logger: context.logger)
     }
 }
 
-/// Collects a body up to `limit` bytes (413 beyond it), then runs the handler.
-func respond(body request: Request, limit: Int, _ handler: ([UInt8]) throws -> Data) async -> Response {
-    let bytes: [UInt8]
+/// The request body, up to `limit` bytes (413 beyond).
+func body(_ request: Request, limit: Int) async throws -> [UInt8] {
     do {
         var buffer = try await request.body.collect(upTo: limit)
-        bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+        return buffer.readBytes(length: buffer.readableBytes) ?? []
     } catch {
-        return failure(APIError(status: 413, field: nil, message: "the request body exceeds \(limit) bytes"))
+        throw WebError(.contentTooLarge, field: nil, message: "the request body is larger than \(limit) bytes")
     }
-    return respond { try handler(bytes) }
+}
+
+/// A request decoded from a JSON body: an object of the request's fields (an empty body is the defaults).
+func decode<Query: Calculator>(_: Query.Type, _ bytes: [UInt8]) throws -> Query {
+    if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return Query() }
+    return try JSONDecoder().decode(Query.self, from: Data(bytes))
+}
+
+/// A pasted config.json: the object itself, or `{"config": {…}}`.
+func inspectPasted(_ bytes: [UInt8]) throws -> InspectionReport {
+    let document: JSONValue
+    do {
+        document = try JSONParser.parse(bytes)
+    } catch {
+        throw WebError(.badRequest, field: "config", message: "not valid JSON: \(error.detail)")
+    }
+    guard case .object(var object) = document else { throw WebError(.badRequest, field: "config", message: "the body must be a JSON object") }
+    if case .object(let inner)? = object["config"] { object = inner }
+    let reader = ConfigReader(path: "pasted config.json", root: object)
+    do {
+        return try InspectionReport(source: ModelSource.config(reader, name: "pasted config.json"), includeTensors: false)
+    } catch {
+        throw WebError(.unprocessableContent, field: error.field ?? "config", message: error.description)
+    }
+}
+
+func asset(_ bytes: [UInt8], _ type: String) -> Response {
+    Response(
+        status: .ok, headers: [.contentType: type, .cacheControl: "no-cache"],
+        body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+}
+
+/// `/api/models`.
+struct Catalog: ResponseEncodable {
+    let models: [ListedModel]
+    let roots: [String]
+    let examples = ExampleConfigs.names
+    let pairs = Evidence.pairAliases.map { Pair(name: $0.alias, id: $0.id) }
+    let distillExamples = Evidence.pairs
+
+    struct Pair: Encodable { let name, id: String }
+}
+
+/// `/api/hardware`.
+struct HardwareList: ResponseEncodable {
+    let hardware: [Hardware]
+    func encode(to encoder: any Encoder) throws { try hardware.encode(to: encoder) }
+}
+
+/// `/api/openapi.json`.
+struct OpenAPIDocument: ResponseEncodable {
+    func encode(to encoder: any Encoder) throws { try OpenAPI.document.encode(to: encoder) }
+}
+
+/// A request to a known path with a method it does not take is a 405 with `Allow`, not a 404.
+struct MethodNotAllowed: RouterMiddleware {
+    typealias Context = WebContext
+    let allowed: [String: [HTTPRequest.Method]]
+
+    func handle(_ request: Request, context: WebContext, next: (Request, WebContext) async throws -> Response) async throws -> Response {
+        if let methods = allowed[request.uri.path], !methods.contains(request.method), request.method != .head {
+            var error = WebError(
+                .methodNotAllowed, field: nil, message: "\(request.uri.path) takes \(methods.map(\.rawValue).joined(separator: " and "))")
+            error.headers[.allow] = methods.map(\.rawValue).joined(separator: ", ")
+            throw error
+        }
+        return try await next(request, context)
+    }
 }

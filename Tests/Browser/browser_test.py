@@ -99,30 +99,38 @@ try:
     check("inspect anatomy chart", tab.marks("anatomy", "bar") == 5)
     tab.screenshot("inspect")
 
-    check("memory loads", tab.load("/memory?source=example%3Allama-2-7b&context=4096&gpu=rtx-4090"))
+    check("memory loads", tab.load("/memory?example=llama-2-7b&context=4096&gpu=rtx-4090"))
     check("memory total", (tab.text("#total") or "").endswith(" GB"), tab.text("#total"))
     check("memory KV per token", tab.eval("document.body.textContent.includes('524,288 B')"))
     check("memory chart", tab.marks("memory", "segment") == 4 and tab.marks("memory", "capacity") == 1)
     tab.screenshot("memory")
 
     check("distill loads", tab.load("/distill"))
-    check("distill default student", tab.text("#student") == "66,352,873", tab.text("#student"))  # 109,482,240 ÷ 1.65
-    tab.eval("document.querySelector('[data-example=\"distilbert-base-uncased\"]').click()")
-    check("quick example loads DistilBERT", tab.wait("document.querySelector('#student') && document.querySelector('#student').textContent === '66,362,880'"), tab.text("#student"))
-    check("URL keeps the state", "teacherParameters=109482240" in (tab.eval("location.search") or ""))
+    check("distill default pair (DistilBERT)", tab.text("#student") == "66,362,880", tab.text("#student"))
+    tab.eval("document.querySelector('[data-pair=\"minilm\"]').click()")
+    check("quick example loads MiniLM", tab.wait("document.querySelector('#student') && document.querySelector('#student').textContent === '22,713,216'"), tab.text("#student"))
+    check("URL keeps the state", "pair=minilm" in (tab.eval("location.search") or ""))
     check("accuracy chart marks", tab.marks("accuracy-ratio", "pair") >= 20 and tab.marks("accuracy-ratio", "plan") == 1)
     check("teacher-student bars", tab.marks("teacher-student", "bar") == 2)
     tab.screenshot("distill")
 
-    check("quantize loads", tab.load("/quantize?source=example%3Allama-3.1-8b&context=4096&budget=6GB"))
+    check("quantize loads", tab.load("/quantize?example=llama-3.1-8b&context=4096&budget=6GB"))
     check("quantize recommends", tab.text("#recommended") == "IQ4_NL", tab.text("#recommended"))
     check("quantize chart", tab.marks("quantization", "scheme") >= 15)
     check("quantize Q4_K_M bytes", tab.eval("document.body.textContent.includes('4,912,898,304')"))
     tab.screenshot("quantize")
 
-    check("pipeline loads", tab.load("/pipeline?source=example%3Allama-3.1-8b&distill=2&quantize=Q4_K_M&targetMemory=4GB&context=4096&lambda=1"))
+    check("pipeline loads", tab.load("/pipeline?example=llama-3.1-8b&distill=2&quantize=Q4_K_M&targetMemory=4GB&context=4096&lambda=1"))
     check("pipeline first fit", tab.text("#first-fit") == "First fits after: quantize", tab.text("#first-fit"))
     tab.screenshot("pipeline")
+
+    # The calculators with a generic form: every page answers without an error.
+    for path, words in [("/prune?example=llama-2-7b&dropLayers=8", "layers"), ("/lowrank?example=llama-2-7b&rank=256", "rank"),
+                        ("/lora?example=llama-2-7b&rank=16", "trainable"), ("/advise?task=complex&memory=24GB", "tier"),
+                        ("/stats?model=gguf/all-MiniLM-L6-v2.Q4_0.gguf", "elements")]:
+        check(f"{path} loads", tab.load(path))
+        check(f"{path} answers", tab.eval("document.getElementById('out').dataset.state") == "ready", tab.text("#out")[:200] if tab.text("#out") else "")
+        tab.screenshot(path.split("?")[0].strip("/"))
 finally:
     browser.terminate(); server.terminate()
     shutil.rmtree(profile, ignore_errors=True)

@@ -45,7 +45,8 @@ import Testing
     func badFlagsAreUsageErrors(arguments: [String]) throws {
         let run = try Self.heft(arguments)
         #expect(run.status == 64, "\(arguments)")
-        #expect(run.stderr.contains("Error"), "\(arguments)")
+        #expect(run.stderr.hasPrefix("heft: error: "), "\(arguments)")
+        #expect(run.stderr.split(separator: "\n").count == 1, "\(arguments): \(run.stderr)")
     }
 
     @Test func unknownGPUFailsWithSuggestions() throws {

@@ -6,7 +6,7 @@ import Testing
     static func heft(_ arguments: [String]) throws -> InspectCommandTests.Run { try InspectCommandTests.heft(arguments) }
 
     @Test func distillJSONHasTheSeedFields() throws {
-        let run = try Self.heft(["plan", "distill", "--json", "--teacher-params", "109482240", "--ratio", "1.65"])
+        let run = try Self.heft(["plan", "distill", "--json", "--params", "109482240", "--ratio", "1.65"])
         #expect(run.status == 0, "\(run.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         #expect(object["studentParameters"] as? Int == 66_352_873)  // 109,482,240 ÷ 1.65 = 66,352,872.7
@@ -15,7 +15,7 @@ import Testing
     }
 
     @Test func quickExampleLoadsThePublishedPair() throws {
-        let run = try Self.heft(["plan", "distill", "--json", "--example", "minitron-4b"])
+        let run = try Self.heft(["plan", "distill", "--json", "--pair", "minitron-4b"])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         #expect(object["teacherParameters"] as? Int == 15_600_000_000)
         #expect(object["studentParameters"] as? Int == 4_200_000_000)
@@ -53,20 +53,23 @@ import Testing
 
     @Test(
         arguments: [
-            (["plan", "distill", "--teacher-params", "7e9", "--ratio", "0"], "--ratio"),
-            (["plan", "distill", "--teacher-params", "7e9", "--ratio", "nan"], "--ratio"),
-            (["plan", "distill", "--teacher-params", "-7", "--ratio", "2"], "--teacher-params"),
-            (["plan", "distill", "--teacher-params", "7e9", "--ratio", "2", "--lambda", "99"], "--lambda"),
-            (["plan", "distill", "--teacher-params", "7e9", "--ratio", "2", "--example", "gpt-9"], "--example"),
-            (["plan", "lora", "--params", "7e9", "--layers", "32", "--hidden", "4096", "--heads", "32", "--targets", "q,z"], "--targets"),
-            (["plan", "lora", "--params", "7e9", "--rank", "0"], "--rank"),
+            (["plan", "distill", "--params", "7e9", "--ratio", "0"], "ratio"),
+            (["plan", "distill", "--params", "7e9", "--ratio", "0.5"], "ratio"),
+            (["plan", "distill", "--params", "7e9", "--ratio", "nan"], "--ratio"),
+            (["plan", "distill", "--params", "-7", "--ratio", "2"], "params"),
+            (["plan", "distill", "--params", "7e9", "--ratio", "2", "--lambda", "99"], "lambda"),
+            (["plan", "distill", "--params", "7e9", "--ratio", "2", "--pair", "gpt-9"], "pair"),
+            (["plan", "distill", "--params", "7e9", "--ratio", "2", "--example", "gpt-9"], "example"),
+            (["plan", "lora", "--params", "7e9", "--layers", "32", "--hidden", "4096", "--heads", "32", "--targets", "q,z"], "targets"),
+            (["plan", "lora", "--params", "7e9", "--rank", "0"], "rank"),
             (["plan", "quantize", "--params", "7e9", "--budget", "lots"], "--budget"),
-            (["plan", "pipeline", "--params", "7e9", "--quantize", "Q9_X"], "--quantize"),
+            (["plan", "pipeline", "--params", "7e9", "--quantize", "Q9_X"], "quantize"),
             (["advise", "--task", "epic"], "--task"),
         ] as [([String], String)])
     func badFlagsAreNamed(arguments: [String], flag: String) throws {
         let run = try Self.heft(arguments)
-        #expect(run.status != 0, "\(arguments)")
+        #expect(run.status == 64, "\(arguments)")
         #expect(run.stderr.contains(flag), "\(arguments): \(run.stderr)")
+        #expect(run.stderr.split(separator: "\n").count == 1, "\(arguments): \(run.stderr)")
     }
 }

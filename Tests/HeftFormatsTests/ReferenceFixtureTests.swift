@@ -127,4 +127,22 @@ import Testing
         }
         #expect(checked >= 25)
     }
+
+    /// Rules name types by constant; each constant must be the type its identifier says.
+    @Test func constantsAreTheTypesTheyName() {
+        let constants: [(GGMLType, String)] = [
+            (.f32, "F32"), (.f16, "F16"), (.q4_0, "Q4_0"), (.q4_1, "Q4_1"), (.q5_0, "Q5_0"), (.q5_1, "Q5_1"), (.q8_0, "Q8_0"),
+            (.q8_1, "Q8_1"), (.q2_K, "Q2_K"), (.q3_K, "Q3_K"), (.q4_K, "Q4_K"), (.q5_K, "Q5_K"), (.q6_K, "Q6_K"), (.q8_K, "Q8_K"),
+            (.iq2_XXS, "IQ2_XXS"), (.iq2_XS, "IQ2_XS"), (.iq3_XXS, "IQ3_XXS"), (.iq1_S, "IQ1_S"), (.iq4_NL, "IQ4_NL"), (.iq3_S, "IQ3_S"),
+            (.iq2_S, "IQ2_S"), (.iq4_XS, "IQ4_XS"), (.i8, "I8"), (.i16, "I16"), (.i32, "I32"), (.i64, "I64"), (.f64, "F64"),
+            (.iq1_M, "IQ1_M"), (.bf16, "BF16"), (.tq1_0, "TQ1_0"), (.tq2_0, "TQ2_0"), (.mxfp4, "MXFP4"), (.nvfp4, "NVFP4"),
+            (.q1_0, "Q1_0"), (.q2_0, "Q2_0"),
+        ]
+        for (type, name) in constants {
+            #expect(type.name == name)
+            #expect(GGMLType.named(name) == type, "\(name)")
+        }
+        #expect(Set(constants.map(\.0.id)) == Set(GGMLType.all.map(\.id)))
+        #expect(GGMLType.all.map(\.id) == GGMLType.all.map(\.id).sorted())
+    }
 }

@@ -70,14 +70,14 @@ import Testing
             return
         }
         #expect(k.rawValue == kind, "\(name)")
-        #expect(location.area == area, "\(name)")
+        #expect(location.area.rawValue == area, "\(name)")
         #expect(location.block?.description == block, "\(name)")
     }
 
     @Test func gemma2PostAttentionNormFollowsAttention() {
-        let role = TensorClassifier(family: "gemma2").classify(Self.tensor("model.layers.0.post_attention_layernorm.weight", [8]))
+        let role = TensorClassifier(family: .gemma2).classify(Self.tensor("model.layers.0.post_attention_layernorm.weight", [8]))
         guard case .parameter(_, let location, _) = role else { Issue.record("not a parameter"); return }
-        #expect(location.area == "attention")
+        #expect(location.area == .attention)
     }
 
     @Test(

@@ -14,6 +14,23 @@ import Testing
         return tensors.filter { !buffers.contains($0["name"] as? String ?? "") }.reduce(0) { $0 + ($1["elements"] as? Int ?? 0) }
     }
 
+    /// A GGUF architecture Heft has no family for keeps its name in the report's `family` field.
+    @Test(arguments: [("phi2", nil, "phi2"), ("qwen2moe", Family.qwen2Moe, "qwen2_moe"), ("LLaMA", .llama, "llama")] as [(String, Family?, String)])
+    func ggufArchitectureNamesTheFamily(arch: String, family: Family?, reported: String) throws {
+        var gguf = GGUFBuilder(tensorCount: 1, kvCount: 1)
+        gguf.kvString("general.architecture", arch)
+        gguf.tensor("token_embd.weight", ne: [8, 4], type: 0, offset: 0)
+        gguf.pad(to: 32)
+        gguf.data(4 * 8 * 4)
+        let directory = try TemporaryDirectory()
+        let report = try InspectionReport.inspect(try directory.write("model.gguf", gguf.bytes))
+        #expect(report.architecture.family == family)
+        #expect(report.architecture.familyName == reported)
+        let json = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(report.architecture)) as? [String: Any])
+        #expect(json["family"] as? String == reported)
+        #expect(!report.warnings.contains { $0.contains("without general.architecture") })
+    }
+
     @Test func miniLMSafetensorsHasItsPublishedCount() throws {
         let report = try InspectionReport.inspect(Fixtures.path("all-MiniLM-L6-v2"))
         // published.json distillation_pairs minilm-l6-h384: student params 22,713,216.
@@ -53,7 +70,7 @@ import Testing
         let report = try InspectionReport.inspect(Fixtures.path(file))
         #expect(report.parameters.total == (try Self.referenceElements("gguf", file)))
         #expect(report.architecture.source == .ggufMetadata)
-        #expect(report.architecture.family == "bert")
+        #expect(report.architecture.family == .bert)
         #expect(report.architecture.vocabSize == 30522)
         #expect(report.buffers.count == 0)
         let reference = try Fixtures.reference()

@@ -226,7 +226,7 @@ import Testing
             t.qlora = true
             $0.training = t
         }
-        let nf4 = try WeightSizing.size(profile, precision: .linear(name: "nf4")).bytes
+        let nf4 = try WeightSizing.size(profile, precision: .linear(.nf4)).bytes
         let trainable = try #require(e.trainableParameters)
         #expect(e.weightsBytes == nf4 + trainable * 2)
         // NF4 with double quantization is 4.127 bits per quantized weight (QLoRA paper).
@@ -272,7 +272,7 @@ import Testing
         let profile = try Self.profile(config: Self.llama3)
         let e = try Self.estimate(profile, context: 8192) {
             $0.hardware = try? HardwareCatalog.select("t4")
-            $0.weights = .float(name: "f16", bytes: 2)
+            $0.weights = .float(.f16)
         }
         let fit = try #require(e.fit)
         #expect(!fit.fits)
@@ -285,6 +285,7 @@ import Testing
         #expect(error.message.contains("h100-sxm"))
         #expect(try HardwareCatalog.select("a100-80gb x8").count == 8)
         #expect(HardwareCatalog.all.count >= 16)
+        #expect(HardwareCatalog.all.allSatisfy { $0.flops[.fp16] != nil && $0.flops[.fp32] != nil })
         #expect(HardwareCatalog.all.allSatisfy { !$0.source.isEmpty && $0.bandwidth > 0 && $0.memoryBytes > 0 })
     }
 

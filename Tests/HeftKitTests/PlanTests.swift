@@ -74,10 +74,10 @@ import Testing
         request.ratio = 2.5
         request.teacherConfig = teacher
         let plan = try DistillPlan(request)
-        let depth = try #require(plan.students.first { $0.strategy == "depth" })
+        let depth = try #require(plan.students.first { $0.strategy == .depth })
         let layers = try #require(depth.changes["num_hidden_layers"])
         #expect(depth.parameters == 262_144_000 + layers * 202_383_360 + 4_096)
-        let width = try #require(plan.students.first { $0.strategy == "width" })
+        let width = try #require(plan.students.first { $0.strategy == .width })
         let h = try #require(width.changes["hidden_size"]), i = try #require(width.changes["intermediate_size"])
         #expect(width.parameters == 2 * 32_000 * h + 32 * (4 * h * h + 3 * h * i + 2 * h) + h)
         // The written config reads back with the same count.

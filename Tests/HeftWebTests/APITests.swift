@@ -1,4 +1,5 @@
 import Foundation
+import HeftKit
 import HeftTestSupport
 import HeftWeb
 import Hummingbird
@@ -52,7 +53,7 @@ import Testing
     @Test func pastedConfigIsCounted() async throws {
         let config = String(decoding: try Data(contentsOf: URL(fileURLWithPath: Fixtures.config("llama-2-7b.json"))), as: UTF8.self)
         try await Self.app().test(.router) { client in
-            let response = try await Self.post(client, "/api/inspect", config)
+            let response = try await Self.post(client, "/api/inspect/config", config)
             #expect(response.status == .ok)
             #expect((try Self.object(response)["parameters"] as? [String: Any])?["total"] as? Int == 6_738_415_616)
         }
@@ -73,7 +74,7 @@ import Testing
         try await Self.app(models: []).test(.router) { client in
             let response = try await Self.post(
                 client, "/api/plan/distill",
-                #"{"teacherParameters":109482240,"ratio":5,"lambda":1,"baseTokens":1e9,"method":"logit","temperature":2}"#)
+                #"{"params":109482240,"ratio":5,"lambda":1,"baseTokens":1e9,"method":"logit","temperature":2}"#)
             #expect(response.status == .ok)
             let object = try Self.object(response)
             #expect(object["studentParameters"] as? Int == 21_896_448)  // 109,482,240 ÷ 5
@@ -107,13 +108,15 @@ import Testing
     @Test func pagesAndAssetsAreServed() async throws {
         try await Self.app(models: []).test(.router) { client in
             for page in [
-                "/", "/inspect", "/memory", "/distill", "/quantize", "/pipeline", "/app.js", "/app.css", "/api/openapi.json", "/api/hardware",
+                "/", "/inspect", "/memory", "/distill", "/quantize", "/prune", "/lowrank", "/lora", "/pipeline", "/advise", "/stats", "/app.js",
+                "/app.css", "/api/openapi.json", "/api/hardware",
             ] {
                 let response = try await client.execute(uri: page, method: .get)
                 #expect(response.status == .ok, "\(page)")
             }
             let openapi = try await client.execute(uri: "/api/openapi.json", method: .get)
-            #expect((try Self.object(openapi)["paths"] as? [String: Any])?.count == 7)
+            // One path per calculator, the three listings and the pasted config.
+            #expect((try Self.object(openapi)["paths"] as? [String: Any])?.count == Calculators.all.count + 4)
         }
     }
 
@@ -137,18 +140,21 @@ import Testing
 
     @Test(arguments: [
         ("/api/plan/distill", "{not json", "400"), ("/api/plan/distill", "[1,2]", "400"),
-        ("/api/plan/distill", #"{"teacherParameters":-5,"ratio":2}"#, "teacherParameters"),
-        ("/api/plan/distill", #"{"teacherParameters":1e400,"ratio":2}"#, "teacherParameters"),
-        ("/api/plan/distill", #"{"teacherParameters":1000,"ratio":"NaN"}"#, "ratio"),
-        ("/api/plan/distill", #"{"teacherParameters":1000,"ratio":0}"#, "ratio"),
-        ("/api/plan/distill", #"{"teacherParameters":1000,"ratio":2,"lambda":1e9}"#, "lambda"),
-        ("/api/plan/distill", #"{"teacherParameters":1000,"ratio":2,"method":"osmosis"}"#, "method"),
-        ("/api/plan/distill", #"{"teacherParameters":[1],"ratio":2}"#, "teacherParameters"),
+        ("/api/plan/distill", #"{"params":-5,"ratio":2}"#, "params"),
+        ("/api/plan/distill", #"{"params":1e400,"ratio":2}"#, "400"),
+        ("/api/plan/distill", #"{"params":1000,"ratio":"NaN"}"#, "ratio"),
+        ("/api/plan/distill", #"{"params":1000,"ratio":0}"#, "ratio"),
+        ("/api/plan/distill", #"{"params":1000,"ratio":0.5}"#, "ratio"),
+        ("/api/plan/distill", #"{"params":1000,"ratio":2,"lambda":1e9}"#, "lambda"),
+        ("/api/plan/distill", #"{"params":1000,"ratio":2,"method":"osmosis"}"#, "method"),
+        ("/api/plan/distill", #"{"params":[1],"ratio":2}"#, "params"),
+        ("/api/plan/distill", #"{"params":1000,"ratio":2,"teacherParameters":5}"#, "teacherParameters"),
         ("/api/plan/quantize", #"{"example":"gpt-9"}"#, "example"),
         ("/api/plan/quantize", #"{"example":"llama-2-7b","budget":"lots"}"#, "budget"),
         ("/api/plan/quantize", #"{"example":"llama-2-7b","gpu":"h100-sxn"}"#, "gpu"),
         ("/api/plan/pipeline", #"{"params":7e9,"quantize":"Q9_X"}"#, "400"),
-        ("/api/inspect", #"{"config":{"model_type":"llama","hidden_size":"big"}}"#, "hidden_size"),
+        ("/api/inspect/config", #"{"config":{"model_type":"llama","hidden_size":"big"}}"#, "hidden_size"),
+        ("/api/inspect", #"{"model":"../etc/passwd"}"#, "model"),
         ("/api/memory", #"{"example":"llama-2-7b","context":0}"#, "context"),
         ("/api/memory", #"{"example":"llama-2-7b","kvCache":"int3"}"#, "kvCache"),
     ])
@@ -165,19 +171,19 @@ import Testing
     @Test func oversizedBodiesAre413() async throws {
         try await Self.app(models: []).test(.router) { client in
             let huge = "{\"config\":\"" + String(repeating: "x", count: 100_000) + "\"}"
-            let response = try await Self.post(client, "/api/inspect", huge)
+            let response = try await Self.post(client, "/api/inspect/config", huge)
             #expect(response.status.code == 413)
         }
     }
 
     @Test func noInputProducesA5xx() async throws {
         let bodies = [
-            "", "null", "{}", "{\"a\":", String(repeating: "[", count: 5000), "{\"teacherParameters\":9223372036854775807,\"ratio\":1e-6}",
+            "", "null", "{}", "{\"a\":", String(repeating: "[", count: 5000), "{\"params\":9223372036854775807,\"ratio\":1e-6}",
             "{\"params\":1e15,\"layers\":4096,\"hidden\":1048576,\"heads\":1}", "\u{0}\u{1}",
             "{\"example\":\"llama-3.1-8b\",\"context\":67108864,\"gpu\":\"h100-sxmx100000\"}",
         ]
         try await Self.app().test(.router) { client in
-            for uri in ["/api/plan/distill", "/api/plan/quantize", "/api/plan/pipeline", "/api/inspect", "/api/memory"] {
+            for uri in Calculators.all.map({ "/api/" + $0.name }) + ["/api/inspect/config"] {
                 for body in bodies {
                     let response = try await Self.post(client, uri, body)
                     #expect(response.status.code < 500, "\(uri) \(body.prefix(40)): \(String(buffer: response.body).prefix(200))")

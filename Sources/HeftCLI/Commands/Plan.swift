@@ -1,6 +1,4 @@
 import ArgumentParser
-import Foundation
-import HeftFormats
 import HeftKit
 
 extension Heft {
@@ -14,254 +12,200 @@ extension Heft {
 }
 
 extension Heft.Plan {
-    struct Distill: ParsableCommand {
+    struct Distill: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Plan teacher → student distillation: size, accuracy, tokens, compute, memory, a student architecture, evidence.",
-            discussion: "Quick examples (--example): \(Self.examples.keys.sorted().joined(separator: ", ")); each loads a published pair."
+            abstract: DistillQuery.summary,
+            discussion: "Published pairs (--pair): \(Evidence.pairAliases.map(\.alias).joined(separator: ", ")), or any pair id."
         )
+        private static func help(_ name: String) -> ArgumentHelp { ArgumentHelp(DistillQuery.help(name)) }
 
-        @Argument(help: "The teacher (any SOURCE); or give --teacher-params.", completion: .file()) var source: String?
-        @Option(help: "Teacher parameters (7e9, 8B).") var teacherParams: String?
-        @Option(parsing: .unconditional, help: "Compression ratio r = teacher ÷ student.") var ratio: Double?
-        @Option(help: "Student parameters instead of --ratio.") var studentParams: String?
-        @Option(help: "logit, feature or attention.") var method = "logit"
-        @Option(parsing: .unconditional, help: "Softmax temperature T.") var temperature = 2.0
-        @Option(parsing: .unconditional, help: "λ in 100 − λ·log₁₀(r)·12.") var lambda: Double?
-        @Option(help: "λ from published pairs: encoder, prune-distill, pretrain-distill, reasoning-sft.") var lambdaPreset: String?
-        @Option(parsing: .unconditional, help: "Tokens for an uncompressed run.") var baseTokens = 1e9
-        @Option(help: "Hardware for GPU-hours (NAME or NAMExN).") var gpu: String?
-        @Option(parsing: .unconditional, help: "Sustained fraction of peak bf16 FLOP/s.") var utilization = 0.4
-        @Option(help: "A quick example: a published pair by name.") var example: String?
-        @Option(help: "Write the width-pruned student's config.json here.") var writeConfig: String?
-        @Option(help: "Also write the accuracy-vs-ratio and teacher-vs-student charts as one SVG file.", completion: .file()) var svg: String?
-        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var teacher: ModelOptions
+        @Option(help: Self.help("pair")) var pair: String?
+        @Option(parsing: .unconditional, help: Self.help("ratio"), transform: Value.real) var ratio: Double?
+        @Option(parsing: .unconditional, help: Self.help("studentParams"), transform: Value.whole) var studentParams: Int?
+        @Option(help: Self.help("method")) var method: DistillRequest.Method?
+        @Option(parsing: .unconditional, help: Self.help("temperature"), transform: Value.real) var temperature: Double?
+        @Option(parsing: .unconditional, help: Self.help("lambda"), transform: Value.real) var lambda: Double?
+        @Option(help: Self.help("lambdaPreset")) var lambdaPreset: String?
+        @Option(parsing: .unconditional, help: Self.help("baseTokens"), transform: Value.real) var baseTokens: Double?
+        @Option(help: Self.help("gpu")) var gpu: String?
+        @Option(parsing: .unconditional, help: Self.help("utilization"), transform: Value.real) var utilization: Double?
+        @Option(help: "Write the width-pruned student's config.json here.", completion: .file()) var writeConfig: String?
+        @OptionGroup var output: OutputOptions
 
-        /// One-word quick examples → published pair ids, labelled as published (the seed's "Llama 70B→8B" is not
-        /// a published Minitron pair).
-        static let examples: [String: String] = [
-            "distilbert": "distilbert-base-uncased", "distilroberta": "distilroberta-base", "tinybert": "tinybert-4l-312d",
-            "minilm": "minilm-l6-h384", "mobilebert": "mobilebert", "minitron-8b": "minitron-8b-from-nemotron4-15b",
-            "minitron-4b": "minitron-4b-from-nemotron4-15b", "llama-minitron-4b": "llama-3.1-minitron-4b-width",
-            "nemo-minitron-8b": "mistral-nemo-minitron-8b", "sheared-llama": "sheared-llama-2.7b", "llama-3.2-1b": "llama-3.2-1b",
-            "llama-3.2-3b": "llama-3.2-3b", "r1-distill-qwen-7b": "deepseek-r1-distill-qwen-7b",
-        ]
-
-        func validate() throws {
-            guard DistillRequest.Method(rawValue: method) != nil else { throw ValidationError("--method: use logit, feature or attention") }
-            if let example {
-                guard Self.examples[example] != nil else {
-                    throw ValidationError("--example: unknown '\(example)'; one of \(Self.examples.keys.sorted().joined(separator: ", "))")
-                }
+        var query: DistillQuery {
+            get throws {
+                var query = DistillQuery()
+                query.teacher = teacher.spec
+                query.pair = pair
+                query.ratio = ratio
+                query.studentParams = studentParams
+                if let method { query.method = method }
+                if let temperature { query.temperature = temperature }
+                query.lambda = lambda
+                query.lambdaPreset = lambdaPreset
+                if let baseTokens { query.baseTokens = baseTokens }
+                try setText(&query, "gpu", gpu)
+                if let utilization { query.utilization = utilization }
+                return query
             }
-            if let lambdaPreset {
-                guard Evidence.presets.contains(where: { $0.family == lambdaPreset }) else {
-                    throw ValidationError("--lambda-preset: use \(Evidence.presets.map(\.family).joined(separator: ", "))")
-                }
-            }
-            guard source != nil || teacherParams != nil || example != nil else {
-                throw ValidationError("give a teacher SOURCE, --teacher-params or --example")
-            }
-            guard ratio != nil || studentParams != nil || example != nil else { throw ValidationError("give --ratio or --student-params") }
-            if let ratio { guard ratio.isFinite, ratio > 0 else { throw ValidationError("--ratio must be a positive number") } }
-            if let lambda { guard lambda.isFinite, lambda >= -5, lambda <= 20 else { throw ValidationError("--lambda must be between -5 and 20") } }
-            guard temperature.isFinite, temperature > 0, temperature <= 100 else { throw ValidationError("--temperature must be in (0, 100]") }
-            guard baseTokens.isFinite, baseTokens >= 1, baseTokens <= 1e16 else { throw ValidationError("--base-tokens must be between 1 and 1e16") }
-            guard utilization.isFinite, utilization > 0, utilization <= 1 else { throw ValidationError("--utilization must be in (0, 1]") }
         }
 
-        func run() throws {
-            var teacher = try teacherParams.map { try ModelOptions.parseCount($0, flag: "--teacher-params") }
-            var student = try studentParams.map { try ModelOptions.parseCount($0, flag: "--student-params") }
-            var config: ConfigReader?
-            var lambdaValue = lambda
-            if let example, let id = Self.examples[example], let pair = Evidence.pairs.first(where: { $0.id == id }) {
-                teacher = teacher ?? pair.teacherParameters
-                if ratio == nil { student = student ?? pair.studentParameters }
-                lambdaValue = lambdaValue ?? pair.impliedLambda
-            }
-            if let source {
-                let profile = try ModelProfile.open(source)
-                teacher = teacher ?? profile.parameters
-                config = profile.config
-            }
-            if let preset = lambdaPreset.flatMap({ name in Evidence.presets.first { $0.family == name } }) {
-                lambdaValue = lambdaValue ?? preset.median
-            }
-            guard let teacher else { throw ValidationError("the teacher's size is unknown") }
-            var request = DistillRequest(teacherParameters: teacher)
-            request.ratio = ratio
-            request.studentParameters = ratio == nil ? student : nil
-            request.method = DistillRequest.Method(rawValue: method) ?? .logit
-            request.temperature = temperature
-            request.lambda = lambdaValue ?? 1
-            request.baseTokens = baseTokens
-            request.utilization = utilization
-            request.teacherConfig = config
-            if let gpu { request.hardware = try HardwareCatalog.select(gpu) }
-            let plan = try DistillPlan(request)
+        func run() async throws {
+            let query = try query
+            let plan = try await answer(query)
             if let writeConfig {
-                guard let config, let width = plan.students.first(where: { $0.strategy == "width" }) else {
+                guard let config = try query.request(with: LocalModels()).teacherConfig,
+                    let width = plan.students.first(where: { $0.strategy == .width })
+                else {
                     throw CommandFailure(
                         message: "--write-config needs a teacher SOURCE with a config.json of a family Heft can count", isUsageError: true)
                 }
                 try writeText(DistillPlan.studentConfig(config, student: width) + "\n", to: writeConfig)
             }
-            if let svg { try writeText(Charts.stack([Charts.accuracyCurve(plan), Charts.teacherStudent(plan)]), to: svg) }
-            print(json ? try JSONOutput.encode(plan) : PlanText.distill(plan))
+            try output.print(plan) { PlanText.distill($0) }
         }
     }
 
-    struct Quantize: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Every quantization scheme: exact bytes, bits per weight, memory, fit, published quality.")
+    struct Quantize: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: QuantizeQuery.summary)
+        private static func help(_ name: String) -> ArgumentHelp { ArgumentHelp(QuantizeQuery.help(name)) }
+
         @OptionGroup var model: ModelOptions
-        @Option(parsing: .unconditional, help: "Context for the memory column.") var context = 4096
-        @Option(help: "Hardware (NAME or NAMExN).") var gpu: String?
-        @Option(help: "Memory budget (6GB, 6GiB, 6e9): recommends the best scheme that fits.") var budget: String?
-        @Option(parsing: .unconditional, help: "GPTQ/AWQ group size.") var groupSize = 128
-        @Option(help: "Also write the size-vs-quality chart as an SVG file.", completion: .file()) var svg: String?
-        @Flag(help: "Print JSON.") var json = false
+        @Option(parsing: .unconditional, help: Self.help("context"), transform: Value.tokens) var context: Int?
+        @Option(help: Self.help("gpu")) var gpu: String?
+        @Option(help: Self.help("budget"), transform: Value.size) var budget: Int?
+        @Option(parsing: .unconditional, help: Self.help("groupSize"), transform: Value.whole) var groupSize: Int?
+        @OptionGroup var output: OutputOptions
 
-        func validate() throws {
-            guard context >= 1, context <= 1 << 26 else { throw ValidationError("--context must be between 1 and 67108864") }
-            guard groupSize >= 8, groupSize <= 1 << 20 else { throw ValidationError("--group-size must be between 8 and 1048576") }
-            _ = try parseSize(budget, flag: "--budget")
-        }
-
-        func run() throws {
-            let plan = try QuantizePlan(
-                profile: try model.profile(),
-                context: context,
-                hardware: try gpu.map { try HardwareCatalog.select($0) },
-                budgetBytes: try parseSize(budget, flag: "--budget"),
-                groupSize: groupSize
-            )
-            if let svg { try writeText(Charts.quantization(plan) + "\n", to: svg) }
-            print(json ? try JSONOutput.encode(plan) : PlanText.quantize(plan))
+        func run() async throws {
+            var query = QuantizeQuery()
+            query.spec = model.spec
+            if let context { query.context = context }
+            try setText(&query, "gpu", gpu)
+            query.budget = budget
+            if let groupSize { query.groupSize = groupSize }
+            try output.print(try await answer(query)) { PlanText.quantize($0) }
         }
     }
 
-    struct Prune: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Structured pruning (exact counts) and unstructured or 2:4 sparsity (storage).")
-        @OptionGroup var model: ModelOptions
-        @Option(parsing: .unconditional, help: "Layers to remove.") var dropLayers: Int?
-        @Option(parsing: .unconditional, help: "Attention heads to keep per layer.") var keepHeads: Int?
-        @Option(parsing: .unconditional, help: "FFN width to keep.") var keepFfn: Int?
-        @Option(parsing: .unconditional, help: "Experts to keep (MoE).") var keepExperts: Int?
-        @Option(parsing: .unconditional, help: "Unstructured sparsity (0–1).") var sparsity: Double?
-        @Flag(help: "2:4 structured sparsity.") var twoFour = false
-        @Flag(help: "Print JSON.") var json = false
+    struct Prune: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: PruneQuery.summary)
+        private static func help(_ name: String) -> ArgumentHelp { ArgumentHelp(PruneQuery.help(name)) }
 
-        func run() throws {
-            let profile = try model.profile()
-            let plan = try PrunePlan(
-                profile: profile, config: profile.config, dropLayers: dropLayers, keepHeads: keepHeads, keepFFN: keepFfn,
-                keepExperts: keepExperts, sparsity: sparsity, twoFour: twoFour)
-            print(json ? try JSONOutput.encode(plan) : PlanText.prune(plan))
+        @OptionGroup var model: ModelOptions
+        @Option(parsing: .unconditional, help: Self.help("dropLayers"), transform: Value.whole) var dropLayers: Int?
+        @Option(parsing: .unconditional, help: Self.help("keepHeads"), transform: Value.whole) var keepHeads: Int?
+        @Option(parsing: .unconditional, help: Self.help("keepFfn"), transform: Value.whole) var keepFfn: Int?
+        @Option(parsing: .unconditional, help: Self.help("keepExperts"), transform: Value.whole) var keepExperts: Int?
+        @Option(parsing: .unconditional, help: Self.help("sparsity"), transform: Value.real) var sparsity: Double?
+        @Flag(help: Self.help("twoFour")) var twoFour = false
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            var query = PruneQuery()
+            query.spec = model.spec
+            query.dropLayers = dropLayers
+            query.keepHeads = keepHeads
+            query.keepFfn = keepFfn
+            query.keepExperts = keepExperts
+            query.sparsity = sparsity
+            query.twoFour = twoFour
+            try output.print(try await answer(query)) { PlanText.prune($0) }
         }
     }
 
-    struct LowRank: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "lowrank", abstract: "Rank-r factorization of chosen matrices, and ALBERT-style embeddings.")
+    struct LowRank: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "lowrank", abstract: LowRankQuery.summary)
+        private static func help(_ name: String) -> ArgumentHelp { ArgumentHelp(LowRankQuery.help(name)) }
+
         @OptionGroup var model: ModelOptions
-        @Option(parsing: .unconditional, help: "The rank r.") var rank: Int
-        @Option(help: "Matrices: q,k,v,o,gate,up,down, qv, attention, mlp or all.") var targets = "all"
-        @Option(parsing: .unconditional, help: "Factorize the embedding through E dimensions (ALBERT).") var embeddingRank: Int?
-        @Flag(help: "Print JSON.") var json = false
+        @Option(parsing: .unconditional, help: Self.help("rank"), transform: Value.whole) var rank: Int?
+        @Option(help: Self.help("targets")) var targets: String?
+        @Option(parsing: .unconditional, help: Self.help("embeddingRank"), transform: Value.whole) var embeddingRank: Int?
+        @OptionGroup var output: OutputOptions
 
-        func validate() throws {
-            guard rank >= 1 else { throw ValidationError("--rank must be at least 1") }
-            guard LoRAModule.parse(targets) != nil else { throw ValidationError("--targets: use q,k,v,o,gate,up,down, qv, attention, mlp or all") }
-            if let embeddingRank { guard embeddingRank >= 1 else { throw ValidationError("--embedding-rank must be at least 1") } }
-        }
-
-        func run() throws {
-            let plan = try LowRankPlan(
-                profile: try model.profile(), rank: rank, modules: LoRAModule.parse(targets) ?? [], embeddingRank: embeddingRank)
-            print(json ? try JSONOutput.encode(plan) : PlanText.lowRank(plan))
+        func run() async throws {
+            var query = LowRankQuery()
+            query.spec = model.spec
+            query.rank = rank
+            try setText(&query, "targets", targets)
+            query.embeddingRank = embeddingRank
+            try output.print(try await answer(query)) { PlanText.lowRank($0) }
         }
     }
 
-    struct LoRA: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "lora", abstract: "LoRA and QLoRA: trainable parameters and training memory.")
+    struct LoRA: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "lora", abstract: LoRAQuery.summary)
+        private static func help(_ name: String) -> ArgumentHelp { ArgumentHelp(LoRAQuery.help(name)) }
+
         @OptionGroup var model: ModelOptions
-        @Option(parsing: .unconditional, help: "The rank r.") var rank = 8
-        @Option(help: "Matrices: q,k,v,o,gate,up,down, qv, attention, mlp or all.") var targets = "q,v"
-        @Option(parsing: .unconditional, help: "Training sequence length.") var context = 2048
-        @Flag(help: "Print JSON.") var json = false
+        @Option(parsing: .unconditional, help: Self.help("rank"), transform: Value.whole) var rank: Int?
+        @Option(help: Self.help("targets")) var targets: String?
+        @Option(parsing: .unconditional, help: Self.help("context"), transform: Value.tokens) var context: Int?
+        @OptionGroup var output: OutputOptions
 
-        func validate() throws {
-            guard rank >= 1, rank <= 65_536 else { throw ValidationError("--rank must be between 1 and 65536") }
-            guard LoRAModule.parse(targets) != nil else { throw ValidationError("--targets: use q,k,v,o,gate,up,down, qv, attention, mlp or all") }
-            guard context >= 1, context <= 1 << 26 else { throw ValidationError("--context must be between 1 and 67108864") }
-        }
-
-        func run() throws {
-            let plan = try LoRAPlan(profile: try model.profile(), rank: rank, modules: LoRAModule.parse(targets) ?? [], context: context)
-            print(json ? try JSONOutput.encode(plan) : PlanText.lora(plan))
+        func run() async throws {
+            var query = LoRAQuery()
+            query.spec = model.spec
+            if let rank { query.rank = rank }
+            try setText(&query, "targets", targets)
+            if let context { query.context = context }
+            try output.print(try await answer(query)) { PlanText.lora($0) }
         }
     }
 
-    struct Pipeline: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Distill → quantize → prune as one plan, against a memory target.")
+    struct Pipeline: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: PipelineQuery.summary)
+        private static func help(_ name: String) -> ArgumentHelp { ArgumentHelp(PipelineQuery.help(name)) }
+
         @OptionGroup var model: ModelOptions
-        @Option(parsing: .unconditional, help: "Distillation ratio (omit to skip).") var distill: Double?
-        @Option(parsing: .unconditional, help: "λ for the distillation step.") var lambda = 1.0
-        @Option(help: "Quantization scheme (Q4_K_M, nf4, int8, …).") var quantize = "Q4_K_M"
-        @Flag(help: "Add 2:4 sparsity.") var twoFour = false
-        @Option(help: "Memory target (8GB, 8GiB).") var targetMemory: String?
-        @Option(help: "Hardware (NAME or NAMExN).") var gpu: String?
-        @Option(parsing: .unconditional, help: "Context for memory.") var context = 4096
-        @Flag(help: "Print JSON.") var json = false
+        @Option(parsing: .unconditional, help: Self.help("distill"), transform: Value.real) var distill: Double?
+        @Option(parsing: .unconditional, help: Self.help("lambda"), transform: Value.real) var lambda: Double?
+        @Option(help: Self.help("quantize")) var quantize: String?
+        @Flag(help: Self.help("twoFour")) var twoFour = false
+        @Option(help: Self.help("targetMemory"), transform: Value.size) var targetMemory: Int?
+        @Option(help: Self.help("gpu")) var gpu: String?
+        @Option(parsing: .unconditional, help: Self.help("context"), transform: Value.tokens) var context: Int?
+        @OptionGroup var output: OutputOptions
 
-        func validate() throws {
-            if let distill { guard distill.isFinite, distill > 1 else { throw ValidationError("--distill must be a ratio above 1") } }
-            guard lambda.isFinite, lambda >= -5, lambda <= 20 else { throw ValidationError("--lambda must be between -5 and 20") }
-            guard WeightPrecision(quantize) != nil else { throw ValidationError("--quantize: unknown scheme '\(quantize)'") }
-            guard context >= 1, context <= 1 << 26 else { throw ValidationError("--context must be between 1 and 67108864") }
-            _ = try parseSize(targetMemory, flag: "--target-memory")
-        }
-
-        func run() throws {
-            let plan = try PipelinePlan(
-                profile: try model.profile(), context: context, distillRatio: distill, lambda: lambda, scheme: quantize, sparsity24: twoFour,
-                targetBytes: try parseSize(targetMemory, flag: "--target-memory"), hardware: try gpu.map { try HardwareCatalog.select($0) }
-            )
-            print(json ? try JSONOutput.encode(plan) : PlanText.pipeline(plan))
+        func run() async throws {
+            var query = PipelineQuery()
+            query.spec = model.spec
+            query.distill = distill
+            if let lambda { query.lambda = lambda }
+            try setText(&query, "quantize", quantize)
+            query.twoFour = twoFour
+            query.targetMemory = targetMemory
+            try setText(&query, "gpu", gpu)
+            if let context { query.context = context }
+            try output.print(try await answer(query)) { PlanText.pipeline($0) }
         }
     }
 }
 
 extension Heft {
-    struct Advise: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Choose a model size: tier, largest model that fits, techniques to try.")
-        @Option(help: "simple, moderate or complex.") var task = "moderate"
-        @Option(parsing: .unconditional, help: "Training data in tokens.") var dataTokens: Double?
-        @Option(help: "Memory budget (16GB).") var memory: String?
-        @Option(parsing: .unconditional, help: "Context length.") var context = 4096
-        @Option(parsing: .unconditional, help: "Decode speed target in tokens per second.") var tokensPerSecond: Double?
-        @Option(help: "Hardware (NAME or NAMExN).") var gpu: String?
-        @Flag(help: "Print JSON.") var json = false
+    struct Advise: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: AdviseQuery.summary)
+        private static func help(_ name: String) -> ArgumentHelp { ArgumentHelp(AdviseQuery.help(name)) }
 
-        func validate() throws {
-            guard Advice.Task(rawValue: task) != nil else { throw ValidationError("--task: use simple, moderate or complex") }
-            _ = try parseSize(memory, flag: "--memory")
-        }
+        @Option(help: Self.help("task")) var task: Advice.Task?
+        @Option(parsing: .unconditional, help: Self.help("dataTokens"), transform: Value.real) var dataTokens: Double?
+        @Option(help: Self.help("memory"), transform: Value.size) var memory: Int?
+        @Option(parsing: .unconditional, help: Self.help("context"), transform: Value.tokens) var context: Int?
+        @Option(parsing: .unconditional, help: Self.help("tokensPerSecond"), transform: Value.real) var tokensPerSecond: Double?
+        @Option(help: Self.help("gpu")) var gpu: String?
+        @OptionGroup var output: OutputOptions
 
-        func run() throws {
-            let advice = try Advice(
-                task: Advice.Task(rawValue: task) ?? .moderate, dataTokens: dataTokens, memoryBytes: try parseSize(memory, flag: "--memory"),
-                context: context, tokensPerSecond: tokensPerSecond, hardware: try gpu.map { try HardwareCatalog.select($0) }
-            )
-            print(json ? try JSONOutput.encode(advice) : PlanText.advice(advice))
+        func run() async throws {
+            var query = AdviseQuery()
+            if let task { query.task = task }
+            query.dataTokens = dataTokens
+            query.memory = memory
+            if let context { query.context = context }
+            query.tokensPerSecond = tokensPerSecond
+            try setText(&query, "gpu", gpu)
+            try output.print(try await answer(query)) { PlanText.advice($0) }
         }
     }
-}
-
-/// Writes `text` to `path`, as one clear error on failure.
-func writeText(_ text: String, to path: String) throws {
-    guard let file = fopen(path, "w") else { throw CommandFailure(message: "\(path): cannot write the file") }
-    defer { fclose(file) }
-    fputs(text, file)
 }

@@ -1,64 +1,82 @@
 import ArgumentParser
 import Foundation
-import HeftFormats
 import HeftKit
 
-/// A model to plan for: a SOURCE (path, repo id, ollama:NAME…) or a bare `--params` count with architecture flags.
+/// The model a calculator sizes: a SOURCE, a bundled example, or `--params` with architecture flags. Maps into
+/// the request's ``ModelSpec``; bounds and combinations are checked there.
 struct ModelOptions: ParsableArguments {
-    @Argument(help: "The model: a file, directory, ORG/NAME, ollama:NAME or lmstudio:NAME (omit with --params).", completion: .file())
-    var source: String?
+    @Argument(help: ArgumentHelp(Self.help("model")), completion: .file()) var model: String?
+    @Option(help: ArgumentHelp(Self.help("example"))) var example: String?
+    @Option(parsing: .unconditional, help: ArgumentHelp(Self.help("params")), transform: Value.whole) var params: Int?
+    @Option(parsing: .unconditional, help: ArgumentHelp(Self.help("layers")), transform: Value.whole) var layers: Int?
+    @Option(parsing: .unconditional, help: ArgumentHelp(Self.help("hidden")), transform: Value.whole) var hidden: Int?
+    @Option(parsing: .unconditional, help: ArgumentHelp(Self.help("heads")), transform: Value.whole) var heads: Int?
+    @Option(parsing: .unconditional, help: ArgumentHelp(Self.help("kvHeads")), transform: Value.whole) var kvHeads: Int?
+    @Option(parsing: .unconditional, help: ArgumentHelp(Self.help("headDim")), transform: Value.whole) var headDim: Int?
+    @Option(parsing: .unconditional, help: ArgumentHelp(Self.help("vocab")), transform: Value.whole) var vocab: Int?
+    @Option(parsing: .unconditional, help: ArgumentHelp(Self.help("ffn")), transform: Value.whole) var ffn: Int?
+    @Option(parsing: .unconditional, help: ArgumentHelp(Self.help("maxContext")), transform: Value.whole) var maxContext: Int?
 
-    @Option(help: "A parameter count (7e9, 7B, 350M): instead of a SOURCE, or for a config.json Heft has no formula for.")
-    var params: String?
-    @Option(parsing: .unconditional, help: "Layers (with --params).") var layers: Int?
-    @Option(parsing: .unconditional, help: "Hidden size (with --params).") var hidden: Int?
-    @Option(parsing: .unconditional, help: "Attention heads (with --params).") var heads: Int?
-    @Option(parsing: .unconditional, help: "KV heads (with --params; default: heads).") var kvHeads: Int?
-    @Option(parsing: .unconditional, help: "Head dimension (with --params; default: hidden / heads).") var headDim: Int?
-    @Option(parsing: .unconditional, help: "Vocabulary size (with --params).") var vocab: Int?
-    @Option(parsing: .unconditional, help: "FFN size (with --params).") var ffn: Int?
+    private static func help(_ name: String) -> String { ModelSpec.fields.help(name, defaults: ModelSpec()) }
 
-    func validate() throws {
-        guard source != nil || params != nil else { throw ValidationError("give a SOURCE, or --params with the architecture flags") }
-        if let params { _ = try Self.parseCount(params, flag: "--params") }
-        for (name, value) in [
-            ("--layers", layers), ("--hidden", hidden), ("--heads", heads), ("--kv-heads", kvHeads), ("--head-dim", headDim), ("--vocab", vocab),
-            ("--ffn", ffn),
-        ] {
-            if let value { guard value >= 1, value <= 1 << 31 else { throw ValidationError("\(name) must be between 1 and 2147483648") } }
-        }
-        if let hidden, let heads, headDim == nil, hidden % heads != 0 {
-            throw ValidationError("--hidden \(hidden) is not divisible by --heads \(heads); give --head-dim")
-        }
-    }
-
-    /// `7e9`, `7000000000`, `7B`, `350M`.
-    static func parseCount(_ text: String, flag: String) throws -> Int {
-        var body = text.uppercased()
-        var scale = 1.0
-        if let last = body.last, let factor = ["K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12][last] {
-            scale = factor
-            body.removeLast()
-        }
-        guard let value = Double(body), value.isFinite, value * scale >= 1, value * scale <= 1e15 else {
-            throw ValidationError("\(flag): '\(text)' is not a count between 1 and 10^15")
-        }
-        return Int((value * scale).rounded())
-    }
-
-    func profile() throws -> ModelProfile {
-        let count = try params.map { try Self.parseCount($0, flag: "--params") }
-        if let source { return try ModelProfile.open(source, parameters: count) }
-        let architecture = Architecture.bare(layers: layers, hidden: hidden, heads: heads, kvHeads: kvHeads, headDim: headDim, vocab: vocab, ffn: ffn)
-        return ModelProfile.bare(parameters: count ?? 1, architecture: architecture)
+    var spec: ModelSpec {
+        var spec = ModelSpec()
+        spec.model = model
+        spec.example = example
+        spec.params = params
+        spec.layers = layers
+        spec.hidden = hidden
+        spec.heads = heads
+        spec.kvHeads = kvHeads
+        spec.headDim = headDim
+        spec.vocab = vocab
+        spec.ffn = ffn
+        spec.maxContext = maxContext
+        return spec
     }
 }
 
-/// `--budget 6GB` and friends.
-func parseSize(_ text: String?, flag: String) throws -> Int? {
-    guard let text else { return nil }
-    guard let bytes = SizeParser.bytes(text) else { throw ValidationError("\(flag): '\(text)' is not a size such as 6GB, 6GiB or 6e9") }
-    return bytes
+/// Output options every calculator shares.
+struct OutputOptions: ParsableArguments {
+    @Flag(help: "Print the answer as JSON (the same document the web app's API returns, without charts).") var json = false
+    @Option(help: "Also write the answer's charts as one SVG file.", completion: .file()) var svg: String?
+
+    /// Prints `output` as JSON or as `text`, and writes its charts when asked.
+    func print<Output: Presentable>(_ output: Output, text: (Output) -> String) throws {
+        if let svg {
+            let charts = output.charts.sorted { $0.key < $1.key }.map(\.value)
+            guard !charts.isEmpty else { throw CommandFailure(message: "--svg: this answer has no chart", isUsageError: true) }
+            try writeText(Charts.stack(charts) + "\n", to: svg)
+        }
+        Swift.print(json ? try JSONOutput.encode(output.document) : text(output))
+    }
+}
+
+/// Runs a request the way every command does: validated by the request, computed over local models.
+func answer<Query: Calculator>(_ query: Query) async throws -> Query.Output {
+    try await query.run(with: LocalModels())
+}
+
+/// Sets the text-valued field `name` (a precision, a GPU, LoRA targets) through the request's own parser, so that
+/// an unknown name gets the same message, with suggestions, as in the web app.
+func setText<Query: Calculator>(_ query: inout Query, _ name: String, _ text: String?) throws {
+    if let text { try query.set(name, .text(text)) }
+}
+
+/// JSON output: sorted keys so that documents diff cleanly and stay stable.
+enum JSONOutput {
+    static func encode(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}
+
+/// Writes `text` to `path`, as one clear error on failure.
+func writeText(_ text: String, to path: String) throws {
+    guard let file = fopen(path, "w") else { throw CommandFailure(message: "\(path): cannot write the file") }
+    defer { fclose(file) }
+    fputs(text, file)
 }
 
 /// Whether `path` exists, and whether it is a folder.

@@ -10,8 +10,8 @@ public struct Architecture: Sendable, Hashable, Codable {
         case tensorShapes = "tensor shapes"
     }
 
-    /// Heft's family name when the architecture is one it knows (`llama`, `bert`, …).
-    public var family: String?
+    /// Heft's family when the architecture is one it knows.
+    public var family: Family?
     /// The source's own name: `model_type` or `general.architecture`.
     public var modelType: String?
     /// `architectures[0]` in config.json (`LlamaForCausalLM`).
@@ -32,6 +32,10 @@ public struct Architecture: Sendable, Hashable, Codable {
     public var tiedEmbeddings: Bool?
 
     public init(source: Source) { self.source = source }
+
+    /// The `family` the reports show: the family's name, or for GGUF metadata the `general.architecture` Heft
+    /// has no family for (`phi2`).
+    public var familyName: String? { family?.rawValue ?? (source == .ggufMetadata ? modelType : nil) }
 
     /// The architecture of a bare parameter count (`--params` with flags): KV heads default to heads, head size to
     /// hidden ÷ heads.
@@ -55,10 +59,30 @@ public struct Architecture: Sendable, Hashable, Codable {
         case vocabSize, contextLength, experts, expertsPerToken, slidingWindow, tiedEmbeddings
     }
 
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        source = try c.decode(Source.self, forKey: .source)
+        family = try c.decodeIfPresent(String.self, forKey: .family).flatMap(Family.init(rawValue:))
+        modelType = try c.decodeIfPresent(String.self, forKey: .modelType)
+        architectureClass = try c.decodeIfPresent(String.self, forKey: .architectureClass)
+        layers = try c.decodeIfPresent(Int.self, forKey: .layers)
+        hiddenSize = try c.decodeIfPresent(Int.self, forKey: .hiddenSize)
+        heads = try c.decodeIfPresent(Int.self, forKey: .heads)
+        kvHeads = try c.decodeIfPresent(Int.self, forKey: .kvHeads)
+        headDim = try c.decodeIfPresent(Int.self, forKey: .headDim)
+        ffnSize = try c.decodeIfPresent(Int.self, forKey: .ffnSize)
+        vocabSize = try c.decodeIfPresent(Int.self, forKey: .vocabSize)
+        contextLength = try c.decodeIfPresent(Int.self, forKey: .contextLength)
+        experts = try c.decodeIfPresent(Int.self, forKey: .experts)
+        expertsPerToken = try c.decodeIfPresent(Int.self, forKey: .expertsPerToken)
+        slidingWindow = try c.decodeIfPresent(Int.self, forKey: .slidingWindow)
+        tiedEmbeddings = try c.decodeIfPresent(Bool.self, forKey: .tiedEmbeddings)
+    }
+
     /// Encodes every field, unknown ones as `null`, so that the JSON schema is the same for every model.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(family, forKey: .family)
+        try c.encode(familyName, forKey: .family)
         try c.encode(modelType, forKey: .modelType)
         try c.encode(architectureClass, forKey: .architectureClass)
         try c.encode(source, forKey: .source)
@@ -91,6 +115,22 @@ public enum Family: String, Sendable, CaseIterable, Codable {
         let key = modelType.lowercased()
         guard let family = Family(rawValue: key) ?? aliases[key] else { return nil }
         self = family
+    }
+
+    /// Whether the MLP is gated (SwiGLU / GeGLU: gate, up and down projections).
+    var hasGatedFeedForward: Bool {
+        switch self {
+        case .llama, .mistral, .mixtral, .qwen2, .qwen2Moe, .qwen3, .gemma, .gemma2, .gemma3, .phi3: true
+        case .gpt2, .bert, .roberta, .distilbert, .t5, .falcon, .gptNeoX: false
+        }
+    }
+
+    /// Whether the family is encoder-only (no KV cache).
+    var isEncoderOnly: Bool {
+        switch self {
+        case .bert, .roberta, .distilbert: true
+        case .gpt2, .t5, .llama, .mistral, .mixtral, .qwen2, .qwen2Moe, .qwen3, .gemma, .gemma2, .gemma3, .phi3, .falcon, .gptNeoX: false
+        }
     }
 
     /// `tie_word_embeddings` when the config does not say (the family's Transformers default).

@@ -15,7 +15,7 @@ public struct ConfigArchitecture: Sendable {
         architecture.modelType = config.modelType
         architecture.architectureClass = config.architectureClass
         let family = config.modelType.flatMap(Family.init(modelType:))
-        architecture.family = family?.rawValue
+        architecture.family = family
         let hidden = try config.int("hidden_size", "n_embd", "d_model", "dim", maximum: 1 << 20)
         let heads = try config.int("num_attention_heads", "n_head", "num_heads", "n_heads", maximum: 1 << 16)
         architecture.hiddenSize = hidden

@@ -7,7 +7,7 @@ extension Architecture {
         self.init(source: .ggufMetadata)
         let arch = file["general.architecture"]?.stringValue
         modelType = arch
-        family = arch.flatMap(Family.init(modelType:))?.rawValue ?? arch
+        family = arch.flatMap(Family.init(modelType:))
         func value(_ key: String) -> Int? {
             guard let arch, let value = file["\(arch).\(key)"] else { return nil }
             // Per-layer arrays: the largest entry sizes the model.

@@ -83,14 +83,13 @@ public struct AttentionLayout: Sendable, Hashable, Codable {
             self.init(layers: layers, description: "layer_types: \(local) sliding-window (\(window ?? 0)), \(count - local) full")
             return
         }
-        let family = a.family ?? ""
-        if let window, family == "gemma2" {
+        if let window, a.family == .gemma2 {
             self.init(
                 layers: (0..<count).map { $0 % 2 == 0 ? slidingLayer : full },
                 description: "Gemma 2: even layers local (\(window) tokens), odd layers global")
             return
         }
-        if let window, family == "gemma3" {
+        if let window, a.family == .gemma3 {
             let pattern = try config.int("sliding_window_pattern", maximum: 1 << 16) ?? 6
             self.init(
                 layers: (0..<count).map { ($0 + 1) % pattern == 0 ? full : slidingLayer },

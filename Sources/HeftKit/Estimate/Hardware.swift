@@ -10,17 +10,22 @@ public struct Hardware: Sendable, Hashable, Codable {
     public let usableFraction: Double
     /// Bytes per second.
     public let bandwidth: Double
-    /// Peak dense throughput in FLOP/s by precision (`fp32`, `bf16`, `fp16`, `fp8`, `int8`, `tf32`).
-    public let flops: [String: Double]
+    /// Peak dense throughput in FLOP/s by precision.
+    public let flops: [ComputePrecision: Double]
     public let source: String
 
     /// Peak FLOP/s for `precision`, falling back to the nearest wider type the device has.
-    public func peakFlops(_ precision: String) -> (value: Double, precision: String) {
-        for candidate in [precision, "bf16", "fp16", "fp32"] {
+    public func peakFlops(_ precision: ComputePrecision) -> (value: Double, precision: ComputePrecision) {
+        for candidate in [precision, .bf16, .fp16, .fp32] {
             if let value = flops[candidate] { return (value, candidate) }
         }
         return (0, precision)
     }
+}
+
+/// A precision a device's peak throughput is quoted in (the catalog's `tflops` keys).
+public enum ComputePrecision: String, Sendable, Hashable, Codable, CaseIterable, CodingKeyRepresentable {
+    case fp32, tf32, bf16, fp16, fp8, int8
 }
 
 /// A choice of `count` identical devices (`--gpu h100-sxm x4`).
@@ -40,8 +45,11 @@ public enum HardwareCatalog {
                 let gib = entry["memoryGiB"]?.numberValue?.double, let bandwidth = entry["bandwidth"]?.numberValue?.double,
                 let tflops = entry["tflops"]?.objectValue, let source = entry["source"]?.stringValue
             else { return nil }
-            var flops: [String: Double] = [:]
-            for member in tflops.members { flops[member.key] = (member.value.numberValue?.double ?? 0) * 1e12 }
+            var flops: [ComputePrecision: Double] = [:]
+            for member in tflops.members {
+                guard let precision = ComputePrecision(rawValue: member.key) else { return nil }
+                flops[precision] = (member.value.numberValue?.double ?? 0) * 1e12
+            }
             return Hardware(
                 id: id,
                 name: name,

@@ -91,16 +91,40 @@ public struct MemoryEstimate: Sendable, Codable {
         public var decodeTokensPerSecond: Double
         public var timeToFirstTokenSeconds: Double
         public var interTokenLatencySeconds: Double
-        public var computePrecision: String
+        public var computePrecision: ComputePrecision
+    }
+
+    /// Serving or training (`--train`).
+    public enum Mode: String, Sendable, Hashable, Codable {
+        case inference, training
+    }
+
+    /// What the KV cache is sized from.
+    public enum CacheLayout: Sendable, Hashable, Codable, CustomStringConvertible {
+        /// An encoder-only model: no KV cache.
+        case encoderOnly
+        /// The model's attention layout.
+        case attention(AttentionLayout)
+        /// Neither config nor metadata told the layout: the cache is counted as 0.
+        case unknown
+
+        /// The layout as the report states it.
+        public var description: String {
+            switch self {
+            case .encoderOnly: "encoder-only: no KV cache"
+            case .attention(let layout): layout.description
+            case .unknown: "unknown"
+            }
+        }
     }
 
     public var model: String
     public var parameters: Int
     public var activeParameters: Int
     public var weights: WeightSizing
-    public var kvCacheType: String
-    public var layout: String
-    public var mode: String
+    public var kvCacheType: CacheType
+    public var layout: CacheLayout
+    public var mode: Mode
     public var estimates: [Breakdown]
     /// The formulas and assumptions behind every number.
     public var formulas: [String: String]
@@ -129,7 +153,7 @@ public struct MemoryEstimate: Sendable, Codable {
         if profile.layout == nil, !profile.isEncoderOnly { warnings.append("the attention layout is unknown: the KV cache is counted as 0") }
         let weights: WeightSizing
         if let training = request.training, training.qlora {
-            weights = try WeightSizing.size(profile, precision: .linear(name: "nf4"))
+            weights = try WeightSizing.size(profile, precision: .linear(.nf4))
         } else {
             weights = try WeightSizing.size(profile, precision: request.weights)
         }
@@ -139,9 +163,9 @@ public struct MemoryEstimate: Sendable, Codable {
         self.parameters = profile.parameters
         self.activeParameters = profile.activeParameters
         self.weights = weights
-        self.kvCacheType = request.kvCache.rawValue
-        self.layout = profile.isEncoderOnly ? "encoder-only: no KV cache" : profile.layout?.description ?? "unknown"
-        self.mode = request.training == nil ? "inference" : "training"
+        self.kvCacheType = request.kvCache
+        self.layout = profile.isEncoderOnly ? .encoderOnly : profile.layout.map(CacheLayout.attention) ?? .unknown
+        self.mode = request.training == nil ? .inference : .training
         var formulas: [String: String] = [
             "weights": weights.formula,
             "kvCache":
@@ -405,11 +429,13 @@ struct Estimator {
     }
 
     /// The tensor-core precision the weights run at: 8-bit for 8-bit weights, else 16-bit.
-    private func computePrecision() -> String {
+    private func computePrecision() -> ComputePrecision {
         switch request.weights {
-        case .float(let name, _): name == "f32" ? "fp32" : name == "f16" ? "fp16" : "bf16"
-        case .linear(let name): name == "fp8" ? "fp8" : name == "int8" ? "int8" : "bf16"
-        default: "bf16"
+        case .float(.f32): .fp32
+        case .float(.f16): .fp16
+        case .linear(.fp8): .fp8
+        case .linear(.int8): .int8
+        default: .bf16
         }
     }
 }

@@ -63,7 +63,11 @@ public struct ModelProfile: Sendable {
     /// - Parameter parameters: a count that replaces the one from the source; required for a config.json whose
     ///   architecture has no formula (DeepSeek, Mamba).
     public static func open(_ path: String, parameters override: Int? = nil) throws(FormatError) -> ModelProfile {
-        let source = try ModelSource.open(path)
+        try open(source: try ModelSource.open(path), parameters: override)
+    }
+
+    /// The profile of a source already opened (its ``ModelSource/name`` names the profile).
+    public static func open(source: ModelSource, parameters override: Int? = nil) throws(FormatError) -> ModelProfile {
         if source.tensors.isEmpty, let config = source.config {
             return try configOnly(path: source.name, config: config, parameters: override)
         }
@@ -127,7 +131,7 @@ public struct ModelProfile: Sendable {
     }
 
     private static func isEncoderOnly(_ architecture: Architecture) -> Bool {
-        architecture.family.flatMap(Family.init(rawValue:)).map { [.bert, .roberta, .distilbert].contains($0) } ?? false
+        architecture.family?.isEncoderOnly ?? false
     }
 
     /// A config.json without weights: the formula's count (or the given one), a synthesized tensor list where
@@ -145,7 +149,7 @@ public struct ModelProfile: Sendable {
         var warnings = described.warnings
         var tensors: [SizedTensor] = []
         if let synthetic = SyntheticTensors.gguf(architecture: architecture, config: config), override == nil {
-            tensors = sized(synthetic, family: architecture.family)
+            tensors = sized(synthetic)
         } else {
             warnings.append("no tensor list for this architecture: weights are sized per parameter, without per-tensor rules")
         }
@@ -194,37 +198,32 @@ public struct ModelProfile: Sendable {
         )
     }
 
-    /// Synthesized tensors need no name-based classification: the generator knows each one's layer, and every
-    /// synthesized tensor but `rope_freqs` is a parameter. (Classifying 50,000 names of a 4,096-layer config by
-    /// string matching took seconds; the fuzzer flagged it.)
-    static func sized(_ shapes: [TensorShape], family: String?) -> [SizedTensor] {
+    /// Synthesized tensors need no name-based classification: the generator knows each one's layer and kind.
+    /// (Classifying 50,000 names of a 4,096-layer config by string matching took seconds; the fuzzer flagged it.)
+    static func sized(_ shapes: [TensorShape]) -> [SizedTensor] {
         shapes.map { shape in
-            let isParameter = shape.name != "rope_freqs.weight"
-            let isNorm = shape.name.hasSuffix("_norm.weight") || shape.name.hasSuffix("norm.weight")
+            let role: LlamaFileType.Role
+            switch shape.kind {
+            case .tokenEmbedding: role = .tokenEmbedding
+            case .output: role = .output
+            case .blockLinear(let linearRole): role = linearRole
+            case .other, .buffer: role = .other
+            }
+            var isBlockLinear = false
+            if case .blockLinear = shape.kind { isBlockLinear = true }
             return SizedTensor(
                 name: shape.name,
                 shape: shape.shape,
                 elements: shape.elements,
                 storedType: nil,
                 storedBytes: 0,
-                isParameter: isParameter,
+                isParameter: shape.kind != .buffer,
                 layer: shape.layer,
-                isBlockLinear: shape.layer != nil && shape.shape.count >= 2 && !isNorm && shape.name.hasSuffix(".weight")
-                    && !shape.name.contains("ffn_gate_inp"),
-                quantizationRole: syntheticRoles[shape.name.split(separator: ".", maxSplits: 2).last.map(String.init) ?? ""]
-                    ?? (shape.name == "token_embd.weight" ? .tokenEmbedding : shape.name == "output.weight" ? .output : .other)
+                isBlockLinear: isBlockLinear,
+                quantizationRole: role
             )
         }
     }
-
-    /// Roles of the names SyntheticTensors writes, by what follows `blk.N.`.
-    static let syntheticRoles: [String: LlamaFileType.Role] = [
-        "attn_q.weight": .attentionQ, "attn_k.weight": .attentionK, "attn_v.weight": .attentionV, "attn_qkv.weight": .attentionQKV,
-        "attn_output.weight": .attentionOutput, "ffn_gate.weight": .feedForwardGate, "ffn_up.weight": .feedForwardUp,
-        "ffn_down.weight": .feedForwardDown, "ffn_gate_exps.weight": .feedForwardGate, "ffn_up_exps.weight": .feedForwardUp,
-        "ffn_down_exps.weight": .feedForwardDown, "ffn_gate_shexp.weight": .feedForwardGate, "ffn_up_shexp.weight": .feedForwardUp,
-        "ffn_down_shexp.weight": .feedForwardDown,
-    ]
 
     /// `Q4_K 88.1% + Q6_K 11.0% + F32 0.9%` by bytes.
     static func describeMix(_ bytesByType: [String: Int]) -> String {

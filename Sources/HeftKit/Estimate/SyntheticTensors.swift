@@ -1,19 +1,35 @@
 internal import HeftFormats
 
-/// A tensor as far as sizing needs it: name, row-major shape, element count.
+/// A tensor as far as sizing needs it: name, row-major shape, element count, and what it is.
 public struct TensorShape: Sendable, Hashable {
+    /// What a synthesized tensor is, as sizing and llama.cpp's quantization rules see it.
+    public enum Kind: Sendable, Hashable {
+        /// The token embedding (`token_embd`).
+        case tokenEmbedding
+        /// The untied LM head (`output`).
+        case output
+        /// An attention or MLP matrix inside a block, with its role in llama.cpp's rules.
+        case blockLinear(LlamaFileType.Role)
+        /// Any other parameter: norms, biases, MoE routers.
+        case other
+        /// Not a parameter: rope frequency factors.
+        case buffer
+    }
+
     public let name: String
     public let shape: [Int]
     /// The block the tensor belongs to (`blk.N.`), known when it is generated.
     public let layer: Int?
+    public let kind: Kind
     public var elements: Int { shape.reduce(1, *) }
     /// The innermost dimension (`ne[0]` in GGUF): quantization blocks run along it.
     public var rowLength: Int { shape.last ?? 1 }
 
-    public init(name: String, shape: [Int], layer: Int? = nil) {
+    public init(name: String, shape: [Int], layer: Int? = nil, kind: Kind = .other) {
         self.name = name
         self.shape = shape
         self.layer = layer
+        self.kind = kind
     }
 }
 
@@ -25,13 +41,13 @@ public struct TensorShape: Sendable, Hashable {
 public enum SyntheticTensors {
     /// The tensors of a model described by `architecture` and `config`, or `nil` for other families.
     public static func gguf(architecture a: Architecture, config: ConfigReader?) -> [TensorShape]? {
-        guard let familyName = a.family, let family = Family(rawValue: familyName),
+        guard let family = a.family,
             [.llama, .mistral, .mixtral, .qwen2, .qwen3, .qwen2Moe, .gemma, .gemma2, .gemma3, .phi3].contains(family),
             let H = a.hiddenSize, let L = a.layers, let V = a.vocabSize, let nH = a.heads, let d = a.headDim
         else { return nil }
         let nKV = a.kvHeads ?? nH
         let I = a.ffnSize ?? 0
-        var tensors: [TensorShape] = [TensorShape(name: "token_embd.weight", shape: [V, H])]
+        var tensors: [TensorShape] = [TensorShape(name: "token_embd.weight", shape: [V, H], kind: .tokenEmbedding)]
         let gemmaNorms = family == .gemma2 || family == .gemma3
         let qkNorm = family == .qwen3 || family == .gemma3
         let qkvBias = family == .qwen2 || family == .qwen2Moe || ((try? config?.bool("attention_bias")) ?? nil) == true
@@ -39,57 +55,58 @@ public enum SyntheticTensors {
         let sharedI = (try? config?.int("shared_expert_intermediate_size", minimum: 0, maximum: 1 << 24)) ?? nil
         for layer in 0..<L {
             let p = "blk.\(layer)."
-            let start = tensors.count
-            tensors.append(TensorShape(name: p + "attn_norm.weight", shape: [H]))
+            func add(_ name: String, _ shape: [Int], _ role: LlamaFileType.Role? = nil) {
+                tensors.append(TensorShape(name: p + name, shape: shape, layer: layer, kind: role.map(TensorShape.Kind.blockLinear) ?? .other))
+            }
+            add("attn_norm.weight", [H])
             if family == .phi3 {
-                tensors.append(TensorShape(name: p + "attn_qkv.weight", shape: [nH * d + 2 * nKV * d, H]))
+                add("attn_qkv.weight", [nH * d + 2 * nKV * d, H], .attentionQKV)
             } else {
-                tensors.append(TensorShape(name: p + "attn_q.weight", shape: [nH * d, H]))
-                tensors.append(TensorShape(name: p + "attn_k.weight", shape: [nKV * d, H]))
-                tensors.append(TensorShape(name: p + "attn_v.weight", shape: [nKV * d, H]))
+                add("attn_q.weight", [nH * d, H], .attentionQ)
+                add("attn_k.weight", [nKV * d, H], .attentionK)
+                add("attn_v.weight", [nKV * d, H], .attentionV)
                 if qkvBias {
-                    tensors.append(TensorShape(name: p + "attn_q.bias", shape: [nH * d]))
-                    tensors.append(TensorShape(name: p + "attn_k.bias", shape: [nKV * d]))
-                    tensors.append(TensorShape(name: p + "attn_v.bias", shape: [nKV * d]))
+                    add("attn_q.bias", [nH * d])
+                    add("attn_k.bias", [nKV * d])
+                    add("attn_v.bias", [nKV * d])
                 }
             }
             if qkNorm {
-                tensors.append(TensorShape(name: p + "attn_q_norm.weight", shape: [d]))
-                tensors.append(TensorShape(name: p + "attn_k_norm.weight", shape: [d]))
+                add("attn_q_norm.weight", [d])
+                add("attn_k_norm.weight", [d])
             }
-            tensors.append(TensorShape(name: p + "attn_output.weight", shape: [H, nH * d]))
-            if gemmaNorms { tensors.append(TensorShape(name: p + "post_attention_norm.weight", shape: [H])) }
-            tensors.append(TensorShape(name: p + "ffn_norm.weight", shape: [H]))
-            if gemmaNorms { tensors.append(TensorShape(name: p + "post_ffw_norm.weight", shape: [H])) }
+            add("attn_output.weight", [H, nH * d], .attentionOutput)
+            if gemmaNorms { add("post_attention_norm.weight", [H]) }
+            add("ffn_norm.weight", [H])
+            if gemmaNorms { add("post_ffw_norm.weight", [H]) }
             if let E = a.experts, family == .mixtral || family == .qwen2Moe {
                 let expertI = family == .qwen2Moe ? (moeI ?? I) : I
-                tensors.append(TensorShape(name: p + "ffn_gate_inp.weight", shape: [E, H]))
-                tensors.append(TensorShape(name: p + "ffn_gate_exps.weight", shape: [E, expertI, H]))
-                tensors.append(TensorShape(name: p + "ffn_up_exps.weight", shape: [E, expertI, H]))
-                tensors.append(TensorShape(name: p + "ffn_down_exps.weight", shape: [E, H, expertI]))
+                add("ffn_gate_inp.weight", [E, H])
+                add("ffn_gate_exps.weight", [E, expertI, H], .feedForwardGate)
+                add("ffn_up_exps.weight", [E, expertI, H], .feedForwardUp)
+                add("ffn_down_exps.weight", [E, H, expertI], .feedForwardDown)
                 if let shared = sharedI, shared > 0 {
-                    tensors.append(TensorShape(name: p + "ffn_gate_inp_shexp.weight", shape: [1, H]))
-                    tensors.append(TensorShape(name: p + "ffn_gate_shexp.weight", shape: [shared, H]))
-                    tensors.append(TensorShape(name: p + "ffn_up_shexp.weight", shape: [shared, H]))
-                    tensors.append(TensorShape(name: p + "ffn_down_shexp.weight", shape: [H, shared]))
+                    add("ffn_gate_inp_shexp.weight", [1, H])
+                    add("ffn_gate_shexp.weight", [shared, H], .feedForwardGate)
+                    add("ffn_up_shexp.weight", [shared, H], .feedForwardUp)
+                    add("ffn_down_shexp.weight", [H, shared], .feedForwardDown)
                 }
             } else if family == .phi3 {
-                tensors.append(TensorShape(name: p + "ffn_up.weight", shape: [2 * I, H]))
-                tensors.append(TensorShape(name: p + "ffn_down.weight", shape: [H, I]))
+                add("ffn_up.weight", [2 * I, H], .feedForwardUp)
+                add("ffn_down.weight", [H, I], .feedForwardDown)
             } else {
-                tensors.append(TensorShape(name: p + "ffn_gate.weight", shape: [I, H]))
-                tensors.append(TensorShape(name: p + "ffn_up.weight", shape: [I, H]))
-                tensors.append(TensorShape(name: p + "ffn_down.weight", shape: [H, I]))
+                add("ffn_gate.weight", [I, H], .feedForwardGate)
+                add("ffn_up.weight", [I, H], .feedForwardUp)
+                add("ffn_down.weight", [H, I], .feedForwardDown)
             }
-            for index in start..<tensors.count { tensors[index] = TensorShape(name: tensors[index].name, shape: tensors[index].shape, layer: layer) }
         }
         tensors.append(TensorShape(name: "output_norm.weight", shape: [H]))
-        if a.tiedEmbeddings != true { tensors.append(TensorShape(name: "output.weight", shape: [V, H])) }
+        if a.tiedEmbeddings != true { tensors.append(TensorShape(name: "output.weight", shape: [V, H], kind: .output)) }
         // Llama 3.1+ files carry the precomputed rope frequency factors (a buffer, head_dim / 2 floats).
         if let scaling = config?.text["rope_scaling"]?.objectValue,
             (scaling["rope_type"]?.stringValue ?? scaling["type"]?.stringValue) == "llama3"
         {
-            tensors.append(TensorShape(name: "rope_freqs.weight", shape: [d / 2]))
+            tensors.append(TensorShape(name: "rope_freqs.weight", shape: [d / 2], kind: .buffer))
         }
         return tensors
     }

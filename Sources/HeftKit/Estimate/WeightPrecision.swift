@@ -10,18 +10,32 @@ public enum LlamaFileType: String, Sendable, Hashable, Codable, CaseIterable {
 
     /// The type most tensors get (`llama_ftype_get_default_type`).
     public var defaultType: GGMLType {
-        let name: String
         switch self {
-        case .Q2_K_S: name = "Q2_K"
-        case .Q3_K_S, .Q3_K_M, .Q3_K_L: name = "Q3_K"
-        case .Q4_K_S, .Q4_K_M: name = "Q4_K"
-        case .Q5_K_S, .Q5_K_M: name = "Q5_K"
-        case .IQ3_XS, .IQ3_M: name = "IQ3_S"
-        case .IQ2_S: name = "IQ2_XS"
-        case .IQ2_M: name = "IQ2_S"
-        default: name = rawValue
+        case .F32: .f32
+        case .F16: .f16
+        case .BF16: .bf16
+        case .Q4_0: .q4_0
+        case .Q4_1: .q4_1
+        case .Q5_0: .q5_0
+        case .Q5_1: .q5_1
+        case .Q8_0: .q8_0
+        case .Q2_K, .Q2_K_S: .q2_K
+        case .Q3_K_S, .Q3_K_M, .Q3_K_L: .q3_K
+        case .Q4_K_S, .Q4_K_M: .q4_K
+        case .Q5_K_S, .Q5_K_M: .q5_K
+        case .Q6_K: .q6_K
+        case .IQ2_XXS: .iq2_XXS
+        case .IQ2_XS, .IQ2_S: .iq2_XS
+        case .IQ2_M: .iq2_S
+        case .IQ3_XXS: .iq3_XXS
+        case .IQ3_XS, .IQ3_S, .IQ3_M: .iq3_S
+        case .IQ1_S: .iq1_S
+        case .IQ1_M: .iq1_M
+        case .IQ4_NL: .iq4_NL
+        case .IQ4_XS: .iq4_XS
+        case .TQ1_0: .tq1_0
+        case .TQ2_0: .tq2_0
         }
-        return GGMLType.named(name) ?? GGMLType.f16
     }
 
     /// Types whose llama.cpp rules depend on an importance matrix; Heft applies the rules without one.
@@ -66,60 +80,59 @@ public enum LlamaFileType: String, Sendable, Hashable, Codable, CaseIterable {
     public func tensorType(role: Role, layer: Int, layers: Int, gqa: Int, hasOutput: Bool, rowLength: Int) -> GGMLType {
         let base = defaultType
         guard isQuantized else { return base }
-        let t: (String) -> GGMLType = { GGMLType.named($0) ?? base }
         let lowIQ: Set<LlamaFileType> = [.IQ2_XXS, .IQ2_XS, .IQ3_XXS, .IQ1_S, .IQ2_S, .IQ2_M, .IQ1_M]
         if role == .output || (role == .tokenEmbedding && !hasOutput) {
-            if rowLength % 256 != 0 { return t("Q8_0") }
-            if lowIQ.contains(self) { return t("Q5_K") }
-            return base.name == "Q8_0" ? base : t("Q6_K")
+            if rowLength % 256 != 0 { return .q8_0 }
+            if lowIQ.contains(self) { return .q5_K }
+            return base == .q8_0 ? base : .q6_K
         }
         switch role {
         case .tokenEmbedding:
             switch self {
-            case .IQ2_XXS, .IQ2_XS, .IQ1_S, .IQ1_M: return t("Q2_K")
-            case .IQ2_S, .IQ2_M, .IQ3_XXS: return t("IQ3_S")
-            case .TQ1_0, .TQ2_0: return t("Q4_K")
+            case .IQ2_XXS, .IQ2_XS, .IQ1_S, .IQ1_M: return .q2_K
+            case .IQ2_S, .IQ2_M, .IQ3_XXS: return .iq3_S
+            case .TQ1_0, .TQ2_0: return .q4_K
             default: return base
             }
         case .attentionV:
             switch self {
-            case .Q2_K: return gqa >= 4 ? t("Q4_K") : t("Q3_K")
-            case .Q2_K_S: return gqa >= 4 ? t("Q4_K") : base
-            case .IQ2_XXS, .IQ2_XS, .IQ1_S, .IQ1_M: return gqa >= 4 ? t("Q4_K") : t("Q2_K")
-            case .IQ2_S, .IQ2_M: return gqa >= 4 ? t("Q4_K") : t("IQ3_S")
-            case .IQ3_XXS: return gqa >= 4 ? t("Q4_K") : t("IQ3_S")
-            case .IQ3_XS: return gqa >= 4 ? t("Q4_K") : base
-            case .IQ3_M: return t("Q4_K")
-            case .Q3_K_M: return layer < 2 ? t("Q5_K") : t("Q4_K")
-            case .Q3_K_L: return t("Q5_K")
-            case .IQ4_NL, .IQ4_XS: return gqa >= 4 ? t("Q5_K") : base
-            case .Q4_K_M, .Q5_K_M: return Self.useMoreBits(layer, layers) ? t("Q6_K") : base
-            case .Q4_K_S: return layer < 4 ? t("Q5_K") : base
+            case .Q2_K: return gqa >= 4 ? .q4_K : .q3_K
+            case .Q2_K_S: return gqa >= 4 ? .q4_K : base
+            case .IQ2_XXS, .IQ2_XS, .IQ1_S, .IQ1_M: return gqa >= 4 ? .q4_K : .q2_K
+            case .IQ2_S, .IQ2_M: return gqa >= 4 ? .q4_K : .iq3_S
+            case .IQ3_XXS: return gqa >= 4 ? .q4_K : .iq3_S
+            case .IQ3_XS: return gqa >= 4 ? .q4_K : base
+            case .IQ3_M: return .q4_K
+            case .Q3_K_M: return layer < 2 ? .q5_K : .q4_K
+            case .Q3_K_L: return .q5_K
+            case .IQ4_NL, .IQ4_XS: return gqa >= 4 ? .q5_K : base
+            case .Q4_K_M, .Q5_K_M: return Self.useMoreBits(layer, layers) ? .q6_K : base
+            case .Q4_K_S: return layer < 4 ? .q5_K : base
             default: return base
             }
         case .feedForwardDown:
             switch self {
-            case .Q2_K: return t("Q3_K")
-            case .Q2_K_S: return layer < layers / 8 ? t("Q4_K") : base
-            case .Q3_K_M: return layer < layers / 16 ? t("Q5_K") : t("Q4_K")
-            case .Q3_K_L: return t("Q5_K")
-            case .IQ3_M: return layer < layers / 8 ? t("Q5_K") : t("Q4_K")
-            case .Q4_K_M, .Q5_K_M: return Self.useMoreBits(layer, layers) ? t("Q6_K") : base
-            case .Q4_K_S, .IQ4_NL, .IQ4_XS: return layer < layers / 8 ? t("Q5_K") : base
+            case .Q2_K: return .q3_K
+            case .Q2_K_S: return layer < layers / 8 ? .q4_K : base
+            case .Q3_K_M: return layer < layers / 16 ? .q5_K : .q4_K
+            case .Q3_K_L: return .q5_K
+            case .IQ3_M: return layer < layers / 8 ? .q5_K : .q4_K
+            case .Q4_K_M, .Q5_K_M: return Self.useMoreBits(layer, layers) ? .q6_K : base
+            case .Q4_K_S, .IQ4_NL, .IQ4_XS: return layer < layers / 8 ? .q5_K : base
             default: return base
             }
         case .attentionOutput:
             switch self {
-            case .Q2_K: return t("Q3_K")
-            case .IQ3_M, .Q3_K_M: return t("Q4_K")
-            case .Q3_K_L: return t("Q5_K")
+            case .Q2_K: return .q3_K
+            case .IQ3_M, .Q3_K_M: return .q4_K
+            case .Q3_K_L: return .q5_K
             default: return base
             }
         case .attentionQKV:
             switch self {
-            case .Q3_K_M, .Q3_K_L: return t("Q4_K")
-            case .Q4_K_M: return t("Q5_K")
-            case .Q5_K_M: return t("Q6_K")
+            case .Q3_K_M, .Q3_K_L: return .q4_K
+            case .Q4_K_M: return .q5_K
+            case .Q5_K_M: return .q6_K
             default: return base
             }
         default:
@@ -131,12 +144,11 @@ public enum LlamaFileType: String, Sendable, Hashable, Codable, CaseIterable {
     static func fallback(_ type: GGMLType, rowLength: Int) -> GGMLType {
         var result = type
         if rowLength % type.blockSize != 0 {
-            switch type.name {
-            case "IQ2_XXS", "IQ2_XS", "IQ2_S", "IQ3_XXS", "IQ3_S", "IQ1_S", "IQ1_M", "Q2_K", "Q3_K", "IQ4_XS":
-                result = GGMLType.named("IQ4_NL") ?? .f16
-            case "Q4_K": result = GGMLType.named("Q5_0") ?? .f16
-            case "Q5_K": result = GGMLType.named("Q5_1") ?? .f16
-            case "Q6_K": result = GGMLType.named("Q8_0") ?? .f16
+            switch type {
+            case .iq2_XXS, .iq2_XS, .iq2_S, .iq3_XXS, .iq3_S, .iq1_S, .iq1_M, .q2_K, .q3_K, .iq4_XS: result = .iq4_NL
+            case .q4_K: result = .q5_0
+            case .q5_K: result = .q5_1
+            case .q6_K: result = .q8_0
             default: break
             }
         }
@@ -149,28 +161,117 @@ public enum WeightPrecision: Sendable, Hashable {
     /// As stored in the file.
     case stored
     /// Every tensor in a float type: `f32` (4 bytes), `f16`/`bf16` (2).
-    case float(name: String, bytes: Int)
-    /// Linear weights quantized as `fp8`, `int8`, `int4` or `nf4`; embeddings, head, norms and biases in 16 bits.
-    case linear(name: String)
+    case float(FloatFormat)
+    /// Linear weights quantized as `fp8`, `int8`, `int4`, `nf4` or a GPTQ/AWQ scheme; embeddings, head, norms and
+    /// biases in 16 bits.
+    case linear(LinearScheme)
     /// Every 2-D tensor in one ggml type; 1-D tensors stay F32, as in GGUF files.
     case ggml(GGMLType)
     /// A llama.cpp file type with its per-tensor mixture.
     case fileType(LlamaFileType)
+
+    /// A float type every tensor is held in.
+    public enum FloatFormat: String, Sendable, Hashable, CaseIterable {
+        case f32, f16, bf16
+
+        /// Bytes per element.
+        public var bytes: Int {
+            switch self {
+            case .f32: 4
+            case .f16, .bf16: 2
+            }
+        }
+    }
+
+    /// How block Linear weights are quantized, with its storage layout (``bytes(elements:rows:)``).
+    public enum LinearScheme: Sendable, Hashable {
+        /// One byte + an fp32 scale per tensor.
+        case fp8
+        /// One byte + an fp32 scale per row (LLM.int8).
+        case int8
+        /// GPTQ/AWQ-style 4-bit with groups of 128 (4.156 bpw).
+        case int4
+        /// bitsandbytes NF4 with double quantization (4.127 bpw, the QLoRA paper's figure).
+        case nf4
+        /// bitsandbytes NF4 without double quantization: an fp32 absmax per 64.
+        case nf4WithoutDoubleQuantization
+        /// `gptq-4bit-g128` / `awq-3bit`: `bits` per value, an fp16 scale and a `bits`-bit zero per `group`
+        /// values (`nil`: unstated, 128).
+        case grouped(GroupMethod, bits: Int, group: Int?)
+
+        public enum GroupMethod: String, Sendable, Hashable, CaseIterable { case gptq, awq }
+
+        /// The group size when a scheme does not state one.
+        public static let defaultGroup = 128
+
+        /// The scheme's `--weights` spelling (`nf4-nodq`, `gptq-4bit-g128`).
+        public var name: String {
+            switch self {
+            case .fp8: "fp8"
+            case .int8: "int8"
+            case .int4: "int4"
+            case .nf4: "nf4"
+            case .nf4WithoutDoubleQuantization: "nf4-nodq"
+            case .grouped(let method, let bits, let group): "\(method.rawValue)-\(bits)bit" + (group.map { "-g\($0)" } ?? "")
+            }
+        }
+
+        /// Parses `fp8`, `int8`, `int4`, `nf4`, `nf4-nodq` or `gptq-4bit-g128` / `awq-3bit` (bits 2–8, group
+        /// 8…2²⁰), lowercase; `nil` for anything else.
+        init?(_ name: String) {
+            switch name {
+            case "fp8": self = .fp8
+            case "int8": self = .int8
+            case "int4": self = .int4
+            case "nf4": self = .nf4
+            case "nf4-nodq": self = .nf4WithoutDoubleQuantization
+            default:
+                let parts = name.split(separator: "-")
+                guard parts.count == 2 || parts.count == 3, let method = GroupMethod(rawValue: String(parts[0])), parts[1].hasSuffix("bit"),
+                    let bits = Int(parts[1].dropLast(3)), (2...8).contains(bits)
+                else { return nil }
+                guard parts.count == 3 else {
+                    self = .grouped(method, bits: bits, group: nil)
+                    return
+                }
+                guard parts[2].hasPrefix("g"), let group = Int(parts[2].dropFirst()), group >= 8, group <= 1 << 20 else { return nil }
+                self = .grouped(method, bits: bits, group: group)
+            }
+        }
+
+        /// Bytes of a Linear weight of `elements` in `rows` rows: fp8 one byte + an fp32 scale per tensor; int8 one
+        /// byte + an fp32 scale per row (LLM.int8); int4 GPTQ/AWQ-style half a byte + an fp16 scale and a 4-bit zero
+        /// per group of 128 (4.156 bpw); nf4 bitsandbytes with double quantization: half a byte + an 8-bit absmax
+        /// per 64 + an fp32 per 256 absmaxes (4.127 bpw, the QLoRA paper's figure).
+        func bytes(elements: Int, rows: Int) -> Int {
+            switch self {
+            case .fp8: return elements + 4
+            case .int8: return elements + 4 * rows
+            case .int4: return Self.grouped(.gptq, bits: 4, group: Self.defaultGroup).bytes(elements: elements, rows: rows)
+            case .nf4WithoutDoubleQuantization: return (elements + 1) / 2 + (elements + 63) / 64 * 4
+            case .nf4: return (elements + 1) / 2 + (elements + 63) / 64 + ((elements + 63) / 64 + 255) / 256 * 4
+            case .grouped(_, let bits, let group):
+                // Packed values + an fp16 scale and a `bits`-bit zero point per group (GPTQ / AWQ storage).
+                let group = group ?? Self.defaultGroup
+                let groups = (elements + group - 1) / group
+                return (elements * bits + 7) / 8 + groups * 2 + (groups * bits + 7) / 8
+            }
+        }
+    }
 
     /// Parses a `--weights` value; `nil` when it names nothing Heft knows.
     public init?(_ text: String) {
         let lower = text.lowercased()
         switch lower {
         case "stored": self = .stored
-        case "f32", "fp32", "float32": self = .float(name: "f32", bytes: 4)
-        case "f16", "fp16", "float16": self = .float(name: "f16", bytes: 2)
-        case "bf16", "bfloat16": self = .float(name: "bf16", bytes: 2)
-        case "fp8", "int8", "int4", "nf4", "nf4-nodq": self = .linear(name: lower)
+        case "f32", "fp32", "float32": self = .float(.f32)
+        case "f16", "fp16", "float16": self = .float(.f16)
+        case "bf16", "bfloat16": self = .float(.bf16)
         default:
             // A llama.cpp file type name means what llama-quantize writes (with its mixture); `ggml:NAME` or a
             // ggml type that is no file type (Q4_K, Q8_K) means every 2-D tensor in that one type.
-            if Self.groupScheme(lower) != nil {
-                self = .linear(name: lower)
+            if let scheme = LinearScheme(lower) {
+                self = .linear(scheme)
             } else if let fileType = LlamaFileType.allCases.first(where: { $0.rawValue.lowercased() == lower }) {
                 self = .fileType(fileType)
             } else if let type = GGMLType.named(lower.hasPrefix("ggml:") ? String(lower.dropFirst(5)) : lower) {
@@ -184,40 +285,10 @@ public enum WeightPrecision: Sendable, Hashable {
     public var name: String {
         switch self {
         case .stored: "stored"
-        case .float(let name, _), .linear(let name): name
+        case .float(let format): format.rawValue
+        case .linear(let scheme): scheme.name
         case .ggml(let type): type.name
         case .fileType(let type): type.rawValue
         }
-    }
-
-    /// Bytes of a Linear weight of `elements` in `rows` rows under the `linear` schemes, with their layouts:
-    /// fp8 one byte + an fp32 scale per tensor; int8 one byte + an fp32 scale per row (LLM.int8);
-    /// int4 GPTQ/AWQ-style half a byte + an fp16 scale and a 4-bit zero per group of 128 (4.156 bpw);
-    /// nf4 bitsandbytes with double quantization: half a byte + an 8-bit absmax per 64 + an fp32 per 256
-    /// absmaxes (4.127 bpw, the QLoRA paper's figure).
-    static func linearBytes(_ name: String, elements: Int, rows: Int) -> Int {
-        if let (bits, group) = groupScheme(name) {
-            // Packed values + an fp16 scale and a `bits`-bit zero point per group (GPTQ / AWQ storage).
-            let groups = (elements + group - 1) / group
-            return (elements * bits + 7) / 8 + groups * 2 + (groups * bits + 7) / 8
-        }
-        switch name {
-        case "fp8": return elements + 4
-        case "int8": return elements + 4 * rows
-        case "int4": return linearBytes("gptq-4bit-g128", elements: elements, rows: rows)
-        case "nf4-nodq": return (elements + 1) / 2 + (elements + 63) / 64 * 4
-        default: return (elements + 1) / 2 + (elements + 63) / 64 + ((elements + 63) / 64 + 255) / 256 * 4
-        }
-    }
-
-    /// `gptq-4bit-g128` / `awq-3bit` (group 128 by default) → (bits, group).
-    static func groupScheme(_ name: String) -> (bits: Int, group: Int)? {
-        let parts = name.split(separator: "-")
-        guard parts.count >= 2, parts[0] == "gptq" || parts[0] == "awq", parts[1].hasSuffix("bit"),
-            let bits = Int(parts[1].dropLast(3)), (2...8).contains(bits)
-        else { return nil }
-        guard parts.count == 3 else { return parts.count == 2 ? (bits, 128) : nil }
-        guard parts[2].hasPrefix("g"), let group = Int(parts[2].dropFirst()), group >= 8, group <= 1 << 20 else { return nil }
-        return (bits, group)
     }
 }

@@ -16,7 +16,7 @@ public struct WeightSizing: Sendable, Hashable, Codable {
         var precision = requested
         if case .stored = requested, profile.storedBytes == nil {
             // A config or a bare count has nothing stored: use the published dtype, else 16-bit.
-            precision = WeightPrecision(profile.declaredPrecision ?? "bf16") ?? .float(name: "bf16", bytes: 2)
+            precision = WeightPrecision(profile.declaredPrecision ?? "bf16") ?? .float(.bf16)
         }
         if case .stored = precision, let stored = profile.storedBytes {
             var byType: [String: Int] = [:]
@@ -47,11 +47,11 @@ public struct WeightSizing: Sendable, Hashable, Codable {
         switch precision {
         case .stored:
             return (t.storedType ?? "?", t.storedBytes)
-        case .float(let name, let bytes):
-            return (name.uppercased(), t.elements * bytes)
-        case .linear(let name):
+        case .float(let format):
+            return (format.rawValue.uppercased(), t.elements * format.bytes)
+        case .linear(let scheme):
             guard t.isBlockLinear else { return ("F16", t.elements * 2) }
-            return (name, WeightPrecision.linearBytes(name, elements: t.elements, rows: t.elements / max(1, t.rowLength)))
+            return (scheme.name, scheme.bytes(elements: t.elements, rows: t.elements / max(1, t.rowLength)))
         case .ggml(let type):
             if oneDimensional { return ("F32", t.elements * 4) }
             let chosen = LlamaFileType.fallback(type, rowLength: t.rowLength)
@@ -70,8 +70,8 @@ public struct WeightSizing: Sendable, Hashable, Codable {
         let (bytes, label): (Int, String) =
             switch precision {
             case .stored: (p * 2, "BF16")
-            case .float(let name, let size): (p * size, name.uppercased())
-            case .linear(let name): (WeightPrecision.linearBytes(name, elements: p, rows: 1), name)
+            case .float(let format): (p * format.bytes, format.rawValue.uppercased())
+            case .linear(let scheme): (scheme.bytes(elements: p, rows: 1), scheme.name)
             case .ggml(let type): (p / type.blockSize * type.bytesPerBlock, type.name)
             case .fileType(let fileType): (p / fileType.defaultType.blockSize * fileType.defaultType.bytesPerBlock, fileType.defaultType.name)
             }
@@ -87,8 +87,8 @@ public struct WeightSizing: Sendable, Hashable, Codable {
     private static func formula(_ precision: WeightPrecision) -> String {
         switch precision {
         case .stored: "Σ tensor bytes as stored"
-        case .float(let name, let bytes): "Σ elements × \(bytes) bytes (\(name))"
-        case .linear(let name): "block Linear weights in \(name) (layout in the README), all other tensors 16-bit"
+        case .float(let format): "Σ elements × \(format.bytes) bytes (\(format.rawValue))"
+        case .linear(let scheme): "block Linear weights in \(scheme.name) (layout in the README), all other tensors 16-bit"
         case .ggml(let type): "2-D tensors: elements ÷ \(type.blockSize) × \(type.bytesPerBlock) bytes (\(type.name)); 1-D tensors F32, as in GGUF"
         case .fileType(let fileType): "llama.cpp \(fileType.rawValue) mixture: per-tensor types from llama-quant.cpp rules; 1-D tensors F32"
         }

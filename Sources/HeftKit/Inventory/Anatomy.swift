@@ -21,7 +21,7 @@ public struct Anatomy: Sendable {
     /// Learned values, each tied matrix once, packed weights at their logical count.
     public private(set) var totalParameters = 0
     public private(set) var byKind: [ParameterKind: Int] = [:]
-    public private(set) var byArea: [String: Int] = [:]
+    public private(set) var byArea: [Location.Area: Int] = [:]
     public private(set) var byStorage: [String: Int] = [:]
     /// Bytes of parameter tensors by storage type (quantization state not included).
     public private(set) var bytesByStorage: [String: Int] = [:]

@@ -12,9 +12,9 @@ public struct TensorClassifier: Sendable {
     public var packing: QuantizationPacking?
     /// The architecture family, where a name's meaning depends on it (Gemma 2/3 `post_attention_layernorm`
     /// follows attention; in Llama it feeds the MLP).
-    public var family: String?
+    public var family: Family?
 
-    public init(packing: QuantizationPacking? = nil, family: String? = nil) {
+    public init(packing: QuantizationPacking? = nil, family: Family? = nil) {
         self.packing = packing
         self.family = family
     }
@@ -151,7 +151,7 @@ public struct TensorClassifier: Sendable {
             if feedForwardNorms.contains(first) { return .feedForward(block) }
             if first == "post_attention_layernorm" || first == "post_attention_norm" {
                 // Llama, Mistral, Qwen, GPT-NeoX: the norm before the MLP. Gemma 2/3: the norm after attention.
-                let gemmaLike = family.map { $0.hasPrefix("gemma2") || $0.hasPrefix("gemma3") } ?? false
+                let gemmaLike = family == .gemma2 || family == .gemma3
                 return gemmaLike ? .attention(block) : .feedForward(block)
             }
         }

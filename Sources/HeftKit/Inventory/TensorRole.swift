@@ -29,14 +29,19 @@ public enum Location: Sendable, Hashable {
     /// Not recognized, or in a block but neither attention nor feed-forward.
     case other(BlockID?)
 
-    /// The location without its block: `embeddings`, `attention`, `feedForward`, `head`, `other`.
-    public var area: String {
+    /// A location without its block.
+    public enum Area: String, Sendable, Hashable, Codable, CaseIterable {
+        case embeddings, attention, feedForward, head, other
+    }
+
+    /// The location without its block.
+    public var area: Area {
         switch self {
-        case .embeddings: "embeddings"
-        case .attention: "attention"
-        case .feedForward: "feedForward"
-        case .head: "head"
-        case .other: "other"
+        case .embeddings: .embeddings
+        case .attention: .attention
+        case .feedForward: .feedForward
+        case .head: .head
+        case .other: .other
         }
     }
 

@@ -123,7 +123,7 @@ public struct LowRankPlan: Sendable, Codable {
         let saved = matrices.reduce(0) { $0 + max(0, $1.saved) }
         var embedding: Embedding?
         if let e = embeddingRank, let v = profile.architecture.vocabSize, let h = profile.architecture.hiddenSize {
-            guard e >= 1 else { throw EstimateError(field: "embedding-rank", "must be at least 1") }
+            guard e >= 1 else { throw EstimateError(field: "embeddingRank", "must be at least 1") }
             embedding = Self.embedding(vocabulary: v, hidden: h, rank: e)
         }
         let totalSaved = saved + max(0, embedding?.saved ?? 0)
@@ -208,14 +208,14 @@ public struct PrunePlan: Sendable, Codable {
             var changes: [String: Int] = [:]
             if let drop = dropLayers {
                 guard let layers = a.layers, drop >= 1, drop < layers else {
-                    throw EstimateError(field: "drop-layers", "must be between 1 and the layer count − 1")
+                    throw EstimateError(field: "dropLayers", "must be between 1 and the layer count − 1", refused: true)
                 }
                 changes[["num_hidden_layers", "n_layer", "num_layers", "n_layers"].first { config.text[$0] != nil } ?? "num_hidden_layers"] =
                     layers - drop
             }
             if let heads = keepHeads {
                 guard let h = a.heads, heads >= 1, heads <= h else {
-                    throw EstimateError(field: "keep-heads", "must be between 1 and the head count")
+                    throw EstimateError(field: "keepHeads", "must be between 1 and the head count", refused: true)
                 }
                 let d = a.headDim ?? (a.hiddenSize ?? 0) / h
                 changes["num_attention_heads"] = heads
@@ -225,12 +225,14 @@ public struct PrunePlan: Sendable, Codable {
                 }
             }
             if let ffn = keepFFN {
-                guard let i = a.ffnSize, ffn >= 1, ffn <= i else { throw EstimateError(field: "keep-ffn", "must be between 1 and the FFN size") }
+                guard let i = a.ffnSize, ffn >= 1, ffn <= i else {
+                    throw EstimateError(field: "keepFfn", "must be between 1 and the FFN size", refused: true)
+                }
                 changes[["intermediate_size", "n_inner", "d_ff", "ffn_dim"].first { config.text[$0] != nil } ?? "intermediate_size"] = ffn
             }
             if let experts = keepExperts {
                 guard let e = a.experts, experts >= 1, experts <= e else {
-                    throw EstimateError(field: "keep-experts", "needs a mixture-of-experts model and a count up to its experts")
+                    throw EstimateError(field: "keepExperts", "needs a mixture-of-experts model and a count up to its experts", refused: true)
                 }
                 changes[["num_local_experts", "num_experts", "n_routed_experts"].first { config.text[$0] != nil } ?? "num_local_experts"] = experts
                 if let k = a.expertsPerToken, k > experts { changes["num_experts_per_tok"] = experts }

@@ -59,8 +59,15 @@ public struct DistillPlan: Sendable, Codable {
     }
 
     public struct Student: Sendable, Codable {
-        /// `depth` (drop layers) or `width` (shrink hidden, FFN and heads).
-        public let strategy: String
+        /// How the student shrinks the teacher.
+        public enum Strategy: String, Sendable, Hashable, Codable {
+            /// Drop layers.
+            case depth
+            /// Shrink hidden, FFN and heads.
+            case width
+        }
+
+        public let strategy: Strategy
         public let parameters: Int
         /// The config keys that change, old → new.
         public let changes: [String: Int]
@@ -120,7 +127,7 @@ public struct DistillPlan: Sendable, Codable {
 
     /// Plans `request`. Throws on impossible inputs, naming the flag.
     public init(_ r: DistillRequest) throws(EstimateError) {
-        guard r.teacherParameters >= 1 else { throw EstimateError(field: "teacher-params", "must be at least 1") }
+        guard r.teacherParameters >= 1 else { throw EstimateError(field: "params", "must be at least 1") }
         guard r.lambda.isFinite, r.lambda >= -5, r.lambda <= 20 else {
             throw EstimateError(field: "lambda", "must be a finite number between -5 and 20")
         }
@@ -128,7 +135,7 @@ public struct DistillPlan: Sendable, Codable {
             throw EstimateError(field: "temperature", "must be in (0, 100]")
         }
         guard r.baseTokens.isFinite, r.baseTokens >= 1, r.baseTokens <= 1e16 else {
-            throw EstimateError(field: "base-tokens", "must be between 1 and 1e16")
+            throw EstimateError(field: "baseTokens", "must be between 1 and 1e16")
         }
         guard r.utilization.isFinite, r.utilization > 0, r.utilization <= 1 else {
             throw EstimateError(field: "utilization", "must be a fraction in (0, 1]")
@@ -139,7 +146,7 @@ public struct DistillPlan: Sendable, Codable {
             guard given.isFinite, given > 0 else { throw EstimateError(field: "ratio", "must be a positive number") }
             ratio = given
         } else if let student = r.studentParameters {
-            guard student >= 1 else { throw EstimateError(field: "student-params", "must be at least 1") }
+            guard student >= 1 else { throw EstimateError(field: "studentParams", "must be at least 1") }
             ratio = teacher / Double(student)
         } else {
             throw EstimateError(field: "ratio", "give a compression ratio (--ratio R) or the student's size (--student-params N)")
@@ -167,7 +174,7 @@ public struct DistillPlan: Sendable, Codable {
         let teacherFlops = 2 * teacher * tokens
         var gpuHours: Double?
         if let hardware = r.hardware {
-            let (peak, _) = hardware.hardware.peakFlops("bf16")
+            let (peak, _) = hardware.hardware.peakFlops(.bf16)
             gpuHours = (studentFlops + teacherFlops) / (peak * r.utilization) / 3600
         }
         let vocab = (try? r.teacherConfig?.int("vocab_size", "n_vocab", maximum: 1 << 31)) ?? nil
@@ -282,7 +289,7 @@ public struct DistillPlan: Sendable, Codable {
         if let (k, total) = bestDepth {
             results.append(
                 Student(
-                    strategy: "depth", parameters: total, changes: [layerKey: k], differencePercent: Double(total - target) / Double(target) * 100))
+                    strategy: .depth, parameters: total, changes: [layerKey: k], differencePercent: Double(total - target) / Double(target) * 100))
         }
         // Width: hidden in steps of whole heads; FFN scaled alike (rounded to 64); KV heads kept when they divide.
         var bestWidth: (changes: [String: Int], total: Int)?
@@ -305,7 +312,7 @@ public struct DistillPlan: Sendable, Codable {
         }
         if let (changes, total) = bestWidth {
             results.append(
-                Student(strategy: "width", parameters: total, changes: changes, differencePercent: Double(total - target) / Double(target) * 100))
+                Student(strategy: .width, parameters: total, changes: changes, differencePercent: Double(total - target) / Double(target) * 100))
         }
         return results
     }

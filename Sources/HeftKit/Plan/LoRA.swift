@@ -37,7 +37,8 @@ public enum LoRAModule: String, Sendable, Hashable, Codable, CaseIterable {
         let d = a.headDim ?? h / max(heads, 1)
         let kv = a.kvHeads ?? heads
         let ffn = a.ffnSize ?? 4 * h
-        let gated = ["llama", "mistral", "mixtral", "qwen2", "qwen3", "qwen2_moe", "gemma", "gemma2", "gemma3", "phi3"].contains(a.family ?? "llama")
+        // Without a family a config is taken as Llama-like (gated); a GGUF architecture Heft has no family for as not.
+        let gated = a.family?.hasGatedFeedForward ?? (a.familyName == nil)
         switch self {
         case .q: return (h, heads * d)
         case .k, .v: return (h, kv * d)

@@ -58,7 +58,7 @@ public struct PipelinePlan: Sendable, Codable {
             guard ratio.isFinite, ratio > 1 else { throw EstimateError(field: "distill", "must be a ratio above 1") }
             let studentTarget = Int((Double(profile.parameters) / ratio).rounded())
             if let config = profile.config,
-                let width = DistillPlan.students(config: config, target: studentTarget).first(where: { $0.strategy == "width" })
+                let width = DistillPlan.students(config: config, target: studentTarget).first(where: { $0.strategy == .width })
             {
                 let reader = ConfigReader(path: config.path, root: config.text.replacing(width.changes))
                 do throws(FormatError) {
@@ -73,7 +73,7 @@ public struct PipelinePlan: Sendable, Codable {
             }
             let retention = DistillPlan.accuracy(lambda: lambda, ratio: Double(profile.parameters) / Double(current.parameters))
             quality *= retention / 100
-            let m = try measure(current, .float(name: "bf16", bytes: 2))
+            let m = try measure(current, .float(.bf16))
             steps.append(
                 Step(
                     step: "distill", detail: "\(Formatting.fixed(ratio, decimals: 2))× student, width-pruned as in Minitron, bf16",
@@ -81,8 +81,12 @@ public struct PipelinePlan: Sendable, Codable {
                     qualityBasis: "100 − 12·λ·log₁₀(r) with λ = \(lambda)", meetsTarget: target.map { m.total <= $0 }))
         }
         let quantized = try measure(current, precision)
-        let published = QuantizePlan.quality(
-            name: precision.name, family: { if case .fileType = precision { return "llama.cpp" } else { return "" } }())
+        let published: [QualityResult]
+        if case .fileType = precision {
+            published = QuantizePlan.quality(name: precision.name, family: .llamaCpp, precision: precision)
+        } else {
+            published = []
+        }
         var basis = "no published figure for \(precision.name): assumed lossless"
         if let result = published.first(where: { $0.baseline != nil && $0.quantized != nil }), let base = result.baseline, let q = result.quantized,
             q > 0
@@ -154,10 +158,10 @@ public struct Advice: Sendable, Codable {
         throws(EstimateError)
     {
         if let dataTokens {
-            guard dataTokens.isFinite, dataTokens >= 0 else { throw EstimateError(field: "data-tokens", "must be a non-negative number") }
+            guard dataTokens.isFinite, dataTokens >= 0 else { throw EstimateError(field: "dataTokens", "must be a non-negative number") }
         }
         if let tokensPerSecond {
-            guard tokensPerSecond.isFinite, tokensPerSecond > 0 else { throw EstimateError(field: "tokens-per-second", "must be positive") }
+            guard tokensPerSecond.isFinite, tokensPerSecond > 0 else { throw EstimateError(field: "tokensPerSecond", "must be positive") }
         }
         guard context >= 1, context <= 1 << 26 else { throw EstimateError(field: "context", "must be between 1 and 67108864") }
         let tiers: [Task: (String, String)] = [

@@ -6,8 +6,13 @@ public struct QuantizePlan: Sendable, Codable {
         /// The scheme's own name: llama.cpp's (`Q4_K_M`, `IQ4_XS`) or `F16`, `FP8`, `INT8`, `NF4`, `NF4-DQ`,
         /// `GPTQ-4bit-g128`, `AWQ-3bit-g128`.
         public let name: String
-        /// `float`, `bitsandbytes`, `fp8`, `gptq`, `awq` or `llama.cpp`.
-        public let family: String
+        /// The kind of scheme, for grouping and for finding published results.
+        public enum Family: String, Sendable, Hashable, Codable {
+            case float, fp8, bitsandbytes, gptq, awq
+            case llamaCpp = "llama.cpp"
+        }
+
+        public let family: Family
         public let bytes: Int
         /// bytes × 8 ÷ parameters.
         public let bitsPerWeight: Double
@@ -33,40 +38,39 @@ public struct QuantizePlan: Sendable, Codable {
     public let warnings: [String]
 
     /// Every scheme the planner sizes, in order of decreasing bits.
-    public static func schemeNames(groupSize: Int) -> [(name: String, family: String, precision: WeightPrecision)] {
-        var list: [(String, String, WeightPrecision)] = [
+    public static func schemeNames(groupSize: Int) -> [(name: String, family: Scheme.Family, precision: WeightPrecision)] {
+        var list: [(String, Scheme.Family, WeightPrecision)] = [
             // Float rows as GGUF stores them (1-D tensors F32), so that their names mean what llama.cpp's do.
-            ("F32", "float", .ggml(.f32)),
-            ("F16", "float", .ggml(.f16)),
-            ("BF16", "float", .ggml(GGMLType.named("BF16") ?? .f16)),
-            ("FP8", "fp8", .linear(name: "fp8")),
-            ("INT8", "bitsandbytes", .linear(name: "int8")),
-            ("NF4", "bitsandbytes", .linear(name: "nf4-nodq")),
-            ("NF4-DQ", "bitsandbytes", .linear(name: "nf4")),
+            ("F32", .float, .ggml(.f32)),
+            ("F16", .float, .ggml(.f16)),
+            ("BF16", .float, .ggml(.bf16)),
+            ("FP8", .fp8, .linear(.fp8)),
+            ("INT8", .bitsandbytes, .linear(.int8)),
+            ("NF4", .bitsandbytes, .linear(.nf4WithoutDoubleQuantization)),
+            ("NF4-DQ", .bitsandbytes, .linear(.nf4)),
         ]
-        for method in ["gptq", "awq"] {
+        for (method, family) in [(WeightPrecision.LinearScheme.GroupMethod.gptq, Scheme.Family.gptq), (.awq, .awq)] {
             for bits in [4, 3] {
-                list.append(("\(method.uppercased())-\(bits)bit-g\(groupSize)", method, .linear(name: "\(method)-\(bits)bit-g\(groupSize)")))
+                list.append(
+                    ("\(method.rawValue.uppercased())-\(bits)bit-g\(groupSize)", family, .linear(.grouped(method, bits: bits, group: groupSize))))
             }
         }
         let fileTypes: [LlamaFileType] = [
             .Q8_0, .Q6_K, .Q5_K_M, .Q5_K_S, .Q5_1, .Q5_0, .Q4_K_M, .Q4_K_S, .Q4_1, .IQ4_NL, .Q4_0, .IQ4_XS, .Q3_K_L, .Q3_K_M,
             .IQ3_M, .IQ3_S, .Q3_K_S, .IQ3_XS, .IQ3_XXS, .Q2_K, .Q2_K_S, .IQ2_M, .IQ2_S, .IQ2_XS, .IQ2_XXS, .IQ1_M, .IQ1_S,
         ]
-        for type in fileTypes { list.append((type.rawValue, "llama.cpp", .fileType(type))) }
+        for type in fileTypes { list.append((type.rawValue, .llamaCpp, .fileType(type))) }
         return list
     }
 
     /// Published results that belong to a scheme: llama.cpp types by name, GPTQ/AWQ by method and bits.
-    static func quality(name: String, family: String) -> [QualityResult] {
-        let lower = name.lowercased()
-        return Evidence.quantization.filter { result in
+    static func quality(name: String, family: Scheme.Family, precision: WeightPrecision) -> [QualityResult] {
+        Evidence.quantization.filter { result in
             let method = result.method.lowercased()
-            switch family {
-            case "llama.cpp": return method == "llama.cpp " + lower
-            case "gptq", "awq":
-                let bits = Int(lower.split(separator: "-")[1].dropLast(3))
-                return (method == family || method.hasPrefix(family + " w\(bits ?? 0)")) && result.weightBits == bits
+            switch (family, precision) {
+            case (.llamaCpp, _): return method == "llama.cpp " + name.lowercased()
+            case (.gptq, .linear(.grouped(let scheme, let bits, _))), (.awq, .linear(.grouped(let scheme, let bits, _))):
+                return (method == scheme.rawValue || method.hasPrefix(scheme.rawValue + " w\(bits)")) && result.weightBits == bits
             default: return false
             }
         }
@@ -96,7 +100,7 @@ public struct QuantizePlan: Sendable, Codable {
                     memoryBytes: breakdown.totalBytes,
                     fits: breakdown.fit?.fits,
                     exact: estimate.weights.exact,
-                    quality: Self.quality(name: name, family: family),
+                    quality: Self.quality(name: name, family: family, precision: precision),
                     note: note
                 )
             )

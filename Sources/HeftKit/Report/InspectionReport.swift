@@ -139,7 +139,7 @@ extension InspectionReport {
             architecture = Architecture(shapesOf: anatomy.entries.map { ($0.tensor, $0.role) })
             warnings.append("no config.json: the architecture is read from tensor shapes (head counts are unknown)")
         }
-        if source.format == .gguf, source.tensors.isEmpty == false, architecture.family == nil {
+        if source.format == .gguf, source.tensors.isEmpty == false, architecture.modelType == nil {
             warnings.append("GGUF file without general.architecture: the architecture is read from metadata only")
         }
 
@@ -174,11 +174,11 @@ extension InspectionReport {
             kinds.adapter = anatomy.byKind[.adapter] ?? 0
             kinds.other = anatomy.byKind[.other] ?? 0
             var locations = ByLocation()
-            locations.embeddings = anatomy.byArea["embeddings"] ?? 0
-            locations.attention = anatomy.byArea["attention"] ?? 0
-            locations.feedForward = anatomy.byArea["feedForward"] ?? 0
-            locations.head = anatomy.byArea["head"] ?? 0
-            locations.other = anatomy.byArea["other"] ?? 0
+            locations.embeddings = anatomy.byArea[.embeddings, default: 0]
+            locations.attention = anatomy.byArea[.attention, default: 0]
+            locations.feedForward = anatomy.byArea[.feedForward, default: 0]
+            locations.head = anatomy.byArea[.head, default: 0]
+            locations.other = anatomy.byArea[.other, default: 0]
             let total = anatomy.totalParameters
             let active = anatomy.activeParameters(experts: architecture.experts, perToken: architecture.expertsPerToken)
             if active == nil {
@@ -205,7 +205,7 @@ extension InspectionReport {
             if let formula, formula.total != total {
                 let scope = formula.scope.map { " (\($0))" } ?? ""
                 warnings.append(
-                    "the \(architecture.family ?? "") formula from config.json gives \(formula.total) parameters\(scope) but the tensors hold \(total)"
+                    "the \(architecture.family?.rawValue ?? "") formula from config.json gives \(formula.total) parameters\(scope) but the tensors hold \(total)"
                 )
             }
         }
@@ -250,7 +250,7 @@ extension InspectionReport {
             architecture: architecture,
             formula: formula.map {
                 Formula(
-                    family: architecture.family ?? "",
+                    family: architecture.family?.rawValue ?? "",
                     total: $0.total,
                     active: $0.active,
                     expression: $0.expression,
@@ -277,7 +277,7 @@ extension InspectionReport {
         case .parameter(let k, let l, let count):
             parameters = count
             kind = k.rawValue
-            location = l.area
+            location = l.area.rawValue
             block = l.block?.description
         case .buffer: role = "buffer"
         case .quantizationState: role = "quantizationState"

@@ -20,7 +20,7 @@ public struct MemoryJSON: Encodable, Sendable {
         try c.encode(e.activeParameters, forKey: .activeParameters)
         try c.encode(e.weights, forKey: .weights)
         try c.encode(e.kvCacheType, forKey: .kvCacheType)
-        try c.encode(e.layout, forKey: .layout)
+        try c.encode(e.layout.description, forKey: .layout)
         try c.encode(e.mode, forKey: .mode)
         try c.encode(e.estimates, forKey: .estimates)
         try c.encode(e.formulas, forKey: .formulas)
@@ -35,7 +35,7 @@ public struct MemoryJSON: Encodable, Sendable {
         try c.encode(first.activationBytes, forKey: .activationBytes)
         try c.encode(first.overheadBytes, forKey: .overheadBytes)
         try c.encode(first.totalBytes, forKey: .totalBytes)
-        if e.mode == "training" {
+        if e.mode == .training {
             try c.encode(first.gradientsBytes, forKey: .gradientsBytes)
             try c.encode(first.optimizerBytes, forKey: .optimizerBytes)
             try c.encode(first.masterWeightsBytes, forKey: .masterWeightsBytes)

@@ -17,10 +17,10 @@ public struct MemoryText {
         if e.activeParameters != e.parameters { params += ", \(Formatting.grouped(e.activeParameters)) active per token" }
         out.append(params)
         out.append("Weights       \(e.weights.precision)\(e.weights.exact ? "" : " (approximate)")")
-        if e.mode == "inference" { out.append("KV cache      \(e.kvCacheType); \(e.layout)") }
-        out.append("Mode          \(e.mode)")
+        if e.mode == .inference { out.append("KV cache      \(e.kvCacheType.rawValue); \(e.layout.description)") }
+        out.append("Mode          \(e.mode.rawValue)")
         out.append("")
-        let trainingMode = e.mode == "training"
+        let trainingMode = e.mode == .training
         var table = TextTable(
             header: ["Memory (estimate)"] + e.estimates.map { "\(Formatting.grouped($0.context)) tokens" },
             rightAligned: Set(1...max(1, e.estimates.count)))

@@ -40,7 +40,7 @@ public enum PlanText {
             var table = TextTable(header: ["Student architecture", "parameters", "vs target", "config changes"], rightAligned: [1, 2])
             for s in p.students {
                 table.add([
-                    s.strategy, Formatting.grouped(s.parameters), (s.differencePercent >= 0 ? "+" : "") + pct(s.differencePercent),
+                    s.strategy.rawValue, Formatting.grouped(s.parameters), (s.differencePercent >= 0 ? "+" : "") + pct(s.differencePercent),
                     s.changes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "),
                 ])
             }
@@ -98,7 +98,8 @@ public enum PlanText {
                     "\($0.delta.map { ($0 >= 0 ? "+" : "") + Formatting.fixed($0, decimals: 4) } ?? "") (\($0.model))"
                 } ?? "-"
             table.add([
-                s.name + (s.name == p.recommended ? " ◀" : ""), s.family, Formatting.grouped(s.bytes), Formatting.fixed(s.bitsPerWeight, decimals: 4),
+                s.name + (s.name == p.recommended ? " ◀" : ""), s.family.rawValue, Formatting.grouped(s.bytes),
+                Formatting.fixed(s.bitsPerWeight, decimals: 4),
                 Formatting.decimalSize(s.memoryBytes), s.fits.map { $0 ? "yes" : "no" } ?? "-", quality,
             ])
         }

@@ -99,7 +99,7 @@ public struct TextReport {
     }
 
     private func architectureLine(_ a: Architecture) -> String {
-        let name = a.family ?? a.modelType.map { "\($0) (unknown to Heft)" } ?? "unknown"
+        let name = a.familyName ?? a.modelType.map { "\($0) (unknown to Heft)" } ?? "unknown"
         let cls = a.architectureClass.map { " (\($0))" } ?? ""
         return "\(name)\(cls), from \(a.source.rawValue)"
     }

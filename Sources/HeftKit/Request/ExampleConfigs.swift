@@ -1,7 +1,10 @@
-/// Bundled `config.json` files of well-known models, so that the web app is useful with no model files.
+internal import HeftFormats
+
+/// Bundled `config.json` files of well-known models, so that the calculators work with no model files
+/// (`--example NAME` on the command line, `example` in the web app).
 /// Values are those of each model's published config.json on the Hugging Face hub.
-enum ExampleConfigs {
-    static let all: [(name: String, json: String)] = [
+public enum ExampleConfigs {
+    public static let all: [(name: String, json: String)] = [
         (
             "llama-3.1-8b",
             #"{"architectures":["LlamaForCausalLM"],"model_type":"llama","vocab_size":128256,"hidden_size":4096,"intermediate_size":14336,"num_hidden_layers":32,"num_attention_heads":32,"num_key_value_heads":8,"max_position_embeddings":131072,"rope_scaling":{"rope_type":"llama3","factor":8.0},"tie_word_embeddings":false,"torch_dtype":"bfloat16"}"#
@@ -39,4 +42,22 @@ enum ExampleConfigs {
             #"{"architectures":["BertForMaskedLM"],"model_type":"bert","vocab_size":30522,"hidden_size":768,"num_hidden_layers":12,"num_attention_heads":12,"intermediate_size":3072,"max_position_embeddings":512,"type_vocab_size":2}"#
         ),
     ]
+}
+
+extension ExampleConfigs {
+    /// The names, in the order listed.
+    public static var names: [String] { all.map(\.name) }
+
+    /// The profile of the bundled config `name`.
+    public static func profile(_ name: String, parameters: Int?) throws -> ModelProfile {
+        guard let example = all.first(where: { $0.name == name }) else {
+            throw EstimateError(field: "example", "unknown example '\(name)'; one of \(names.joined(separator: ", "))")
+        }
+        guard case .object(let object) = try JSONParser.parse(Array(example.json.utf8)) else {
+            throw EstimateError("the bundled example \(name) is not a JSON object")
+        }
+        var profile = try ModelProfile.from(config: ConfigReader(path: "example:\(name)", root: object), parameters: parameters)
+        profile.name = name
+        return profile
+    }
 }

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Checks the web API against its own OpenAPI document with schemathesis (every check): schema-valid requests are
+# answered, invalid ones refused with a documented 4xx, no 5xx, undeclared methods answered 405.
+#   Scripts/api_check.sh [BINARY] [MAX_EXAMPLES]     (default .build/debug/heft, 30 examples per operation)
+# Needs the fixtures virtualenv (Scripts/fixtures.sh installs schemathesis there).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+binary="${1:-.build/debug/heft}"
+examples="${2:-30}"
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$binary" serve --port "$port" --models .fixtures/gguf >/dev/null 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/api/hardware" >/dev/null && break; sleep 0.1; done
+.fixtures/.venv/bin/schemathesis run "http://127.0.0.1:$port/api/openapi.json" --checks all --max-examples "$examples" \
+    --workers 2 --seed 20261129 --suppress-health-check all --no-color

@@ -1,0 +1,34 @@
+/// The text report of `heft stats`.
+public enum StatsText {
+    /// `relative` and `k` are the options the scan ran with (thresholds × RMS, outliers beyond k·σ).
+    public static func render(_ report: StatsReport, relative: Bool, k: Double) -> String {
+        let g = report.global
+        var out = [
+            "Model         \(report.source)\(report.complete ? "" : " (partial: \(report.skipped.count) tensor(s) not scanned)")",
+            "Scanned       \(Formatting.grouped(report.bytesScanned)) bytes, \(Formatting.grouped(g.elements)) parameters",
+            "Values        min \(g.min)  max \(g.max)  mean \(g.mean)  std \(g.std)  |max| \(g.absMax)",
+            "Histogram     \(g.histogram.edges.first ?? 0) to \(g.histogram.edges.last ?? 0), \(g.histogram.counts.count) bins of \(g.histogram.binWidth) (log-scaled heights): \(Formatting.bars(g.histogram.counts))",
+            "Zeros         \(Formatting.grouped(g.zeros)) (\(Formatting.percent(report.sparsity.sparsity))); NaN \(g.nan); ±Inf \(g.inf)",
+            "Near zero     "
+                + g.nearZero.map { "|w| < \($0.threshold)\(relative ? "·rms" : ""): \(Formatting.percent($0.fraction))" }.joined(
+                    separator: "  "),
+            "Outliers      \(Formatting.percent(g.outlierFraction)) beyond \(k)·σ of their tensor",
+            "Sparse size   dense \(Formatting.decimalSize(report.sparsity.denseBytes)); bitmask \(Formatting.decimalSize(report.sparsity.bitmaskBytes)); CSR \(Formatting.decimalSize(report.sparsity.csrBytes))\(report.sparsity.looksPruned ? " — looks pruned" : "")",
+            "              (\(SparseStorage.formulas), at the stored bytes per value)",
+            "2:4           \(report.sparsity.twoFourTensors.isEmpty ? "no 2:4 structured tensors" : "\(report.sparsity.twoFourTensors.count) tensors follow 2:4")",
+            "Damage        \(report.damage.verdict)",
+        ]
+        out += report.damage.issues.prefix(10).map { "  - \($0)" }
+        var table = TextTable(header: ["Tensor", "elements", "zeros", "mean", "std", "|max|", "outliers"], rightAligned: [1, 2, 3, 4, 5, 6])
+        for t in report.tensors {
+            table.add([
+                t.name, Formatting.grouped(t.elements), Formatting.grouped(t.zeros), Formatting.fixed(t.mean, significant: 4),
+                Formatting.fixed(t.std, significant: 4), Formatting.fixed(t.absMax, significant: 4), Formatting.percent(t.outlierFraction),
+            ])
+        }
+        out += ["", table.render(indent: "")]
+        if !report.buffers.isEmpty { out.append("Buffers (not parameters): " + report.buffers.map(\.name).joined(separator: ", ")) }
+        for s in report.skipped { out.append("Not scanned: \(s.name): \(s.reason)") }
+        return out.joined(separator: "\n")
+    }
+}

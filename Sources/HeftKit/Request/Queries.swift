@@ -1,0 +1,488 @@
+import Foundation
+internal import HeftFormats
+
+// The request of every calculator, one table each. Bounds, defaults and help live here and nowhere else: the
+// command line maps its options into these types and the web app decodes them from JSON or a query string.
+
+/// Shared parsers of text-valued fields.
+enum FieldParsers {
+    static func gpu(_ text: String) throws(EstimateError) -> HardwareSelection { try HardwareCatalog.select(text) }
+    static func gpuName(_ selection: HardwareSelection) -> String {
+        selection.count == 1 ? selection.hardware.id : "\(selection.hardware.id)x\(selection.count)"
+    }
+
+    /// Every precision name a field accepts in canonical spelling (aliases such as `fp16` work too).
+    static let precisionNames = ["stored", "f32", "f16", "bf16", "fp8", "int8", "int4", "nf4"] + LlamaFileType.allCases.map(\.rawValue)
+    static let targetNames = ["qv", "q,v", "all", "attention", "mlp", "q,k,v,o", "gate,up,down"]
+
+    static func precision(_ text: String) throws(EstimateError) -> WeightPrecision {
+        guard let precision = WeightPrecision(text) else {
+            throw EstimateError(
+                "unknown precision '\(text)'; use stored, f32, f16, bf16, fp8, int8, int4, nf4, a ggml type (Q4_K) or a llama.cpp file type (Q4_K_M)")
+        }
+        return precision
+    }
+
+    static func targets(_ text: String) throws(EstimateError) -> [LoRAModule] {
+        guard let modules = LoRAModule.parse(text) else {
+            throw EstimateError("'\(text)' is not a set of matrices; use qv, all, attention, mlp or a list of q,k,v,o,gate,up,down")
+        }
+        return modules
+    }
+    static func targetNames(_ modules: [LoRAModule]) -> String { modules.map(\.rawValue).joined(separator: ",") }
+
+    /// `1e-6`, `2.5e-3`: a threshold as people write it.
+    static func scientific(_ value: Double) -> String {
+        guard value > 0, value.isFinite else { return "\(value)" }
+        let exponent = Int(log10(value).rounded(.down))
+        let mantissa = value / pow(10, Double(exponent))
+        let digits = abs(mantissa - mantissa.rounded()) < 1e-9 ? String(Int(mantissa.rounded())) : String(mantissa)
+        return exponent == 0 ? digits : "\(digits)e\(exponent)"
+    }
+
+    static func thresholds(_ text: String) throws(EstimateError) -> [Double] {
+        let values = text.split(separator: ",").map { Quantity.real(String($0)) }
+        guard !values.isEmpty, values.count <= StatsOptions.maximumThresholds, values.allSatisfy({ ($0 ?? 0) > 0 }) else {
+            throw EstimateError("give 1 to \(StatsOptions.maximumThresholds) positive numbers separated by commas (1e-6,1e-4)")
+        }
+        return values.compactMap { $0 }
+    }
+}
+
+/// `heft inspect`: what every tensor of a checkpoint is.
+public struct InspectQuery: Calculator {
+    public static let name = "inspect"
+    public static let summary = "Read a checkpoint's headers and explain every parameter."
+    public var model: String?
+    public var allTensors = false
+    public init() {}
+
+    public static let fields: [RequestField<InspectQuery>] = [
+        .text("model", \.model, "The model: a file, a folder, ORG/NAME, ollama:NAME or lmstudio:NAME."),
+        .flag("allTensors", \.allTensors, "List every tensor instead of folding repeated blocks."),
+    ]
+
+    public static let requiredGroups = [["model"]]
+
+    public func compute(with models: any ModelResolver) async throws -> InspectionReport {
+        try models.inspection(model ?? "", includeTensors: allTensors)
+    }
+}
+
+/// `heft stats`: every weight read, summarized.
+public struct StatsQuery: Calculator {
+    public static let name = "stats"
+    public static let summary = "Read every weight: zeros, near-zero values, NaN/Inf, moments, outliers, histograms, sparsity, damage."
+    public var model: String?
+    public var thresholds: [Double] = StatsOptions().thresholds
+    public var relative = false
+    public var k = 6.0
+    public var bins = 32
+    public init() {}
+
+    public static let fields: [RequestField<StatsQuery>] = [
+        .text("model", \.model, "The model: a file, a folder, ORG/NAME, ollama:NAME or lmstudio:NAME."),
+        .parsed(
+            "thresholds", \.thresholds, examples: ["1e-6,1e-4,1e-3,1e-2"],
+            pattern: #"^[1-9](\.[0-9]{1,3})?e-[1-9](,[1-9](\.[0-9]{1,3})?e-[1-9]){0,7}$"#,
+            "Near-zero thresholds, comma-separated.",
+            parse: FieldParsers.thresholds, format: { $0.map(FieldParsers.scientific).joined(separator: ",") }),
+        .flag("relative", \.relative, "Thresholds are multiples of each tensor's RMS."),
+        .number("k", \.k, .above(0, upTo: 1_000), "Outliers are |w| > k·σ of their own tensor."),
+        .integer("bins", \.bins, 1...StatsOptions.maximumBins, "The most histogram bins."),
+    ]
+
+    public static let requiredGroups = [["model"]]
+
+    /// The scanner's options; `progress` reports bytes done and can stop the scan.
+    public func options(progress: StatsProgress? = nil) -> StatsOptions {
+        var options = StatsOptions()
+        options.thresholds = thresholds
+        options.relative = relative
+        options.outlierK = k
+        options.bins = bins
+        options.progress = progress
+        return options
+    }
+
+    public func compute(with models: any ModelResolver) async throws -> StatsReport {
+        try await models.statistics(model ?? "", options: options())
+    }
+}
+
+/// `heft memory`: what serving or training a model costs, and whether it fits.
+public struct MemoryQuery: Calculator {
+    public static let name = "memory"
+    public static let summary = "Memory to run or train a model (weights + KV cache + activations), fit and speed."
+    public var spec = ModelSpec()
+    public var context: Int?
+    public var batch = 1
+    public var weights: WeightPrecision = .stored
+    public var kvCache: CacheType = .f16
+    public var flashAttention = true
+    public var ubatch = 512
+    public var overheadMib = 512
+    public var gpu: HardwareSelection?
+    public var mfu = 0.5
+    public var mbu = 0.7
+    public var train = false
+    public var precision: TrainingRequest.Precision = .bf16Mixed
+    public var optimizer: TrainingRequest.Optimizer = .adamw
+    public var checkpointing: TrainingRequest.Checkpointing = .none
+    public var microBatch = 1
+    public var loraRank: Int?
+    public var loraTargets: [LoRAModule] = [.q, .v]
+    public var qlora = false
+    public var zero = 0
+    public var devices = 1
+    public init() {}
+
+    public static let fields: [RequestField<MemoryQuery>] =
+        ModelSpec.fields.map { $0.within(\.spec) } + [
+            .tokens("context", \.context, 1...(1 << 26), "Context length in tokens (default: 4,096 and the model's maximum)."),
+            .integer("batch", \.batch, 1...65_536, "Parallel sequences."),
+            .parsed(
+                "weights", \.weights, examples: FieldParsers.precisionNames,
+                "Weight precision: stored, f32, f16, bf16, fp8, int8, int4, nf4, a ggml type (Q4_K) or a llama.cpp file type (Q4_K_M).",
+                parse: FieldParsers.precision, format: \.name),
+            .choice("kvCache", \.kvCache, "KV cache type."),
+            .flag("flashAttention", \.flashAttention, "Attention scores are not materialized (FlashAttention, llama.cpp -fa)."),
+            .integer("ubatch", \.ubatch, 1...(1 << 20), "Tokens per prefill step (llama.cpp n_ubatch)."),
+            .integer("overheadMib", \.overheadMib, 0...(1 << 24), "Fixed runtime overhead in MiB."),
+            .parsed(
+                "gpu", \.gpu, examples: HardwareCatalog.all.map(\.id), "Hardware NAME or NAMExN (h100-sxm, a100-80gbx8, rtx-4090, m4-max…).",
+                parse: FieldParsers.gpu, format: FieldParsers.gpuName),
+            .number("mfu", \.mfu, .above(0, upTo: 1), "Fraction of peak FLOP/s reached in prefill."),
+            .number("mbu", \.mbu, .above(0, upTo: 1), "Fraction of peak bandwidth reached in decode."),
+            .flag("train", \.train, "Estimate training instead of inference."),
+            .choice("precision", \.precision, "Training precision."),
+            .choice("optimizer", \.optimizer, "Optimizer."),
+            .choice("checkpointing", \.checkpointing, "Activation recomputation."),
+            .integer("microBatch", \.microBatch, 1...65_536, "Sequences per micro-batch when training."),
+            .integer("loraRank", \.loraRank, 1...65_536, "LoRA rank (train adapters only)."),
+            .parsed(
+                "loraTargets", \.loraTargets, examples: FieldParsers.targetNames,
+                "LoRA targets: qv (the LoRA paper), all, attention, mlp, or a list such as q,k,v,o.",
+                parse: FieldParsers.targets, format: FieldParsers.targetNames),
+            .flag("qlora", \.qlora, "QLoRA: the frozen base in 4-bit NF4 (implies LoRA; default rank 16)."),
+            .integer("zero", \.zero, 0...3, "ZeRO stage."),
+            .integer("devices", \.devices, 1...100_000, "Devices for ZeRO sharding."),
+        ]
+
+    /// The estimate's settings.
+    public var settings: MemoryRequest {
+        var request = MemoryRequest()
+        request.contexts = context.map { [$0] } ?? []
+        request.batch = batch
+        request.weights = weights
+        request.kvCache = kvCache
+        request.flashAttention = flashAttention
+        request.microBatchTokens = ubatch
+        request.overheadBytes = overheadMib << 20
+        request.hardware = gpu
+        request.computeEfficiency = mfu
+        request.bandwidthEfficiency = mbu
+        if train || loraRank != nil || qlora {
+            var training = TrainingRequest()
+            training.precision = precision
+            training.optimizer = optimizer
+            training.checkpointing = checkpointing
+            training.microBatch = microBatch
+            training.loraRank = loraRank ?? (qlora ? 16 : nil)
+            training.loraModules = loraTargets
+            training.qlora = qlora
+            training.zeroStage = zero
+            training.devices = devices
+            request.training = training
+        }
+        return request
+    }
+
+    public func compute(with models: any ModelResolver) async throws -> MemoryEstimate {
+        try MemoryEstimate(profile: try spec.profile(with: models), request: settings)
+    }
+}
+
+/// `heft plan distill`: a teacher → student plan.
+public struct DistillQuery: Calculator {
+    public static let name = "plan/distill"
+    public static let summary = "Plan teacher → student distillation: size, accuracy, tokens, compute, memory, a student architecture, evidence."
+    /// The teacher: a model, a bundled config, or a parameter count (`params`).
+    public var teacher = ModelSpec()
+    /// A published pair by id or short name (see ``Evidence/pair(named:)``).
+    public var pair: String?
+    public var ratio: Double?
+    public var studentParams: Int?
+    public var method: DistillRequest.Method = .logit
+    public var temperature = 2.0
+    public var lambda: Double?
+    public var lambdaPreset: String?
+    public var baseTokens = 1e9
+    public var gpu: HardwareSelection?
+    public var utilization = 0.4
+    public init() {}
+
+    public static let fields: [RequestField<DistillQuery>] =
+        ModelSpec.fields.map { $0.within(\.teacher) } + [
+            .text("pair", \.pair, examples: Evidence.pairAliases.map(\.alias), "A published teacher → student pair, by name."),
+            .number("ratio", \.ratio, .above(1, upTo: 1_000_000), "Compression ratio r = teacher ÷ student (above 1)."),
+            .integer("studentParams", \.studentParams, 1...ModelSpec.maximumParameters, "Student parameters instead of ratio."),
+            .choice("method", \.method, "What the student learns from."),
+            .number("temperature", \.temperature, .above(0, upTo: 100), "Softmax temperature T."),
+            .number("lambda", \.lambda, .closed(-5, 20), "λ in accuracy ≈ 100 − λ·log₁₀(r)·12."),
+            .text("lambdaPreset", \.lambdaPreset, examples: Evidence.presets.map(\.family), "λ from published pairs of a family."),
+            .number("baseTokens", \.baseTokens, .closed(1, 1e16), "Tokens for an uncompressed run."),
+            .parsed(
+                "gpu", \.gpu, examples: HardwareCatalog.all.map(\.id), "Hardware for GPU-hours (NAME or NAMExN).", parse: FieldParsers.gpu,
+                format: FieldParsers.gpuName),
+            .number("utilization", \.utilization, .above(0, upTo: 1), "Sustained fraction of peak bf16 FLOP/s."),
+        ]
+
+    public static let requiredGroups = [ModelSpec.required + ["pair"], ["ratio", "studentParams", "pair"]]
+    public static let exclusiveGroups = [ModelSpec.exclusive, ["ratio", "studentParams"]]
+
+    public func validateCombination() throws(EstimateError) {
+        try teacher.validate()
+        if let pair, Evidence.pair(named: pair) == nil {
+            throw EstimateError(field: "pair", "unknown pair '\(pair)'; one of \(Evidence.pairAliases.map(\.alias).joined(separator: ", "))")
+        }
+        if let lambdaPreset, !Evidence.presets.contains(where: { $0.family == lambdaPreset }) {
+            throw EstimateError(
+                field: "lambdaPreset", "unknown family '\(lambdaPreset)'; one of \(Evidence.presets.map(\.family).joined(separator: ", "))")
+        }
+    }
+
+    /// The planner's inputs, with the teacher opened.
+    public func request(with models: any ModelResolver) throws -> DistillRequest {
+        var teacherCount = teacher.model == nil && teacher.example == nil ? teacher.params : nil
+        var student = studentParams
+        var lambdaValue = lambda
+        var config: ConfigReader?
+        if let published = pair.flatMap(Evidence.pair(named:)) {
+            teacherCount = teacherCount ?? published.teacherParameters
+            if ratio == nil { student = student ?? published.studentParameters }
+            lambdaValue = lambdaValue ?? published.impliedLambda
+        }
+        if teacher.model != nil || teacher.example != nil {
+            let profile = try teacher.profile(with: models)
+            teacherCount = teacherCount ?? profile.parameters
+            config = profile.config
+        }
+        if let preset = lambdaPreset.flatMap({ name in Evidence.presets.first { $0.family == name } }) {
+            lambdaValue = lambdaValue ?? preset.median
+        }
+        guard let teacherCount else { throw EstimateError(field: "params", "the teacher's size is unknown") }
+        var request = DistillRequest(teacherParameters: teacherCount)
+        request.ratio = ratio
+        request.studentParameters = ratio == nil ? student : nil
+        request.method = method
+        request.temperature = temperature
+        request.lambda = lambdaValue ?? 1
+        request.baseTokens = baseTokens
+        request.utilization = utilization
+        request.hardware = gpu
+        request.teacherConfig = config
+        return request
+    }
+
+    public func compute(with models: any ModelResolver) async throws -> DistillPlan {
+        try DistillPlan(try request(with: models))
+    }
+}
+
+/// `heft plan quantize`: every scheme, exact bytes and published quality.
+public struct QuantizeQuery: Calculator {
+    public static let name = "plan/quantize"
+    public static let summary = "Every quantization scheme: exact bytes, bits per weight, memory, fit, published quality."
+    public var spec = ModelSpec()
+    public var context = 4096
+    public var gpu: HardwareSelection?
+    public var budget: Int?
+    public var groupSize = 128
+    public init() {}
+
+    public static let fields: [RequestField<QuantizeQuery>] =
+        ModelSpec.fields.map { $0.within(\.spec) } + [
+            .tokens("context", \.context, 1...(1 << 26), "Context for the memory column."),
+            .parsed(
+                "gpu", \.gpu, examples: HardwareCatalog.all.map(\.id), "Hardware (NAME or NAMExN).", parse: FieldParsers.gpu,
+                format: FieldParsers.gpuName),
+            .size("budget", \.budget, "Memory budget (6GB, 6GiB, 6e9): recommends the best scheme that fits."),
+            .integer("groupSize", \.groupSize, 8...(1 << 20), "GPTQ/AWQ group size."),
+        ]
+
+    public static let requiredGroups = [ModelSpec.required]
+    public static let exclusiveGroups = [ModelSpec.exclusive]
+    public func validateCombination() throws(EstimateError) { try spec.validate() }
+
+    public func compute(with models: any ModelResolver) async throws -> QuantizePlan {
+        try QuantizePlan(profile: try spec.profile(with: models), context: context, hardware: gpu, budgetBytes: budget, groupSize: groupSize)
+    }
+}
+
+/// `heft plan prune`: structured pruning and sparsity.
+public struct PruneQuery: Calculator {
+    public static let name = "plan/prune"
+    public static let summary = "Structured pruning (exact counts) and unstructured or 2:4 sparsity (storage)."
+    public var spec = ModelSpec()
+    public var dropLayers: Int?
+    public var keepHeads: Int?
+    public var keepFfn: Int?
+    public var keepExperts: Int?
+    public var sparsity: Double?
+    public var twoFour = false
+    public init() {}
+
+    public static let fields: [RequestField<PruneQuery>] =
+        ModelSpec.fields.map { $0.within(\.spec) } + [
+            .integer("dropLayers", \.dropLayers, 1...16_384, "Layers to remove."),
+            .integer("keepHeads", \.keepHeads, 1...65_536, "Attention heads to keep per layer."),
+            .integer("keepFfn", \.keepFfn, 1...(1 << 24), "Feed-forward width to keep."),
+            .integer("keepExperts", \.keepExperts, 1...65_536, "Experts to keep (mixture of experts)."),
+            .number("sparsity", \.sparsity, .open(0, 1), "Unstructured sparsity, a fraction."),
+            .flag("twoFour", \.twoFour, "2:4 structured sparsity."),
+        ]
+
+    public static let requiredGroups = [ModelSpec.required, ["dropLayers", "keepHeads", "keepFfn", "keepExperts", "sparsity", "twoFour"]]
+    public static let exclusiveGroups = [ModelSpec.exclusive]
+    public func validateCombination() throws(EstimateError) { try spec.validate() }
+
+    public func compute(with models: any ModelResolver) async throws -> PrunePlan {
+        let profile = try spec.profile(with: models)
+        return try PrunePlan(
+            profile: profile, config: profile.config, dropLayers: dropLayers, keepHeads: keepHeads, keepFFN: keepFfn, keepExperts: keepExperts,
+            sparsity: sparsity, twoFour: twoFour)
+    }
+}
+
+/// `heft plan lowrank`: rank-r factorization.
+public struct LowRankQuery: Calculator {
+    public static let name = "plan/lowrank"
+    public static let summary = "Rank-r factorization of chosen matrices, and ALBERT-style embeddings."
+    public var spec = ModelSpec()
+    public var rank: Int?
+    public var targets: [LoRAModule] = LoRAModule.allCases
+    public var embeddingRank: Int?
+    public init() {}
+
+    public static let fields: [RequestField<LowRankQuery>] =
+        ModelSpec.fields.map { $0.within(\.spec) } + [
+            .integer("rank", \.rank, 1...65_536, "The rank r."),
+            .parsed(
+                "targets", \.targets, examples: FieldParsers.targetNames, "Matrices: q,k,v,o,gate,up,down, qv, attention, mlp or all.",
+                parse: FieldParsers.targets, format: FieldParsers.targetNames),
+            .integer("embeddingRank", \.embeddingRank, 1...1_048_576, "Factorize the embedding through E dimensions (ALBERT)."),
+        ]
+
+    public static let requiredGroups = [ModelSpec.required, ["rank"]]
+    public static let exclusiveGroups = [ModelSpec.exclusive]
+    public func validateCombination() throws(EstimateError) { try spec.validate() }
+
+    public func compute(with models: any ModelResolver) async throws -> LowRankPlan {
+        try LowRankPlan(profile: try spec.profile(with: models), rank: rank ?? 1, modules: targets, embeddingRank: embeddingRank)
+    }
+}
+
+/// `heft plan lora`: trainable parameters and training memory of LoRA.
+public struct LoRAQuery: Calculator {
+    public static let name = "plan/lora"
+    public static let summary = "LoRA and QLoRA: trainable parameters and training memory."
+    public var spec = ModelSpec()
+    public var rank = 8
+    public var targets: [LoRAModule] = [.q, .v]
+    public var context = 2048
+    public init() {}
+
+    public static let fields: [RequestField<LoRAQuery>] =
+        ModelSpec.fields.map { $0.within(\.spec) } + [
+            .integer("rank", \.rank, 1...65_536, "The rank r."),
+            .parsed(
+                "targets", \.targets, examples: FieldParsers.targetNames, "Matrices: q,k,v,o,gate,up,down, qv, attention, mlp or all.",
+                parse: FieldParsers.targets, format: FieldParsers.targetNames),
+            .tokens("context", \.context, 1...(1 << 26), "Training sequence length."),
+        ]
+
+    public static let requiredGroups = [ModelSpec.required]
+    public static let exclusiveGroups = [ModelSpec.exclusive]
+    public func validateCombination() throws(EstimateError) { try spec.validate() }
+
+    public func compute(with models: any ModelResolver) async throws -> LoRAPlan {
+        try LoRAPlan(profile: try spec.profile(with: models), rank: rank, modules: targets, context: context)
+    }
+}
+
+/// `heft plan pipeline`: distill → quantize → prune against a memory target.
+public struct PipelineQuery: Calculator {
+    public static let name = "plan/pipeline"
+    public static let summary = "Distill → quantize → prune as one plan, against a memory target."
+    public var spec = ModelSpec()
+    public var distill: Double?
+    public var lambda = 1.0
+    public var quantize: WeightPrecision = .fileType(.Q4_K_M)
+    public var twoFour = false
+    public var targetMemory: Int?
+    public var gpu: HardwareSelection?
+    public var context = 4096
+    public init() {}
+
+    public static let fields: [RequestField<PipelineQuery>] =
+        ModelSpec.fields.map { $0.within(\.spec) } + [
+            .number("distill", \.distill, .above(1, upTo: 1_000_000), "Distillation ratio (omit to skip)."),
+            .number("lambda", \.lambda, .closed(-5, 20), "λ for the distillation step."),
+            .parsed(
+                "quantize", \.quantize, examples: FieldParsers.precisionNames, "Quantization scheme (Q4_K_M, nf4, int8, …).",
+                parse: FieldParsers.precision, format: \.name),
+            .flag("twoFour", \.twoFour, "Add 2:4 sparsity."),
+            .size("targetMemory", \.targetMemory, "Memory target (8GB, 8GiB)."),
+            .parsed(
+                "gpu", \.gpu, examples: HardwareCatalog.all.map(\.id), "Hardware (NAME or NAMExN).", parse: FieldParsers.gpu,
+                format: FieldParsers.gpuName),
+            .tokens("context", \.context, 1...(1 << 26), "Context for memory."),
+        ]
+
+    public static let requiredGroups = [ModelSpec.required]
+    public static let exclusiveGroups = [ModelSpec.exclusive]
+    public func validateCombination() throws(EstimateError) { try spec.validate() }
+
+    public func compute(with models: any ModelResolver) async throws -> PipelinePlan {
+        try PipelinePlan(
+            profile: try spec.profile(with: models), context: context, distillRatio: distill, lambda: lambda, scheme: quantize.name,
+            sparsity24: twoFour, targetBytes: targetMemory, hardware: gpu)
+    }
+}
+
+/// `heft advise`: which size of model to start from.
+public struct AdviseQuery: Calculator {
+    public static let name = "advise"
+    public static let summary = "Choose a model size: tier, largest model that fits, techniques to try."
+    public var task: Advice.Task = .moderate
+    public var dataTokens: Double?
+    public var memory: Int?
+    public var context = 4096
+    public var tokensPerSecond: Double?
+    public var gpu: HardwareSelection?
+    public init() {}
+
+    public static let fields: [RequestField<AdviseQuery>] = [
+        .choice("task", \.task, "How hard the task is."),
+        .number("dataTokens", \.dataTokens, .closed(0, 1e16), "Training data in tokens."),
+        .size("memory", \.memory, "Memory budget (16GB)."),
+        .tokens("context", \.context, 1...(1 << 26), "Context length."),
+        .number("tokensPerSecond", \.tokensPerSecond, .above(0, upTo: 1e9), "Decode speed target in tokens per second."),
+        .parsed(
+            "gpu", \.gpu, examples: HardwareCatalog.all.map(\.id), "Hardware (NAME or NAMExN).", parse: FieldParsers.gpu,
+            format: FieldParsers.gpuName),
+    ]
+
+    public func compute(with models: any ModelResolver) async throws -> Advice {
+        try Advice(task: task, dataTokens: dataTokens, memoryBytes: memory, context: context, tokensPerSecond: tokensPerSecond, hardware: gpu)
+    }
+}
+
+/// Every calculator, for the web app's routes, the OpenAPI document and the tests.
+public enum Calculators {
+    public static let all: [any Calculator.Type] = [
+        InspectQuery.self, StatsQuery.self, MemoryQuery.self, DistillQuery.self, QuantizeQuery.self, PruneQuery.self, LowRankQuery.self,
+        LoRAQuery.self, PipelineQuery.self, AdviseQuery.self,
+    ]
+}

@@ -1,0 +1,264 @@
+"use strict";
+// Heft's web app. Every page is a form over one calculator of the JSON API; the inputs, their bounds, defaults and
+// option lists come from /api/openapi.json, which the server generates from the same request types the command
+// line uses. Charts are SVG drawn by the server. A page keeps its inputs in the URL, so that a plan can be shared.
+
+const main = document.getElementById("main");
+const page = location.pathname.replace(/^\//, "") || "inspect";
+document.querySelectorAll("nav a").forEach(a => { if (a.dataset.page === page) a.setAttribute("aria-current", "page"); });
+const params = new URLSearchParams(location.search);
+
+// ---- Formatting: grouped integers, three significant digits for estimates, GB = 10^9 bytes.
+const esc = s => String(s).replace(/[&<>"]/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
+const group = n => n == null ? "–" : Number(n).toLocaleString("en-US");
+const compact = n => {
+  if (n == null) return "–";
+  for (const [scale, unit] of [[1e12, "T"], [1e9, "B"], [1e6, "M"], [1e3, "K"]]) {
+    if (Math.abs(n) >= scale) return (n / scale).toPrecision(3) + unit;
+  }
+  return String(n);
+};
+const gb = b => b == null ? "–" : b < 1e9 ? (b / 1e6).toPrecision(3) + " MB" : (b / 1e9).toPrecision(3) + " GB";
+const pct = v => v == null ? "–" : v.toFixed(1) + "%";
+const number = (label, value, formula, id) =>
+  `<div><span>${esc(label)}</span><b id="${id || ""}" title="${esc(formula || "exact")}">${value}</b></div>`;
+
+// ---- The API and its schema.
+let catalog = { models: [], examples: [], pairs: [], hardware: [] };
+let schema = { paths: {} };
+
+async function api(path, body) {
+  const init = body === undefined ? {} : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
+  const response = await fetch(path, init);
+  const data = await response.json();
+  if (!response.ok) throw new Error((data.field ? data.field + ": " : "") + data.error);
+  return data;
+}
+
+/** The inputs of a calculator, by name, from the OpenAPI document (the GET operation's query parameters). */
+function inputs(calculator) {
+  const operation = schema.paths["/api/" + calculator].get;
+  return Object.fromEntries(operation.parameters.map(p => [p.name, p.schema]));
+}
+
+/** One form control for the input `name` of `calculator`, labelled `label`, initialised from the URL or its default. */
+function control(calculator, name, label) {
+  const s = inputs(calculator)[name];
+  const value = params.has(name) ? params.get(name) : s.default;
+  const title = `title="${esc(s.description)}"`;
+  if (s.type === "boolean") {
+    const checked = value === true || value === "true";
+    return `<label ${title}>${esc(label)}<input type="checkbox" name="${name}"${checked ? " checked" : ""}></label>`;
+  }
+  if (s.enum) {
+    const blank = s.default === undefined ? `<option value="">(none)</option>` : "";
+    const options = s.enum.map(o => `<option${String(o) === String(value) ? " selected" : ""}>${esc(o)}</option>`).join("");
+    return `<label ${title}>${esc(label)}<select name="${name}">${blank}${options}</select></label>`;
+  }
+  const bounds = s.minimum !== undefined ? ` min="${s.minimum}" max="${s.maximum}"` : "";
+  return `<label ${title}>${esc(label)}<input name="${name}" value="${esc(value ?? "")}"${bounds}></label>`;
+}
+
+/** The model picker: a model under the served folders, a bundled example config, or a bare parameter count. */
+function modelControl(allowNone, fallback = "example:llama-3.1-8b") {
+  const chosen = params.get("model") ? "model:" + params.get("model") : params.get("example") ? "example:" + params.get("example")
+    : params.toString() ? "" : fallback;
+  const options = (allowNone ? [["", "(parameter count below)"]] : [])
+    .concat(catalog.examples.map(e => ["example:" + e, "example: " + e]))
+    .concat(catalog.models.filter(m => !m.error).map(m => ["model:" + m.name, m.name]));
+  const html = options.map(([v, l]) => `<option value="${esc(v)}"${v === chosen ? " selected" : ""}>${esc(l)}</option>`).join("");
+  return `<label>Model<select name="source">${html}</select></label>`;
+}
+
+/** Form values as a request body: empty inputs are left out, so the server's defaults apply. */
+function values(form) {
+  const out = {};
+  for (const el of form.elements) {
+    if (!el.name) continue;
+    if (el.type === "checkbox") { if (el.checked) out[el.name] = true; continue; }
+    if (el.value === "") continue;
+    if (el.name === "source") {
+      const [kind, ...rest] = el.value.split(":");
+      out[kind] = rest.join(":");
+    } else {
+      out[el.name] = el.value;
+    }
+  }
+  return out;
+}
+
+function keepInURL(v) {
+  const q = new URLSearchParams();
+  for (const [k, x] of Object.entries(v)) q.set(k, x);
+  history.replaceState(null, "", location.pathname + "?" + q.toString());
+}
+
+const charts = data => `<div class="charts">${Object.values(data.charts || {}).join("")}</div>`;
+const notes = formulas => `<div class="notes"><p>How the numbers are computed:</p><ul>${Object.entries(formulas || {})
+  .map(([k, v]) => `<li><b>${esc(k)}</b>: ${esc(v)}</li>`).join("")}</ul></div>`;
+const list = items => (items || []).length ? `<ul class="notes">${items.map(w => `<li>${esc(w)}</li>`).join("")}</ul>` : "";
+
+/** Shows `formHTML`, and re-runs `run(values)` whenever an input changes. */
+function mount(formHTML, run, extra = "") {
+  main.innerHTML = `${extra}<form id="form" onsubmit="return false">${formHTML}</form><div id="out" data-state="loading">…</div>`;
+  const form = document.getElementById("form"), out = document.getElementById("out");
+  let timer;
+  const go = async () => {
+    const v = values(form);
+    keepInURL(v);
+    try {
+      out.innerHTML = await run(v);
+      out.dataset.state = "ready";
+    } catch (e) {
+      out.innerHTML = `<p class="error" role="alert">${esc(e.message)}</p>`;
+      out.dataset.state = "error";
+    }
+  };
+  form.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(go, 250); });
+  form.addEventListener("change", go);
+  go();
+  return form;
+}
+
+/** A generic answer: its scalar numbers, its tables (arrays of objects), charts, formulas and warnings. */
+function generic(d) {
+  const scalars = Object.entries(d).filter(([, v]) => typeof v === "number" || typeof v === "boolean" || (typeof v === "string" && v.length <= 40));
+  const shown = (k, v) => typeof v !== "number" ? esc(v) : /Bytes$/.test(k) ? gb(v) : Number.isInteger(v) ? group(v) : v.toPrecision(3);
+  const numbers = scalars.map(([k, v]) => number(k, shown(k, v))).join("");
+  const sentences = Object.entries(d).filter(([, v]) => typeof v === "string" && v.length > 40).map(([k, v]) => `${k}: ${v}`);
+  const tables = Object.entries(d).filter(([, v]) => Array.isArray(v) && v.length && typeof v[0] === "object").map(([k, rows]) => {
+    const columns = Object.keys(rows[0]).filter(c => rows.every(r => typeof r[c] !== "object" || r[c] === null));
+    const head = columns.map(c => `<th>${esc(c)}</th>`).join("");
+    const body = rows.map(r => `<tr>${columns.map(c => `<td>${r[c] == null ? "–" : shown(c, r[c])}</td>`).join("")}</tr>`);
+    return `<h3>${esc(k)}</h3><table><tr>${head}</tr>${body.join("")}</table>`;
+  }).join("");
+  return `<div class="numbers">${numbers}</div>${list(sentences)}${charts(d)}${tables}${d.formulas ? notes(d.formulas) : ""}${list(d.warnings)}`;
+}
+
+const pages = {
+  inspect() {
+    const chosen = params.get("model") ?? (params.has("config") ? "" : catalog.models[0]?.name);
+    const picker = `<label>Model<select name="model"><option value="">(paste a config.json below)</option>${catalog.models
+      .map(m => `<option${m.name === chosen ? " selected" : ""}>${esc(m.name)}</option>`).join("")}</select></label>`;
+    const paste = `<label>or paste config.json<textarea name="config" rows="3" cols="60">${esc(params.get("config") || "")}</textarea></label>`;
+    mount(picker + paste, async v => {
+      const data = v.model ? await api("/api/inspect?model=" + encodeURIComponent(v.model))
+        : v.config ? await api("/api/inspect/config", JSON.parse(v.config)) : null;
+      if (!data) return "<p>Pick a model from the served folders, or paste a config.json.</p>";
+      const p = data.parameters, a = data.architecture;
+      const shape = `${esc(a.family || a.modelType || "unknown")} · ${a.layers ?? "?"} layers · hidden ${a.hiddenSize ?? "?"} · `
+        + `${a.heads ?? "?"} heads (${a.kvHeads ?? "?"} KV, head dim ${a.headDim ?? "?"}) · vocab ${group(a.vocabSize)} · context ${group(a.contextLength)}`;
+      const formula = data.formula
+        ? `<p class="notes">Formula (${esc(data.formula.family)}): ${esc(data.formula.expression)} = ${group(data.formula.total)}</p>` : "";
+      return `<div class="numbers">${number("parameters", group(p.total), "Σ elements of parameter tensors (tied once, buffers never)", "total")}`
+        + `${number("active", group(p.active), "per-token parameters (MoE)")}${number("tier", esc(data.tier.range))}`
+        + `${number("file", gb(data.bytes.file), "bytes on disk")}${number("bits/param", (data.bytes.bitsPerParameter ?? 0).toFixed(3))}</div>`
+        + `<p>${shape}</p>${charts(data)}${formula}${list(data.warnings)}`;
+    });
+  },
+
+  memory() {
+    const c = "memory";
+    const form = modelControl(true) + control(c, "params", "or parameters") + control(c, "context", "context (tokens)") + control(c, "batch", "batch")
+      + control(c, "weights", "weights") + control(c, "kvCache", "KV cache") + control(c, "gpu", "GPU") + control(c, "flashAttention", "FlashAttention")
+      + control(c, "train", "training") + control(c, "checkpointing", "recomputation") + control(c, "optimizer", "optimizer")
+      + control(c, "loraRank", "LoRA rank") + control(c, "qlora", "QLoRA") + control(c, "zero", "ZeRO stage") + control(c, "devices", "devices");
+    mount(form, async v => {
+      const d = await api("/api/memory", v);
+      const fit = e => e.fit ? (e.fit.fits ? "fits" : "short by " + gb(-e.fit.marginBytes)) : "–";
+      const speed = e => e.speed ? e.speed.decodeTokensPerSecond.toPrecision(3) : "–";
+      const rows = d.estimates.map(e => `<tr><td>${group(e.context)}</td><td>${gb(e.weightsBytes)}</td><td>${gb(e.kvCacheBytes)}</td>`
+        + `<td>${gb(e.activationBytes)}</td><td>${gb(e.overheadBytes)}</td><td><b>${gb(e.totalBytes)}</b></td><td>${fit(e)}</td><td>${speed(e)}</td></tr>`);
+      const head = "<tr><th>context</th><th>weights</th><th>KV cache</th><th>activations</th><th>overhead</th><th>total</th><th>fit</th>"
+        + "<th>decode tok/s</th></tr>";
+      return `<div class="numbers">${number("total", gb(d.totalBytes), d.formulas.weights, "total")}`
+        + `${number("KV per token", group(d.kvCacheBytesPerToken) + " B", d.formulas.kvCache)}${number("parameters", compact(d.parameters))}</div>`
+        + `<table>${head}${rows.join("")}</table><p>${esc(d.estimates[0].answer)}</p>${charts(d)}${notes(d.formulas)}${list(d.warnings)}`;
+    });
+  },
+
+  distill() {
+    const c = "plan/distill";
+    const buttons = catalog.pairs.map(p => `<button type="button" data-pair="${esc(p.name)}">${esc(p.name)}</button>`).join("");
+    const examples = `<div class="examples" role="group" aria-label="Quick examples">Published pairs — click to load: ${buttons}</div>`;
+    if (!params.toString()) params.set("pair", "distilbert");
+    const form = mount(modelControl(true, "") + control(c, "params", "teacher parameters") + control(c, "pair", "published pair")
+      + control(c, "ratio", "ratio r") + control(c, "studentParams", "or student parameters") + control(c, "lambda", "λ")
+      + control(c, "baseTokens", "base tokens") + control(c, "method", "method") + control(c, "temperature", "temperature T")
+      + control(c, "gpu", "GPU for GPU-hours"), async v => {
+      const d = await api("/api/" + c, v);
+      const presets = d.presets.map(p => `<tr><td>${esc(p.family)}</td><td>${p.pairs}</td><td>${p.lambdaMedian.toFixed(2)}</td>`
+        + `<td>${pct(p.accuracyPercentAtMedian)}</td></tr>`).join("");
+      return `<div class="numbers">${number("student parameters", group(d.studentParameters), d.formulas.studentParameters, "student")}`
+        + `${number("accuracy (estimate)", pct(d.accuracyPercent), d.formulas.accuracyPercent, "accuracy")}`
+        + `${number("training tokens (estimate)", compact(d.trainingTokens), d.formulas.trainingTokens, "tokens")}`
+        + `${number("compute", (d.compute.totalFlops / 1e18).toPrecision(3) + " EFLOP", d.formulas.compute)}`
+        + `${d.compute.gpuHours != null ? number("GPU-hours", group(Math.round(d.compute.gpuHours)), d.formulas.compute) : ""}`
+        + `${number("memory to distill", gb(d.memory.totalBytes), d.formulas.memory)}</div>${charts(d)}`
+        + `<table><tr><th>λ preset</th><th>pairs</th><th>median λ</th><th>accuracy at your r</th></tr>${presets}</table>`
+        + `${list(d.guidance)}${notes(d.formulas)}${list(d.warnings)}`;
+    }, examples);
+    main.querySelectorAll("[data-pair]").forEach(b => b.addEventListener("click", () => {
+      form.elements.source.value = "";
+      for (const name of ["params", "ratio", "studentParams", "lambda"]) form.elements[name].value = "";
+      form.elements.pair.value = b.dataset.pair;
+      form.dispatchEvent(new Event("change"));
+    }));
+  },
+
+  quantize() {
+    const c = "plan/quantize";
+    mount(modelControl(false) + control(c, "context", "context") + control(c, "budget", "budget (e.g. 6GB)") + control(c, "gpu", "GPU"), async v => {
+      const d = await api("/api/" + c, v);
+      const quality = s => s.quality.length && s.quality[0].delta != null
+        ? "+" + s.quality[0].delta.toFixed(4) + " (" + esc(s.quality[0].model) + ")" : "–";
+      const rows = d.schemes.map(s => `<tr${s.name === d.recommended ? ' style="font-weight:700"' : ""}><td>${esc(s.name)}</td>`
+        + `<td>${esc(s.family)}</td><td>${group(s.bytes)}</td><td>${s.bitsPerWeight.toFixed(4)}</td><td>${gb(s.memoryBytes)}</td>`
+        + `<td>${s.fits == null ? "–" : s.fits ? "yes" : "no"}</td><td>${quality(s)}</td></tr>`).join("");
+      const head = "<tr><th>scheme</th><th>family</th><th>bytes</th><th>bits/weight</th><th>memory</th><th>fits</th><th>published ΔPPL</th></tr>";
+      const recommended = d.recommended ? `<p>Recommended: <b id="recommended">${esc(d.recommended)}</b> — ${esc(d.rule)}</p>` : "";
+      return `${recommended}${charts(d)}<table>${head}${rows}</table>${list(d.warnings)}`;
+    });
+  },
+
+  pipeline() {
+    const c = "plan/pipeline";
+    mount(modelControl(false) + control(c, "distill", "distill ratio") + control(c, "lambda", "λ") + control(c, "quantize", "quantize")
+      + control(c, "twoFour", "2:4 sparsity") + control(c, "targetMemory", "target memory") + control(c, "gpu", "GPU")
+      + control(c, "context", "context"), async v => {
+      const d = await api("/api/" + c, v);
+      const rows = d.steps.map(s => `<tr><td>${esc(s.step)}</td><td>${esc(s.detail)}</td><td>${compact(s.parameters)}</td>`
+        + `<td>${gb(s.weightBytes)}</td><td>${gb(s.memoryBytes)}</td><td title="${esc(s.qualityBasis)}">${pct(s.qualityPercent)}</td>`
+        + `<td>${s.meetsTarget == null ? "–" : s.meetsTarget ? "yes" : "no"}</td></tr>`).join("");
+      const head = "<tr><th>step</th><th>detail</th><th>parameters</th><th>weights</th><th>memory</th><th>quality (estimate)</th><th>meets target</th></tr>";
+      const first = `<p id="first-fit">${d.firstFit ? "First fits after: " + esc(d.firstFit) : "No step reaches the target."}</p>`;
+      return `<table>${head}${rows}</table>${first}${list(d.assumptions)}${list(d.warnings)}`;
+    });
+  },
+};
+
+// The other calculators: a form of every input the server lists, and the generic answer.
+const genericPages = { prune: "plan/prune", lowrank: "plan/lowrank", lora: "plan/lora", advise: "advise", stats: "stats" };
+for (const [name, calculator] of Object.entries(genericPages)) {
+  pages[name] = () => {
+    const names = Object.keys(inputs(calculator)).filter(n => !["model", "example", "layers", "hidden", "heads", "kvHeads", "headDim", "vocab",
+      "ffn", "maxContext"].includes(n));
+    const hasModel = "model" in inputs(calculator);
+    const picker = !hasModel ? "" : calculator === "stats"
+      ? `<label>Model<select name="model">${catalog.models.map(m => `<option>${esc(m.name)}</option>`).join("")}</select></label>`
+      : modelControl(true);
+    mount(picker + names.map(n => control(calculator, n, n)).join(""), async v => generic(await api("/api/" + calculator, v)));
+  };
+}
+
+(async () => {
+  try {
+    const [listing, hardware, document] = await Promise.all([api("/api/models"), api("/api/hardware"), api("/api/openapi.json")]);
+    catalog = { models: listing.models, examples: listing.examples, pairs: listing.pairs, hardware };
+    schema = document;
+  } catch (e) {
+    main.innerHTML = `<p class="error">${esc(e.message)}</p>`;
+    return;
+  }
+  (pages[page] || pages.inspect)();
+})();

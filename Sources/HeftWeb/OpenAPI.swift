@@ -1,0 +1,242 @@
+import HeftKit
+
+/// The OpenAPI 3.0 document of the API, generated from the request types' field tables, so that it cannot
+/// drift from what the server decodes.
+enum OpenAPI {
+    static let document: Value = build()
+
+    /// A JSON value with its keys in the order written.
+    indirect enum Value: Encodable, Sendable {
+        case object([(String, Value)])
+        case array([Value])
+        case string(String)
+        case number(Double)
+        case integer(Int)
+        case bool(Bool)
+
+        func encode(to encoder: any Encoder) throws {
+            switch self {
+            case .object(let members):
+                var container = encoder.container(keyedBy: FieldName.self)
+                for (key, value) in members { try container.encode(value, forKey: FieldName(key)) }
+            case .array(let values):
+                var container = encoder.unkeyedContainer()
+                for value in values { try container.encode(value) }
+            case .string(let text):
+                var container = encoder.singleValueContainer()
+                try container.encode(text)
+            case .number(let number):
+                var container = encoder.singleValueContainer()
+                try container.encode(number)
+            case .integer(let number):
+                var container = encoder.singleValueContainer()
+                try container.encode(number)
+            case .bool(let flag):
+                var container = encoder.singleValueContainer()
+                try container.encode(flag)
+            }
+        }
+    }
+
+    struct FieldName: CodingKey {
+        let stringValue: String
+        init(_ name: String) { stringValue = name }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
+    }
+
+    /// The JSON schema of a field.
+    static func schema(_ field: FieldSchema, help: String, default value: FieldInput? = nil) -> Value {
+        var members: [(String, Value)] = [("description", .string(help))]
+        switch value {
+        case .number(let number)?:
+            members.append(("default", number == number.rounded() && abs(number) < 9e15 ? .integer(Int(number)) : .number(number)))
+        case .text(let text)?: members.append(("default", .string(text)))
+        case .flag(let flag)?: members.append(("default", .bool(flag)))
+        case nil: break
+        }
+        switch field {
+        case .integer(let range), .tokens(let range):
+            members += [("type", .string("integer")), ("minimum", .integer(range.lowerBound)), ("maximum", .integer(range.upperBound))]
+        case .number(let lower, let upper, let lowerInclusive, let upperInclusive):
+            members += [("type", .string("number")), ("minimum", .number(lower)), ("maximum", .number(upper))]
+            if !lowerInclusive { members.append(("exclusiveMinimum", .bool(true))) }
+            if !upperInclusive { members.append(("exclusiveMaximum", .bool(true))) }
+        case .size:
+            members += [("type", .string("string")), ("pattern", .string(#"^[0-9]{1,12}(\.[0-9]{1,3})?(B|kB|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$"#))]
+        case .choice(let names):
+            members += [("type", .string("string")), ("enum", .array(names.map { .string($0) }))]
+        case .text(let names) where !names.isEmpty:
+            members += [("type", .string("string")), ("enum", .array(names.map { .string($0) }))]
+        case .text:
+            members += [("type", .string("string")), ("maxLength", .integer(4096))]
+        case .pattern(let pattern):
+            members += [("type", .string("string")), ("pattern", .string(pattern))]
+        case .boolean:
+            members += [("type", .string("boolean"))]
+        }
+        return .object(members)
+    }
+
+    static func errorResponse(_ description: String) -> Value {
+        .object([
+            ("description", .string(description)),
+            ("content", .object([("application/json", .object([("schema", .object([("$ref", .string("#/components/schemas/Error"))]))]))])),
+        ])
+    }
+
+    static let answer: Value = .object([
+        ("description", .string("The answer: the document `heft … --json` prints, plus `charts` (SVG by name) where the answer has charts.")),
+        ("content", .object([("application/json", .object([("schema", .object([("type", .string("object"))]))]))])),
+    ])
+
+    static func operation<Query: Calculator>(_: Query.Type, post: Bool) -> Value {
+        let fields = Query.fields
+        let defaults = Query()
+        var members: [(String, Value)] = [("summary", .string(Query.summary)), ("operationId", .string((post ? "post-" : "get-") + Query.name))]
+        if post {
+            let properties = fields.map { ($0.name, schema($0.schema, help: $0.help, default: $0.value(in: defaults))) }
+            members.append(
+                (
+                    "requestBody",
+                    .object([
+                        ("required", .bool(true)),
+                        (
+                            "content",
+                            .object([
+                                (
+                                    "application/json",
+                                    .object([
+                                        (
+                                            "schema",
+                                            .object([
+                                                ("type", .string("object")), ("properties", .object(properties)),
+                                                ("additionalProperties", .bool(false)),
+                                            ])
+                                        )
+                                    ])
+                                )
+                            ])
+                        ),
+                    ])
+                ))
+        } else {
+            members.append(
+                (
+                    "parameters",
+                    .array(
+                        fields.map { field in
+                            .object([
+                                ("name", .string(field.name)), ("in", .string("query")), ("required", .bool(false)),
+                                ("schema", schema(field.schema, help: field.help, default: field.value(in: defaults))),
+                            ])
+                        })
+                ))
+        }
+        members.append(
+            (
+                "responses",
+                .object([
+                    ("200", answer), ("400", errorResponse("A field out of bounds, unknown, or missing: `field` names it.")),
+                    ("403", errorResponse("The model id leads outside the served folders.")),
+                    ("404", errorResponse("No model with that id.")), ("413", errorResponse("The body is larger than the server accepts.")),
+                    ("422", errorResponse("The model cannot support the request (a file that breaks its format's rules, a missing architecture).")),
+                ])
+            ))
+        return .object(members)
+    }
+
+    static func build() -> Value {
+        var paths: [(String, Value)] = []
+        for calculator in Calculators.all {
+            func add<Query: Calculator>(_ type: Query.Type) {
+                paths.append(("/api/\(Query.name)", .object([("get", operation(type, post: false)), ("post", operation(type, post: true))])))
+            }
+            add(calculator)
+        }
+        let listing: [(String, String)] = [
+            ("/api/models", "Models under the served folders, the bundled example configs and the published distillation pairs."),
+            ("/api/hardware", "The hardware catalog: memory, bandwidth and peak FLOP/s of each device."),
+            ("/api/openapi.json", "This document."),
+        ]
+        for (path, summary) in listing {
+            paths.append(
+                (
+                    path,
+                    .object([
+                        (
+                            "get",
+                            .object([
+                                ("summary", .string(summary)), ("operationId", .string("get-" + path.dropFirst(5).replacing(".", with: "-"))),
+                                ("responses", .object([("200", answer)])),
+                            ])
+                        )
+                    ])
+                ))
+        }
+        paths.append(
+            (
+                "/api/inspect/config",
+                .object([
+                    (
+                        "post",
+                        .object([
+                            ("summary", .string("Inspect a pasted config.json (the object itself, or {\"config\": {…}}).")),
+                            ("operationId", .string("post-inspect-config")),
+                            (
+                                "requestBody",
+                                .object([
+                                    ("required", .bool(true)),
+                                    ("content", .object([("application/json", .object([("schema", .object([("type", .string("object"))]))]))])),
+                                ])
+                            ),
+                            (
+                                "responses",
+                                .object([
+                                    ("200", answer), ("400", errorResponse("Not a JSON object.")), ("413", errorResponse("Too large.")),
+                                    ("422", errorResponse("A config value breaks its rule.")),
+                                ])
+                            ),
+                        ])
+                    )
+                ])
+            ))
+        return .object([
+            ("openapi", .string("3.0.3")),
+            (
+                "info",
+                .object([
+                    ("title", .string("Heft")), ("version", .string("0.2.0")),
+                    (
+                        "description",
+                        .string("What a model weighs, and how to make it lighter: the calculators of the heft command line as a JSON API.")
+                    ),
+                ])
+            ),
+            ("paths", .object(paths)),
+            (
+                "components",
+                .object([
+                    (
+                        "schemas",
+                        .object([
+                            (
+                                "Error",
+                                .object([
+                                    ("type", .string("object")), ("required", .array([.string("error")])),
+                                    (
+                                        "properties",
+                                        .object([
+                                            ("error", .object([("type", .string("string"))])), ("field", .object([("type", .string("string"))])),
+                                        ])
+                                    ),
+                                ])
+                            )
+                        ])
+                    )
+                ])
+            ),
+        ])
+    }
+}
