@@ -12,5 +12,5 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/api/hardware" >/dev/null && break; sleep 0.1; done
-.fixtures/.venv/bin/schemathesis run "http://127.0.0.1:$port/api/openapi.json" --checks all --max-examples "$examples" \
+.fixtures/.venv/bin/schemathesis --config-file schemathesis.toml run "http://127.0.0.1:$port/api/openapi.json" --checks all --max-examples "$examples" \
     --workers 2 --seed 20261129 --suppress-health-check all --no-color

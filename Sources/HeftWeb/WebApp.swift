@@ -25,6 +25,10 @@ public func buildApplication(_ configuration: ServeConfiguration) -> some Applic
     )
 }
 
+/// The calculators whose only required input is one model, which also answer GET with a query string
+/// (`/api/inspect?model=…`); the others take a JSON body.
+let queryStringCalculators: Set<String> = [InspectQuery.name, StatsQuery.name]
+
 /// The pages of the app; each is the same shell, whose script draws the page named by the path.
 public let pagePaths = ["/", "/inspect", "/memory", "/distill", "/quantize", "/prune", "/lowrank", "/lora", "/pipeline", "/advise", "/stats"]
 
@@ -55,10 +59,13 @@ public func buildRouter(_ configuration: ServeConfiguration) -> Router<WebContex
     for calculator in Calculators.all {
         func register<Query: Calculator>(_: Query.Type) {
             let path = "/api/" + Query.name
-            allowed[path] = [.get, .post]
-            router.get(RouterPath(path)) { request, context in
-                try await answering(models, context) {
-                    try await Query(pairs: request.uri.queryParameters.map { (String($0.key), String($0.value)) }).run(with: models)
+            allowed[path] = [.post]
+            if queryStringCalculators.contains(Query.name) {
+                allowed[path] = [.get, .post]
+                router.get(RouterPath(path)) { request, context in
+                    try await answering(models, context) {
+                        try await Query(pairs: request.uri.queryParameters.map { (String($0.key), String($0.value)) }).run(with: models)
+                    }
                 }
             }
             router.post(RouterPath(path)) { request, context in
@@ -98,7 +105,9 @@ func body(_ request: Request, limit: Int) async throws -> [UInt8] {
 
 /// A request decoded from a JSON body: an object of the request's fields (an empty body is the defaults).
 func decode<Query: Calculator>(_: Query.Type, _ bytes: [UInt8]) throws -> Query {
-    if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return Query() }
+    if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+        throw WebError(.badRequest, field: nil, message: "the body is empty: send a JSON object of the request's fields ({} for the defaults)")
+    }
     return try JSONDecoder().decode(Query.self, from: Data(bytes))
 }
 

@@ -61,7 +61,7 @@ import Testing
 
     @Test func memoryOfABundledExample() async throws {
         try await Self.app(models: []).test(.router) { client in
-            let response = try await client.execute(uri: "/api/memory?example=llama-2-7b&context=4096&gpu=rtx-4090", method: .get)
+            let response = try await Self.post(client, "/api/memory", #"{"example":"llama-2-7b","context":4096,"gpu":"rtx-4090"}"#)
             #expect(response.status == .ok)
             let object = try Self.object(response)
             #expect(object["kvCacheBytes"] as? Int == 32 * 32 * 128 * 2 * 2 * 4096)

@@ -31,6 +31,10 @@ import Testing
         return cases
     }
 
+    static func schemas<Query: Calculator>(_: Query.Type) -> [String: FieldSchema] {
+        Dictionary(uniqueKeysWithValues: Query.fields.map { ($0.name, $0.schema) })
+    }
+
     /// The first place where two JSON values differ, or nil.
     static func difference(_ a: Any?, _ b: Any?, at path: String = "") -> String? {
         switch (a, b) {
@@ -51,15 +55,20 @@ import Testing
         }
     }
 
-    /// `--lora-rank 16` → `"loraRank": "16"`; a flag without a value → `true`.
-    static func body(_ flags: [String]) -> [String: Any] {
+    /// `--lora-rank 16` → `"loraRank": "16"` as a JSON string (the short forms the API reads from strings), a real
+    /// number as a JSON number (`"ratio": 4`), a flag without a value → `true`.
+    static func body(_ flags: [String], schemas: [String: FieldSchema]) -> [String: Any] {
         var body: [String: Any] = [:]
         var index = 0
         while index < flags.count {
             let words = flags[index].dropFirst(2).split(separator: "-")
             let name = String(words[0]) + words.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
             if index + 1 < flags.count, !flags[index + 1].hasPrefix("--") {
-                body[name] = flags[index + 1]
+                if case .number = schemas[name], let value = Double(flags[index + 1]) {
+                    body[name] = value
+                } else {
+                    body[name] = flags[index + 1]
+                }
                 index += 2
             } else {
                 body[name] = true
@@ -73,7 +82,8 @@ import Testing
         let (command, flags) = Self.cases[index]
         let cli = try Heft.run(command + flags + ["--json"])
         let path = "/api/" + command.joined(separator: "/")
-        let body = try JSONSerialization.data(withJSONObject: Self.body(flags))
+        let calculator = try #require(Calculators.all.first { "/api/" + $0.name == path })
+        let body = try JSONSerialization.data(withJSONObject: Self.body(flags, schemas: Self.schemas(calculator)))
         try await APITests.app(models: []).test(.router) { client in
             let response = try await client.execute(
                 uri: path, method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(bytes: body))

@@ -11,6 +11,14 @@ public enum Checked {
         return overflow ? nil : value
     }
 
+    /// `value` rounded to the nearest integer, or `nil` when it is not finite or lies outside `Int`'s range.
+    @inlinable
+    public static func integer(_ value: Double) -> Int? {
+        let rounded = value.rounded()
+        guard rounded.isFinite, rounded > -9.2e18, rounded < 9.2e18 else { return nil }
+        return Int(rounded)
+    }
+
     /// `a + b`, or `nil` on overflow.
     @inlinable
     public static func add(_ a: Int, _ b: Int) -> Int? {

@@ -1,3 +1,5 @@
+internal import HeftFormats
+
 /// Why an estimate or plan cannot be made.
 ///
 /// A usage error is a request the user can see is wrong without knowing the model: a value out of its bounds (a
@@ -28,4 +30,27 @@ public struct EstimateError: Error, Equatable, Sendable, CustomStringConvertible
     }
 
     public var description: String { field.map { "\($0): \(message)" } ?? message }
+}
+
+/// Sizes and counts computed from the user's numbers, checked: a value past 64 bits is a refusal that says what
+/// overflowed, never a trap.
+enum Sizes {
+    /// `value` rounded to a whole number.
+    static func whole(_ value: Double, _ what: String) throws(EstimateError) -> Int {
+        guard let result = Checked.integer(value) else { throw EstimateError("\(what) is beyond what 64-bit sizes hold; use smaller inputs") }
+        return result
+    }
+
+    /// `a × b`.
+    static func product(_ a: Int, _ b: Int, _ what: String) throws(EstimateError) -> Int {
+        guard let result = Checked.multiply(a, b) else { throw EstimateError("\(what) is beyond what 64-bit sizes hold; use smaller inputs") }
+        return result
+    }
+
+    /// The largest whole number not above `value`, between 0 and `limit` (for answers such as "the largest model
+    /// that fits", where any larger number means the same: no limit in practice).
+    static func capped(_ value: Double, at limit: Int) -> Int {
+        guard value.isFinite else { return value > 0 ? limit : 0 }
+        return value >= Double(limit) ? limit : max(0, Int(value.rounded(.down)))
+    }
 }

@@ -134,7 +134,7 @@ public struct LowRankPlan: Sendable, Codable {
         self.parametersBefore = profile.parameters
         self.parametersAfter = profile.parameters - totalSaved
         self.saved = totalSaved
-        self.savedBytes = Int(Double(totalSaved) * bytesPerParameter)
+        self.savedBytes = try Sizes.whole(Double(totalSaved) * bytesPerParameter, "the bytes saved")
         self.embedding = embedding
         self.formula =
             "an m×n matrix (m·n parameters) becomes m×r and r×n factors (r·(m + n)); worth it only for r < m·n ÷ (m + n). ALBERT embeddings: V·H → V·E + E·H"
@@ -251,7 +251,7 @@ public struct PrunePlan: Sendable, Codable {
                 parametersBefore: profile.parameters,
                 parametersAfter: formula.total,
                 activeParametersAfter: formula.active,
-                weightBytesAfter: Int(Double(formula.total) * bytesPerParameter)
+                weightBytesAfter: try Sizes.whole(Double(formula.total) * bytesPerParameter, "the pruned weights' bytes")
             )
         }
         var sparse: Sparse?
@@ -263,7 +263,7 @@ public struct PrunePlan: Sendable, Codable {
             if linear.isEmpty { warnings.append("no tensor list: every parameter is treated as prunable") }
             let rows = linear.isEmpty ? n / 4096 : linear.reduce(0) { $0 + $1.elements / max(1, $1.rowLength) }
             let valueBytes = 2  // 16-bit values: sparse kernels run on fp16/bf16 weights.
-            let nonZeros = Int((Double(n) * (1 - s)).rounded())
+            let nonZeros = try Sizes.whole(Double(n) * (1 - s), "the non-zero count")
             sparse = Sparse(
                 sparsity: s,
                 pattern: twoFour ? "2:4" : "unstructured",
@@ -273,7 +273,7 @@ public struct PrunePlan: Sendable, Codable {
                 csrBytes: SparseStorage.csrBytes(rows: rows, nonZeros: nonZeros, bytesPerValue: Double(valueBytes)),
                 twoFourBytes: twoFour ? n / 2 * valueBytes + (n / 2 * 2 + 7) / 8 : nil,
                 caveat:
-                    "Storage and speed drop only where the runtime exploits the sparsity: 2:4 on sparse tensor cores, unstructured only in specialized kernels; the seed: apply structured pruning only if inference libraries support it"
+                    "Storage and speed drop only where the runtime exploits the sparsity: 2:4 on sparse tensor cores, unstructured only in specialized kernels; apply structured pruning only where your inference library supports it"
             )
         }
         guard structured != nil || sparse != nil else {

@@ -154,9 +154,10 @@ public struct DistillPlan: Sendable, Codable {
         var warnings: [String] = []
         if ratio <= 1 { warnings.append("ratio \(ratio) ≤ 1: the student is not smaller than the teacher (no compression)") }
         if ratio >= 10 {
-            warnings.append("\(Formatting.fixed(ratio, decimals: 1))× compression: the seed says 10×+ needs more data and tuning; 3–5× is safe")
+            warnings.append("\(Formatting.fixed(ratio, decimals: 1))× compression: 10× and beyond needs more data and tuning; 3–5× is the safe range")
         }
-        let studentParameters = r.studentParameters ?? Int((teacher / ratio).rounded())
+        let studentParameters: Int =
+            if let given = r.studentParameters { given } else { try Sizes.whole(teacher / ratio, "the student's parameter count") }
         guard studentParameters >= 1 else { throw EstimateError("the student would have no parameters at ratio \(ratio)") }
         let logRatio = log10(ratio)
         let tokens = r.baseTokens * (1 + 0.4 * logRatio)
@@ -165,7 +166,7 @@ public struct DistillPlan: Sendable, Codable {
         self.studentParameters = studentParameters
         self.compressionRatio = ratio
         self.accuracyPercent = Self.accuracy(lambda: r.lambda, ratio: ratio)
-        self.trainingTokens = Int(max(tokens, 0).rounded())
+        self.trainingTokens = try Sizes.whole(max(tokens, 0), "the training tokens")
         self.lambda = r.lambda
         self.method = r.method.rawValue
         self.temperature = r.temperature
@@ -190,7 +191,7 @@ public struct DistillPlan: Sendable, Codable {
             utilization: r.utilization
         )
         let teacherBytes = r.teacherParameters * 2
-        let studentBytes = studentParameters * 16
+        let studentBytes = try Sizes.product(studentParameters, 16, "the student's training memory")
         self.memory = Memory(teacherBytes: teacherBytes, studentTrainingBytes: studentBytes, totalBytes: teacherBytes + studentBytes)
         self.students = r.teacherConfig.map { Self.students(config: $0, target: studentParameters) } ?? []
         if r.teacherConfig != nil, students.isEmpty {
@@ -222,7 +223,7 @@ public struct DistillPlan: Sendable, Codable {
                 "Attention distillation transfers attention maps: the student needs compatible head counts (or a mapping), and it costs the most.")
         }
         if r.temperature < 1 || r.temperature > 8 {
-            warnings.append("temperature \(r.temperature) is outside the usual 1–8 (the seed: T = 2–4 typical)")
+            warnings.append("temperature \(r.temperature) is outside the usual 1–8 (T = 2–4 is typical)")
         }
         self.guidance = guidance
         self.evidence = Evidence.pairs.map {
@@ -244,8 +245,8 @@ public struct DistillPlan: Sendable, Codable {
         }
         self.formulas = [
             "studentParameters": "teacher ÷ r, rounded to an integer (exact)",
-            "accuracyPercent": "100 − λ·log₁₀(r)·12 (the seed's empirical estimate; λ depends on method, data and benchmark)",
-            "trainingTokens": "base × (1 + 0.4·log₁₀(r)) (the seed's estimate)",
+            "accuracyPercent": "100 − λ·log₁₀(r)·12 (an empirical estimate; λ depends on method, data and benchmark)",
+            "trainingTokens": "base × (1 + 0.4·log₁₀(r)) (an empirical estimate)",
             "compute": "6·N_student·D training + 2·N_teacher·D teacher forward passes; GPU-hours = FLOPs ÷ (peak bf16 × utilization) ÷ 3600",
             "memory": "teacher bf16 weights 2·N_teacher + student mixed-precision Adam 16·N_student (activations not included)",
             "cachedLogits": "D × k × 6 bytes (fp16 value + int32 index) for top-k; D × vocab × 2 for full fp16 logits",

@@ -56,7 +56,12 @@ public struct PipelinePlan: Sendable, Codable {
         var current = profile
         if let ratio = distillRatio {
             guard ratio.isFinite, ratio > 1 else { throw EstimateError(field: "distill", "must be a ratio above 1") }
-            let studentTarget = Int((Double(profile.parameters) / ratio).rounded())
+            let studentTarget = try Sizes.whole(Double(profile.parameters) / ratio, "the student's parameter count")
+            guard studentTarget >= 1 else {
+                throw EstimateError(
+                    field: "distill", "a ratio of \(ratio) leaves the student of a \(profile.parameters)-parameter model no parameters", refused: true
+                )
+            }
             if let config = profile.config,
                 let width = DistillPlan.students(config: config, target: studentTarget).first(where: { $0.strategy == .width })
             {
@@ -125,7 +130,7 @@ public struct PipelinePlan: Sendable, Codable {
         self.firstFit = steps.first { $0.meetsTarget == true }?.step
         self.assumptions = [
             "qualities multiply: each step's retention applies to what the previous step left (an estimate; steps interact)",
-            "the distilled student is trained in bf16 and quantized afterwards (the seed: distill first, then quantize)",
+            "the distilled student is trained in bf16 and quantized afterwards (distill first, then quantize)",
         ]
         self.warnings = warnings
     }
@@ -181,7 +186,7 @@ public struct Advice: Sendable, Codable {
             let kvPerTokenPerParameter = 131_072.0 / 8.03e9
             for (name, bits) in [("Q4_K_M", 4.8944), ("8-bit", 8.5), ("16-bit", 16.0)] {
                 let perParameter = bits / 8 + kvPerTokenPerParameter * Double(context)
-                fitting[name] = max(0, Int((Double(capacity) - Double(512 << 20)) / perParameter))
+                fitting[name] = Sizes.capped((Double(capacity) - Double(512 << 20)) / perParameter, at: ModelSpec.maximumParameters)
             }
         }
         self.largestFitting = fitting
@@ -189,7 +194,7 @@ public struct Advice: Sendable, Codable {
         if let tokensPerSecond, let hardware {
             let bytesPerSecond = hardware.hardware.bandwidth * Double(hardware.count) * 0.7
             for (name, bits) in [("Q4_K_M", 4.8944), ("16-bit", 16.0)] {
-                latency[name] = Int(bytesPerSecond / tokensPerSecond / (bits / 8))
+                latency[name] = Sizes.capped(bytesPerSecond / tokensPerSecond / (bits / 8), at: ModelSpec.maximumParameters)
             }
         }
         self.largestForLatency = latency
@@ -209,7 +214,7 @@ public struct Advice: Sendable, Codable {
                 Technique(
                     technique: "adapters / LoRA",
                     reason:
-                        "\(Formatting.compactCount(Int(dataTokens))) tokens of data is small: keep the base frozen and train tiny adapters with regularization to avoid overfitting"
+                        "\(Formatting.compactCount(Sizes.capped(dataTokens, at: Int.max))) tokens of data is small: keep the base frozen and train tiny adapters with regularization to avoid overfitting"
                 ))
         } else {
             techniques.append(Technique(technique: "fine-tuning", reason: "enough data to fine-tune; LoRA still saves memory (heft plan lora)"))

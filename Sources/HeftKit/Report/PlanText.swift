@@ -110,7 +110,10 @@ public enum PlanText {
         return
             (out
             + footer(
-                ["bytes": "exact per tensor for the scheme (README: How estimates are computed)", "bitsPerWeight": "bytes × 8 ÷ parameters"],
+                [
+                    "bytes": "exact per tensor for the scheme (docs/estimates.md: how estimates are computed)",
+                    "bitsPerWeight": "bytes × 8 ÷ parameters",
+                ],
                 p.warnings)).joined(separator: "\n")
     }
 

@@ -85,7 +85,7 @@ extension Calculator {
             } else if let number = try? container.decode(Double.self, forKey: key) {
                 input = .number(number)
             } else if let text = try? container.decode(String.self, forKey: key) {
-                input = .text(text)
+                input = .string(text)
             } else {
                 throw EstimateError(field: key.stringValue, "must be a number, a string or true/false")
             }
@@ -97,7 +97,7 @@ extension Calculator {
         var container = encoder.container(keyedBy: FieldKey.self)
         for field in Self.fields {
             switch field.value(in: self) {
-            case .text(let text)?: try container.encode(text, forKey: FieldKey(field.name))
+            case .text(let text)?, .string(let text)?: try container.encode(text, forKey: FieldKey(field.name))
             case .number(let number)?:
                 if number == number.rounded(), abs(number) < 9e15 {
                     try container.encode(Int(number), forKey: FieldKey(field.name))
@@ -127,7 +127,7 @@ extension Array {
         var text = field.help + field.schema.boundsNote
         switch field.value(in: defaults) {
         case .number(let number)?: text += " Default: \(shortNumber(number))."
-        case .text(let value)? where !value.isEmpty: text += " Default: \(value)."
+        case .text(let value)? where !value.isEmpty, .string(let value)? where !value.isEmpty: text += " Default: \(value)."
         default: break
         }
         return text

@@ -137,6 +137,10 @@ public struct MemoryQuery: Calculator {
     public var devices = 1
     public init() {}
 
+    public static let requiredGroups = [ModelSpec.required]
+    public static let exclusiveGroups = [ModelSpec.exclusive]
+    public func validateCombination() throws(EstimateError) { try spec.validate() }
+
     public static let fields: [RequestField<MemoryQuery>] =
         ModelSpec.fields.map { $0.within(\.spec) } + [
             .tokens("context", \.context, 1...(1 << 26), "Context length in tokens (default: 4,096 and the model's maximum)."),

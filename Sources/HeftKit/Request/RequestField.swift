@@ -30,17 +30,20 @@ public struct RequestField<Request>: Sendable {
     }
 }
 
-/// A value as it arrives: text (query strings, the command line, JSON strings), a JSON number (with the text it
-/// was written as), or a JSON boolean.
+/// A value as it arrives: text (a query string, the command line), a JSON string, a JSON number or a JSON boolean.
+///
+/// Text may stand for any type. In a JSON body, types are kept: a real number or a flag must be a JSON number or
+/// boolean, while a count or size may also be a string in its short form (`"7B"`, `"32k"`, `"6GiB"`).
 public enum FieldInput: Sendable, Equatable {
     case text(String)
+    case string(String)
     case number(Double)
     case flag(Bool)
 
     /// The input as text, as the parsers of counts, sizes and names read it.
     public var text: String {
         switch self {
-        case .text(let text): text
+        case .text(let text), .string(let text): text
         case .number(let number): number == number.rounded() && abs(number) < 9e15 ? String(Int(number)) : String(number)
         case .flag(let flag): flag ? "true" : "false"
         }
@@ -250,9 +253,14 @@ extension RequestField {
         RequestField(
             name: name, help: help, schema: .text(examples: examples),
             assign: { (request: inout Request, input: FieldInput) throws(EstimateError) in
-                guard case .text(let text) = input else { throw fail(name, "must be a string") }
+                let text: String
+                switch input {
+                case .text(let value), .string(let value): text = value
+                default: throw fail(name, "must be a string")
+                }
+                guard !text.isEmpty else { throw fail(name, "is empty; leave the field out instead") }
                 guard text.utf8.count <= 4096 else { throw fail(name, "is longer than 4,096 bytes") }
-                request[keyPath: path] = text.isEmpty ? nil : text
+                request[keyPath: path] = text
             },
             read: { $0[keyPath: path].map { .text($0) } },
             check: { _ in }
@@ -296,6 +304,7 @@ extension RequestField {
         switch input {
         case .number(let number) where number.isFinite: return number
         case .text(let text): if let value = Quantity.real(text) { return value }
+        case .string: throw fail(name, "must be a JSON number, not a string")
         default: break
         }
         throw fail(name, "'\(input.text)' is not a finite number")

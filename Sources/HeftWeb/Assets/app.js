@@ -35,16 +35,31 @@ async function api(path, body) {
   return data;
 }
 
-/** The inputs of a calculator, by name, from the OpenAPI document (the GET operation's query parameters). */
+/** The inputs of a calculator, by name, from the OpenAPI document (the POST operation's body schema). */
 function inputs(calculator) {
-  const operation = schema.paths["/api/" + calculator].get;
-  return Object.fromEntries(operation.parameters.map(p => [p.name, p.schema]));
+  return schema.paths["/api/" + calculator].post.requestBody.content["application/json"].schema.properties;
+}
+
+/** Form values as the JSON types the schema gives: real numbers and flags as JSON values; whole numbers as JSON
+ *  numbers unless written in a short form such as 32k or 7B, which the server reads from a string. */
+function typed(calculator, v) {
+  const properties = inputs(calculator), out = {};
+  for (const [name, value] of Object.entries(v)) {
+    const s = properties[name] || {};
+    const numeric = typeof value === "string" && /^[0-9.eE+-]+$/.test(value) && isFinite(Number(value));
+    if (s.type === "number") out[name] = numeric ? Number(value) : value;
+    else if (s.type === "boolean") out[name] = value === true || value === "true";
+    else if ((s.type === "integer" || s.anyOf) && numeric) out[name] = Number(value);
+    else out[name] = value;
+  }
+  return out;
 }
 
 /** One form control for the input `name` of `calculator`, labelled `label`, initialised from the URL or its default. */
 function control(calculator, name, label) {
   const s = inputs(calculator)[name];
   const value = params.has(name) ? params.get(name) : s.default;
+  const range = s.anyOf ? s.anyOf[0] : s;
   const title = `title="${esc(s.description)}"`;
   if (s.type === "boolean") {
     const checked = value === true || value === "true";
@@ -55,7 +70,7 @@ function control(calculator, name, label) {
     const options = s.enum.map(o => `<option${String(o) === String(value) ? " selected" : ""}>${esc(o)}</option>`).join("");
     return `<label ${title}>${esc(label)}<select name="${name}">${blank}${options}</select></label>`;
   }
-  const bounds = s.minimum !== undefined ? ` min="${s.minimum}" max="${s.maximum}"` : "";
+  const bounds = range.minimum !== undefined ? ` min="${range.minimum}" max="${range.maximum}"` : "";
   return `<label ${title}>${esc(label)}<input name="${name}" value="${esc(value ?? "")}"${bounds}></label>`;
 }
 
@@ -164,7 +179,7 @@ const pages = {
       + control(c, "train", "training") + control(c, "checkpointing", "recomputation") + control(c, "optimizer", "optimizer")
       + control(c, "loraRank", "LoRA rank") + control(c, "qlora", "QLoRA") + control(c, "zero", "ZeRO stage") + control(c, "devices", "devices");
     mount(form, async v => {
-      const d = await api("/api/memory", v);
+      const d = await api("/api/memory", typed(c, v));
       const fit = e => e.fit ? (e.fit.fits ? "fits" : "short by " + gb(-e.fit.marginBytes)) : "–";
       const speed = e => e.speed ? e.speed.decodeTokensPerSecond.toPrecision(3) : "–";
       const rows = d.estimates.map(e => `<tr><td>${group(e.context)}</td><td>${gb(e.weightsBytes)}</td><td>${gb(e.kvCacheBytes)}</td>`
@@ -186,7 +201,7 @@ const pages = {
       + control(c, "ratio", "ratio r") + control(c, "studentParams", "or student parameters") + control(c, "lambda", "λ")
       + control(c, "baseTokens", "base tokens") + control(c, "method", "method") + control(c, "temperature", "temperature T")
       + control(c, "gpu", "GPU for GPU-hours"), async v => {
-      const d = await api("/api/" + c, v);
+      const d = await api("/api/" + c, typed(c, v));
       const presets = d.presets.map(p => `<tr><td>${esc(p.family)}</td><td>${p.pairs}</td><td>${p.lambdaMedian.toFixed(2)}</td>`
         + `<td>${pct(p.accuracyPercentAtMedian)}</td></tr>`).join("");
       return `<div class="numbers">${number("student parameters", group(d.studentParameters), d.formulas.studentParameters, "student")}`
@@ -209,7 +224,7 @@ const pages = {
   quantize() {
     const c = "plan/quantize";
     mount(modelControl(false) + control(c, "context", "context") + control(c, "budget", "budget (e.g. 6GB)") + control(c, "gpu", "GPU"), async v => {
-      const d = await api("/api/" + c, v);
+      const d = await api("/api/" + c, typed(c, v));
       const quality = s => s.quality.length && s.quality[0].delta != null
         ? "+" + s.quality[0].delta.toFixed(4) + " (" + esc(s.quality[0].model) + ")" : "–";
       const rows = d.schemes.map(s => `<tr${s.name === d.recommended ? ' style="font-weight:700"' : ""}><td>${esc(s.name)}</td>`
@@ -226,7 +241,7 @@ const pages = {
     mount(modelControl(false) + control(c, "distill", "distill ratio") + control(c, "lambda", "λ") + control(c, "quantize", "quantize")
       + control(c, "twoFour", "2:4 sparsity") + control(c, "targetMemory", "target memory") + control(c, "gpu", "GPU")
       + control(c, "context", "context"), async v => {
-      const d = await api("/api/" + c, v);
+      const d = await api("/api/" + c, typed(c, v));
       const rows = d.steps.map(s => `<tr><td>${esc(s.step)}</td><td>${esc(s.detail)}</td><td>${compact(s.parameters)}</td>`
         + `<td>${gb(s.weightBytes)}</td><td>${gb(s.memoryBytes)}</td><td title="${esc(s.qualityBasis)}">${pct(s.qualityPercent)}</td>`
         + `<td>${s.meetsTarget == null ? "–" : s.meetsTarget ? "yes" : "no"}</td></tr>`).join("");
@@ -247,7 +262,7 @@ for (const [name, calculator] of Object.entries(genericPages)) {
     const picker = !hasModel ? "" : calculator === "stats"
       ? `<label>Model<select name="model">${catalog.models.map(m => `<option>${esc(m.name)}</option>`).join("")}</select></label>`
       : modelControl(true);
-    mount(picker + names.map(n => control(calculator, n, n)).join(""), async v => generic(await api("/api/" + calculator, v)));
+    mount(picker + names.map(n => control(calculator, n, n)).join(""), async v => generic(await api("/api/" + calculator, typed(calculator, v))));
   };
 }
 
