@@ -5,6 +5,7 @@ extension Heft {
     /// `heft inspect SOURCE`: read headers, explain every parameter.
     struct Inspect: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "inspect",
             abstract: InspectQuery.summary,
             discussion: """
                 SOURCE is a .safetensors file, a model.safetensors.index.json, a .gguf file (any shard of a split

@@ -5,6 +5,7 @@ extension Heft {
     /// `heft memory SOURCE`: what a model costs to run or train, and whether it fits.
     struct Memory: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "memory",
             abstract: MemoryQuery.summary,
             discussion: """
                 SOURCE is anything `heft inspect` reads; or give --params with the architecture flags, or --example.

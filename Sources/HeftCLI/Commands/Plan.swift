@@ -5,6 +5,7 @@ extension Heft {
     /// `heft plan …`: compression planners.
     struct Plan: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "plan",
             abstract: "Plan compression: distillation, quantization, pruning, low-rank, LoRA, or the whole pipeline.",
             subcommands: [Distill.self, Quantize.self, Prune.self, LowRank.self, LoRA.self, Pipeline.self]
         )
@@ -14,6 +15,7 @@ extension Heft {
 extension Heft.Plan {
     struct Distill: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "distill",
             abstract: DistillQuery.summary,
             discussion: "Published pairs (--pair): \(Evidence.pairAliases.map(\.alias).joined(separator: ", ")), or any pair id."
         )
@@ -68,7 +70,8 @@ extension Heft.Plan {
     }
 
     struct Quantize: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: QuantizeQuery.summary)
+        static let configuration = CommandConfiguration(
+            commandName: "quantize", abstract: QuantizeQuery.summary)
         private static func help(_ name: String) -> ArgumentHelp { ArgumentHelp(QuantizeQuery.help(name)) }
 
         @OptionGroup var model: ModelOptions
@@ -90,7 +93,8 @@ extension Heft.Plan {
     }
 
     struct Prune: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: PruneQuery.summary)
+        static let configuration = CommandConfiguration(
+            commandName: "prune", abstract: PruneQuery.summary)
         private static func help(_ name: String) -> ArgumentHelp { ArgumentHelp(PruneQuery.help(name)) }
 
         @OptionGroup var model: ModelOptions
@@ -156,7 +160,8 @@ extension Heft.Plan {
     }
 
     struct Pipeline: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: PipelineQuery.summary)
+        static let configuration = CommandConfiguration(
+            commandName: "pipeline", abstract: PipelineQuery.summary)
         private static func help(_ name: String) -> ArgumentHelp { ArgumentHelp(PipelineQuery.help(name)) }
 
         @OptionGroup var model: ModelOptions
@@ -186,7 +191,8 @@ extension Heft.Plan {
 
 extension Heft {
     struct Advise: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: AdviseQuery.summary)
+        static let configuration = CommandConfiguration(
+            commandName: "advise", abstract: AdviseQuery.summary)
         private static func help(_ name: String) -> ArgumentHelp { ArgumentHelp(AdviseQuery.help(name)) }
 
         @Option(help: Self.help("task")) var task: Advice.Task?

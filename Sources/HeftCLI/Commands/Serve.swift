@@ -6,6 +6,7 @@ extension Heft {
     /// `heft serve`: the calculators, quick examples and charts in the browser, over the JSON API.
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "serve",
             abstract: "Run the local web app: inspect, memory & fit, distillation, quantization and pipeline pages over a JSON API.",
             discussion:
                 "Binds to 127.0.0.1 unless --host says otherwise. Only the --models folders are ever read; bundled example configs and the published evidence work without any model files."

@@ -11,6 +11,7 @@ extension Heft {
     /// `heft stats SOURCE`: scans every weight — sparsity, outliers, damage.
     struct Stats: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "stats",
             abstract: "Read every weight: zeros, near-zero fractions, NaN/Inf, min/max/mean/std, outliers, histograms, sparsity, damage."
         )
 

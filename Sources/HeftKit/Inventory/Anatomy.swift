@@ -90,9 +90,9 @@ public struct Anatomy: Sendable {
     /// Routed expert tensors: `experts.E.` (HF) or `_exps` (GGUF), not shared experts.
     static func isRoutedExpert(_ name: String) -> Bool {
         let lower = name.lowercased()
-        if lower.contains("shared_expert") || lower.contains("shexp") { return false }
-        return lower.contains(".experts.") || lower.contains("_exps.") || lower.hasSuffix("_exps")
-            || lower.contains(".experts_")
+        if lower.includes("shared_expert") || lower.includes("shexp") { return false }
+        return lower.includes(".experts.") || lower.includes("_exps.") || lower.hasSuffix("_exps")
+            || lower.includes(".experts_")
     }
 
     /// Parameters used per token: all but the routed experts not chosen, `expert × (1 − k/E)`.

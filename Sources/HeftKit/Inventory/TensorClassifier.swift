@@ -48,7 +48,7 @@ public struct TensorClassifier: Sendable {
             }
             let before = components[..<(position - 1)].map { $0.lowercased() }
             let stack: String
-            if before.contains(where: { $0.contains("vision") || $0 == "visual" }) {
+            if before.contains(where: { $0.includes("vision") || $0 == "visual" }) {
                 stack = "vision"
             } else if before.contains("encoder") {
                 stack = "encoder"
@@ -109,18 +109,18 @@ public struct TensorClassifier: Sendable {
     }
 
     private static func kind(lower: [String], last: String) -> ParameterKind {
-        if lower.contains(where: { $0.contains("lora") || $0.contains("adapter") || $0 == "ia3_l" }) { return .adapter }
+        if lower.contains(where: { $0.includes("lora") || $0.includes("adapter") || $0 == "ia3_l" }) { return .adapter }
         let body = lower.dropLast()
         let isNorm: (String) -> Bool = { c in
-            c.contains("norm") || c == "ln" || c.hasPrefix("ln_") || c.hasPrefix("ln") && c.count <= 4 && c.dropFirst(2).allSatisfy(\.isNumber)
+            c.includes("norm") || c == "ln" || c.hasPrefix("ln_") || c.hasPrefix("ln") && c.count <= 4 && c.dropFirst(2).allSatisfy(\.isNumber)
         }
-        if body.contains(where: isNorm) || (last.contains("norm") && last != "weight") { return .norm }
+        if body.contains(where: isNorm) || (last.includes("norm") && last != "weight") { return .norm }
         let embeddingNames: Set<String> = [
             "wte", "wpe", "token_embd", "position_embd", "token_types", "tok_embeddings", "relative_attention_bias",
             "word_embeddings", "position_embeddings", "token_type_embeddings",
         ]
         let isEmbedding = body.contains { c in
-            embeddingNames.contains(c) || (c.contains("embed") && c != "embed_out")
+            embeddingNames.contains(c) || (c.includes("embed") && c != "embed_out")
         }
         if isEmbedding || lower == ["shared", "weight"] { return .embedding }
         if last == "bias" || last == "b" { return .bias }
@@ -164,7 +164,7 @@ public struct TensorClassifier: Sendable {
             "q_proj", "k_proj", "v_proj", "o_proj", "qkv_proj", "query", "key", "value", "c_attn", "wq", "wk", "wv",
             "wo", "query_key_value", "wqkv", "out_proj", "q", "k", "v", "o",
         ]
-        if innerBody.contains(where: { $0.contains("attn") || $0.contains("attention") || attentionExact.contains($0) }) {
+        if innerBody.contains(where: { $0.includes("attn") || $0.includes("attention") || attentionExact.contains($0) }) {
             return .attention(block)
         }
         let feedForwardExact: Set<String> = [
@@ -172,9 +172,9 @@ public struct TensorClassifier: Sendable {
             "down_proj", "gate_up_proj", "wi", "wi_0", "wi_1", "router", "gate", "output", "shared_expert_gate",
         ]
         let isFeedForward = innerBody.contains { c in
-            c.contains("mlp") || c.contains("ffn") || c.contains("feed_forward") || c.contains("feedforward")
-                || c.contains("intermediate") || c.contains("expert") || c.contains("moe")
-                || c.contains("densereludense") || feedForwardExact.contains(c)
+            c.includes("mlp") || c.includes("ffn") || c.includes("feed_forward") || c.includes("feedforward")
+                || c.includes("intermediate") || c.includes("expert") || c.includes("moe")
+                || c.includes("densereludense") || feedForwardExact.contains(c)
         }
         if isFeedForward { return .feedForward(block) }
         return .other(block)
