@@ -14,8 +14,10 @@ flags=(-c release --product heft)
 header=Sources/HeftBuildInfo/commit.h
 trap 'rm -f "$header"' EXIT
 printf '#define HEFT_COMMIT "%s"\n' "$commit" >"$header"
+touch Sources/HeftBuildInfo/BuildInfo.c    # the build tracks the header only once it has seen it
 swift build "${flags[@]}"
 rm -f "$header"
+touch Sources/HeftBuildInfo/BuildInfo.c
 bin="$(swift build "${flags[@]}" --show-bin-path)"
 mkdir -p "$prefix"
 install -m 0755 "$bin/heft" "$prefix/heft"

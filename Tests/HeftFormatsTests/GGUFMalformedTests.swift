@@ -80,6 +80,41 @@ import Testing
         #expect(try rule(of: b.bytes) == .ggufString)
     }
 
+    /// A vocabulary longer than the decode limit is skipped on a fast path; a bad string in its middle is still
+    /// found, at its own offset, with the string rule. A good one is skipped whole.
+    @Test func badStringInsideALargeVocabulary() throws {
+        func vocabulary(badAt bad: Int?) -> (bytes: [UInt8], badOffset: Int) {
+            var b = GGUFBuilder(tensorCount: 0, kvCount: 1)
+            b.string("tokenizer.ggml.tokens")
+            b.u32(9)  // an array…
+            b.u32(8)  // …of strings
+            let count = GGUFArray.decodeLimit + 10
+            b.u64(UInt64(count))
+            var badOffset = -1
+            for index in 0..<count {
+                if index == bad {
+                    badOffset = b.bytes.count
+                    b.u64(1 << 40)
+                } else {
+                    b.string("tok\(index)")
+                }
+            }
+            return (b.bytes, badOffset)
+        }
+        let good = try directory.write("good.gguf", vocabulary(badAt: nil).bytes)
+        let file = try GGUFFile.read(path: good)
+        #expect(file.metadata.count == 1)
+        let (bytes, badOffset) = vocabulary(badAt: 3_000)
+        let path = try directory.write("bad.gguf", bytes)
+        do {
+            _ = try GGUFFile.read(path: path)
+            Issue.record("a 2^40-byte string inside the vocabulary was accepted")
+        } catch {
+            #expect(error.rule == .ggufString)
+            #expect(error.offset == badOffset)
+        }
+    }
+
     @Test func arrayLengthBeyondTheFile() throws {
         var b = GGUFBuilder(tensorCount: 0, kvCount: 1)
         b.string("tokenizer.ggml.tokens")

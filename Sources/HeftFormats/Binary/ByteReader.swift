@@ -64,6 +64,30 @@ public struct ByteReader {
             + "are missing; download the file again"
     }
 
+    /// Skips up to `count` values that each are a UInt64 length followed by that many bytes (a vocabulary of
+    /// GGUF strings), each checked against `maximumLength` and the bytes that remain; returns how many it
+    /// skipped. It stops before the first value that does not fit, so that the caller can read that one the
+    /// checked way and say what is wrong. One comparison per value and no allocation: a 262,144-token
+    /// vocabulary costs about a millisecond.
+    public mutating func skipLengthPrefixed(count: Int, maximumLength: Int) -> Int {
+        var position = offset
+        for index in 0..<count {
+            guard bytes.count - position >= 8 else {
+                offset = position
+                return index
+            }
+            let raw = bytes.loadUnaligned(fromByteOffset: position, as: UInt64.self)
+            let length = bigEndian ? UInt64(bigEndian: raw) : UInt64(littleEndian: raw)
+            guard length <= UInt64(maximumLength), Int(length) <= bytes.count - position - 8 else {
+                offset = position
+                return index
+            }
+            position += 8 + Int(length)
+        }
+        offset = position
+        return count
+    }
+
     /// Advances past `count` bytes.
     public mutating func skip(_ count: Int, field: @autoclosure () -> String) throws(FormatError) {
         _ = try readBytes(count, field: field())

@@ -363,7 +363,9 @@ public struct GGUFFile: Sendable {
             if let size = elementType.fixedSize {
                 try reader.skip(count * size, field: key)
             } else {
-                for _ in 0..<count { try skipString(&reader, field: key) }
+                let skipped = reader.skipLengthPrefixed(count: count, maximumLength: maximumLength)
+                // The first string that does not fit, if any, is read the checked way to say why.
+                for _ in skipped..<count { try skipString(&reader, field: key) }
             }
             return GGUFArray(elementType: elementType, count: count, values: nil)
         }
