@@ -28,7 +28,7 @@ REQUESTS = [
     ("POST", "/api/inspect/config", {"model_type": "llama", "vocab_size": 32000, "hidden_size": 4096, "intermediate_size": 11008,
                                      "num_hidden_layers": 32, "num_attention_heads": 32}),
     ("POST", "/api/stats", {"model": MODEL}),
-    ("GET", "/api/memory?example=llama-3.1-8b&context=8192&gpu=rtx-4090", None),
+    ("POST", "/api/memory", {"example": "llama-3.1-8b", "context": 8192, "gpu": "rtx-4090"}),
     ("POST", "/api/memory", {"example": "mixtral-8x7b", "train": True, "loraRank": 16, "gpu": "a100-80gb"}),
     ("POST", "/api/plan/distill", {"params": "8B", "ratio": 2, "lambda": 2.4}),
     ("POST", "/api/plan/quantize", {"example": "mistral-7b", "budget": "6GB"}),
@@ -64,8 +64,8 @@ async def exchange(reader, writer, request):
 
 
 async def main(port):
-    latencies = {path: [] for _, path, _ in REQUESTS}
-    failures = {path: 0 for _, path, _ in REQUESTS}
+    latencies = {index: [] for index in range(len(REQUESTS))}
+    failures = {index: 0 for index in range(len(REQUESTS))}
     # Warm-up: one request per endpoint.
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     for method, path, body in REQUESTS:
@@ -76,7 +76,8 @@ async def main(port):
     async def client():
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         for index in counter:
-            method, path, body = REQUESTS[index % len(REQUESTS)]
+            kind = index % len(REQUESTS)
+            method, path, body = REQUESTS[kind]
             start = time.perf_counter()
             try:
                 status = await exchange(reader, writer, raw(method, path, body))
@@ -84,9 +85,9 @@ async def main(port):
                 status = 0
                 writer.close()
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            latencies[path].append((time.perf_counter() - start) * 1000)
+            latencies[kind].append((time.perf_counter() - start) * 1000)
             if status != 200:
-                failures[path] += 1
+                failures[kind] += 1
         writer.close()
 
     start = time.perf_counter()
@@ -119,11 +120,11 @@ finally:
 print(f"{args.requests} requests, {args.clients} concurrent clients, {elapsed:.2f} s ({args.requests / elapsed:.0f} requests/s)")
 print(f"{'endpoint':<62} {'n':>5} {'fail':>5} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8}")
 everything = []
-for method, path, _ in REQUESTS:
-    values = latencies[path]
+for kind, (method, path, body) in enumerate(REQUESTS):
+    values = latencies[kind]
     everything += values
-    label = f"{method} {path}"[:62]
-    print(f"{label:<62} {len(values):>5} {failures[path]:>5} {percentile(values, 50):>8.2f} {percentile(values, 90):>8.2f} {percentile(values, 99):>8.2f}")
+    label = f"{method} {path} {json.dumps(body) if body else ''}"[:62]
+    print(f"{label:<62} {len(values):>5} {failures[kind]:>5} {percentile(values, 50):>8.2f} {percentile(values, 90):>8.2f} {percentile(values, 99):>8.2f}")
 total_failures = sum(failures.values())
 print(f"{'all':<62} {len(everything):>5} {total_failures:>5} {percentile(everything, 50):>8.2f} {percentile(everything, 90):>8.2f} "
       f"{percentile(everything, 99):>8.2f}")

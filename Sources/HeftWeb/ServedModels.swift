@@ -12,8 +12,8 @@ public final class ServedModels: ModelResolver {
     private let cache = Mutex(Cache())
 
     private struct Cache {
-        var profiles: [ProfileKey: (stamp: FileStamp, profile: ModelProfile)] = [:]
-        var inspections: [InspectionKey: (stamp: FileStamp, report: InspectionReport)] = [:]
+        var profiles: [ProfileKey: (stamp: FileStamp, value: ModelProfile)] = [:]
+        var inspections: [InspectionKey: (stamp: FileStamp, value: InspectionReport)] = [:]
         var listing: (stamp: FileStamp, models: [ListedModel])?
         var statistics: [StatisticsKey: (stamp: FileStamp, report: StatsReport)] = [:]
     }
@@ -43,32 +43,33 @@ public final class ServedModels: ModelResolver {
 
     public func profile(_ name: String, parameters: Int?) throws -> ModelProfile {
         let path = try roots.resolve(name)
-        let stamp = FileStamp(path)
-        let key = ProfileKey(path: path, parameters: parameters)
-        if let cached = cache.withLock({ $0.profiles[key] }), cached.stamp == stamp { return cached.profile }
-        var source = try ModelSource.open(path)
-        source.name = name
-        let profile = try ModelProfile.open(source: source, parameters: parameters)
-        cache.withLock { cache in
-            if cache.profiles.count >= Self.capacity { cache.profiles.removeAll() }
-            cache.profiles[key] = (stamp, profile)
+        return try cached(\.profiles, ProfileKey(path: path, parameters: parameters), FileStamp(path)) {
+            var source = try ModelSource.open(path)
+            source.name = name
+            return try ModelProfile.open(source: source, parameters: parameters)
         }
-        return profile
     }
 
     public func inspection(_ name: String, includeTensors: Bool) throws -> InspectionReport {
         let path = try roots.resolve(name)
-        let stamp = FileStamp(path)
-        let key = InspectionKey(path: path, includeTensors: includeTensors)
-        if let cached = cache.withLock({ $0.inspections[key] }), cached.stamp == stamp { return cached.report }
-        var source = try ModelSource.open(path)
-        source.name = name
-        let report = try InspectionReport(source: source, includeTensors: includeTensors).renamingPaths(rename)
-        cache.withLock { cache in
-            if cache.inspections.count >= Self.capacity { cache.inspections.removeAll() }
-            cache.inspections[key] = (stamp, report)
+        return try cached(\.inspections, InspectionKey(path: path, includeTensors: includeTensors), FileStamp(path)) {
+            var source = try ModelSource.open(path)
+            source.name = name
+            return try InspectionReport(source: source, includeTensors: includeTensors).renamingPaths(rename)
         }
-        return report
+    }
+
+    /// The value kept under `key` in the cache at `table` while `stamp` holds, else `compute`'s, then kept.
+    private func cached<Key: Hashable & Sendable, Value: Sendable>(
+        _ table: WritableKeyPath<Cache, [Key: (stamp: FileStamp, value: Value)]>, _ key: Key, _ stamp: FileStamp, _ compute: () throws -> Value
+    ) rethrows -> Value {
+        if let entry = cache.withLock({ $0[keyPath: table][key] }), entry.stamp == stamp { return entry.value }
+        let value = try compute()
+        cache.withLock { cache in
+            if cache[keyPath: table].count >= Self.capacity { cache[keyPath: table].removeAll() }
+            cache[keyPath: table][key] = (stamp, value)
+        }
+        return value
     }
 
     public func source(_ name: String) throws -> ModelSource {

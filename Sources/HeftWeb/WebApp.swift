@@ -4,6 +4,7 @@ import HeftKit
 public import Hummingbird
 import Logging
 import NIOCore
+import Synchronization
 
 /// How `heft serve` runs.
 public struct ServeConfiguration: Sendable {
@@ -36,6 +37,7 @@ public let pagePaths = ["/", "/inspect", "/memory", "/distill", "/quantize", "/p
 /// request type and answering with its typed document (``Answer``). Mistakes are 4xx naming the field (``WebError``).
 public func buildRouter(_ configuration: ServeConfiguration) -> Router<WebContext> {
     let models = ServedModels(roots: ModelRoots(directories: configuration.modelDirectories))
+    let answers = AnswerCache()
     let limit = configuration.maxBodyBytes
     let router = Router(context: WebContext.self)
     var allowed: [String: [HTTPRequest.Method]] = [:]
@@ -47,11 +49,15 @@ public func buildRouter(_ configuration: ServeConfiguration) -> Router<WebContex
     router.get("/app.css") { _, _ in asset(PackageResources.app_css, "text/css; charset=utf-8") }
 
     router.get("/api/models") { _, _ in Catalog(models: models.list(), roots: models.roots.roots.map(\.name)) }
-    router.get("/api/hardware") { _, _ in HardwareList(hardware: HardwareCatalog.all) }
-    router.get("/api/openapi.json") { _, _ in OpenAPIDocument() }
+    let hardware = try? encodeJSON(HardwareList(hardware: HardwareCatalog.all))
+    let openAPI = try? encodeJSON(OpenAPIDocument())
+    router.get("/api/hardware") { _, _ in jsonResponse(hardware ?? ByteBuffer()) }
+    router.get("/api/openapi.json") { _, _ in jsonResponse(openAPI ?? ByteBuffer()) }
     router.post("/api/inspect/config") { request, context in
         let bytes = try await body(request, limit: limit)
-        return try await answering(models, context) { try inspectPasted(bytes) }
+        return try await answering(models, answers, context, key: "inspect/config " + String(decoding: bytes, as: UTF8.self), stamp: nil) {
+            try inspectPasted(bytes)
+        }
     }
     for path in ["/api/models", "/api/hardware", "/api/openapi.json"] { allowed[path] = [.get] }
     allowed["/api/inspect/config"] = [.post]
@@ -63,16 +69,24 @@ public func buildRouter(_ configuration: ServeConfiguration) -> Router<WebContex
             if queryStringCalculators.contains(Query.name) {
                 allowed[path] = [.get, .post]
                 router.get(RouterPath(path)) { request, context in
-                    try await answering(models, context) {
-                        try await Query(pairs: request.uri.queryParameters.map { (String($0.key), String($0.value)) }).run(with: models)
+                    let query: Query
+                    do {
+                        query = try Query(pairs: request.uri.queryParameters.map { (String($0.key), String($0.value)) })
+                    } catch {
+                        throw WebError.translating(error, rename: models.rename, logger: context.logger)
                     }
+                    return try await answering(query, models, answers, context)
                 }
             }
             router.post(RouterPath(path)) { request, context in
                 let bytes = try await body(request, limit: limit)
-                return try await answering(models, context) {
-                    try await decode(Query.self, bytes).run(with: models)
+                let query: Query
+                do {
+                    query = try decode(Query.self, bytes)
+                } catch {
+                    throw WebError.translating(error, rename: models.rename, logger: context.logger)
                 }
+                return try await answering(query, models, answers, context)
             }
         }
         register(calculator)
@@ -81,15 +95,69 @@ public func buildRouter(_ configuration: ServeConfiguration) -> Router<WebContex
     return router
 }
 
-/// Runs `compute` off the event loop and answers with its document and charts, or with the error translated.
+/// Answers a request: from the cache while the model files it names are unchanged, else computed off the event
+/// loop, encoded once and kept.
+func answering<Query: Calculator>(_ query: Query, _ models: ServedModels, _ answers: AnswerCache, _ context: WebContext) async throws
+    -> Response
+{
+    // The key is the request itself, every field written out with its default; the stamp, the model it names.
+    let key = Query.name + " " + ((try? encodeJSON(query)).map { String(buffer: $0) } ?? "")
+    var stamp: FileStamp?
+    if case .text(let name)? = Query.fields.first(where: { $0.name == "model" })?.value(in: query), let path = try? models.roots.resolve(name) {
+        stamp = FileStamp(path)
+    }
+    return try await answering(models, answers, context, key: key, stamp: stamp) { try await query.run(with: models) }
+}
+
 func answering<Output: Presentable>(
-    _ models: ServedModels, _ context: WebContext, _ compute: @escaping @Sendable () async throws -> Output
-) async throws -> Answer<Output.Document> {
+    _ models: ServedModels, _ answers: AnswerCache, _ context: WebContext, key: String, stamp: FileStamp?,
+    _ compute: @escaping @Sendable () async throws -> Output
+) async throws -> Response {
+    if let body = answers.lookup(key, stamp: stamp) { return jsonResponse(body) }
+    let output: Output
     do {
-        let output = try await Task.detached { try await compute() }.value
-        return Answer(document: output.document, charts: output.charts)
+        output = try await Task.detached { try await compute() }.value
     } catch {
         throw WebError.translating(error, rename: models.rename, logger: context.logger)
+    }
+    let body: ByteBuffer
+    do {
+        body = try encodeJSON(Answer(document: output.document, charts: output.charts))
+    } catch {
+        // A value JSON cannot hold (NaN, infinity) is a bug: logged, and a 500 that says so.
+        context.logger.error("internal error: the answer cannot be encoded", metadata: ["error": "\(error)", "request": "\(key)"])
+        throw WebError(.internalServerError, field: nil, message: "internal error: the answer cannot be encoded as JSON; this is a bug in Heft")
+    }
+    answers.store(key, stamp: stamp, body: body)
+    return jsonResponse(body)
+}
+
+/// JSON as the command line prints it: sorted keys, unescaped slashes.
+func encodeJSON(_ value: some Encodable) throws -> ByteBuffer {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return ByteBuffer(bytes: try encoder.encode(value))
+}
+
+func jsonResponse(_ body: ByteBuffer) -> Response {
+    Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
+}
+
+/// Encoded answers by request, reused while the files their requests name keep their size, modification time
+/// and inode. Bounded: past ``capacity`` entries it starts again.
+final class AnswerCache: Sendable {
+    private let entries = Mutex<[String: (stamp: FileStamp?, body: ByteBuffer)]>([:])
+    static let capacity = 1024
+
+    func lookup(_ key: String, stamp: FileStamp?) -> ByteBuffer? {
+        entries.withLock { entries in entries[key].flatMap { $0.stamp == stamp ? $0.body : nil } }
+    }
+
+    func store(_ key: String, stamp: FileStamp?, body: ByteBuffer) {
+        entries.withLock { entries in
+            if entries.count >= Self.capacity { entries.removeAll() }
+            entries[key] = (stamp, body)
+        }
     }
 }
 

@@ -4,27 +4,10 @@ import Testing
 
 /// Runs the built `heft` binary as a user would.
 @Suite struct InspectCommandTests {
-    struct Run {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
+    typealias Run = HeftBinary.Run
 
     static func heft(_ arguments: [String], environment: [String: String]? = nil) throws -> Run {
-        let process = Process()
-        if let environment { process.environment = environment }
-        process.executableURL = URL(fileURLWithPath: Fixtures.packageRoot + "/.build/debug/heft")
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        try HeftBinary.run(arguments, environment: environment)
     }
 
     @Test func textReportNamesTheAnatomy() throws {

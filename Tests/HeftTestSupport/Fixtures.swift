@@ -72,3 +72,29 @@ public final class TemporaryDirectory {
         return try write(name, [UInt8](data))
     }
 }
+
+/// Runs the built `heft` binary (`.build/debug/heft`) as a user would.
+public enum HeftBinary {
+    public struct Run: Sendable {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
+    }
+
+    public static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> Run {
+        let process = Process()
+        if let environment { process.environment = environment }
+        process.executableURL = URL(fileURLWithPath: Fixtures.packageRoot + "/.build/debug/heft")
+        process.arguments = arguments
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}

@@ -80,7 +80,7 @@ import Testing
 
     @Test(arguments: cases.indices) func commandLineAndWebAgree(index: Int) async throws {
         let (command, flags) = Self.cases[index]
-        let cli = try Heft.run(command + flags + ["--json"])
+        let cli = try HeftBinary.run(command + flags + ["--json"])
         let path = "/api/" + command.joined(separator: "/")
         let calculator = try #require(Calculators.all.first { "/api/" + $0.name == path })
         let body = try JSONSerialization.data(withJSONObject: Self.body(flags, schemas: Self.schemas(calculator)))
@@ -101,30 +101,5 @@ import Testing
                 #expect(cli.stderr.contains(message), "\(command + flags): \(cli.stderr) vs \(message)")
             }
         }
-    }
-}
-
-/// Runs the built `heft` binary.
-enum Heft {
-    struct Run {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
-
-    static func run(_ arguments: [String]) throws -> Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Fixtures.packageRoot + "/.build/debug/heft")
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
     }
 }

@@ -6,26 +6,19 @@ public import HeftKit
 /// these only read the syntax, and say what it should be when it is wrong.
 enum Value {
     /// A whole number: 4096, 32k, 7B, 1e9.
-    static func whole(_ text: String) throws -> Int {
-        guard let value = Quantity.count(text) else { throw ValidationError("'\(text)' is not a whole number; write it as 4096, 32k, 7B or 1e9") }
-        return value
-    }
+    static func whole(_ text: String) throws -> Int { try read(text, Quantity.count, "a whole number; write it as 4096, 32k, 7B or 1e9") }
 
     /// A length in tokens: 4096, 32k (= 32,768), 1M.
-    static func tokens(_ text: String) throws -> Int {
-        guard let value = Quantity.tokens(text) else { throw ValidationError("'\(text)' is not a number of tokens; write it as 4096, 32k or 1M") }
-        return value
-    }
+    static func tokens(_ text: String) throws -> Int { try read(text, Quantity.tokens, "a number of tokens; write it as 4096, 32k or 1M") }
 
     /// A real number: 0.5, 1e-3.
-    static func real(_ text: String) throws -> Double {
-        guard let value = Quantity.real(text) else { throw ValidationError("'\(text)' is not a finite number") }
-        return value
-    }
+    static func real(_ text: String) throws -> Double { try read(text, Quantity.real, "a finite number") }
 
     /// A size in bytes: 6GB, 6GiB, 6e9.
-    static func size(_ text: String) throws -> Int {
-        guard let value = Quantity.bytes(text) else { throw ValidationError("'\(text)' is not a size; write it as 6GB, 6GiB, 512MiB or 6e9") }
+    static func size(_ text: String) throws -> Int { try read(text, Quantity.bytes, "a size; write it as 6GB, 6GiB, 512MiB or 6e9") }
+
+    private static func read<Result>(_ text: String, _ parse: (String) -> Result?, _ expected: String) throws -> Result {
+        guard let value = parse(text) else { throw ValidationError("'\(text)' is not \(expected)") }
         return value
     }
 }

@@ -77,59 +77,44 @@ extension RequestField {
     public static func integer(
         _ name: String, _ path: any WritableKeyPath<Request, Int?> & Sendable, _ range: ClosedRange<Int>, _ help: String
     ) -> RequestField {
-        RequestField(
-            name: name, help: help, schema: .integer(range),
-            assign: { (request: inout Request, input: FieldInput) throws(EstimateError) in
-                request[keyPath: path] = try parseInteger(name, input)
-            },
-            read: { $0[keyPath: path].map { .number(Double($0)) } },
-            check: { (request: Request) throws(EstimateError) in
-                if let value = request[keyPath: path] { try checkRange(name, value, range) }
-            }
-        )
+        whole(name, path, range, help, schema: .integer(range), parse: parseInteger)
     }
 
     /// A whole number with a default.
     public static func integer(
         _ name: String, _ path: any WritableKeyPath<Request, Int> & Sendable, _ range: ClosedRange<Int>, _ help: String
     ) -> RequestField {
-        RequestField(
-            name: name, help: help, schema: .integer(range),
-            assign: { (request: inout Request, input: FieldInput) throws(EstimateError) in
-                request[keyPath: path] = try parseInteger(name, input)
-            },
-            read: { .number(Double($0[keyPath: path])) },
-            check: { (request: Request) throws(EstimateError) in try checkRange(name, request[keyPath: path], range) }
-        )
+        whole(name, path, range, help, schema: .integer(range), parse: parseInteger)
     }
 
     /// A length in tokens within `range`: `4096`, `32k` (= 32,768), `128k`, `1M` (= 1,048,576).
     public static func tokens(
         _ name: String, _ path: any WritableKeyPath<Request, Int?> & Sendable, _ range: ClosedRange<Int>, _ help: String
     ) -> RequestField {
-        RequestField(
-            name: name, help: help, schema: .tokens(range),
-            assign: { (request: inout Request, input: FieldInput) throws(EstimateError) in
-                request[keyPath: path] = try parseTokens(name, input)
-            },
-            read: { $0[keyPath: path].map { .number(Double($0)) } },
-            check: { (request: Request) throws(EstimateError) in
-                if let value = request[keyPath: path] { try checkRange(name, value, range) }
-            }
-        )
+        whole(name, path, range, help, schema: .tokens(range), parse: parseTokens)
     }
 
     /// A length in tokens with a default.
     public static func tokens(
         _ name: String, _ path: any WritableKeyPath<Request, Int> & Sendable, _ range: ClosedRange<Int>, _ help: String
     ) -> RequestField {
+        whole(name, path, range, help, schema: .tokens(range), parse: parseTokens)
+    }
+
+    /// A whole-number field, optional or not, read by `parse` and checked against `range`.
+    private static func whole<Value: Sendable>(
+        _ name: String, _ path: any WritableKeyPath<Request, Value> & Sendable, _ range: ClosedRange<Int>, _ help: String,
+        schema: FieldSchema, parse: @escaping @Sendable (String, FieldInput) throws(EstimateError) -> Int
+    ) -> RequestField where Value: WholeValue {
         RequestField(
-            name: name, help: help, schema: .tokens(range),
+            name: name, help: help, schema: schema,
             assign: { (request: inout Request, input: FieldInput) throws(EstimateError) in
-                request[keyPath: path] = try parseTokens(name, input)
+                request[keyPath: path] = Value(whole: try parse(name, input))
             },
-            read: { .number(Double($0[keyPath: path])) },
-            check: { (request: Request) throws(EstimateError) in try checkRange(name, request[keyPath: path], range) }
+            read: { $0[keyPath: path].whole.map { .number(Double($0)) } },
+            check: { (request: Request) throws(EstimateError) in
+                if let value = request[keyPath: path].whole { try checkRange(name, value, range) }
+            }
         )
     }
 
@@ -366,4 +351,20 @@ public struct NumberBounds: Sendable {
 func shortNumber(_ value: Double) -> String {
     if value == value.rounded(), abs(value) < 1e15 { return Formatting.grouped(Int(value)) }
     return "\(value)"
+}
+
+/// `Int` and `Int?`, for the whole-number fields.
+public protocol WholeValue {
+    init(whole: Int)
+    var whole: Int? { get }
+}
+
+extension Int: WholeValue {
+    public init(whole: Int) { self = whole }
+    public var whole: Int? { self }
+}
+
+extension Optional: WholeValue where Wrapped == Int {
+    public init(whole: Int) { self = whole }
+    public var whole: Int? { self }
 }
