@@ -55,7 +55,9 @@ public func buildRouter(_ configuration: ServeConfiguration) -> Router<WebContex
     router.get("/api/openapi.json") { _, _ in jsonResponse(openAPI ?? ByteBuffer()) }
     router.post("/api/inspect/config") { request, context in
         let bytes = try await body(request, limit: limit)
-        return try await answering(models, answers, context, key: "inspect/config " + String(decoding: bytes, as: UTF8.self), stamp: nil) {
+        let key = "POST /api/inspect/config " + String(decoding: bytes, as: UTF8.self)
+        if let body = answers.lookup(key) { return jsonResponse(body) }
+        return try await answering(models, answers, context, key: key, model: nil) {
             try inspectPasted(bytes)
         }
     }
@@ -69,24 +71,28 @@ public func buildRouter(_ configuration: ServeConfiguration) -> Router<WebContex
             if queryStringCalculators.contains(Query.name) {
                 allowed[path] = [.get, .post]
                 router.get(RouterPath(path)) { request, context in
+                    let key = "GET " + request.uri.description
+                    if let body = answers.lookup(key) { return jsonResponse(body) }
                     let query: Query
                     do {
                         query = try Query(pairs: request.uri.queryParameters.map { (String($0.key), String($0.value)) })
                     } catch {
                         throw WebError.translating(error, rename: models.rename, logger: context.logger)
                     }
-                    return try await answering(query, models, answers, context)
+                    return try await answering(query, key: key, models, answers, context)
                 }
             }
             router.post(RouterPath(path)) { request, context in
                 let bytes = try await body(request, limit: limit)
+                let key = "POST " + path + " " + String(decoding: bytes, as: UTF8.self)
+                if let body = answers.lookup(key) { return jsonResponse(body) }
                 let query: Query
                 do {
                     query = try decode(Query.self, bytes)
                 } catch {
                     throw WebError.translating(error, rename: models.rename, logger: context.logger)
                 }
-                return try await answering(query, models, answers, context)
+                return try await answering(query, key: key, models, answers, context)
             }
         }
         register(calculator)
@@ -95,25 +101,21 @@ public func buildRouter(_ configuration: ServeConfiguration) -> Router<WebContex
     return router
 }
 
-/// Answers a request: from the cache while the model files it names are unchanged, else computed off the event
-/// loop, encoded once and kept.
-func answering<Query: Calculator>(_ query: Query, _ models: ServedModels, _ answers: AnswerCache, _ context: WebContext) async throws
-    -> Response
+/// Answers a request (its cache key is the request as it came: method, path and body or query), computing it off
+/// the event loop and keeping the encoded answer while the model file it names is unchanged.
+func answering<Query: Calculator>(_ query: Query, key: String, _ models: ServedModels, _ answers: AnswerCache, _ context: WebContext)
+    async throws -> Response
 {
-    // The key is the request itself, every field written out with its default; the stamp, the model it names.
-    let key = Query.name + " " + ((try? encodeJSON(query)).map { String(buffer: $0) } ?? "")
-    var stamp: FileStamp?
-    if case .text(let name)? = Query.fields.first(where: { $0.name == "model" })?.value(in: query), let path = try? models.roots.resolve(name) {
-        stamp = FileStamp(path)
-    }
-    return try await answering(models, answers, context, key: key, stamp: stamp) { try await query.run(with: models) }
+    var model: String?
+    if case .text(let name)? = Query.fields.first(where: { $0.name == "model" })?.value(in: query) { model = try? models.roots.resolve(name) }
+    return try await answering(models, answers, context, key: key, model: model) { try await query.run(with: models) }
 }
 
 func answering<Output: Presentable>(
-    _ models: ServedModels, _ answers: AnswerCache, _ context: WebContext, key: String, stamp: FileStamp?,
+    _ models: ServedModels, _ answers: AnswerCache, _ context: WebContext, key: String, model: String?,
     _ compute: @escaping @Sendable () async throws -> Output
 ) async throws -> Response {
-    if let body = answers.lookup(key, stamp: stamp) { return jsonResponse(body) }
+    let stamp = model.map(FileStamp.init)
     let output: Output
     do {
         output = try await Task.detached { try await compute() }.value
@@ -128,7 +130,7 @@ func answering<Output: Presentable>(
         context.logger.error("internal error: the answer cannot be encoded", metadata: ["error": "\(error)", "request": "\(key)"])
         throw WebError(.internalServerError, field: nil, message: "internal error: the answer cannot be encoded as JSON; this is a bug in Heft")
     }
-    answers.store(key, stamp: stamp, body: body)
+    answers.store(key, model: model, stamp: stamp, body: body)
     return jsonResponse(body)
 }
 
@@ -143,20 +145,29 @@ func jsonResponse(_ body: ByteBuffer) -> Response {
     Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
 }
 
-/// Encoded answers by request, reused while the files their requests name keep their size, modification time
-/// and inode. Bounded: past ``capacity`` entries it starts again.
+/// Encoded answers by request as it came, reused while the model file the request names keeps its size,
+/// modification time and inode (the stamp is taken before computing, so a change during it is seen next time).
+/// Bounded: past ``capacity`` entries it starts again.
 final class AnswerCache: Sendable {
-    private let entries = Mutex<[String: (stamp: FileStamp?, body: ByteBuffer)]>([:])
-    static let capacity = 1024
-
-    func lookup(_ key: String, stamp: FileStamp?) -> ByteBuffer? {
-        entries.withLock { entries in entries[key].flatMap { $0.stamp == stamp ? $0.body : nil } }
+    private struct Entry {
+        let model: String?
+        let stamp: FileStamp?
+        let body: ByteBuffer
     }
 
-    func store(_ key: String, stamp: FileStamp?, body: ByteBuffer) {
+    private let entries = Mutex<[String: Entry]>([:])
+    static let capacity = 1024
+
+    func lookup(_ key: String) -> ByteBuffer? {
+        guard let entry = entries.withLock({ $0[key] }) else { return nil }
+        if let model = entry.model, FileStamp(model) != entry.stamp { return nil }
+        return entry.body
+    }
+
+    func store(_ key: String, model: String?, stamp: FileStamp?, body: ByteBuffer) {
         entries.withLock { entries in
             if entries.count >= Self.capacity { entries.removeAll() }
-            entries[key] = (stamp, body)
+            entries[key] = Entry(model: model, stamp: stamp, body: body)
         }
     }
 }

@@ -50,6 +50,29 @@ import Testing
         }
     }
 
+    /// Answers are cached, but a model file that changes is read again: the same request names a Q4_0 file, then
+    /// the Q8_0 file copied over it.
+    @Test func aChangedFileIsReadAgain() async throws {
+        let directory = try TemporaryDirectory()
+        let root = directory.path + "/models"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Fixtures.path("gguf/all-MiniLM-L6-v2.Q4_0.gguf"), toPath: root + "/m.gguf")
+        try await Self.app(models: [root]).test(.router) { client in
+            func fileBytes() async throws -> Int? {
+                let response = try await client.execute(uri: "/api/inspect?model=models/m.gguf", method: .get)
+                return (try Self.object(response)["bytes"] as? [String: Any])?["file"] as? Int
+            }
+            let first = try await fileBytes()
+            #expect(try await fileBytes() == first)
+            try FileManager.default.removeItem(atPath: root + "/m.gguf")
+            try FileManager.default.copyItem(atPath: Fixtures.path("gguf/all-MiniLM-L6-v2.Q8_0.gguf"), toPath: root + "/m.gguf")
+            let second = try await fileBytes()
+            #expect(first != nil && second != nil && first != second)
+            let attributes = try FileManager.default.attributesOfItem(atPath: root + "/m.gguf")
+            #expect(second == (attributes[.size] as? NSNumber)?.intValue)
+        }
+    }
+
     @Test func pastedConfigIsCounted() async throws {
         let config = String(decoding: try Data(contentsOf: URL(fileURLWithPath: Fixtures.config("llama-2-7b.json"))), as: UTF8.self)
         try await Self.app().test(.router) { client in
