@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark: `heft inspect` wall time vs the gguf Python package's reader, on the same files.
 
-Usage (after ../shared/fixtures/fetch.sh .fixtures):
+Usage (after Scripts/fixtures.sh):
     bench/inspect.sh            # builds heft in release mode, then runs this with the fixtures venv
 
 Generates bench/out/vocab262k.gguf once: a llama-style GGUF of about 270 MB with a 262,144-entry token list
