@@ -130,6 +130,9 @@ try:
                         ("/stats?model=gguf/all-MiniLM-L6-v2.Q4_0.gguf", "elements")]:
         check(f"{path} loads", tab.load(path))
         check(f"{path} answers", tab.eval("document.getElementById('out').dataset.state") == "ready", tab.text("#out")[:200] if tab.text("#out") else "")
+        asked = [pair.split("=") for pair in path.split("?")[1].split("&")]
+        kept = all(tab.eval(f"new URLSearchParams(location.search).get({json.dumps(k)})") == v for k, v in asked)
+        check(f"{path} keeps its inputs", kept, tab.eval("location.search"))
         tab.screenshot(path.split("?")[0].strip("/"))
 finally:
     browser.terminate(); server.terminate()

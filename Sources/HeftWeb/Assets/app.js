@@ -260,7 +260,8 @@ for (const [name, calculator] of Object.entries(genericPages)) {
       "ffn", "maxContext"].includes(n));
     const hasModel = "model" in inputs(calculator);
     const picker = !hasModel ? "" : calculator === "stats"
-      ? `<label>Model<select name="model">${catalog.models.map(m => `<option>${esc(m.name)}</option>`).join("")}</select></label>`
+      ? `<label>Model<select name="model">${catalog.models.map(m =>
+        `<option${m.name === params.get("model") ? " selected" : ""}>${esc(m.name)}</option>`).join("")}</select></label>`
       : modelControl(true);
     mount(picker + names.map(n => control(calculator, n, n)).join(""), async v => generic(await api("/api/" + calculator, typed(calculator, v))));
   };
