@@ -253,19 +253,40 @@ import Testing
 
     // MARK: - Fit
 
+    /// Where memory is the limit, the largest context is the boundary: it fits, one more token does not.
     @Test func largestContextIsTheBoundary() throws {
         let profile = try Self.profile(config: Self.llama3)
         let gpu = try HardwareCatalog.select("rtx-4090")
         let e = try Self.estimate(profile, context: 4096) {
             $0.hardware = gpu
-            $0.weights = .fileType(.Q4_K_M)
+            $0.weights = .float(.f16)
+            $0.batch = 16
         }
         let fit = try #require(e.fit)
-        #expect(fit.fits)
-        let at = try Self.estimate(profile, context: fit.maxContext) { $0.weights = .fileType(.Q4_K_M) }
-        let beyond = try Self.estimate(profile, context: fit.maxContext + 1) { $0.weights = .fileType(.Q4_K_M) }
+        #expect(fit.maxContextLimit == .memory)
+        let at = try Self.estimate(profile, context: fit.maxContext) {
+            $0.weights = .float(.f16)
+            $0.batch = 16
+        }
+        let beyond = try Self.estimate(profile, context: fit.maxContext + 1) {
+            $0.weights = .float(.f16)
+            $0.batch = 16
+        }
         #expect(at.totalBytes <= gpu.usableBytes)
         #expect(beyond.totalBytes > gpu.usableBytes)
+    }
+
+    /// Llama-3-8B was trained for 8,192 tokens: on an 80 GB GPU with room for far more, the largest context is
+    /// 8,192, said to be the model's maximum (it was reported as 527,768).
+    @Test func largestContextStopsAtTheTrainedMaximum() throws {
+        let profile = try Self.profile(config: Self.llama3)
+        #expect(profile.architecture.contextLength == 8192)
+        let e = try Self.estimate(profile, context: 4096) { $0.hardware = try? HardwareCatalog.select("a100-80gb") }
+        let fit = try #require(e.fit)
+        #expect(fit.maxContext == 8192)
+        #expect(fit.maxContextLimit == .trainedMaximum)
+        let atMaximum = try Self.estimate(profile, context: 8192) { _ in }
+        #expect(atMaximum.totalBytes <= fit.capacityBytes)
     }
 
     @Test func tooLargeModelsGetOffloadLayers() throws {

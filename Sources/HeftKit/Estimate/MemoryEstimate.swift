@@ -77,12 +77,21 @@ public struct MemoryEstimate: Sendable, Codable {
         public var fits: Bool
         /// capacity − total (negative when it does not fit).
         public var marginBytes: Int
-        /// The longest context that fits at this batch (0 when even the weights do not fit).
+        /// The longest context that fits at this batch (0 when even the weights do not fit), at most the model's
+        /// trained maximum when it is known.
         public var maxContext: Int
+        /// What bounds ``maxContext``: the memory, or the model's trained maximum.
+        public var maxContextLimit: ContextLimit
         /// The largest batch that fits at this context.
         public var maxBatch: Int
         /// Layers to keep in host memory when it does not fit (llama.cpp `-ngl` = layers − this).
         public var offloadLayers: Int
+    }
+
+    /// What bounds the largest context.
+    public enum ContextLimit: String, Sendable, Codable {
+        case memory
+        case trainedMaximum = "trained maximum"
     }
 
     public struct Speed: Sendable, Codable {
@@ -389,7 +398,11 @@ struct Estimator {
     private func fit(_ selection: HardwareSelection, context: Int, batch: Int, total: Int) throws(EstimateError) -> MemoryEstimate.Fit {
         let capacity = selection.usableBytes
         // Memory grows with context and with batch, so the largest of each that fits is a binary search.
-        let maxContext = try Self.largest(upTo: 1 << 26) { (n: Int) throws(EstimateError) in try self.total(context: n, batch: batch) <= capacity }
+        // A context past the model's trained maximum is not one it can use (without RoPE scaling), so the search
+        // stops there when the maximum is known.
+        let trained = profile.architecture.contextLength
+        let limit = min(trained ?? 1 << 26, 1 << 26)
+        let maxContext = try Self.largest(upTo: limit) { (n: Int) throws(EstimateError) in try self.total(context: n, batch: batch) <= capacity }
         let maxBatch = try Self.largest(upTo: 1 << 16) { (n: Int) throws(EstimateError) in try self.total(context: context, batch: n) <= capacity }
         var offload = 0
         if total > capacity, layers > 0 {
@@ -404,6 +417,7 @@ struct Estimator {
             fits: total <= capacity,
             marginBytes: capacity - total,
             maxContext: maxContext,
+            maxContextLimit: trained != nil && maxContext == limit ? .trainedMaximum : .memory,
             maxBatch: maxBatch,
             offloadLayers: offload
         )

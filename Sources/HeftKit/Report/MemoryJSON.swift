@@ -8,7 +8,7 @@ public struct MemoryJSON: Encodable, Sendable {
     enum Key: String, CodingKey {
         case model, parameters, activeParameters, weights, kvCacheType, layout, mode, estimates, formulas, assumptions, warnings
         case context, weightsBytes, kvCacheBytes, kvCacheBytesPerToken, activationBytes, overheadBytes, totalBytes
-        case gradientsBytes, optimizerBytes, masterWeightsBytes, trainableParameters, fits, maxContext, maxBatch, offloadLayers
+        case gradientsBytes, optimizerBytes, masterWeightsBytes, trainableParameters, fits, maxContext, maxContextLimit, maxBatch, offloadLayers
         case prefillTokensPerSecond, decodeTokensPerSecond, timeToFirstTokenSeconds, interTokenLatencySeconds, flopsPerToken
     }
 
@@ -44,6 +44,7 @@ public struct MemoryJSON: Encodable, Sendable {
         if let fit = first.fit {
             try c.encode(fit.fits, forKey: .fits)
             try c.encode(fit.maxContext, forKey: .maxContext)
+            try c.encode(fit.maxContextLimit, forKey: .maxContextLimit)
             try c.encode(fit.maxBatch, forKey: .maxBatch)
             try c.encode(fit.offloadLayers, forKey: .offloadLayers)
         }

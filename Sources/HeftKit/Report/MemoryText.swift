@@ -57,7 +57,12 @@ public struct MemoryText {
                         guard let f = b.fit else { return "-" }
                         return f.fits ? "fits, \(Formatting.decimalSize(f.marginBytes)) free" : "short by \(Formatting.decimalSize(-f.marginBytes))"
                     })
-            fits.add(["largest context"] + e.estimates.map { Formatting.grouped($0.fit?.maxContext ?? 0) })
+            fits.add(
+                ["largest context"]
+                    + e.estimates.map { b in
+                        guard let f = b.fit else { return "-" }
+                        return Formatting.grouped(f.maxContext) + (f.maxContextLimit == .trainedMaximum ? " (the model's maximum)" : "")
+                    })
             fits.add(["largest batch"] + e.estimates.map { Formatting.grouped($0.fit?.maxBatch ?? 0) })
             fits.add(["layers to offload"] + e.estimates.map { Formatting.grouped($0.fit?.offloadLayers ?? 0) })
             if !trainingMode {
