@@ -23,6 +23,8 @@ import Testing
         (["stats", llama, "--bins", "0"], 64, "bins: must be between 1 and 64"),
         (["serve", "--port", "70000"], 64, "port must be between 0 and 65535"),
         (["nonsense"], 64, "nonsense"),
+        (["memory", llama, "--train", "--zero", "3"], 64, "zero: ZeRO-3 shards over devices"),
+        (["memory", llama, "--train", "--devices", "4", "--gpu", "a100-80gbx8"], 64, "devices: 4 devices, but gpu names 8"),
         (["inspect", "/nonexistent/model.gguf"], 1, "/nonexistent/model.gguf"),
         (["memory", "/nonexistent/config.json"], 1, "/nonexistent/config.json"),
         (["inspect", Fixtures.packageRoot + "/Package.swift"], 1, "Package.swift"),

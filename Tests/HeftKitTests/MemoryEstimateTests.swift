@@ -276,6 +276,27 @@ import Testing
         #expect(beyond.totalBytes > gpu.usableBytes)
     }
 
+    /// Training puts a replica (or its ZeRO shard) on every device: eight A100s are eight 80 GB budgets for the
+    /// per-device total, not one 640 GB budget. ZeRO-3 over the eight divides weights, gradients and optimizer.
+    @Test func trainingFitsPerDevice() async throws {
+        var query = MemoryQuery()
+        query.spec.example = "llama-3.1-8b"
+        query.train = true
+        query.context = 4096
+        query.gpu = try HardwareCatalog.select("a100-80gbx8")
+        let one = try HardwareCatalog.select("a100-80gb").usableBytes
+        let replicated = try #require(try await query.run(with: LocalModels()).estimates.first)
+        let fit = try #require(replicated.fit)
+        #expect(fit.capacityBytes == one)
+        #expect(fit.fits == (replicated.totalBytes <= one))
+        #expect(!fit.fits)  // 16 bytes per parameter of Adam state alone is 128 GB for 8B parameters
+        query.zero = 3
+        let sharded = try #require(try await query.run(with: LocalModels()).estimates.first)
+        let optimizer = try #require(replicated.optimizerBytes)
+        #expect(sharded.optimizerBytes == (optimizer + 7) / 8)
+        #expect(sharded.weightsBytes == (replicated.weightsBytes + 7) / 8)
+    }
+
     /// Llama-3-8B was trained for 8,192 tokens: on an 80 GB GPU with room for far more, the largest context is
     /// 8,192, said to be the model's maximum (it was reported as 527,768).
     @Test func largestContextStopsAtTheTrainedMaximum() throws {

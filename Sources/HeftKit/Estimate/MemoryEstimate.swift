@@ -209,7 +209,9 @@ public struct MemoryEstimate: Sendable, Codable {
             formulas["prefill"] = "peak FLOP/s × compute efficiency ÷ FLOPs per token"
             formulas["decode"] = "batch ÷ ((active weight bytes + batch × KV bytes at context) ÷ (bandwidth × bandwidth efficiency))"
             formulas["fit"] =
-                "total ≤ devices × memory × usable fraction; max context and batch by search; offload layers = ⌈excess ÷ bytes per layer⌉"
+                request.training == nil
+                ? "total ≤ devices × memory × usable fraction; max context and batch by search; offload layers = ⌈excess ÷ bytes per layer⌉"
+                : "training: each device holds the per-device total (a replica, or its ZeRO shard), so per-device total ≤ one device's memory × usable fraction; max context and batch by search"
         }
         self.estimates = estimates
         self.formulas = formulas
@@ -396,7 +398,9 @@ struct Estimator {
     }
 
     private func fit(_ selection: HardwareSelection, context: Int, batch: Int, total: Int) throws(EstimateError) -> MemoryEstimate.Fit {
-        let capacity = selection.usableBytes
+        // Serving splits one model across the devices; training puts a replica (or its ZeRO shard) on each, so its
+        // per-device total is compared with one device.
+        let capacity = request.training == nil ? selection.usableBytes : selection.usableBytes / max(selection.count, 1)
         // Memory grows with context and with batch, so the largest of each that fits is a binary search.
         // A context past the model's trained maximum is not one it can use (without RoPE scaling), so the search
         // stops there when the maximum is known.

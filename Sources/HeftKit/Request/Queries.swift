@@ -139,7 +139,19 @@ public struct MemoryQuery: Calculator {
 
     public static let requiredGroups = [ModelSpec.required]
     public static let exclusiveGroups = [ModelSpec.exclusive]
-    public func validateCombination() throws(EstimateError) { try spec.validate() }
+
+    /// The devices a training run is spread over: `devices`, or the count of `gpu` (`a100-80gbx8`).
+    public var trainingDevices: Int { devices != 1 ? devices : gpu?.count ?? 1 }
+
+    public func validateCombination() throws(EstimateError) {
+        try spec.validate()
+        if let gpu, gpu.count > 1, devices != 1, devices != gpu.count {
+            throw EstimateError(field: "devices", "\(devices) devices, but gpu names \(gpu.count); give one count")
+        }
+        if zero > 0, trainingDevices == 1, train || loraRank != nil || qlora {
+            throw EstimateError(field: "zero", "ZeRO-\(zero) shards over devices: give devices N or gpu NAMExN")
+        }
+    }
 
     public static let fields: [RequestField<MemoryQuery>] =
         ModelSpec.fields.map { $0.within(\.spec) } + [
@@ -196,7 +208,7 @@ public struct MemoryQuery: Calculator {
             training.loraModules = loraTargets
             training.qlora = qlora
             training.zeroStage = zero
-            training.devices = devices
+            training.devices = trainingDevices
             request.training = training
         }
         return request
