@@ -11,6 +11,14 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 "$binary" serve --port "$port" --models .fixtures/gguf >/dev/null 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/api/hardware" >/dev/null && break; sleep 0.1; done
+python3 - "$port" <<'PY'
+import sys, time, urllib.request
+for _ in range(100):
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/api/hardware", timeout=1)
+        break
+    except Exception:
+        time.sleep(0.1)
+PY
 .fixtures/.venv/bin/schemathesis --config-file schemathesis.toml run "http://127.0.0.1:$port/api/openapi.json" --checks all --max-examples "$examples" \
     --workers 2 --seed 20261129 --suppress-health-check all --no-color
