@@ -271,4 +271,16 @@ import Testing
         #expect(used <= 24e9 && used > 24e9 - 1000)
         #expect(advice.techniques.first?.technique == "adapters / LoRA")
     }
+
+    /// A temperature near zero gives the teacher's hard label (all probability on the top class), not NaN: the
+    /// API's schema allows any temperature in (0, 100], and schemathesis found 2.2e-308 made the plan unencodable.
+    @Test func tinyTemperatureGivesTheHardLabel() throws {
+        var request = DistillRequest(teacherParameters: 48_762_000)
+        request.ratio = 232_803.714
+        request.temperature = 2.2250738585072014e-308
+        let plan = try DistillPlan(request)
+        let tiny = try #require(plan.temperatureExamples.first { $0.temperature == request.temperature })
+        #expect(tiny.probabilities == [1, 0, 0, 0, 0])
+        #expect(plan.temperatureExamples.allSatisfy { $0.probabilities.allSatisfy(\.isFinite) })
+    }
 }

@@ -201,10 +201,11 @@ public struct DistillPlan: Sendable, Codable {
         }
 
         // The seed's example of dark knowledge: a "2" whose runner-up classes are 7 and 1.
-        let logits = [6.0, 3.0, 2.0, 0.0, -1.0]
+        let logits = [6.0, 3.0, 2.0, 0.0, -1.0]  // the largest first
         self.temperatureExampleLabels = ["2", "7", "1", "9", "4"]
         self.temperatureExamples = Array(Set([1.0, r.temperature, 4.0])).sorted().map { t in
-            let exps = logits.map { exp($0 / t) }
+            // Shifted by the largest logit, so that a tiny temperature underflows to 0 instead of overflowing to ∞.
+            let exps = logits.map { exp(($0 - 6.0) / t) }
             let sum = exps.reduce(0, +)
             return TemperatureExample(temperature: t, probabilities: exps.map { $0 / sum })
         }
