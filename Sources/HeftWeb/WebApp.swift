@@ -226,13 +226,13 @@ struct Catalog: ResponseEncodable {
 }
 
 /// `/api/hardware`.
-struct HardwareList: ResponseEncodable {
+struct HardwareList: Encodable {
     let hardware: [Hardware]
     func encode(to encoder: any Encoder) throws { try hardware.encode(to: encoder) }
 }
 
 /// `/api/openapi.json`.
-struct OpenAPIDocument: ResponseEncodable {
+struct OpenAPIDocument: Encodable {
     func encode(to encoder: any Encoder) throws { try OpenAPI.document.encode(to: encoder) }
 }
 

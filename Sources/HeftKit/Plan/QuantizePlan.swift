@@ -124,21 +124,3 @@ public struct QuantizePlan: Sendable, Codable {
         self.warnings = warnings
     }
 }
-
-/// Parses sizes such as `6GB`, `6 GiB`, `6e9`, `800MB`.
-public enum SizeParser {
-    public static func bytes(_ text: String) -> Int? {
-        var body = text.uppercased().filter { $0 != " " }
-        var scale = 1.0
-        for (suffix, factor) in [
-            ("TIB", 1_099_511_627_776.0), ("GIB", 1_073_741_824.0), ("MIB", 1_048_576.0), ("KIB", 1024.0), ("TB", 1e12), ("GB", 1e9), ("MB", 1e6),
-            ("KB", 1e3), ("B", 1.0),
-        ] where body.hasSuffix(suffix) {
-            scale = factor
-            body.removeLast(suffix.count)
-            break
-        }
-        guard let value = Double(body), value.isFinite, value > 0, value * scale < 1e18 else { return nil }
-        return Int((value * scale).rounded())
-    }
-}
