@@ -13,6 +13,14 @@ dest="${1:-$root/.fixtures}"
 mkdir -p "$dest"
 dest="$(cd "$dest" && pwd)"
 
+# GGUF headers of the models in the llama.cpp comparison (Tests/Data/llamacpp): Heft reads only headers, so the
+# recorded llama.cpp logs replay against them without the weights.
+mkdir -p "$dest/llamacpp"
+for packed in "$root"/Tests/Data/llamacpp/headers/*.gguf.gz; do
+    target="$dest/llamacpp/$(basename "$packed" .gz)"
+    [ -f "$target" ] || gzip -dc "$packed" >"$target"
+done
+
 # The stamp names the generator's version, so that a changed generator rebuilds the fixtures.
 version="$(cat "$root/Scripts/fixtures.sh" "$root/Scripts/make_fixtures.py" | sha256sum | cut -c1-16)"
 stamp="$dest/.built-$version"

@@ -15,7 +15,7 @@ import Testing
         (["memory", llama, "--kv-cache", "q9"], 64, "'q9' is invalid for '--kv-cache"),
         (["memory", llama, "--weights", "Q9_K"], 64, "unknown precision 'Q9_K'"),
         (["memory", llama, "--bogus"], 64, "Unknown option '--bogus'"),
-        (["memory"], 64, "model: is required: give model, example or params"),
+        (["memory"], 64, "model: is required: give model, example, params, command or log"),
         (["plan", "quantize", llama, "--budget", "6XB"], 64, "'6XB' is not a size"),
         (["plan", "distill", llama], 64, "ratio: is required: give ratio, studentParams or pair"),
         (["plan", "prune", llama], 64, "is required: give dropLayers, keepHeads, keepFfn, keepExperts, sparsity or twoFour"),

@@ -239,14 +239,17 @@ import Testing
         // Per layer s·b·h·(34 + 5·a·s/h) without recomputation, 34·s·b·h selective, 2·s·b·h full; + s·b·V·4 logits.
         let profile = try Self.profile(config: Self.llama3)
         let s = 2048.0, h = 4096.0, a = 32.0, L = 32.0, V = 128256.0
-        func activations(_ mode: TrainingRequest.Checkpointing) throws -> Int {
+        func activations(_ mode: TrainingRequest.Checkpointing, flash: Bool = false) throws -> Int {
             try Self.estimate(profile, context: 2048) {
                 var t = TrainingRequest()
                 t.checkpointing = mode
                 $0.training = t
+                $0.flashAttention = flash
             }.activationBytes
         }
         #expect(try activations(.none) == Int(s * h * (34 + 5 * a * s / h) * L + s * V * 4))
+        // FlashAttention stores no a·s² scores: the 5·a·s/h term goes.
+        #expect(try activations(.none, flash: true) == Int(34 * s * h * L + s * V * 4))
         #expect(try activations(.selective) == Int(34 * s * h * L + s * V * 4))
         #expect(try activations(.full) == Int(2 * s * h * L + s * V * 4))
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import HeftFormats
 import HeftKit
 
 extension Heft {
@@ -10,6 +11,9 @@ extension Heft {
             discussion: """
                 SOURCE is anything `heft inspect` reads; or give --params with the architecture flags, or --example.
                 Without --context, a 4,096-token context and the model's maximum are shown side by side.
+                A GGUF file is sized as llama.cpp allocates it (--engine llama.cpp), buffer by buffer; other sources
+                as PyTorch (--engine transformers); --engine ollama and --engine vllm model those servers.
+                --command reads a pasted launch command; --log FILE compares a llama.cpp log (-lv 4) with Heft.
                 Every number is an estimate with its formula printed below the table.
                 """
         )
@@ -37,6 +41,26 @@ extension Heft {
         @Flag(help: Self.help("qlora")) var qlora = false
         @Option(parsing: .unconditional, help: Self.help("zero"), transform: Value.whole) var zero: Int?
         @Option(parsing: .unconditional, help: Self.help("devices"), transform: Value.whole) var devices: Int?
+
+        @Option(help: Self.help("engine")) var engine: Engine?
+        @Option(help: Self.help("command")) var command: String?
+        @Option(help: "A llama.cpp log written with -lv 4: its settings, and its buffers beside Heft's.") var log: String?
+        @Option(help: Self.help("tool")) var tool: LlamaCppSettings.Tool?
+        @Option(parsing: .unconditional, help: Self.help("batchSize"), transform: Value.whole) var batchSize: Int?
+        @Option(help: Self.help("kvCacheV")) var kvCacheV: CacheType?
+        @Flag(help: Self.help("swaFull")) var swaFull = false
+        @Option(parsing: .unconditional, help: Self.help("gpuLayers"), transform: Value.whole) var gpuLayers: Int?
+        @Flag(inversion: .prefixedNo, help: Self.help("kvOffload")) var kvOffload: Bool?
+        @Flag(inversion: .prefixedNo, help: Self.help("mmap")) var mmap: Bool?
+        @Flag(inversion: .prefixedNo, help: Self.help("repack")) var repack: Bool?
+        @Flag(help: Self.help("kvUnified")) var kvUnified = false
+        @Option(parsing: .unconditional, help: Self.help("numBatch"), transform: Value.whole) var numBatch: Int?
+        @Option(parsing: .unconditional, help: Self.help("gpuMemoryUtilization"), transform: Value.real) var gpuMemoryUtilization: Double?
+        @Option(parsing: .unconditional, help: Self.help("tensorParallel"), transform: Value.whole) var tensorParallel: Int?
+        @Option(parsing: .unconditional, help: Self.help("maxNumSeqs"), transform: Value.whole) var maxNumSeqs: Int?
+        @Option(parsing: .unconditional, help: Self.help("maxNumBatchedTokens"), transform: Value.whole) var maxNumBatchedTokens: Int?
+        @Option(parsing: .unconditional, help: Self.help("blockSize"), transform: Value.whole) var blockSize: Int?
+        @Flag(help: Self.help("enforceEager")) var enforceEager = false
 
         @OptionGroup var output: OutputOptions
 
@@ -66,8 +90,34 @@ extension Heft {
                 query.qlora = qlora
                 if let zero { query.zero = zero }
                 if let devices { query.devices = devices }
+                query.engine = engine
+                try setText(&query, "command", command)
+                if let log { try setText(&query, "log", try Self.read(log)) }
+                if let tool { query.tool = tool }
+                if let batchSize { query.batchSize = batchSize }
+                query.kvCacheV = kvCacheV
+                query.swaFull = swaFull
+                query.gpuLayers = gpuLayers
+                if let kvOffload { query.kvOffload = kvOffload }
+                if let mmap { query.mmap = mmap }
+                if let repack { query.repack = repack }
+                query.kvUnified = kvUnified
+                query.numBatch = numBatch
+                if let gpuMemoryUtilization { query.gpuMemoryUtilization = gpuMemoryUtilization }
+                if let tensorParallel { query.tensorParallel = tensorParallel }
+                query.maxNumSeqs = maxNumSeqs
+                query.maxNumBatchedTokens = maxNumBatchedTokens
+                if let blockSize { query.blockSize = blockSize }
+                query.enforceEager = enforceEager
                 return query
             }
+        }
+
+        /// A log file's text (at most 4 MiB: a llama.cpp log is tens of kilobytes).
+        static func read(_ path: String) throws -> String {
+            let size = try MappedFile.size(of: path)
+            guard size <= 4 << 20 else { throw EstimateError(field: "log", "\(path): \(size) bytes; a log of at most 4 MiB is read") }
+            return String(decoding: try MappedFile.read(path, offset: 0, count: size), as: UTF8.self)
         }
 
         func run() async throws {

@@ -147,6 +147,11 @@ extension Heft.Plan {
         @Option(parsing: .unconditional, help: Self.help("rank"), transform: Value.whole) var rank: Int?
         @Option(help: Self.help("targets")) var targets: String?
         @Option(parsing: .unconditional, help: Self.help("context"), transform: Value.tokens) var context: Int?
+        @Option(help: Self.help("precision")) var precision: TrainingRequest.Precision?
+        @Option(help: Self.help("optimizer")) var optimizer: TrainingRequest.Optimizer?
+        @Option(help: Self.help("checkpointing")) var checkpointing: TrainingRequest.Checkpointing?
+        @Option(parsing: .unconditional, help: Self.help("microBatch"), transform: Value.whole) var microBatch: Int?
+        @Flag(inversion: .prefixedNo, help: Self.help("flashAttention")) var flashAttention: Bool?
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
@@ -155,6 +160,11 @@ extension Heft.Plan {
             if let rank { query.rank = rank }
             try setText(&query, "targets", targets)
             if let context { query.context = context }
+            if let precision { query.precision = precision }
+            if let optimizer { query.optimizer = optimizer }
+            if let checkpointing { query.checkpointing = checkpointing }
+            if let microBatch { query.microBatch = microBatch }
+            if let flashAttention { query.flashAttention = flashAttention }
             try output.print(try await answer(query)) { PlanText.lora($0) }
         }
     }

@@ -24,6 +24,8 @@ enum Value {
 }
 
 extension CacheType: ExpressibleByArgument {}
+extension Engine: ExpressibleByArgument {}
+extension LlamaCppSettings.Tool: ExpressibleByArgument {}
 extension TrainingRequest.Precision: ExpressibleByArgument {}
 extension TrainingRequest.Optimizer: ExpressibleByArgument {}
 extension TrainingRequest.Checkpointing: ExpressibleByArgument {}

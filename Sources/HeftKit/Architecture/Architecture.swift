@@ -24,6 +24,9 @@ public struct Architecture: Sendable, Hashable, Codable {
     /// Per-head size; an explicit `head_dim` wins over hidden / heads (Gemma-7B: 256, not 3072 / 16).
     public var headDim: Int?
     public var ffnSize: Int?
+    /// One expert's feed-forward width when it differs from ``ffnSize`` (GGUF `expert_feed_forward_length`,
+    /// config `moe_intermediate_size`): the width an MoE token runs through, `expertsPerToken` times.
+    public var expertFFNSize: Int?
     public var vocabSize: Int?
     public var contextLength: Int?
     public var experts: Int?
@@ -55,7 +58,7 @@ public struct Architecture: Sendable, Hashable, Codable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case family, modelType, architectureClass, source, layers, hiddenSize, heads, kvHeads, headDim, ffnSize
+        case family, modelType, architectureClass, source, layers, hiddenSize, heads, kvHeads, headDim, ffnSize, expertFFNSize
         case vocabSize, contextLength, experts, expertsPerToken, slidingWindow, tiedEmbeddings
     }
 
@@ -71,6 +74,7 @@ public struct Architecture: Sendable, Hashable, Codable {
         kvHeads = try c.decodeIfPresent(Int.self, forKey: .kvHeads)
         headDim = try c.decodeIfPresent(Int.self, forKey: .headDim)
         ffnSize = try c.decodeIfPresent(Int.self, forKey: .ffnSize)
+        expertFFNSize = try c.decodeIfPresent(Int.self, forKey: .expertFFNSize)
         vocabSize = try c.decodeIfPresent(Int.self, forKey: .vocabSize)
         contextLength = try c.decodeIfPresent(Int.self, forKey: .contextLength)
         experts = try c.decodeIfPresent(Int.self, forKey: .experts)
@@ -92,6 +96,7 @@ public struct Architecture: Sendable, Hashable, Codable {
         try c.encode(kvHeads, forKey: .kvHeads)
         try c.encode(headDim, forKey: .headDim)
         try c.encode(ffnSize, forKey: .ffnSize)
+        try c.encode(expertFFNSize, forKey: .expertFFNSize)
         try c.encode(vocabSize, forKey: .vocabSize)
         try c.encode(contextLength, forKey: .contextLength)
         try c.encode(experts, forKey: .experts)

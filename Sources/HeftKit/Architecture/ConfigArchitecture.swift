@@ -25,6 +25,7 @@ public struct ConfigArchitecture: Sendable {
         architecture.ffnSize = try config.int(
             "intermediate_size", "n_inner", "d_ff", "ffn_dim", "ffn_hidden_size", "hidden_dim", maximum: 1 << 24
         )
+        architecture.expertFFNSize = try config.int("moe_intermediate_size", maximum: 1 << 24)
         architecture.contextLength = try config.int(
             "max_position_embeddings", "n_positions", "n_ctx", "max_sequence_length", "seq_length", maximum: 1 << 34
         )

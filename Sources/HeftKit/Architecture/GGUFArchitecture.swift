@@ -18,6 +18,8 @@ extension Architecture {
         layers = value("block_count")
         hiddenSize = value("embedding_length")
         ffnSize = value("feed_forward_length") ?? value("expert_feed_forward_length")
+        // MoE files carry both: the dense width (for dense layers or as nominal) and each expert's width.
+        if (value("expert_count") ?? 0) > 0, let expert = value("expert_feed_forward_length") { expertFFNSize = expert }
         heads = value("attention.head_count")
         kvHeads = value("attention.head_count_kv") ?? heads
         if let keyLength = value("attention.key_length") {

@@ -24,6 +24,9 @@ public struct KVCacheEstimate: Sendable, Hashable, Codable {
     public let bytes: Int
     /// Bytes one more token of context adds (full-attention and MLA layers only; 0 for a pure SSM).
     public let bytesPerToken: Int
+    /// Bytes one token takes in every layer that caches it, sliding-window layers included (per sequence): the
+    /// "KV per token" a user compares; past a window the sliding layers reuse their cells.
+    public let bytesPerCell: Int
     /// Bytes in sliding-window layers, already capped at their windows.
     public let slidingBytes: Int
     /// Bytes of recurrent state.
@@ -33,6 +36,7 @@ public struct KVCacheEstimate: Sendable, Hashable, Codable {
     public init(layout: AttentionLayout, context: Int, sequences: Int, cacheType: CacheType) throws(EstimateError) {
         var total: Exact = 0
         var perToken: Exact = 0
+        var perCell: Exact = 0
         var sliding: Exact = 0
         var recurrent: Exact = 0
         let n = Exact(sequences)
@@ -46,13 +50,16 @@ public struct KVCacheEstimate: Sendable, Hashable, Codable {
             case .full:
                 total = total + row * Exact(context) * n
                 perToken = perToken + row * n
+                perCell = perCell + row
             case .sliding(let window):
+                perCell = perCell + row
                 let cells = Exact(min(context, window))
                 total = total + row * cells * n
                 sliding = sliding + row * cells * n
                 if context < window { perToken = perToken + row * n }
             case .latent(let elements):
                 let bytes = Exact(cacheType.rowBytes(elements))
+                perCell = perCell + bytes
                 total = total + bytes * Exact(context) * n
                 perToken = perToken + bytes * n
             case .recurrent(let elements):
@@ -62,7 +69,7 @@ public struct KVCacheEstimate: Sendable, Hashable, Codable {
                 break
             }
         }
-        guard let bytes = total.value, let perTokenBytes = perToken.value, let slidingBytes = sliding.value,
+        guard let bytes = total.value, let perTokenBytes = perToken.value, let perCellBytes = perCell.value, let slidingBytes = sliding.value,
             let recurrentBytes = recurrent.value
         else { throw EstimateError("the KV cache size overflows 64 bits: lower --context or --batch") }
         self.context = context
@@ -70,6 +77,7 @@ public struct KVCacheEstimate: Sendable, Hashable, Codable {
         self.cacheType = cacheType
         self.bytes = bytes
         self.bytesPerToken = perTokenBytes
+        self.bytesPerCell = perCellBytes
         self.slidingBytes = slidingBytes
         self.recurrentBytes = recurrentBytes
     }

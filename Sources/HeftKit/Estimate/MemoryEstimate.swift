@@ -20,6 +20,17 @@ public struct MemoryRequest: Sendable {
     /// Fraction of peak bandwidth reached in decode.
     public var bandwidthEfficiency = 0.7
     public var training: TrainingRequest?
+    /// The engine to model; `nil` follows the source: GGUF → llama.cpp, anything else → Transformers.
+    public var engine: Engine?
+    /// llama.cpp's launch flags (llama.cpp and Ollama engines); `contexts`, `batch`, `kvCache`, `flashAttention`
+    /// and `microBatchTokens` override their -c, -np, -ctk/-ctv, -fa and -ub.
+    public var llamaCpp = LlamaCppSettings()
+    /// `-ctv` when it differs from `kvCache`.
+    public var kvCacheV: CacheType?
+    /// Ollama's settings (the Ollama engine).
+    public var ollama = OllamaSettings()
+    /// vLLM's settings (the vLLM engine).
+    public var vllm = VLLMSettings()
 
     public init() {}
 }
@@ -63,6 +74,12 @@ public struct MemoryEstimate: Sendable, Codable {
         /// fp32 master weights under mixed precision (part of the ZeRO paper's 12 bytes of optimizer state).
         public var masterWeightsBytes: Int?
         public var trainableParameters: Int?
+        /// The engine's own buffers, named as it names them (llama.cpp and Ollama).
+        public var buffers: [EngineBuffer]?
+        /// llama.cpp's resolved launch: cells, streams, batch sizes (llama.cpp and Ollama).
+        public var llamaCpp: LlamaCppAllocation?
+        /// vLLM's budget per GPU, its KV cache in tokens, and what it would print.
+        public var vllm: VLLMAllocation?
         public var totalBytes: Int
         /// "where X GB comes from", one line.
         public var answer: String
@@ -128,8 +145,12 @@ public struct MemoryEstimate: Sendable, Codable {
     }
 
     public var model: String
+    /// The engine whose allocation the estimate models.
+    public var engine: Engine
     public var parameters: Int
     public var activeParameters: Int
+    /// Bytes of the weight files on disk, headers included (what a download weighs); `nil` without files.
+    public var fileBytes: Int?
     public var weights: WeightSizing
     public var kvCacheType: CacheType
     public var layout: CacheLayout
@@ -141,6 +162,8 @@ public struct MemoryEstimate: Sendable, Codable {
     public var warnings: [String]
     /// Floating-point operations per generated token at the first context.
     public var flopsPerToken: Double
+    /// With a log: the engine's printed buffers beside Heft's for the same launch.
+    public var comparison: LogComparison?
 
     /// Computes the estimate.
     public init(profile: ModelProfile, request: MemoryRequest) throws(EstimateError) {
@@ -148,10 +171,33 @@ public struct MemoryEstimate: Sendable, Codable {
         var warnings = profile.warnings
         let a = profile.architecture
         let maxContext = a.contextLength
+        let engine = request.engine ?? (request.training == nil && profile.format == .gguf ? .llamaCpp : .transformers)
+        if request.training != nil, engine != .transformers {
+            throw EstimateError(field: "engine", "training is estimated for PyTorch (--engine transformers); \(engine.rawValue) only serves")
+        }
+        // A bare parameter count without layers, heads and width leaves the KV cache and activations unknown:
+        // a total without them would look like an answer and is not one.
+        if profile.format == nil, profile.layout == nil, request.training == nil {
+            throw EstimateError(
+                field: "params",
+                "a parameter count alone does not size the KV cache or activations: add --layers, --heads and --hidden (or give a model, --example or --config)"
+            )
+        }
+        if engine == .vllm, request.hardware == nil {
+            throw EstimateError(field: "gpu", "vLLM sizes its KV cache from the GPU's memory: give --gpu NAME or NAMExN")
+        }
+        if engine == .llamaCpp || engine == .ollama || engine == .vllm, profile.layout == nil {
+            throw EstimateError(field: "engine", "\(engine.rawValue) needs the model's attention layout (a GGUF file or config.json)")
+        }
         var contexts = request.contexts
         if contexts.isEmpty {
-            contexts = [4096]
-            if let maxContext, maxContext != 4096 { contexts = maxContext < 4096 ? [maxContext] : [4096, maxContext] }
+            if engine == .ollama {
+                // Ollama's default num_ctx by total VRAM (server/routes.go), at most the trained length.
+                contexts = [min(request.ollama.defaultContext(hardware: request.hardware), maxContext ?? Int.max)]
+            } else {
+                contexts = [4096]
+                if let maxContext, maxContext != 4096 { contexts = maxContext < 4096 ? [maxContext] : [4096, maxContext] }
+            }
         }
         for context in contexts {
             guard context >= 1, context <= 1 << 26 else { throw EstimateError(field: "context", "must be between 1 and 67,108,864 tokens") }
@@ -169,6 +215,8 @@ public struct MemoryEstimate: Sendable, Codable {
         if !weights.exact { warnings.append("weights sized per parameter (no tensor list): an approximation") }
 
         self.model = profile.name
+        self.engine = engine
+        self.fileBytes = profile.fileBytes
         self.parameters = profile.parameters
         self.activeParameters = profile.activeParameters
         self.weights = weights
@@ -182,18 +230,32 @@ public struct MemoryEstimate: Sendable, Codable {
             "overhead": "fixed runtime overhead (CUDA context, allocator slack): \(request.overheadBytes >> 20) MiB, --overhead-mib",
             "flopsPerToken": "2 × active parameters + 4 × layers × context × heads × head_dim (attention scores and weighted sum)",
         ]
-        var assumptions: [String: String] = [
-            "flashAttention": request.flashAttention
-                ? "on: attention scores are not materialized" : "off: scores of heads × micro-batch × context in F32",
-            "microBatchTokens": "\(request.microBatchTokens) tokens per prefill step (llama.cpp n_ubatch)",
-            "activationPrecision": "F32 intermediates, as llama.cpp computes",
-        ]
-        if let hardware = request.hardware {
+        var assumptions: [String: String]
+        if let training = request.training {
+            assumptions = [
+                "flashAttention": request.flashAttention
+                    ? "on: attention scores are not stored for the backward pass (no 5·a·s²·b term)"
+                    : "off: scores, softmax and dropout mask stored, 5·a·s²·b bytes per layer",
+                "activationPrecision": "16-bit activations, fp32 logits (Korthikanti et al. 2022)",
+                "sequence": "each sequence is the full context; \(training.microBatch) sequence(s) per micro-batch per device",
+                "checkpointing": "activation recomputation: \(training.checkpointing.rawValue)",
+            ]
+        } else {
+            assumptions = [
+                "flashAttention": request.flashAttention
+                    ? "on: attention scores are not materialized" : "off: scores of heads × micro-batch × context in F32",
+                "microBatchTokens": "\(request.microBatchTokens) tokens per prefill step (llama.cpp n_ubatch)",
+                "activationPrecision": "F32 intermediates, as llama.cpp computes",
+            ]
+        }
+        if request.hardware != nil, request.training == nil {
             assumptions["computeEfficiency"] = "\(request.computeEfficiency) of peak FLOP/s in prefill (--mfu)"
             assumptions["bandwidthEfficiency"] = "\(request.bandwidthEfficiency) of peak bandwidth in decode (--mbu)"
+        }
+        if let hardware = request.hardware {
             assumptions["hardware"] = "\(hardware.count) × \(hardware.hardware.name): \(hardware.hardware.source)"
         }
-        let estimator = Estimator(profile: profile, request: request, weights: weights)
+        let estimator = Estimator(profile: profile, request: request, weights: weights, engine: engine)
         var estimates: [Breakdown] = []
         for context in contexts {
             estimates.append(try estimator.breakdown(context: context, batch: request.batch))
@@ -206,12 +268,48 @@ public struct MemoryEstimate: Sendable, Codable {
                 + (request.flashAttention ? "" : " + n_h × micro-batch × context × 4")
         }
         if request.hardware != nil {
-            formulas["prefill"] = "peak FLOP/s × compute efficiency ÷ FLOPs per token"
-            formulas["decode"] = "batch ÷ ((active weight bytes + batch × KV bytes at context) ÷ (bandwidth × bandwidth efficiency))"
+            if request.training == nil {
+                formulas["prefill"] = "peak FLOP/s × compute efficiency ÷ FLOPs per token"
+                formulas["decode"] = "batch ÷ ((active weight bytes + batch × KV bytes at context) ÷ (bandwidth × bandwidth efficiency))"
+            }
             formulas["fit"] =
                 request.training == nil
                 ? "total ≤ devices × memory × usable fraction; max context and batch by search; offload layers = ⌈excess ÷ bytes per layer⌉"
                 : "training: each device holds the per-device total (a replica, or its ZeRO shard), so per-device total ≤ one device's memory × usable fraction; max context and batch by search"
+        }
+        if let allocation = estimates.first?.llamaCpp {
+            // llama.cpp's own arithmetic replaces the generic serving formulas.
+            for key in ["activations", "overhead", "kvCache", "weights"] { formulas[key] = nil }
+            formulas.merge(allocation.formulas) { $1 }
+            assumptions["microBatchTokens"] = nil
+            assumptions["activationPrecision"] = nil
+            assumptions["engine"] =
+                engine == .ollama
+                ? "Ollama runs llama-server: -c num_ctx × parallel -np parallel -b/-ub num_batch; llama.cpp's rules as vendored in llama-cpp-python 0.3.36"
+                : "\(request.llamaCpp.tool.rawValue) as vendored in llama-cpp-python 0.3.36; CPU backend rules\(request.hardware == nil ? "" : ", GPU layers as -ngl places them (not checked against a GPU here)")"
+            assumptions["repack"] =
+                request.llamaCpp.repack ? "x86 AVX2: Q4_0/Q4_K/IQ4_NL/MXFP4 matrices copied to CPU_REPACK (--no-repack to drop)" : "off (--no-repack)"
+            if request.hardware != nil {
+                formulas["overhead"] =
+                    "output buffer + \(request.overheadBytes >> 20) MiB per GPU for the driver context, which llama.cpp does not print (--overhead-mib)"
+            } else {
+                formulas["overhead"] = "the output buffer (no GPU: no driver context)"
+            }
+        } else if let vllm = estimates.first?.vllm {
+            for key in ["activations", "overhead", "kvCache"] { formulas[key] = nil }
+            formulas["budget"] =
+                "gpu_memory_utilization × GPU memory = \(Formatting.binarySize(vllm.budgetBytes)) per GPU (vllm/v1/worker/gpu_worker.py)"
+            formulas["kvCache"] =
+                "budget − weights ÷ tp − profiling-run activations − non-torch memory − CUDA graphs, in blocks of block_size × Σ layers 2 × max(1, kv_heads ÷ tp) × head_dim × dtype bytes"
+            formulas["activations"] =
+                "estimate of the profiling run: max_num_batched_tokens (\(vllm.maxNumBatchedTokens)) × per-token activations in 16-bit + max_num_seqs (\(vllm.maxNumSeqs)) × vocab × 4 logits, per GPU"
+            formulas["overhead"] =
+                "non-torch memory \(request.overheadBytes >> 20) MiB (--overhead-mib) + CUDA graphs 512 MiB (0 with --enforce-eager), per GPU: estimates vLLM measures at start-up"
+            assumptions["engine"] = "vLLM 0.33 V1 engine, \(vllm.tensorParallel) GPU(s) tensor-parallel"
+            assumptions["microBatchTokens"] = nil
+            assumptions["activationPrecision"] = "16-bit activations, fp32 logits"
+        } else if request.training == nil {
+            assumptions["engine"] = "PyTorch / Transformers serving: the generic formula (--engine llama.cpp, ollama or vllm for those engines)"
         }
         self.estimates = estimates
         self.formulas = formulas
@@ -226,6 +324,32 @@ struct Estimator {
     let profile: ModelProfile
     let request: MemoryRequest
     let weights: WeightSizing
+    let engine: Engine
+
+    /// llama.cpp's allocation at one context and sequence count (llama.cpp and Ollama engines).
+    func llamaCpp(context: Int, batch: Int) throws(EstimateError) -> LlamaCppAllocation {
+        var settings = request.llamaCpp
+        settings.parallel = batch
+        settings.ubatch = request.microBatchTokens
+        settings.typeK = request.kvCache
+        settings.typeV = request.kvCacheV ?? request.kvCache
+        settings.flashAttention = request.flashAttention
+        settings.context = context
+        if engine == .ollama {
+            // Ollama runs llama-server with -c num_ctx × parallel -np parallel -b/-ub num_batch (llm/llama_server.go).
+            settings.tool = .server
+            settings.unified = false
+            settings.context = try Sizes.product(context, batch, "the context")
+            let numBatch = request.ollama.numBatch ?? OllamaSettings.scheduledBatch(contextCells: settings.context ?? context)
+            settings.batch = numBatch
+            settings.ubatch = numBatch
+        }
+        guard settings.typeV == .f16 || settings.typeV == .f32 || settings.typeV == .bf16 || settings.flashAttention else {
+            throw EstimateError(field: "kvCache", "llama.cpp refuses a quantized V cache without flash attention")
+        }
+        let weightsBuffer: Int? = profile.format == .gguf && request.weights == .stored ? nil : weights.bytes
+        return try LlamaCppAllocation(profile: profile, settings: settings, gpus: request.hardware?.count ?? 0, weightBytes: weightsBuffer)
+    }
 
     var hidden: Int { profile.architecture.hiddenSize ?? 0 }
     var heads: Int { profile.architecture.heads ?? 0 }
@@ -233,10 +357,11 @@ struct Estimator {
     var headDim: Int { profile.architecture.headDim ?? (heads > 0 ? hidden / heads : 0) }
     var layers: Int { profile.architecture.layers ?? 0 }
     var vocab: Int { profile.architecture.vocabSize ?? 0 }
-    /// FFN width that runs per token: an expert's width × experts per token for MoE.
+    /// FFN width that runs per token: an expert's width (`expert_feed_forward_length`) × experts per token for MoE.
     var activeFFN: Int {
-        let ffn = profile.architecture.ffnSize ?? 4 * hidden
-        return ffn * (profile.architecture.expertsPerToken ?? 1)
+        let a = profile.architecture
+        guard let perToken = a.expertsPerToken, (a.experts ?? 0) > 0 else { return a.ffnSize ?? 4 * hidden }
+        return (a.expertFFNSize ?? a.ffnSize ?? 4 * hidden) * perToken
     }
 
     func kv(context: Int, batch: Int) throws(EstimateError) -> KVCacheEstimate? {
@@ -255,11 +380,13 @@ struct Estimator {
     /// Korthikanti et al. 2022, "Reducing Activation Recomputation in Large Transformer Models", eq. 1–2:
     /// per layer s·b·h·(34 + 5·a·s/h) bytes with 16-bit activations; 34·s·b·h with selective recomputation;
     /// 2·s·b·h (the layer input) with full recomputation. Plus fp32 logits s·b·V·4.
+    /// FlashAttention never stores the a·s² score, softmax and dropout tensors, so with it the no-recomputation
+    /// figure drops the 5·a·s/h term (the same 34·s·b·h that selective recomputation keeps).
     func trainingActivations(sequence s: Int, microBatch b: Int, checkpointing: TrainingRequest.Checkpointing) -> Int {
         let h = Double(hidden), a = Double(heads), sd = Double(s), bd = Double(b)
         let perLayer: Double
         switch checkpointing {
-        case .none: perLayer = sd * bd * h * (34 + 5 * a * sd / max(h, 1))
+        case .none: perLayer = sd * bd * h * (34 + (request.flashAttention ? 0 : 5 * a * sd / max(h, 1)))
         case .selective: perLayer = 34 * sd * bd * h
         case .full: perLayer = 2 * sd * bd * h
         }
@@ -273,7 +400,7 @@ struct Estimator {
     static func trainingFormulas(_ t: TrainingRequest) -> [String: String] {
         var f: [String: String] = [
             "activations":
-                "Korthikanti et al. 2022: layers × s·b·h·(34 + 5·a·s/h) bytes (none), 34·s·b·h (selective), 2·s·b·h (full) + logits s·b·V·4",
+                "Korthikanti et al. 2022: layers × s·b·h·(34 + 5·a·s/h) bytes (none; 34·s·b·h with FlashAttention, which stores no a·s² scores), 34·s·b·h (selective), 2·s·b·h (full) + logits s·b·V·4",
             "gradients": "trainable parameters × gradient bytes (4 fp32, 2 otherwise)",
             "optimizer":
                 "trainable parameters × states × state bytes (+ 4-byte fp32 master copy under mixed precision): mixed-precision Adam = 2 + 2 + 12 = 16 bytes per parameter (ZeRO paper)",
@@ -293,9 +420,22 @@ struct Estimator {
         guard let total = Self.sumOfParts(result) else { throw EstimateError("the total overflows 64 bits") }
         result.totalBytes = total
         result.answer = answer(result)
-        if let hardware = request.hardware {
+        if let hardware = request.hardware, let vllm = result.vllm {
+            // vLLM takes its whole budget; what matters is whether the cache holds one max_model_len sequence.
+            guard vllm.tensorParallel <= hardware.count else {
+                throw EstimateError(
+                    field: "tensorParallel", "-tp \(vllm.tensorParallel) needs \(vllm.tensorParallel) GPUs; gpu names \(hardware.count)")
+            }
+            result.fit = MemoryEstimate.Fit(
+                hardware: hardware.hardware.id, devices: vllm.tensorParallel, capacityBytes: vllm.budgetBytes * vllm.tensorParallel, fits: vllm.fits,
+                marginBytes: (vllm.kvCacheTokens - vllm.maxModelLen) * vllm.kvBytesPerToken, maxContext: vllm.largestModelLen,
+                maxContextLimit: vllm.largestModelLen == profile.architecture.contextLength ? .trainedMaximum : .memory,
+                maxBatch: min(vllm.maxNumSeqs, vllm.kvCacheTokens / max(1, context)), offloadLayers: 0)
+            result.speed = speed(hardware, context: context, batch: batch, kvBytes: result.kvCacheBytesPerToken * context * batch)
+        } else if let hardware = request.hardware {
             result.fit = try fit(hardware, context: context, batch: batch, total: total)
-            result.speed = speed(hardware, context: context, batch: batch, kvBytes: result.kvCacheBytes)
+            // Serving speed (prefill, decode) means nothing for a training step.
+            if request.training == nil { result.speed = speed(hardware, context: context, batch: batch, kvBytes: result.kvCacheBytes) }
         }
         return result
     }
@@ -312,7 +452,7 @@ struct Estimator {
             context: context,
             weightsBytes: weights.bytes,
             kvCacheBytes: kv?.bytes ?? 0,
-            kvCacheBytesPerToken: kv.map { $0.bytesPerToken / max(1, batch) } ?? 0,
+            kvCacheBytesPerToken: kv?.bytesPerCell ?? 0,
             activationBytes: 0,
             decodeActivationBytes: inferenceActivations(context: context, batch: batch, tokens: batch),
             overheadBytes: request.overheadBytes,
@@ -321,6 +461,26 @@ struct Estimator {
         )
         if let training = request.training {
             try applyTraining(training, context: context, batch: batch, to: &result)
+        } else if engine == .vllm, let hardware = request.hardware {
+            let allocation = try VLLMAllocation(
+                profile: profile, weights: weights.bytes, settings: request.vllm, hardware: hardware, maxModelLen: context,
+                kvCache: request.kvCache, nonTorchBytes: request.overheadBytes)
+            let ranks = allocation.tensorParallel
+            result.weightsBytes = allocation.weightsBytes * ranks
+            result.kvCacheBytes = allocation.kvCacheBytes * ranks
+            result.kvCacheBytesPerToken = allocation.kvBytesPerToken * ranks
+            result.activationBytes = allocation.activationBytes * ranks
+            result.overheadBytes = (allocation.nonTorchBytes + allocation.cudaGraphBytes) * ranks
+            result.vllm = allocation
+        } else if engine == .llamaCpp || engine == .ollama {
+            let allocation = try llamaCpp(context: context, batch: batch)
+            result.weightsBytes = allocation.modelBytes
+            result.kvCacheBytes = allocation.kvBytes
+            result.activationBytes = allocation.computeBytes
+            // Beside llama.cpp's buffers: the output buffer, and each GPU's driver context (none on a CPU).
+            result.overheadBytes = allocation.outputBytes + (request.hardware.map { $0.count * request.overheadBytes } ?? 0)
+            result.buffers = allocation.buffers
+            result.llamaCpp = allocation
         } else {
             result.activationBytes = inferenceActivations(context: context, batch: batch, tokens: min(context, request.microBatchTokens) * batch)
         }

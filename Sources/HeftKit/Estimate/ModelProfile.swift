@@ -17,6 +17,14 @@ public struct SizedTensor: Sendable, Hashable {
     public let isBlockLinear: Bool
     /// The tensor's role in llama.cpp's quantization rules, derived once from its name.
     public let quantizationRole: LlamaFileType.Role
+    /// Where the data sits in a GGUF file (which file, absolute offset): what llama.cpp maps.
+    public var placement: Placement? = nil
+
+    /// A tensor's file and absolute data offset.
+    public struct Placement: Sendable, Hashable {
+        public let file: String
+        public let offset: Int
+    }
 
     public init(
         name: String, shape: [Int], elements: Int, storedType: String?, storedBytes: Int, isParameter: Bool, layer: Int?, isBlockLinear: Bool,
@@ -57,6 +65,10 @@ public struct ModelProfile: Sendable {
     public var warnings: [String]
     /// The model's config.json, when it has one (planners derive pruned and student configs from it).
     public var config: ConfigReader? = nil
+    /// What the weights are stored in (`nil` for a bare parameter count).
+    public var format: ModelSource.Format? = nil
+    /// Bytes of the weight files on disk, headers included (what a download weighs); `nil` without files.
+    public var fileBytes: Int? = nil
 
     /// The profile of the model at `path` (any source `heft inspect` reads).
     ///
@@ -98,18 +110,18 @@ public struct ModelProfile: Sendable {
                     if case .attention = location, kind == .weight, tensor.shape.count >= 2 { blockLinear = true }
                     if case .feedForward = location, kind == .weight, tensor.shape.count >= 2 { blockLinear = true }
                 }
-                tensors.append(
-                    SizedTensor(
-                        name: tensor.name,
-                        shape: tensor.shape,
-                        elements: elements,
-                        storedType: tensor.storage.name,
-                        storedBytes: tensor.byteCount,
-                        isParameter: isParameter,
-                        layer: layer,
-                        isBlockLinear: blockLinear
-                    )
+                var sized = SizedTensor(
+                    name: tensor.name,
+                    shape: tensor.shape,
+                    elements: elements,
+                    storedType: tensor.storage.name,
+                    storedBytes: tensor.byteCount,
+                    isParameter: isParameter,
+                    layer: layer,
+                    isBlockLinear: blockLinear
                 )
+                if source.format == .gguf { sized.placement = SizedTensor.Placement(file: tensor.file, offset: tensor.dataOffset) }
+                tensors.append(sized)
             }
         }
         let total = override ?? report.parameters.total
@@ -127,6 +139,8 @@ public struct ModelProfile: Sendable {
             warnings: warnings
         )
         profile.config = source.config
+        profile.format = source.format
+        profile.fileBytes = source.files.isEmpty ? nil : source.files.reduce(0) { $0 + $1.expectedBytes }
         return profile
     }
 
@@ -167,6 +181,7 @@ public struct ModelProfile: Sendable {
             warnings: warnings
         )
         profile.config = config
+        profile.format = .config
         return profile
     }
 

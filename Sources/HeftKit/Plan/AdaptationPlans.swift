@@ -10,15 +10,24 @@ public struct LoRAPlan: Sendable, Codable {
     /// trainable ÷ total × 100.
     public let trainablePercent: Double
     public let perModule: [String: Int]
-    /// Training memory (bf16-mixed AdamW) at the context: LoRA over a 16-bit base, QLoRA over an NF4 base.
+    /// Training memory at `context` (the same estimate as `heft memory --lora-rank R` with the same settings): LoRA
+    /// over the base as stored, QLoRA over an NF4 base.
     public let loraMemoryBytes: Int
     public let qloraMemoryBytes: Int
+    /// The sequence length, recomputation, micro-batch and attention the memory figures assume.
+    public let context: Int
+    public let assumptions: [String: String]
     /// Bytes of the adapter file in 16-bit.
     public let adapterBytes: Int
     public let formula: String
     public let warnings: [String]
 
-    public init(profile: ModelProfile, rank: Int, modules: [LoRAModule], context: Int, microBatch: Int = 1) throws(EstimateError) {
+    /// - Parameter training: precision, optimizer, recomputation and micro-batch of the run (its LoRA fields are
+    ///   set here); `flashAttention` as in ``MemoryRequest``.
+    public init(
+        profile: ModelProfile, rank: Int, modules: [LoRAModule], context: Int, training: TrainingRequest = TrainingRequest(),
+        flashAttention: Bool = true
+    ) throws(EstimateError) {
         guard rank >= 1, rank <= 65_536 else { throw EstimateError(field: "rank", "must be between 1 and 65536") }
         guard profile.architecture.hiddenSize != nil, profile.architecture.heads != nil, profile.architecture.layers != nil else {
             throw EstimateError(
@@ -31,13 +40,12 @@ public struct LoRAPlan: Sendable, Codable {
         func memory(qlora: Bool) throws(EstimateError) -> Int {
             var request = MemoryRequest()
             request.contexts = [context]
-            var training = TrainingRequest()
-            training.loraRank = rank
-            training.loraModules = modules
-            training.qlora = qlora
-            training.microBatch = microBatch
-            training.checkpointing = .selective
-            request.training = training
+            request.flashAttention = flashAttention
+            var run = training
+            run.loraRank = rank
+            run.loraModules = modules
+            run.qlora = qlora
+            request.training = run
             return try MemoryEstimate(profile: profile, request: request).estimates.first?.totalBytes ?? 0
         }
         self.model = profile.name
@@ -49,9 +57,17 @@ public struct LoRAPlan: Sendable, Codable {
         self.perModule = count.perModule
         self.loraMemoryBytes = try memory(qlora: false)
         self.qloraMemoryBytes = try memory(qlora: true)
+        self.context = context
+        self.assumptions = [
+            "context": "\(context) tokens per sequence (--context)",
+            "microBatch": "\(training.microBatch) sequence(s) per step (--micro-batch)",
+            "checkpointing": "activation recomputation: \(training.checkpointing.rawValue) (--checkpointing)",
+            "flashAttention": flashAttention ? "on: no stored attention scores" : "off: attention scores stored",
+            "training": "\(training.precision.rawValue) \(training.optimizer.rawValue), the same estimate as heft memory --lora-rank \(rank)",
+        ]
         self.adapterBytes = count.trainableParameters * 2
         self.formula =
-            "trainable = rank × Σ adapted matrices (d_in + d_out) × layers (× experts for MoE FFN matrices); memory: frozen base + adapters at 16 bytes per trainable parameter + selective-recomputation activations"
+            "trainable = rank × Σ adapted matrices (d_in + d_out) × layers (× experts for MoE FFN matrices); memory: frozen base + adapters with their gradients and optimizer state + activations, as heft memory computes training"
         self.warnings = warnings
     }
 }
@@ -102,7 +118,7 @@ public struct LowRankPlan: Sendable, Codable {
 
     public init(profile: ModelProfile, rank: Int, modules: [LoRAModule], embeddingRank: Int?) throws(EstimateError) {
         guard rank >= 1 else { throw EstimateError(field: "rank", "must be at least 1") }
-        var warnings = profile.warnings
+        let warnings = profile.warnings
         let wanted = Set(modules.map(\.rawValue))
         var matrices: [Matrix] = []
         for tensor in profile.tensors where tensor.isBlockLinear && tensor.shape.count == 2 {
@@ -116,15 +132,26 @@ public struct LowRankPlan: Sendable, Codable {
                 "no \(modules.map(\.rawValue).joined(separator: ",")) matrices in this model's tensor list (low-rank planning needs a SOURCE with tensors or a Llama-family config.json)"
             )
         }
+        // A rank at or past a matrix's break-even point m·n ÷ (m + n) makes it larger: refuse it, naming the
+        // largest rank that still saves on every matrix.
         let losing = matrices.filter { $0.saved <= 0 }
-        if !losing.isEmpty {
-            warnings.append("rank \(rank) saves nothing on \(losing.count) matrices (r ≥ m·n ÷ (m + n)); choose a smaller rank")
+        if let worst = losing.min(by: { $0.parameters / ($0.rows + $0.columns) < $1.parameters / ($1.rows + $1.columns) }) {
+            let largest = matrices.map { ($0.parameters - 1) / ($0.rows + $0.columns) }.min() ?? 0
+            throw EstimateError(
+                field: "rank",
+                "rank \(rank) saves nothing on \(losing.count) of \(matrices.count) matrices (\(worst.name), \(worst.rows)×\(worst.columns), breaks even at r = \(worst.parameters / (worst.rows + worst.columns))); the largest rank that saves on every matrix is \(largest)"
+            )
         }
         let saved = matrices.reduce(0) { $0 + max(0, $1.saved) }
         var embedding: Embedding?
         if let e = embeddingRank, let v = profile.architecture.vocabSize, let h = profile.architecture.hiddenSize {
             guard e >= 1 else { throw EstimateError(field: "embeddingRank", "must be at least 1") }
             embedding = Self.embedding(vocabulary: v, hidden: h, rank: e)
+            if let embedding, embedding.saved <= 0 {
+                throw EstimateError(
+                    field: "embeddingRank",
+                    "embedding rank \(e) saves nothing on a \(v)×\(h) embedding; the largest that saves is \((v * h - 1) / (v + h))")
+            }
         }
         let totalSaved = saved + max(0, embedding?.saved ?? 0)
         let bytesPerParameter = Double(profile.storedBytes ?? profile.parameters * 2) / Double(max(profile.parameters, 1))

@@ -10,8 +10,11 @@ public struct PipelinePlan: Sendable, Codable {
         public let weightBytes: Int
         /// Weights + KV cache + activations + overhead at the context.
         public let memoryBytes: Int
-        /// Estimated quality as a percentage of the original model (product of the steps' retentions).
-        public let qualityPercent: Double
+        /// Accuracy retained from distillation, % of the original (the distillation estimate; other steps keep it).
+        public let accuracyPercent: Double
+        /// Perplexity after quantization and pruning as a multiple of the original's (published ratios, multiplied);
+        /// `nil` when a step has no published figure: its quality is unknown, never assumed lossless.
+        public let perplexityRatio: Double?
         public let qualityBasis: String
         public let meetsTarget: Bool?
     }
@@ -46,12 +49,13 @@ public struct PipelinePlan: Sendable, Codable {
             return (estimate.weights.bytes, estimate.estimates.first?.totalBytes ?? 0)
         }
         var steps: [Step] = []
-        var quality = 100.0
+        var accuracy = 100.0
+        var perplexity: Double? = 1
         let start = try measure(profile, .stored)
         steps.append(
             Step(
                 step: "start", detail: "as stored", parameters: profile.parameters, weightBytes: start.weights, memoryBytes: start.total,
-                qualityPercent: 100, qualityBasis: "the original model", meetsTarget: target.map { start.total <= $0 }))
+                accuracyPercent: 100, perplexityRatio: 1, qualityBasis: "the original model", meetsTarget: target.map { start.total <= $0 }))
 
         var current = profile
         if let ratio = distillRatio {
@@ -77,12 +81,13 @@ public struct PipelinePlan: Sendable, Codable {
                 warnings.append("no config.json to derive a student from: the student keeps the teacher's attention shape")
             }
             let retention = DistillPlan.accuracy(lambda: lambda, ratio: Double(profile.parameters) / Double(current.parameters))
-            quality *= retention / 100
+            accuracy = retention
             let m = try measure(current, .float(.bf16))
             steps.append(
                 Step(
                     step: "distill", detail: "\(Formatting.fixed(ratio, decimals: 2))× student, width-pruned as in Minitron, bf16",
-                    parameters: current.parameters, weightBytes: m.weights, memoryBytes: m.total, qualityPercent: quality,
+                    parameters: current.parameters, weightBytes: m.weights, memoryBytes: m.total, accuracyPercent: accuracy,
+                    perplexityRatio: perplexity,
                     qualityBasis: "100 − 12·λ·log₁₀(r) with λ = \(lambda)", meetsTarget: target.map { m.total <= $0 }))
         }
         let quantized = try measure(current, precision)
@@ -92,17 +97,22 @@ public struct PipelinePlan: Sendable, Codable {
         } else {
             published = []
         }
-        var basis = "no published figure for \(precision.name): assumed lossless"
+        var basis = "no published figure for \(precision.name): its quality loss is unknown (not assumed lossless)"
         if let result = published.first(where: { $0.baseline != nil && $0.quantized != nil }), let base = result.baseline, let q = result.quantized,
-            q > 0
+            base > 0
         {
-            quality *= base / q
-            basis = "perplexity ratio \(base) ÷ \(q) on \(result.model) (\(result.source))"
+            perplexity = perplexity.map { $0 * q / base }
+            basis = "perplexity \(q) vs \(base) on \(result.model) (\(result.source))"
+        } else if case .float = precision {
+            basis = "a float type: no quantization loss"
+        } else {
+            perplexity = nil
         }
         steps.append(
             Step(
                 step: "quantize", detail: precision.name, parameters: current.parameters, weightBytes: quantized.weights,
-                memoryBytes: quantized.total, qualityPercent: quality, qualityBasis: basis, meetsTarget: target.map { quantized.total <= $0 }))
+                memoryBytes: quantized.total, accuracyPercent: accuracy, perplexityRatio: perplexity, qualityBasis: basis,
+                meetsTarget: target.map { quantized.total <= $0 }))
         if sparsity24 {
             // 2:4 halves the pruned Linear weights' values and adds 2 bits per kept value; runtimes that support it
             // (sparse tensor cores) read the compressed form.
@@ -111,14 +121,17 @@ public struct PipelinePlan: Sendable, Codable {
             let saved = Int(Double(quantized.weights) * linearShare * 0.5) - linear / 8
             let reference = Evidence.pruning.first { $0.method == "Wanda" && $0.sparsity.contains("2:4") && $0.model.contains("7B") }
             var pruneBasis = "no published 2:4 figure"
-            if let reference, let dense = reference.dense, let pruned = reference.pruned, pruned > 0 {
-                quality *= dense / pruned
-                pruneBasis = "perplexity ratio \(dense) ÷ \(pruned), Wanda 2:4 on \(reference.model) (\(reference.source))"
+            if let reference, let dense = reference.dense, let pruned = reference.pruned, dense > 0 {
+                perplexity = perplexity.map { $0 * pruned / dense }
+                pruneBasis = "perplexity \(pruned) vs \(dense), Wanda 2:4 on \(reference.model) (\(reference.source))"
+            } else {
+                perplexity = nil
             }
             steps.append(
                 Step(
                     step: "prune", detail: "2:4 sparsity on block Linear weights", parameters: current.parameters,
-                    weightBytes: quantized.weights - saved, memoryBytes: quantized.total - saved, qualityPercent: quality, qualityBasis: pruneBasis,
+                    weightBytes: quantized.weights - saved, memoryBytes: quantized.total - saved, accuracyPercent: accuracy,
+                    perplexityRatio: perplexity, qualityBasis: pruneBasis,
                     meetsTarget: target.map { quantized.total - saved <= $0 }))
             warnings.append(
                 "2:4 sparsity saves memory only in runtimes that store it compressed (sparse tensor cores); quantized 2:4 kernels are rarer still")
@@ -129,7 +142,7 @@ public struct PipelinePlan: Sendable, Codable {
         self.steps = steps
         self.firstFit = steps.first { $0.meetsTarget == true }?.step
         self.assumptions = [
-            "qualities multiply: each step's retention applies to what the previous step left (an estimate; steps interact)",
+            "two measures, never multiplied together: accuracy retained from distillation (the distillation estimate), and perplexity after quantization and pruning as a multiple of the original's (published ratios, multiplied; an estimate, steps interact)",
             "the distilled student is trained in bf16 and quantized afterwards (distill first, then quantize)",
         ]
         self.warnings = warnings

@@ -6,7 +6,8 @@ public struct MemoryJSON: Encodable, Sendable {
     public init(_ estimate: MemoryEstimate) { self.estimate = estimate }
 
     enum Key: String, CodingKey {
-        case model, parameters, activeParameters, weights, kvCacheType, layout, mode, estimates, formulas, assumptions, warnings
+        case model, engine, fileBytes, buffers, comparison, llamaCpp, vllm, parameters, activeParameters, weights, kvCacheType, layout, mode,
+            estimates, formulas, assumptions, warnings
         case context, weightsBytes, kvCacheBytes, kvCacheBytesPerToken, activationBytes, overheadBytes, totalBytes
         case gradientsBytes, optimizerBytes, masterWeightsBytes, trainableParameters, fits, maxContext, maxContextLimit, maxBatch, offloadLayers
         case prefillTokensPerSecond, decodeTokensPerSecond, timeToFirstTokenSeconds, interTokenLatencySeconds, flopsPerToken
@@ -16,6 +17,8 @@ public struct MemoryJSON: Encodable, Sendable {
         var c = encoder.container(keyedBy: Key.self)
         let e = estimate
         try c.encode(e.model, forKey: .model)
+        try c.encode(e.engine, forKey: .engine)
+        try c.encode(e.fileBytes, forKey: .fileBytes)
         try c.encode(e.parameters, forKey: .parameters)
         try c.encode(e.activeParameters, forKey: .activeParameters)
         try c.encode(e.weights, forKey: .weights)
@@ -29,6 +32,10 @@ public struct MemoryJSON: Encodable, Sendable {
         try c.encode(e.flopsPerToken, forKey: .flopsPerToken)
         guard let first = e.estimates.first else { return }
         try c.encode(first.context, forKey: .context)
+        if let buffers = first.buffers { try c.encode(buffers, forKey: .buffers) }
+        if let llamaCpp = first.llamaCpp { try c.encode(llamaCpp, forKey: .llamaCpp) }
+        if let vllm = first.vllm { try c.encode(vllm, forKey: .vllm) }
+        if let comparison = e.comparison { try c.encode(comparison, forKey: .comparison) }
         try c.encode(first.weightsBytes, forKey: .weightsBytes)
         try c.encode(first.kvCacheBytes, forKey: .kvCacheBytes)
         try c.encode(first.kvCacheBytesPerToken, forKey: .kvCacheBytesPerToken)

@@ -13,6 +13,7 @@ public struct MemoryText {
         let e = estimate
         var out: [String] = []
         out.append("Model         \(e.model)")
+        out.append("Engine        \(e.engine.rawValue)\(e.fileBytes.map { "; files \(size($0)) on disk" } ?? "")")
         var params = "Parameters    \(Formatting.grouped(e.parameters)) (\(Formatting.compactCount(e.parameters)))"
         if e.activeParameters != e.parameters { params += ", \(Formatting.grouped(e.activeParameters)) active per token" }
         out.append(params)
@@ -27,7 +28,8 @@ public struct MemoryText {
         func row(_ label: String, _ value: (MemoryEstimate.Breakdown) -> Int?) {
             table.add([label] + e.estimates.map { size(value($0)) })
         }
-        row("weights") { $0.weightsBytes }
+        let engineBuffers = e.estimates.first?.llamaCpp != nil
+        row(engineBuffers ? "model buffers" : "weights") { $0.weightsBytes }
         if trainingMode {
             row("gradients") { $0.gradientsBytes }
             row("optimizer state") { $0.optimizerBytes }
@@ -35,8 +37,8 @@ public struct MemoryText {
         } else {
             row("KV cache") { $0.kvCacheBytes }
         }
-        row("activations") { $0.activationBytes }
-        row("overhead") { $0.overheadBytes }
+        row(engineBuffers ? "compute buffer" : "activations") { $0.activationBytes }
+        row(engineBuffers ? "output + driver" : "overhead") { $0.overheadBytes }
         row("total") { $0.totalBytes }
         if !trainingMode { table.add(["KV per token"] + e.estimates.map { "\(Formatting.grouped($0.kvCacheBytesPerToken)) B" }) }
         if trainingMode, let trainable = e.estimates.first?.trainableParameters {
@@ -45,6 +47,46 @@ public struct MemoryText {
         out.append(table.render(indent: ""))
         out.append("")
         for estimate in e.estimates { out.append("Where it comes from: \(estimate.answer)") }
+        if let first = e.estimates.first, let allocation = first.llamaCpp, let buffers = first.buffers {
+            out.append("")
+            out.append(
+                "llama.cpp at -c \(Formatting.grouped(first.context)): n_ctx \(Formatting.grouped(allocation.contextCells)), \(allocation.streams) stream(s) × \(Formatting.grouped(allocation.cellsPerStream)) cells\(allocation.slidingCellsPerStream.map { " (SWA layers \(Formatting.grouped($0)))" } ?? ""), \(allocation.sequences) sequence(s)\(allocation.unified ? " unified" : ""), n_batch \(allocation.batch), n_ubatch \(allocation.ubatch), flash attention \(allocation.flashAttention ? "on" : "off"); compute peak: \(allocation.computePeak)"
+            )
+            var listing = TextTable(header: ["Buffer", "device", "kind", "MiB", "detail"], rightAligned: [3])
+            for buffer in buffers {
+                listing.add([
+                    buffer.name, buffer.device, buffer.kind.rawValue, Formatting.fixed(Double(buffer.bytes) / 1_048_576, decimals: 2),
+                    buffer.detail ?? "",
+                ])
+            }
+            out.append(listing.render(indent: "  "))
+        }
+        if let vllm = e.estimates.first?.vllm {
+            out.append("")
+            out.append(
+                "vLLM per GPU: budget \(size(vllm.budgetBytes)) = weights \(size(vllm.weightsBytes)) + activations \(size(vllm.activationBytes)) + non-torch \(size(vllm.nonTorchBytes)) + CUDA graphs \(size(vllm.cudaGraphBytes)) + KV cache \(size(vllm.kvCacheBytes))"
+            )
+            out.append("vLLM would print: \(vllm.message)")
+        }
+        if let comparison = e.comparison {
+            out.append("")
+            out.append("Against the log (llama.cpp's printed MiB beside Heft's for the same launch)")
+            var against = TextTable(header: ["Buffers", "printed as", "llama.cpp MiB", "Heft MiB", "difference"], rightAligned: [2, 3, 4])
+            for row in comparison.rows {
+                against.add([
+                    row.kind.rawValue, row.names, Formatting.fixed(row.engineMebibytes, decimals: 2),
+                    Formatting.fixed(row.heftMebibytes, decimals: 2),
+                    Formatting.fixed(row.relativeDifference * 100, decimals: 2) + " %",
+                ])
+            }
+            let difference = comparison.engineTotalMebibytes > 0 ? (comparison.heftTotalMebibytes / comparison.engineTotalMebibytes - 1) * 100 : 0
+            against.add([
+                "total", "", Formatting.fixed(comparison.engineTotalMebibytes, decimals: 2),
+                Formatting.fixed(comparison.heftTotalMebibytes, decimals: 2),
+                Formatting.fixed(difference, decimals: 2) + " %",
+            ])
+            out.append(against.render(indent: "  "))
+        }
         if let fit = e.estimates.first?.fit {
             out.append("")
             var fits = TextTable(

@@ -127,7 +127,9 @@ public enum PlanText {
         for (module, count) in p.perModule.sorted(by: { $0.key < $1.key }) { table.add([module, Formatting.grouped(count)]) }
         out.append(table.render(indent: "  "))
         out.append(
-            "Training memory (estimate): LoRA over a 16-bit base \(size(p.loraMemoryBytes)); QLoRA over an NF4 base \(size(p.qloraMemoryBytes))")
+            "Training memory (estimate) at \(Formatting.grouped(p.context)) tokens: LoRA over the base as stored \(size(p.loraMemoryBytes)); QLoRA over an NF4 base \(size(p.qloraMemoryBytes))"
+        )
+        for (key, text) in p.assumptions.sorted(by: { $0.key < $1.key }) { out.append("  assume \(key): \(text)") }
         return (out + footer(["trainable": p.formula], p.warnings)).joined(separator: "\n")
     }
 
@@ -193,11 +195,13 @@ public enum PlanText {
                 + (p.targetBytes.map { ", target \(Formatting.decimalSize($0))" } ?? ""), "",
         ]
         var table = TextTable(
-            header: ["Step", "detail", "parameters", "weights", "memory", "quality (est.)", "meets target"], rightAligned: [2, 3, 4, 5])
+            header: ["Step", "detail", "parameters", "weights", "memory", "accuracy (est.)", "perplexity ×", "meets target"],
+            rightAligned: [2, 3, 4, 5, 6])
         for s in p.steps {
             table.add([
                 s.step, s.detail, Formatting.compactCount(s.parameters), Formatting.decimalSize(s.weightBytes), Formatting.decimalSize(s.memoryBytes),
-                pct(s.qualityPercent), s.meetsTarget.map { $0 ? "yes" : "no" } ?? "-",
+                pct(s.accuracyPercent), s.perplexityRatio.map { Formatting.fixed($0, decimals: 3) } ?? "unknown",
+                s.meetsTarget.map { $0 ? "yes" : "no" } ?? "-",
             ])
         }
         out.append(table.render(indent: ""))

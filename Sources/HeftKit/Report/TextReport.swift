@@ -119,7 +119,10 @@ public struct TextReport {
         if let ffn = a.ffnSize { parts.append("FFN \(Formatting.grouped(ffn))") }
         if let vocab = a.vocabSize { parts.append("vocab \(Formatting.grouped(vocab))") }
         if let context = a.contextLength { parts.append("context \(Formatting.grouped(context))") }
-        if let experts = a.experts { parts.append("\(experts) experts\(a.expertsPerToken.map { ", \($0) per token" } ?? "")") }
+        if let experts = a.experts {
+            let width = a.expertFFNSize.map { ", FFN \(Formatting.grouped($0)) each" } ?? ""
+            parts.append("\(experts) experts\(a.expertsPerToken.map { ", \($0) per token" } ?? "")\(width)")
+        }
         if let window = a.slidingWindow { parts.append("sliding window \(Formatting.grouped(window))") }
         if let tied = a.tiedEmbeddings { parts.append(tied ? "tied embeddings" : "untied embeddings") }
         return parts.isEmpty ? nil : parts.joined(separator: " · ")

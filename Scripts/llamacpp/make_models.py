@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Write GGUF models in the exact shapes of real small models, with random weights.
+
+llama.cpp's buffer sizes depend on a model's shapes, types and vocabulary size, never on the weight values, so
+these files exercise the same allocations as the published checkpoints (whose weights are not on PyPI):
+
+- smollm2-135m: Llama architecture, SmolLM2-135M's shapes (30 layers, 576 wide, 9 heads, 3 KV heads: GQA,
+  49,152-token vocabulary, tied embeddings).
+- qwen2.5-0.5b: Qwen2 architecture, Qwen2.5-0.5B's shapes (24 layers, 896 wide, 14 heads, 2 KV heads, QKV biases,
+  151,936-token vocabulary, tied embeddings).
+- qwen3moe-mini: Qwen3-MoE architecture, 16 experts (4 active) with an expert width different from the dense
+  `feed_forward_length`, and a router (`ffn_gate_inp`) that llama-quantize keeps in F32.
+
+Each is written in F16 (norms and biases F32); `grid.sh` quantizes them with llama-quantize.
+
+usage: make_models.py OUTPUT_DIR
+"""
+
+import sys
+from pathlib import Path
+
+import gguf
+import numpy as np
+
+RNG = np.random.default_rng(20261129)
+
+
+def vocabulary(writer: gguf.GGUFWriter, size: int) -> None:
+    """A SentencePiece-style vocabulary of `size` tokens: unknown, BOS, EOS, the 256 byte tokens, then pieces."""
+    tokens = ["<unk>", "<s>", "</s>"] + [f"<0x{b:02X}>" for b in range(256)]
+    types = [gguf.TokenType.UNKNOWN, gguf.TokenType.CONTROL, gguf.TokenType.CONTROL] + [gguf.TokenType.BYTE] * 256
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    index = 0
+    while len(tokens) < size:
+        piece, n = "", index
+        while True:
+            piece = letters[n % 26] + piece
+            n = n // 26 - 1
+            if n < 0:
+                break
+        tokens.append("\u2581" + piece)
+        types.append(gguf.TokenType.NORMAL)
+        index += 1
+    writer.add_tokenizer_model("llama")
+    writer.add_token_list(tokens)
+    writer.add_token_scores([-float(i) for i in range(size)])
+    writer.add_token_types(types)
+    writer.add_bos_token_id(1)
+    writer.add_eos_token_id(2)
+    writer.add_unk_token_id(0)
+    writer.add_add_bos_token(True)
+
+
+def matrix(rows: int, cols: int) -> np.ndarray:
+    return (RNG.standard_normal((rows, cols), dtype=np.float32) * 0.02).astype(np.float16)
+
+
+def vector(n: int, value: float | None = None) -> np.ndarray:
+    if value is not None:
+        return np.full(n, value, dtype=np.float32)
+    return (RNG.standard_normal(n, dtype=np.float32) * 0.02).astype(np.float32)
+
+
+def dense(path: Path, arch: str, name: str, *, layers: int, hidden: int, heads: int, kv_heads: int, ffn: int,
+          vocab: int, context: int, biases: bool, rope_base: float) -> None:
+    w = gguf.GGUFWriter(str(path), arch)
+    w.add_name(name)
+    w.add_context_length(context)
+    w.add_embedding_length(hidden)
+    w.add_block_count(layers)
+    w.add_feed_forward_length(ffn)
+    w.add_head_count(heads)
+    w.add_head_count_kv(kv_heads)
+    w.add_rope_dimension_count(hidden // heads)
+    w.add_rope_freq_base(rope_base)
+    w.add_layer_norm_rms_eps(1e-6)
+    w.add_file_type(gguf.LlamaFileType.MOSTLY_F16)
+    vocabulary(w, vocab)
+    head = hidden // heads
+    w.add_tensor("token_embd.weight", matrix(vocab, hidden))
+    for i in range(layers):
+        p = f"blk.{i}."
+        w.add_tensor(p + "attn_norm.weight", vector(hidden, 1.0))
+        w.add_tensor(p + "attn_q.weight", matrix(heads * head, hidden))
+        w.add_tensor(p + "attn_k.weight", matrix(kv_heads * head, hidden))
+        w.add_tensor(p + "attn_v.weight", matrix(kv_heads * head, hidden))
+        if biases:
+            w.add_tensor(p + "attn_q.bias", vector(heads * head))
+            w.add_tensor(p + "attn_k.bias", vector(kv_heads * head))
+            w.add_tensor(p + "attn_v.bias", vector(kv_heads * head))
+        w.add_tensor(p + "attn_output.weight", matrix(hidden, heads * head))
+        w.add_tensor(p + "ffn_norm.weight", vector(hidden, 1.0))
+        w.add_tensor(p + "ffn_gate.weight", matrix(ffn, hidden))
+        w.add_tensor(p + "ffn_up.weight", matrix(ffn, hidden))
+        w.add_tensor(p + "ffn_down.weight", matrix(hidden, ffn))
+    w.add_tensor("output_norm.weight", vector(hidden, 1.0))
+    finish(w)
+
+
+def moe(path: Path) -> None:
+    layers, hidden, heads, kv_heads, head, experts, used, expert_ffn, vocab = 8, 1024, 16, 4, 128, 16, 4, 384, 32000
+    w = gguf.GGUFWriter(str(path), "qwen3moe")
+    w.add_name("Qwen3-MoE mini (random weights)")
+    w.add_context_length(40960)
+    w.add_embedding_length(hidden)
+    w.add_block_count(layers)
+    w.add_feed_forward_length(6144)
+    w.add_expert_feed_forward_length(expert_ffn)
+    w.add_expert_count(experts)
+    w.add_expert_used_count(used)
+    w.add_head_count(heads)
+    w.add_head_count_kv(kv_heads)
+    w.add_key_length(head)
+    w.add_value_length(head)
+    w.add_rope_freq_base(1e6)
+    w.add_layer_norm_rms_eps(1e-6)
+    w.add_file_type(gguf.LlamaFileType.MOSTLY_F16)
+    vocabulary(w, vocab)
+    w.add_tensor("token_embd.weight", matrix(vocab, hidden))
+    for i in range(layers):
+        p = f"blk.{i}."
+        w.add_tensor(p + "attn_norm.weight", vector(hidden, 1.0))
+        w.add_tensor(p + "attn_q.weight", matrix(heads * head, hidden))
+        w.add_tensor(p + "attn_k.weight", matrix(kv_heads * head, hidden))
+        w.add_tensor(p + "attn_v.weight", matrix(kv_heads * head, hidden))
+        w.add_tensor(p + "attn_q_norm.weight", vector(head, 1.0))
+        w.add_tensor(p + "attn_k_norm.weight", vector(head, 1.0))
+        w.add_tensor(p + "attn_output.weight", matrix(hidden, heads * head))
+        w.add_tensor(p + "ffn_norm.weight", vector(hidden, 1.0))
+        w.add_tensor(p + "ffn_gate_inp.weight", vector(experts * hidden).reshape(experts, hidden))
+        w.add_tensor(p + "ffn_gate_exps.weight", np.stack([matrix(expert_ffn, hidden) for _ in range(experts)]))
+        w.add_tensor(p + "ffn_up_exps.weight", np.stack([matrix(expert_ffn, hidden) for _ in range(experts)]))
+        w.add_tensor(p + "ffn_down_exps.weight", np.stack([matrix(hidden, expert_ffn) for _ in range(experts)]))
+    w.add_tensor("output_norm.weight", vector(hidden, 1.0))
+    w.add_tensor("output.weight", matrix(vocab, hidden))
+    finish(w)
+
+
+def finish(w: gguf.GGUFWriter) -> None:
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+
+
+def main() -> None:
+    out = Path(sys.argv[1])
+    out.mkdir(parents=True, exist_ok=True)
+    dense(out / "smollm2-135m-f16.gguf", "llama", "SmolLM2-135M shapes (random weights)", layers=30, hidden=576,
+          heads=9, kv_heads=3, ffn=1536, vocab=49152, context=8192, biases=False, rope_base=100000.0)
+    dense(out / "qwen2.5-0.5b-f16.gguf", "qwen2", "Qwen2.5-0.5B shapes (random weights)", layers=24, hidden=896,
+          heads=14, kv_heads=2, ffn=4864, vocab=151936, context=32768, biases=True, rope_base=1000000.0)
+    moe(out / "qwen3moe-mini-f16.gguf")
+
+
+if __name__ == "__main__":
+    main()

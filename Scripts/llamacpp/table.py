@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""The llama.cpp-vs-Heft table: every recorded llama.cpp log replayed through `heft memory MODEL --log LOG`.
+
+usage: table.py HEFT LOGS_DIR MODELS_DIR [--check]
+
+MODELS_DIR holds the GGUF files (whole, or only their headers: Heft reads no tensor data) named as the logs'
+prefixes. Prints Markdown; with --check prints nothing and exits 1 when a point misses the goals (model and KV
+buffers equal to llama.cpp's printed MiB; compute within 10 %; total within 5 % or 64 MiB).
+"""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+KINDS = ["model", "kv", "compute", "output"]
+
+
+def replay(heft: str, model: Path, log: Path) -> dict:
+    out = subprocess.run([heft, "memory", str(model), "--log", str(log), "--json"], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"{log.name}: heft exited {out.returncode}: {out.stderr.strip()}")
+    return json.loads(out.stdout)["comparison"]
+
+
+def misses(rows: dict, total: tuple) -> list:
+    problems = []
+    for kind in ("model", "kv", "output"):
+        # llama.cpp prints each buffer rounded to 0.01 MiB: a sum of n printed buffers is exact within n × 0.005.
+        if kind in rows and abs(rows[kind]["differenceMebibytes"]) > 0.005 * rows[kind]["buffers"] + 1e-9:
+            problems.append(f"{kind} {rows[kind]['differenceMebibytes']:+.2f} MiB")
+    if "compute" in rows and abs(rows["compute"]["relativeDifference"]) > 0.10:
+        problems.append(f"compute {rows['compute']['relativeDifference']:+.1%}")
+    engine, heft = total
+    if abs(heft - engine) > max(0.05 * engine, 64):
+        problems.append(f"total {heft - engine:+.1f} MiB")
+    return problems
+
+
+def main() -> None:
+    heft, logs, models = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+    check = "--check" in sys.argv
+    points = []
+    for log in sorted(logs.glob("*.log")):
+        model = models / (re.match(r"(.+)-c\d+-ub", log.stem).group(1) + ".gguf")
+        comparison = replay(heft, model, log)
+        rows = {row["kind"]: row for row in comparison["rows"]}
+        total = (comparison["engineTotalMebibytes"], comparison["heftTotalMebibytes"])
+        points.append((log.stem, model.stem, rows, total, misses(rows, total)))
+    failed = [p for p in points if p[4]]
+    if check:
+        for name, _, _, _, problems in failed:
+            print(f"{name}: {', '.join(problems)}", file=sys.stderr)
+        sys.exit(1 if failed else 0)
+    version = (logs.parent / "llama-cpp-version.txt").read_text().strip()
+    print("# Heft vs a real llama.cpp\n")
+    print(
+        f"Every row is one launch of `llama-completion -lv 4 -n 1` ({version}, CPU backend, portable AVX2 build) on "
+        "a GGUF file, and Heft's prediction for the same launch (`heft memory MODEL --log LOG`). MiB as llama.cpp "
+        "prints them (two decimals). Regenerate with `Scripts/llamacpp/grid.sh`; the logs are in "
+        "`Tests/Data/llamacpp/logs/` and a test replays them.\n"
+    )
+    print(
+        "Models: Gemma 3 270M Q4_K_M (the published checkpoint; sliding-window attention, 1 KV head); "
+        "SmolLM2-135M's shapes in Q4_K_M (GQA 9:3) and Qwen2.5-0.5B's in Q8_0 (GQA 14:2, 151,936-token "
+        "vocabulary), and a Qwen3-MoE with 16 experts in Q4_K_M — random weights written by "
+        "`Scripts/llamacpp/make_models.py` and quantized by llama-quantize (buffers depend on shapes and types, "
+        "not on values).\n"
+    )
+    worst = {kind: 0.0 for kind in KINDS}
+    worst_total = 0.0
+    for _, _, rows, total, _ in points:
+        for kind in KINDS:
+            if kind in rows:
+                worst[kind] = max(worst[kind], abs(rows[kind]["relativeDifference"]))
+        worst_total = max(worst_total, abs(total[1] - total[0]) / total[0])
+    print(f"**{len(points)} launches; {len(points) - len(failed)} meet every goal.** Largest differences: "
+          + ", ".join(f"{kind} {worst[kind]:.2%}" for kind in KINDS) + f", total {worst_total:.2%}.\n")
+    print("| launch | model MiB (llama.cpp / Heft) | KV | compute | output | total | misses |")
+    print("|---|---|---|---|---|---|---|")
+    for name, _, rows, total, problems in points:
+        cells = []
+        for kind in KINDS:
+            row = rows.get(kind)
+            cells.append("-" if row is None else f"{row['engineMebibytes']:.2f} / {row['heftMebibytes']:.2f}")
+        cells.append(f"{total[0]:.2f} / {total[1]:.2f}")
+        print(f"| {name} | " + " | ".join(cells) + f" | {'; '.join(problems) or '-'} |")
+
+
+if __name__ == "__main__":
+    main()

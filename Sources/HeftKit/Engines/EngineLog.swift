@@ -1,0 +1,166 @@
+/// What a llama.cpp log (llama-completion, llama-cli, llama-server with `-lv 4`, or the llama-server output
+/// in an Ollama log) says about a launch: the model, the settings it resolved, and every buffer it allocated.
+public struct LlamaCppLog: Sendable, Hashable, Codable {
+    /// One `… buffer size = X MiB` line.
+    public struct Buffer: Sendable, Hashable, Codable {
+        public var name: String
+        public var kind: EngineBuffer.Kind
+        /// The size as printed, in MiB with two decimals.
+        public var mebibytes: Double
+        /// The 1-based line of the log it was read from.
+        public var line: Int
+    }
+
+    /// The model file the log names (`llama_model_loader: loaded meta data … from PATH`).
+    public var modelPath: String?
+    /// The launch as llama.cpp resolved it.
+    public var context: Int?
+    public var contextPerSequence: Int?
+    public var batch: Int?
+    public var ubatch: Int?
+    public var sequences: Int?
+    public var unified: Bool?
+    /// `enabled`/`disabled` after resolution, or `auto` when the log stops before resolving it.
+    public var flashAttention: String?
+    public var typeK: CacheType?
+    public var typeV: CacheType?
+    /// `n_outputs_max`: llama-server reserves logits for one token per sequence, the other tools for a batch.
+    public var outputsMax: Int?
+    public var buffers: [Buffer]
+
+    /// Reads `text`; `source` names it in errors. Throws when no buffer line is found: it is not a llama.cpp log
+    /// with `-lv 4` (or `-v`), which is what prints them.
+    public init(text: String, source: String) throws(EstimateError) {
+        buffers = []
+        var lineNumber = 0
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNumber += 1
+            // Drop the timestamp and level llama.cpp's logger puts in front ("0.02.008.325 I ").
+            guard let line = Self.message(raw) else { continue }
+            if line.hasPrefix("llama_model_loader: loaded meta data"), let from = line.firstRange(of: " from ") {
+                var path = line[from.upperBound...]
+                if let version = path.firstRange(of: " (version") { path = path[..<version.lowerBound] }
+                modelPath = String(path)
+            } else if line.hasPrefix("llama_context: ") {
+                let body = line.dropFirst("llama_context: ".count)
+                if let value = Self.setting(body, "n_ctx") { context = Int(value) }
+                if let value = Self.setting(body, "n_ctx_seq") { contextPerSequence = Int(value) }
+                if let value = Self.setting(body, "n_batch") { batch = Int(value) }
+                if let value = Self.setting(body, "n_ubatch") { ubatch = Int(value) }
+                if let value = Self.setting(body, "n_seq_max") { sequences = Int(value) }
+                if let value = Self.setting(body, "n_outputs_max") { outputsMax = Int(value) }
+                if let value = Self.setting(body, "flash_attn") { flashAttention = flashAttention == "enabled" ? flashAttention : String(value) }
+                if let value = Self.setting(body, "kv_unified") { unified = value == "true" }
+            } else if line.contains("Flash Attention enabled") {
+                flashAttention = "enabled"
+            } else if line.contains("Flash Attention was auto, set to disabled") || line.contains("set to disabled") {
+                flashAttention = "disabled"
+            } else if line.hasPrefix("llama_kv_cache: size = "), typeK == nil {
+                typeK = Self.cacheType(line, after: "K (")
+                typeV = Self.cacheType(line, after: "V (")
+            }
+            if let buffer = Self.buffer(line, lineNumber) { buffers.append(buffer) }
+        }
+        if buffers.isEmpty {
+            throw EstimateError(
+                field: "log",
+                "\(source): no 'buffer size = … MiB' line: not a llama.cpp log, or one written without -lv 4 (llama.cpp prints its buffers only at verbosity 4)"
+            )
+        }
+    }
+
+    /// The message of a log line, without llama.cpp's `0.02.008.325 I ` prefix (or Ollama's slog prefix).
+    static func message(_ raw: Substring) -> Substring? {
+        var line = raw
+        if let first = line.first, first.isNumber, let space = line.firstIndex(of: " ") {
+            let rest = line[line.index(after: space)...]
+            if rest.count >= 2, rest.dropFirst().first == " " { line = rest.dropFirst(2) }
+        }
+        let trimmed = line.drop { $0 == " " }
+        return trimmed.isEmpty ? nil : trimmed
+    }
+
+    /// `n_ctx                 = 4096` → "4096" when `body` sets `key`.
+    static func setting(_ body: Substring, _ key: String) -> Substring? {
+        guard body.hasPrefix(key) else { return nil }
+        let rest = body.dropFirst(key.count).drop { $0 == " " }
+        guard rest.first == "=" else { return nil }
+        return rest.dropFirst().drop { $0 == " " }.prefix { $0 != " " }
+    }
+
+    static func cacheType(_ line: Substring, after marker: String) -> CacheType? {
+        guard let range = line.firstRange(of: marker) else { return nil }
+        return CacheType(rawValue: String(line[range.upperBound...].prefix { $0 != ")" }))
+    }
+
+    /// `load_tensors:   CPU_Mapped model buffer size =   235.16 MiB` and the KV, output and compute lines.
+    static func buffer(_ line: Substring, _ number: Int) -> Buffer? {
+        let kinds: [(String, EngineBuffer.Kind)] = [
+            (" model buffer size = ", .model), (" KV buffer size = ", .kv), (" output buffer size = ", .output),
+            (" compute buffer size = ", .compute),
+        ]
+        for (marker, kind) in kinds {
+            guard let range = line.firstRange(of: marker), let colon = line.firstIndex(of: ":"), colon < range.lowerBound else { continue }
+            let name = line[line.index(after: colon)..<range.lowerBound].trimmingSpaces
+            let value = line[range.upperBound...].trimmingSpaces.prefix { $0 != " " }
+            guard let mebibytes = Double(value), mebibytes >= 0, mebibytes < 1e12, !name.isEmpty else { return nil }
+            return Buffer(name: String(name), kind: kind, mebibytes: mebibytes, line: number)
+        }
+        return nil
+    }
+}
+
+/// A recorded llama.cpp launch beside Heft's prediction for the same launch, buffer kind by buffer kind.
+public struct LogComparison: Sendable, Hashable, Codable {
+    public struct Row: Sendable, Hashable, Codable {
+        public var kind: EngineBuffer.Kind
+        /// The buffer names llama.cpp printed (`CPU_Mapped + CPU_REPACK`), and how many lines: each printed MiB
+        /// is rounded to 0.01, so their sum is exact within `buffers` × 0.005 MiB.
+        public var names: String
+        public var buffers: Int
+        /// llama.cpp's printed MiB summed, and Heft's bytes in MiB.
+        public var engineMebibytes: Double
+        public var heftMebibytes: Double
+        /// Heft − llama.cpp, in MiB and as a fraction of llama.cpp's (0 when both are 0).
+        public var differenceMebibytes: Double
+        public var relativeDifference: Double
+    }
+
+    /// The log's model path and settings.
+    public var log: LlamaCppLog
+    public var rows: [Row]
+    /// All buffers: llama.cpp's printed MiB summed, and Heft's.
+    public var engineTotalMebibytes: Double
+    public var heftTotalMebibytes: Double
+
+    /// Compares `log` with `buffers` (Heft's prediction for the settings read from the log).
+    public init(log: LlamaCppLog, buffers: [EngineBuffer]) {
+        self.log = log
+        var rows: [Row] = []
+        for kind in [EngineBuffer.Kind.model, .kv, .compute, .output] {
+            let printed = log.buffers.filter { $0.kind == kind }
+            let predicted = buffers.filter { $0.kind == kind }
+            guard !printed.isEmpty || !predicted.isEmpty else { continue }
+            let engine = printed.reduce(0) { $0 + $1.mebibytes }
+            let heft = Double(predicted.reduce(0) { $0 + $1.bytes }) / 1_048_576
+            let names = Array(Set(printed.map(\.name))).sorted().joined(separator: " + ")
+            rows.append(
+                Row(
+                    kind: kind, names: names, buffers: printed.count, engineMebibytes: engine, heftMebibytes: heft,
+                    differenceMebibytes: heft - engine,
+                    relativeDifference: engine > 0 ? (heft - engine) / engine : (heft == 0 ? 0 : 1)))
+        }
+        self.rows = rows
+        self.engineTotalMebibytes = rows.reduce(0) { $0 + $1.engineMebibytes }
+        self.heftTotalMebibytes = rows.reduce(0) { $0 + $1.heftMebibytes }
+    }
+}
+
+extension Substring {
+    fileprivate var trimmingSpaces: Substring {
+        var s = self
+        while s.first == " " { s = s.dropFirst() }
+        while s.last == " " { s = s.dropLast() }
+        return s
+    }
+}

@@ -1,0 +1,327 @@
+internal import HeftFormats
+
+/// The engine a memory estimate models (`--engine`).
+public enum Engine: String, Sendable, Hashable, Codable, CaseIterable {
+    /// llama.cpp's own buffers (llama-completion, llama-cli, llama-server).
+    case llamaCpp = "llama.cpp"
+    /// Ollama: llama.cpp's buffers with Ollama's defaults for context, parallel sequences and cache type.
+    case ollama
+    /// vLLM: a KV budget carved from `gpu_memory_utilization` of each GPU.
+    case vllm
+    /// PyTorch / Hugging Face Transformers: the generic serving formula, and training.
+    case transformers
+}
+
+/// One buffer an engine allocates, named as the engine names it.
+public struct EngineBuffer: Sendable, Hashable, Codable {
+    /// What the buffer holds, in llama.cpp's words.
+    public enum Kind: String, Sendable, Hashable, Codable {
+        case model, kv, compute, output
+    }
+
+    /// `CPU`, `CUDA0`, … (the device the bytes live on).
+    public var device: String
+    /// The buffer type llama.cpp prints (`CPU_Mapped`, `CPU_REPACK`, `CPU`, `CUDA0`, `CUDA_Host`).
+    public var name: String
+    public var kind: Kind
+    public var bytes: Int
+    /// For KV buffers: the cache (`non-SWA`, `SWA`) and its cells.
+    public var detail: String?
+}
+
+/// llama.cpp's flags that decide its allocations.
+public struct LlamaCppSettings: Sendable, Hashable {
+    /// The program: they differ in defaults (llama-server runs 4 unified sequences unless told `-np`).
+    public enum Tool: String, Sendable, Hashable, Codable, CaseIterable {
+        case completion = "llama-completion"
+        case cli = "llama-cli"
+        case server = "llama-server"
+    }
+
+    public var tool: Tool = .completion
+    /// `-c`: `nil` or 0 is the model's trained context (× sequences without a unified cache).
+    public var context: Int?
+    /// `-b` (logical batch), `-ub` (micro-batch).
+    public var batch = 2048
+    public var ubatch = 512
+    /// `-np`; `nil` is the tool's default.
+    public var parallel: Int?
+    /// `-kvu`; `nil` is the tool's default.
+    public var unified: Bool?
+    /// `-fa`: on CPU (and current GPUs) `auto` resolves to on.
+    public var flashAttention = true
+    /// `-ctk`, `-ctv`.
+    public var typeK: CacheType = .f16
+    public var typeV: CacheType = .f16
+    /// `--swa-full`.
+    public var swaFull = false
+    /// `-ngl`: layers on the GPU (`nil`: all when a GPU is given; 0 without one).
+    public var gpuLayers: Int?
+    /// `--no-kv-offload` keeps the KV cache in host memory.
+    public var kvOffload = true
+    /// `--no-mmap` reads the weights into an allocated buffer instead of mapping the file.
+    public var mmap = true
+    /// `--no-repack`: on x86 with AVX2, Q4_0, Q4_K, IQ4_NL and MXFP4 matrices whose row count is a multiple of 8
+    /// are copied into a `CPU_REPACK` buffer (ggml-cpu repack.cpp).
+    public var repack = true
+    /// `--embedding`: the output buffer also holds embeddings.
+    public var embeddings = false
+
+    public init() {}
+
+    /// Sequences: `-np`, or the tool's default.
+    public var sequences: Int { parallel ?? (tool == .server ? 4 : 1) }
+    /// Whether all sequences share one KV stream: `-kvu`, or llama-server's default with no `-np`.
+    public var isUnified: Bool { unified ?? (tool == .server && parallel == nil) }
+}
+
+/// What llama.cpp (the version vendored in llama-cpp-python 0.3.36) allocates for a GGUF model, buffer by buffer.
+///
+/// Each rule cites llama.cpp's source; `docs/estimates.md` lists them. KV and output buffers follow llama.cpp's
+/// arithmetic exactly; the model buffers are exact for a GGUF file (its tensor offsets); the compute buffer is
+/// the peak of ggml-alloc's worst-case graph, approximated by its three largest moments (the logits at the end,
+/// the feed-forward block, the attention block).
+public struct LlamaCppAllocation: Sendable, Hashable, Codable {
+    /// `n_ctx` after padding to 256 (and to a multiple of the streams).
+    public let contextCells: Int
+    /// `n_ctx_seq`: cells per stream.
+    public let cellsPerStream: Int
+    /// Cells per stream in sliding-window layers (`nil` without such layers).
+    public let slidingCellsPerStream: Int?
+    public let streams: Int
+    public let sequences: Int
+    public let unified: Bool
+    /// `n_batch`, `n_ubatch` after llama.cpp's clamps.
+    public let batch: Int
+    public let ubatch: Int
+    /// Outputs the worst-case graph reserves logits for.
+    public let reservedOutputs: Int
+    public let flashAttention: Bool
+    public let buffers: [EngineBuffer]
+    /// Which moment of the graph sizes the compute buffer: `logits`, `feed-forward` or `attention`.
+    public let computePeak: String
+    /// What each buffer is computed from.
+    public let formulas: [String: String]
+
+    public var modelBytes: Int { total(.model) }
+    public var kvBytes: Int { total(.kv) }
+    public var computeBytes: Int { total(.compute) }
+    public var outputBytes: Int { total(.output) }
+
+    private func total(_ kind: EngineBuffer.Kind) -> Int { buffers.filter { $0.kind == kind }.reduce(0) { $0 + $1.bytes } }
+
+    /// The allocation for `profile` with `settings`, on the CPU or on `gpus` GPUs.
+    ///
+    /// - Parameter weightBytes: the weights' size when they are not the GGUF file's own tensors (another
+    ///   precision, a config): then one allocated buffer, split over the GPUs by layers.
+    public init(profile: ModelProfile, settings s: LlamaCppSettings, gpus: Int = 0, weightBytes: Int? = nil) throws(EstimateError) {
+        let a = profile.architecture
+        guard let layers = a.layers, let hidden = a.hiddenSize, let heads = a.heads, let vocab = a.vocabSize else {
+            throw EstimateError("llama.cpp's buffers need the layer count, width, heads and vocabulary (a GGUF file or config.json)")
+        }
+        guard let layout = profile.layout else { throw EstimateError("llama.cpp's KV cache needs the model's attention layout") }
+        let sequences = s.sequences
+        guard (1...256).contains(sequences) else { throw EstimateError(field: "parallel", "llama.cpp runs 1 to 256 sequences (LLAMA_MAX_SEQ)") }
+        guard s.batch >= 1, s.ubatch >= 1 else { throw EstimateError(field: "ubatch", "batch sizes must be at least 1") }
+        let unified = s.isUnified
+        let streams = unified ? 1 : sequences
+
+        // llama-context.cpp: n_ctx = -c or the trained length (common's fit makes it n_ctx_train × streams);
+        // n_batch = min(n_ctx, -b) and n_ubatch = min(n_batch, -ub) use the unpadded n_ctx; n_ctx is padded to 256;
+        // without a unified cache n_ctx_seq = pad(n_ctx / n_seq_max, 256) and n_ctx = n_ctx_seq × n_seq_max.
+        var requested = s.context ?? 0
+        if requested == 0 {
+            guard let trained = a.contextLength else { throw EstimateError(field: "context", "the model states no trained context: give -c") }
+            requested = try Sizes.product(trained, streams, "the context")
+        }
+        if s.tool != .server { requested = max(requested, 8) }
+        let batch = min(requested, s.batch)
+        let ubatch = min(batch, s.ubatch)
+        var cells = Self.pad(requested, 256)
+        let perStream = unified ? cells : Self.pad(cells / sequences, 256)
+        if !unified { cells = try Sizes.product(perStream, sequences, "the context") }
+
+        // llama-kv-cache-iswa.cpp: the SWA cache holds min(n_ctx_seq, n_swa × (unified ? n_seq : 1) + n_ubatch)
+        // cells, padded to 256; --swa-full makes it full size.
+        var window: Int?
+        for layer in layout.layers { if case .sliding(let w) = layer.kind { window = w } }
+        let slidingPerStream = window.map { w in
+            s.swaFull ? perStream : Self.pad(min(perStream, w * (unified ? sequences : 1) + ubatch), 256)
+        }
+
+        // llama-kv-cache.cpp: per layer K = row(type_k, n_embd_k_gqa) × cells × streams, V likewise; without flash
+        // attention V rows are the widest layer's (v_trans). Each tensor is aligned to 32 bytes in the buffer.
+        let widestV = layout.layers.map { $0.kvHeads * $0.valueLength }.max() ?? 0
+        var fullBytes: Exact = 0
+        var slidingBytes: Exact = 0
+        var fullLayers = 0
+        var slidingLayers = 0
+        var recurrentBytes: Exact = 0
+        for layer in layout.layers {
+            let keyElements = layer.kvHeads * layer.keyLength
+            let valueElements = s.flashAttention ? layer.kvHeads * layer.valueLength : widestV
+            switch layer.kind {
+            case .full, .sliding:
+                var layerCells = perStream
+                if case .sliding = layer.kind, let slidingPerStream { layerCells = slidingPerStream }
+                let k = Exact(Self.pad(s.typeK.rowBytes(keyElements) * layerCells * streams, 32))
+                let v = Exact(Self.pad(s.typeV.rowBytes(valueElements) * layerCells * streams, 32))
+                if case .sliding = layer.kind {
+                    slidingBytes = slidingBytes + k + v
+                    slidingLayers += 1
+                } else {
+                    fullBytes = fullBytes + k + v
+                    fullLayers += 1
+                }
+            case .latent(let elements):
+                fullBytes = fullBytes + Exact(Self.pad(s.typeK.rowBytes(elements) * perStream * streams, 32))
+                fullLayers += 1
+            case .recurrent(let elements):
+                recurrentBytes = recurrentBytes + Exact(elements) * 4 * Exact(sequences)
+            case .none:
+                break
+            }
+        }
+        guard let full = fullBytes.value, let sliding = slidingBytes.value, let recurrent = recurrentBytes.value else {
+            throw EstimateError("the KV cache size overflows 64 bits: lower the context or sequences")
+        }
+
+        // Model buffers: with mmap one CPU_Mapped buffer per file spans the first to the last tensor kept on the
+        // CPU (llama-model-loader.cpp get_mapping_range); repacked matrices are copied beside it.
+        let gpuLayers = gpus > 0 ? min(s.gpuLayers ?? layers + 1, layers + 1) : 0
+        let firstOnGPU = layers + 1 - gpuLayers
+        func device(layer: Int?) -> Int? {
+            // The output layer (index = layers) goes first, then the last repeating layers; the input layer never.
+            guard gpus > 0, let layer, layer >= firstOnGPU else { return nil }
+            let offloaded = max(1, gpuLayers)
+            return min(gpus - 1, (layer - firstOnGPU) * gpus / offloaded)
+        }
+        var mappedRange: [String: (low: Int, high: Int)] = [:]
+        var repacked = 0
+        var allocatedCPU = 0
+        var gpuModel = [Int](repeating: 0, count: max(gpus, 0))
+        if let weightBytes {
+            // Not a GGUF file's tensors: the weights in one buffer, the offloaded share of layers on the GPUs.
+            let share = gpus > 0 ? weightBytes / (layers + 1) * gpuLayers : 0
+            for index in gpuModel.indices { gpuModel[index] = share / gpus }
+            allocatedCPU = weightBytes - share
+        }
+        for tensor in profile.tensors where weightBytes == nil {
+            let bytes = tensor.storedBytes > 0 ? tensor.storedBytes : tensor.elements * 2
+            let layer = Self.layerIndex(tensor, layers: layers)
+            if let gpu = device(layer: layer) {
+                gpuModel[gpu] += Self.pad(bytes, 256)
+                continue
+            }
+            if s.repack, Self.isRepacked(tensor) {
+                repacked += Self.pad(bytes, 32)
+                continue
+            }
+            if s.mmap, let placement = tensor.placement {
+                let range = mappedRange[placement.file] ?? (placement.offset, placement.offset + bytes)
+                mappedRange[placement.file] = (min(range.low, placement.offset), max(range.high, placement.offset + bytes))
+            } else {
+                allocatedCPU += Self.pad(bytes, 32)
+            }
+        }
+        var buffers: [EngineBuffer] = []
+        let mapped = mappedRange.values.reduce(0) { $0 + ($1.high - $1.low) }
+        if mapped > 0 { buffers.append(EngineBuffer(device: "CPU", name: "CPU_Mapped", kind: .model, bytes: mapped)) }
+        if allocatedCPU > 0 { buffers.append(EngineBuffer(device: "CPU", name: "CPU", kind: .model, bytes: allocatedCPU)) }
+        if repacked > 0 { buffers.append(EngineBuffer(device: "CPU", name: "CPU_REPACK", kind: .model, bytes: repacked)) }
+        for (index, bytes) in gpuModel.enumerated() where bytes > 0 {
+            buffers.append(EngineBuffer(device: "CUDA\(index)", name: "CUDA\(index)", kind: .model, bytes: bytes))
+        }
+
+        // KV buffers live with their layers (or on the host with --no-kv-offload).
+        let kvDevice = gpus > 0 && s.kvOffload && gpuLayers > 0 ? "CUDA0" : "CPU"
+        if fullLayers > 0 || full > 0 {
+            buffers.append(
+                EngineBuffer(
+                    device: kvDevice, name: kvDevice, kind: .kv, bytes: full,
+                    detail: "\(window == nil ? "" : "non-SWA, ")\(perStream) cells × \(streams) stream(s), \(fullLayers) layers"))
+        }
+        if slidingLayers > 0, let slidingPerStream {
+            buffers.append(
+                EngineBuffer(
+                    device: kvDevice, name: kvDevice, kind: .kv, bytes: sliding,
+                    detail: "SWA, \(slidingPerStream) cells × \(streams) stream(s), \(slidingLayers) layers"))
+        }
+        if recurrent > 0 { buffers.append(EngineBuffer(device: kvDevice, name: kvDevice, kind: .kv, bytes: recurrent, detail: "recurrent state")) }
+
+        // Output buffer (llama-context.cpp output_reserve): n_vocab × n_seq_max floats (+ n_embd with --embedding).
+        let outputBytes = try Sizes.product((vocab + (s.embeddings ? hidden : 0)) * 4, sequences, "the output buffer")
+        buffers.append(EngineBuffer(device: gpus > 0 ? "CPU" : "CPU", name: gpus > 0 ? "CUDA_Host" : "CPU", kind: .output, bytes: outputBytes))
+
+        // Compute buffer (llama-context.cpp sched_reserve): the graph for N = min(n_ctx, n_ubatch) tokens over the
+        // full cache, logits for min(N, n_outputs_max) outputs (n_batch in llama-completion, n_seq in the server).
+        var tokens = min(cells, ubatch)
+        tokens = Self.pad(tokens, sequences)
+        let outputsMax = s.tool == .server ? min(batch, sequences) : batch
+        let outputs = min(tokens, outputsMax)
+        let headDim = a.headDim ?? hidden / max(heads, 1)
+        let valueDim = layout.layers.first.map(\.valueLength) ?? headDim
+        let ffn: Int
+        if let perToken = a.expertsPerToken, (a.experts ?? 0) > 0 {
+            ffn = (a.expertFFNSize ?? a.ffnSize ?? 4 * hidden) * perToken
+        } else {
+            ffn = a.ffnSize ?? 4 * hidden
+        }
+        let maskCells = perStream * streams + (slidingPerStream.map { $0 * streams } ?? 0)
+        let N = tokens
+        let inputs = 4 * hidden * N
+        let liveInputs =
+            (s.flashAttention ? 2 : 4) * maskCells * N / max(1, streams) + 8 * N + (s.flashAttention ? 8 * N : 8 * N * widestV) + 4 * N + 4 * outputs
+        let end = inputs + 4 * outputs * (vocab + hidden)
+        let feedForward = inputs + liveInputs + 4 * N * (3 * ffn + hidden)
+        let scores = s.flashAttention ? 0 : 4 * perStream * N * heads
+        let attention = inputs + liveInputs + 4 * N * (heads * headDim + heads * valueDim + 2 * hidden) + scores
+        let peaks = [("logits", end), ("feed-forward", feedForward), ("attention", attention)]
+        let peak = peaks.max { $0.1 < $1.1 } ?? ("logits", end)
+        buffers.append(EngineBuffer(device: gpus > 0 ? "CUDA0" : "CPU", name: gpus > 0 ? "CUDA0" : "CPU", kind: .compute, bytes: peak.1))
+
+        self.contextCells = cells
+        self.cellsPerStream = perStream
+        self.slidingCellsPerStream = slidingPerStream
+        self.streams = streams
+        self.sequences = sequences
+        self.unified = unified
+        self.batch = batch
+        self.ubatch = ubatch
+        self.reservedOutputs = outputs
+        self.flashAttention = s.flashAttention
+        self.buffers = buffers
+        self.computePeak = peak.0
+        self.formulas = [
+            "model":
+                "CPU_Mapped = last − first byte of the tensors kept on the CPU, per file (mmap); CPU_REPACK = Q4_0/Q4_K/IQ4_NL/MXFP4 matrices with rows % 8 = 0, copied (AVX2); GPU layers: output layer first, then the last repeating layers",
+            "kv":
+                "per layer row(type_k, n_kv·key_length) + row(type_v, n_kv·value_length) × cells × streams; cells = pad(-c ÷ streams, 256); SWA layers pad(min(cells, window·(unified ? n_seq : 1) + n_ubatch), 256)",
+            "output": "n_vocab × n_seq_max × 4 bytes (logits of one token per sequence)",
+            "compute":
+                "peak of the worst-case graph at N = min(n_ctx, n_ubatch) tokens: max(logits 4·O·(V + E), feed-forward 4·N·(3·FFN + E), attention 4·N·(heads·(d_k + d_v) + 2E)\(s.flashAttention ? "" : " + scores 4·cells·N·heads")) + inputs 4·E·N + mask \(s.flashAttention ? 2 : 4)·cells·N; O = \(s.tool == .server ? "n_seq" : "n_ubatch") outputs",
+        ]
+    }
+
+    /// `GGML_PAD`.
+    static func pad(_ value: Int, _ multiple: Int) -> Int { (value + multiple - 1) / multiple * multiple }
+
+    /// The layer a tensor belongs to for offloading: its block, `layers` for the output layer, `nil` for the input.
+    static func layerIndex(_ tensor: SizedTensor, layers: Int) -> Int? {
+        if let layer = tensor.layer { return layer }
+        if tensor.name.hasPrefix("blk.") {
+            let digits = tensor.name.dropFirst(4).prefix { $0.isNumber }
+            if let index = Int(digits) { return index }
+        }
+        if tensor.name == "output.weight" || tensor.name == "output_norm.weight" || tensor.name.hasPrefix("output") { return layers }
+        return nil
+    }
+
+    /// Whether ggml-cpu's AVX2 repack takes the tensor (repack.cpp `ggml_repack_get_optimal_repack_type`): a
+    /// matrix-multiplied Q4_0, Q4_K, IQ4_NL or MXFP4 weight whose second dimension is a multiple of 8.
+    static func isRepacked(_ tensor: SizedTensor) -> Bool {
+        guard let type = tensor.storedType, ["Q4_0", "Q4_K", "IQ4_NL", "MXFP4"].contains(type) else { return false }
+        guard tensor.shape.count >= 2, !tensor.name.hasPrefix("token_embd") else { return false }
+        return tensor.shape[tensor.shape.count - 2] % 8 == 0
+    }
+}
