@@ -202,7 +202,7 @@ public struct LlamaCppAllocation: Sendable, Hashable, Codable {
         var gpuModel = [Int](repeating: 0, count: max(gpus, 0))
         if let weightBytes {
             // Not a GGUF file's tensors: the weights in one buffer, the offloaded share of layers on the GPUs.
-            let share = gpus > 0 ? weightBytes / (layers + 1) * gpuLayers : 0
+            let share = gpus == 0 ? 0 : gpuLayers == layers + 1 ? weightBytes : weightBytes / (layers + 1) * gpuLayers
             for index in gpuModel.indices { gpuModel[index] = share / gpus }
             allocatedCPU = weightBytes - share
         }

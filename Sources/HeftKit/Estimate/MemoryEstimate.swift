@@ -567,7 +567,9 @@ struct Estimator {
         let trained = profile.architecture.contextLength
         let limit = min(trained ?? 1 << 26, 1 << 26)
         let maxContext = try Self.largest(upTo: limit) { (n: Int) throws(EstimateError) in try self.total(context: n, batch: batch) <= capacity }
-        let maxBatch = try Self.largest(upTo: 1 << 16) { (n: Int) throws(EstimateError) in try self.total(context: context, batch: n) <= capacity }
+        // llama.cpp runs at most 256 sequences (LLAMA_MAX_SEQ).
+        let batchLimit = engine == .llamaCpp || engine == .ollama ? 256 : 1 << 16
+        let maxBatch = try Self.largest(upTo: batchLimit) { (n: Int) throws(EstimateError) in try self.total(context: context, batch: n) <= capacity }
         var offload = 0
         if total > capacity, layers > 0 {
             let kvPerLayer = (try kv(context: context, batch: batch)?.bytes ?? 0) / layers
