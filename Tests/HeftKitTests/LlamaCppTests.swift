@@ -112,6 +112,18 @@ import Testing
         #expect(profile.architecture.expertFFNSize == 384)
     }
 
+    @Test(arguments: [
+        ("smollm2-135m-q4_k_m", LlamaFileType.Q4_K_M), ("qwen2.5-0.5b-q8_0", .Q8_0), ("qwen3moe-mini-q4_k_m", .Q4_K_M),
+        ("gemma-3-270m-q4_k_m", .Q4_K_M),
+    ])
+    func fileTypeSizesMatchLlamaQuantize(_ name: String, _ type: LlamaFileType) throws {
+        // These files were written by llama-quantize (Gemma by its publisher): Heft's rules for the type, applied to
+        // the file's own tensor list, give its tensor bytes exactly — the MoE router stays F32.
+        let profile = try ModelProfile.open(Fixtures.path("llamacpp/\(name).gguf"))
+        let sized = try WeightSizing.size(profile, precision: .fileType(type))
+        #expect(sized.bytes == profile.storedBytes, "\(name): \(sized.bytes) vs \(profile.storedBytes ?? 0)")
+    }
+
     @Test func noDriverOverheadOnACPU() async throws {
         let e = try await memory {
             $0.spec.model = Fixtures.path("llamacpp/smollm2-135m-q4_k_m.gguf"); $0.context = 4096

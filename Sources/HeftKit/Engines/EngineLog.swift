@@ -64,8 +64,8 @@ public struct LlamaCppLog: Sendable, Hashable, Codable {
         if buffers.isEmpty {
             throw EstimateError(
                 field: "log",
-                "\(source): no 'buffer size = … MiB' line: not a llama.cpp log, or one written without -lv 4 (llama.cpp prints its buffers only at verbosity 4)"
-            )
+                "\(source): no 'buffer size = … MiB' line: not a llama.cpp log, or one written without -lv 4 (llama.cpp prints its buffers only at verbosity 4)",
+                refused: true)
         }
     }
 

@@ -41,7 +41,7 @@ public struct LaunchCommand: Sendable, Hashable {
             words.removeFirst()
         }
         if words.first == "env" { words.removeFirst() }
-        guard let program = words.first else { throw EstimateError(field: "command", "is empty") }
+        guard let program = words.first else { throw EstimateError(field: "command", "is empty", refused: true) }
         let name = program.split(separator: "/").last.map(String.init) ?? program
         words.removeFirst()
         switch name {
@@ -63,7 +63,7 @@ public struct LaunchCommand: Sendable, Hashable {
         default:
             throw EstimateError(
                 field: "command",
-                "'\(name)' is not llama-server, llama-cli, llama-completion, ollama or vllm; paste the command that starts the model")
+                "'\(name)' is not llama-server, llama-cli, llama-completion, ollama or vllm; paste the command that starts the model", refused: true)
         }
         for key in environment.keys.sorted() { unknown.append(key) }
     }
@@ -102,7 +102,7 @@ public struct LaunchCommand: Sendable, Hashable {
                 started = true
             }
         }
-        if quote != nil { throw EstimateError(field: "command", "has an unclosed quote") }
+        if quote != nil { throw EstimateError(field: "command", "has an unclosed quote", refused: true) }
         if started { words.append(current) }
         return words
     }
@@ -125,18 +125,18 @@ public struct LaunchCommand: Sendable, Hashable {
         var index = 0
         func value(_ flag: String) throws(EstimateError) -> String {
             index += 1
-            guard index < words.count else { throw EstimateError(field: "command", "\(flag) needs a value") }
+            guard index < words.count else { throw EstimateError(field: "command", "\(flag) needs a value", refused: true) }
             return words[index]
         }
         func integer(_ flag: String) throws(EstimateError) -> Int {
             let text = try value(flag)
-            guard let number = Int(text) else { throw EstimateError(field: "command", "\(flag) takes a whole number, not '\(text)'") }
+            guard let number = Int(text) else { throw EstimateError(field: "command", "\(flag) takes a whole number, not '\(text)'", refused: true) }
             return number
         }
         func cache(_ flag: String) throws(EstimateError) -> CacheType {
             let text = try value(flag)
             guard let type = CacheType(rawValue: text.lowercased()), type != .fp8 else {
-                throw EstimateError(field: "command", "\(flag) takes f32, f16, bf16, q8_0 or q4_0, not '\(text)'")
+                throw EstimateError(field: "command", "\(flag) takes f32, f16, bf16, q8_0 or q4_0, not '\(text)'", refused: true)
             }
             return type
         }
@@ -160,7 +160,7 @@ public struct LaunchCommand: Sendable, Hashable {
             case "-ngl", "--gpu-layers", "--n-gpu-layers":
                 let text = try value(word)
                 gpuLayers = text == "all" || text == "auto" ? 999 : Int(text)
-                if gpuLayers == nil { throw EstimateError(field: "command", "\(word) takes a number, auto or all, not '\(text)'") }
+                if gpuLayers == nil { throw EstimateError(field: "command", "\(word) takes a number, auto or all, not '\(text)'", refused: true) }
             case "-nkvo", "--no-kv-offload": kvOffload = false
             case "--no-mmap": mmap = false
             case "--mmap": mmap = true
@@ -181,23 +181,25 @@ public struct LaunchCommand: Sendable, Hashable {
 
     private mutating func readOllama(_ words: [String], environment: [String: String]) throws(EstimateError) {
         guard let verb = words.first, verb == "run" || verb == "serve" else {
-            throw EstimateError(field: "command", "ollama: paste 'ollama run NAME' (with OLLAMA_* variables in front)")
+            throw EstimateError(field: "command", "ollama: paste 'ollama run NAME' (with OLLAMA_* variables in front)", refused: true)
         }
         if verb == "run" {
-            guard words.count >= 2 else { throw EstimateError(field: "command", "ollama run needs a model name") }
+            guard words.count >= 2 else { throw EstimateError(field: "command", "ollama run needs a model name", refused: true) }
             model = "ollama:" + words[1]
             for extra in words.dropFirst(2) where extra.hasPrefix("-") && extra != "--verbose" { unknown.append(extra) }
         }
         func integer(_ key: String) throws(EstimateError) -> Int? {
             guard let text = environment[key] else { return nil }
-            guard let number = Int(text), number >= 0 else { throw EstimateError(field: "command", "\(key) takes a whole number, not '\(text)'") }
+            guard let number = Int(text), number >= 0 else {
+                throw EstimateError(field: "command", "\(key) takes a whole number, not '\(text)'", refused: true)
+            }
             return number
         }
         parallel = try integer("OLLAMA_NUM_PARALLEL")
         if let length = try integer("OLLAMA_CONTEXT_LENGTH"), length > 0 { context = length }
         if let text = environment["OLLAMA_KV_CACHE_TYPE"] {
             guard let type = CacheType(rawValue: text.lowercased()), [.f16, .q8_0, .q4_0].contains(type) else {
-                throw EstimateError(field: "command", "OLLAMA_KV_CACHE_TYPE takes f16, q8_0 or q4_0, not '\(text)'")
+                throw EstimateError(field: "command", "OLLAMA_KV_CACHE_TYPE takes f16, q8_0 or q4_0, not '\(text)'", refused: true)
             }
             typeK = type
             typeV = type
@@ -211,11 +213,11 @@ public struct LaunchCommand: Sendable, Hashable {
     }
 
     private mutating func readVLLM(_ words: [String]) throws(EstimateError) {
-        guard words.first == "serve" else { throw EstimateError(field: "command", "vllm: paste 'vllm serve MODEL …'") }
+        guard words.first == "serve" else { throw EstimateError(field: "command", "vllm: paste 'vllm serve MODEL …'", refused: true) }
         var index = 1
         func value(_ flag: String) throws(EstimateError) -> String {
             index += 1
-            guard index < words.count else { throw EstimateError(field: "command", "\(flag) needs a value") }
+            guard index < words.count else { throw EstimateError(field: "command", "\(flag) needs a value", refused: true) }
             return words[index]
         }
         let ignoredWithValue: Set<String> = [
@@ -234,7 +236,9 @@ public struct LaunchCommand: Sendable, Hashable {
             }
             func whole() throws(EstimateError) -> Int {
                 let text = try next()
-                guard let number = Int(text) else { throw EstimateError(field: "command", "\(flag) takes a whole number, not '\(text)'") }
+                guard let number = Int(text) else {
+                    throw EstimateError(field: "command", "\(flag) takes a whole number, not '\(text)'", refused: true)
+                }
                 return number
             }
             switch flag {
@@ -242,14 +246,14 @@ public struct LaunchCommand: Sendable, Hashable {
             case "--max-model-len":
                 let text = try next()
                 guard let number = Self.vllmLength(text) else {
-                    throw EstimateError(field: "command", "--max-model-len takes a length, not '\(text)'")
+                    throw EstimateError(field: "command", "--max-model-len takes a length, not '\(text)'", refused: true)
                 }
                 context = number
             case "-tp", "--tensor-parallel-size": tensorParallel = try whole()
             case "--gpu-memory-utilization":
                 let text = try next()
                 guard let number = Double(text), number > 0, number <= 1 else {
-                    throw EstimateError(field: "command", "--gpu-memory-utilization takes a fraction in (0, 1], not '\(text)'")
+                    throw EstimateError(field: "command", "--gpu-memory-utilization takes a fraction in (0, 1], not '\(text)'", refused: true)
                 }
                 gpuMemoryUtilization = number
             case "--kv-cache-dtype":
@@ -257,7 +261,7 @@ public struct LaunchCommand: Sendable, Hashable {
                 switch text {
                 case "auto": typeK = nil
                 case "fp8", "fp8_e4m3", "fp8_e5m2": typeK = .fp8
-                default: throw EstimateError(field: "command", "--kv-cache-dtype takes auto or fp8, not '\(text)'")
+                default: throw EstimateError(field: "command", "--kv-cache-dtype takes auto or fp8, not '\(text)'", refused: true)
                 }
             case "--max-num-seqs": maxNumSeqs = try whole()
             case "--max-num-batched-tokens": maxNumBatchedTokens = try whole()
@@ -275,7 +279,7 @@ public struct LaunchCommand: Sendable, Hashable {
             }
             index += 1
         }
-        guard model != nil else { throw EstimateError(field: "command", "vllm serve needs a model") }
+        guard model != nil else { throw EstimateError(field: "command", "vllm serve needs a model", refused: true) }
     }
 
     /// `8192`, `32k` (10³), `32K` (2¹⁰), `1m`, `1M`: vLLM's human-readable lengths.

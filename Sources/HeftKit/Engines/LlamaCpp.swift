@@ -121,8 +121,10 @@ public struct LlamaCppAllocation: Sendable, Hashable, Codable {
         }
         guard let layout = profile.layout else { throw EstimateError("llama.cpp's KV cache needs the model's attention layout") }
         let sequences = s.sequences
-        guard (1...256).contains(sequences) else { throw EstimateError(field: "parallel", "llama.cpp runs 1 to 256 sequences (LLAMA_MAX_SEQ)") }
-        guard s.batch >= 1, s.ubatch >= 1 else { throw EstimateError(field: "ubatch", "batch sizes must be at least 1") }
+        guard (1...256).contains(sequences) else {
+            throw EstimateError(field: "parallel", "llama.cpp runs 1 to 256 sequences (LLAMA_MAX_SEQ)", refused: true)
+        }
+        guard s.batch >= 1, s.ubatch >= 1 else { throw EstimateError(field: "ubatch", "batch sizes must be at least 1", refused: true) }
         let unified = s.isUnified
         let streams = unified ? 1 : sequences
 
@@ -131,7 +133,9 @@ public struct LlamaCppAllocation: Sendable, Hashable, Codable {
         // without a unified cache n_ctx_seq = pad(n_ctx / n_seq_max, 256) and n_ctx = n_ctx_seq × n_seq_max.
         var requested = s.context ?? 0
         if requested == 0 {
-            guard let trained = a.contextLength else { throw EstimateError(field: "context", "the model states no trained context: give -c") }
+            guard let trained = a.contextLength else {
+                throw EstimateError(field: "context", "the model states no trained context: give -c", refused: true)
+            }
             requested = try Sizes.product(trained, streams, "the context")
         }
         if s.tool != .server { requested = max(requested, 8) }

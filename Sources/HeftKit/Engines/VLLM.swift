@@ -49,11 +49,13 @@ public struct VLLMAllocation: Sendable, Hashable, Codable {
         nonTorchBytes: Int
     ) throws(EstimateError) {
         let a = profile.architecture
-        guard let layout = profile.layout else { throw EstimateError(field: "engine", "vLLM's KV cache needs the model's attention layout") }
+        guard let layout = profile.layout else {
+            throw EstimateError(field: "engine", "vLLM's KV cache needs the model's attention layout", refused: true)
+        }
         let tp = s.tensorParallel
-        guard tp >= 1, tp <= 1024 else { throw EstimateError(field: "tensorParallel", "must be between 1 and 1024") }
+        guard tp >= 1, tp <= 1024 else { throw EstimateError(field: "tensorParallel", "must be between 1 and 1024", refused: true) }
         guard let heads = a.heads, heads % tp == 0 else {
-            throw EstimateError(field: "tensorParallel", "vLLM needs the \(a.heads ?? 0) attention heads divisible by -tp \(tp)")
+            throw EstimateError(field: "tensorParallel", "vLLM needs the \(a.heads ?? 0) attention heads divisible by -tp \(tp)", refused: true)
         }
         let gib = 1 << 30
         let memory = hardware.hardware.memoryBytes

@@ -173,21 +173,14 @@ public struct MemoryEstimate: Sendable, Codable {
         let maxContext = a.contextLength
         let engine = request.engine ?? (request.training == nil && profile.format == .gguf ? .llamaCpp : .transformers)
         if request.training != nil, engine != .transformers {
-            throw EstimateError(field: "engine", "training is estimated for PyTorch (--engine transformers); \(engine.rawValue) only serves")
-        }
-        // A bare parameter count without layers, heads and width leaves the KV cache and activations unknown:
-        // a total without them would look like an answer and is not one.
-        if profile.format == nil, profile.layout == nil, request.training == nil {
             throw EstimateError(
-                field: "params",
-                "a parameter count alone does not size the KV cache or activations: add --layers, --heads and --hidden (or give a model, --example or --config)"
-            )
+                field: "engine", "training is estimated for PyTorch (--engine transformers); \(engine.rawValue) only serves", refused: true)
         }
         if engine == .vllm, request.hardware == nil {
-            throw EstimateError(field: "gpu", "vLLM sizes its KV cache from the GPU's memory: give --gpu NAME or NAMExN")
+            throw EstimateError(field: "gpu", "vLLM sizes its KV cache from the GPU's memory: give --gpu NAME or NAMExN", refused: true)
         }
         if engine == .llamaCpp || engine == .ollama || engine == .vllm, profile.layout == nil {
-            throw EstimateError(field: "engine", "\(engine.rawValue) needs the model's attention layout (a GGUF file or config.json)")
+            throw EstimateError(field: "engine", "\(engine.rawValue) needs the model's attention layout (a GGUF file or config.json)", refused: true)
         }
         var contexts = request.contexts
         if contexts.isEmpty {
@@ -345,7 +338,7 @@ struct Estimator {
             settings.ubatch = numBatch
         }
         guard settings.typeV == .f16 || settings.typeV == .f32 || settings.typeV == .bf16 || settings.flashAttention else {
-            throw EstimateError(field: "kvCache", "llama.cpp refuses a quantized V cache without flash attention")
+            throw EstimateError(field: "kvCache", "llama.cpp refuses a quantized V cache without flash attention", refused: true)
         }
         let weightsBuffer: Int? = profile.format == .gguf && request.weights == .stored ? nil : weights.bytes
         return try LlamaCppAllocation(profile: profile, settings: settings, gpus: request.hardware?.count ?? 0, weightBytes: weightsBuffer)
@@ -424,7 +417,8 @@ struct Estimator {
             // vLLM takes its whole budget; what matters is whether the cache holds one max_model_len sequence.
             guard vllm.tensorParallel <= hardware.count else {
                 throw EstimateError(
-                    field: "tensorParallel", "-tp \(vllm.tensorParallel) needs \(vllm.tensorParallel) GPUs; gpu names \(hardware.count)")
+                    field: "tensorParallel", "-tp \(vllm.tensorParallel) needs \(vllm.tensorParallel) GPUs; gpu names \(hardware.count)",
+                    refused: true)
             }
             result.fit = MemoryEstimate.Fit(
                 hardware: hardware.hardware.id, devices: vllm.tensorParallel, capacityBytes: vllm.budgetBytes * vllm.tensorParallel, fits: vllm.fits,

@@ -44,6 +44,9 @@ public struct WeightSizing: Sendable, Hashable, Codable {
     private static func size(_ t: SizedTensor, _ precision: WeightPrecision, layers: Int, gqa: Int, hasOutput: Bool) -> (String, Int) {
         guard t.isParameter else { return (t.storedType ?? "F32", t.storedBytes > 0 ? t.storedBytes : t.elements * 4) }
         let oneDimensional = t.shape.filter { $0 > 1 }.count <= 1
+        // llama-quantize leaves an MoE router (`ffn_gate_inp`) in the type the converter wrote, F32
+        // (llama-quant.cpp `tensor_allows_quantization`).
+        let router = t.name.contains("ffn_gate_inp") || t.name.hasSuffix("mlp.gate.weight") || t.name.contains("block_sparse_moe.gate.")
         switch precision {
         case .stored:
             return (t.storedType ?? "?", t.storedBytes)
@@ -53,11 +56,11 @@ public struct WeightSizing: Sendable, Hashable, Codable {
             guard t.isBlockLinear else { return ("F16", t.elements * 2) }
             return (scheme.name, scheme.bytes(elements: t.elements, rows: t.elements / max(1, t.rowLength)))
         case .ggml(let type):
-            if oneDimensional { return ("F32", t.elements * 4) }
+            if oneDimensional || router { return ("F32", t.elements * 4) }
             let chosen = LlamaFileType.fallback(type, rowLength: t.rowLength)
             return (chosen.name, t.elements / chosen.blockSize * chosen.bytesPerBlock)
         case .fileType(let fileType):
-            if fileType == .F32 || oneDimensional { return ("F32", t.elements * 4) }
+            if fileType == .F32 || oneDimensional || router { return ("F32", t.elements * 4) }
             let role = t.quantizationRole
             let type = fileType.tensorType(role: role, layer: t.layer ?? 0, layers: layers, gqa: gqa, hasOutput: hasOutput, rowLength: t.rowLength)
             let chosen = LlamaFileType.fallback(type, rowLength: t.rowLength)

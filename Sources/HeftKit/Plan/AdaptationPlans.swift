@@ -139,7 +139,8 @@ public struct LowRankPlan: Sendable, Codable {
             let largest = matrices.map { ($0.parameters - 1) / ($0.rows + $0.columns) }.min() ?? 0
             throw EstimateError(
                 field: "rank",
-                "rank \(rank) saves nothing on \(losing.count) of \(matrices.count) matrices (\(worst.name), \(worst.rows)×\(worst.columns), breaks even at r = \(worst.parameters / (worst.rows + worst.columns))); the largest rank that saves on every matrix is \(largest)"
+                "rank \(rank) saves nothing on \(losing.count) of \(matrices.count) matrices (\(worst.name), \(worst.rows)×\(worst.columns), breaks even at r = \(worst.parameters / (worst.rows + worst.columns))); the largest rank that saves on every matrix is \(largest)",
+                refused: true
             )
         }
         let saved = matrices.reduce(0) { $0 + max(0, $1.saved) }
@@ -150,7 +151,8 @@ public struct LowRankPlan: Sendable, Codable {
             if let embedding, embedding.saved <= 0 {
                 throw EstimateError(
                     field: "embeddingRank",
-                    "embedding rank \(e) saves nothing on a \(v)×\(h) embedding; the largest that saves is \((v * h - 1) / (v + h))")
+                    "embedding rank \(e) saves nothing on a \(v)×\(h) embedding; the largest that saves is \((v * h - 1) / (v + h))",
+                    refused: true)
             }
         }
         let totalSaved = saved + max(0, embedding?.saved ?? 0)

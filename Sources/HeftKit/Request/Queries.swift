@@ -347,13 +347,23 @@ public struct MemoryQuery: Calculator {
             let parsed = try LlamaCppLog(text: log, source: "log")
             let query = applying(parsed)
             guard !query.spec.isEmpty else {
-                throw EstimateError(field: "log", "the log names no model file: give the model too")
+                throw EstimateError(field: "log", "the log names no model file: give the model too", refused: true)
             }
             var estimate = try await query.compute(with: models)
             estimate.comparison = LogComparison(log: parsed, buffers: estimate.estimates.first?.buffers ?? [])
             return estimate
         }
-        return try MemoryEstimate(profile: try spec.profile(with: models), request: settings)
+        let profile = try spec.profile(with: models)
+        let request = settings
+        // A bare parameter count without layers, heads and width leaves the KV cache and activations unknown:
+        // a total without them would look like an answer and is not one.
+        if profile.format == nil, profile.layout == nil, request.training == nil {
+            throw EstimateError(
+                field: "params",
+                "a parameter count alone does not size the KV cache or activations: add --layers, --heads and --hidden (or give a model, --example or --config)",
+                refused: true)
+        }
+        return try MemoryEstimate(profile: profile, request: request)
     }
 }
 
