@@ -28,6 +28,14 @@ public struct Architecture: Sendable, Hashable, Codable {
     /// config `moe_intermediate_size`): the width an MoE token runs through, `expertsPerToken` times.
     public var expertFFNSize: Int?
     public var vocabSize: Int?
+
+    /// The feed-forward width one token runs through: an expert's width × experts per token for a mixture of
+    /// experts, else the dense width (4 × hidden when unstated).
+    public var activeFFNSize: Int {
+        let dense = ffnSize ?? 4 * (hiddenSize ?? 0)
+        guard let perToken = expertsPerToken, (experts ?? 0) > 0 else { return dense }
+        return (expertFFNSize ?? dense) * perToken
+    }
     public var contextLength: Int?
     public var experts: Int?
     public var expertsPerToken: Int?

@@ -53,7 +53,7 @@ public struct LlamaCppLog: Sendable, Hashable, Codable {
                 if let value = Self.setting(body, "kv_unified") { unified = value == "true" }
             } else if line.contains("Flash Attention enabled") {
                 flashAttention = "enabled"
-            } else if line.contains("Flash Attention was auto, set to disabled") || line.contains("set to disabled") {
+            } else if line.contains("Flash Attention") && line.contains("set to disabled") {
                 flashAttention = "disabled"
             } else if line.hasPrefix("llama_kv_cache: size = "), typeK == nil {
                 typeK = Self.cacheType(line, after: "K (")

@@ -112,10 +112,14 @@ public struct LaunchCommand: Sendable, Hashable {
         let ignoredWithValue: Set<String> = [
             "-t", "--threads", "-tb", "--threads-batch", "-p", "--prompt", "-n", "--n-predict", "--host", "--port", "-s", "--seed", "--temp",
             "--top-k", "--top-p", "--min-p", "--repeat-penalty", "-f", "--file", "--alias", "-a", "--api-key", "--chat-template", "-sys",
-            "--system-prompt", "--log-file", "-lv", "--verbosity", "--log-verbosity", "--keep", "--jinja-template", "--mmproj", "-mm",
-            "-hf", "--hf-repo", "-hff", "--hf-file", "-sm", "--split-mode", "-mg", "--main-gpu", "-ts", "--tensor-split", "--timeout",
-            "--rope-scaling", "--rope-freq-base", "--rope-freq-scale", "--yarn-orig-ctx", "-dev", "--device", "--numa", "-ot",
-            "--override-tensor", "--reasoning-format", "--reasoning-budget", "--grammar", "--json-schema",
+            "--system-prompt", "--log-file", "-lv", "--verbosity", "--log-verbosity", "--keep", "--jinja-template",
+            "-hf", "--hf-repo", "-hff", "--hf-file", "--timeout", "--rope-freq-base", "--rope-freq-scale", "--numa",
+            "--reasoning-format", "--reasoning-budget", "--grammar", "--json-schema",
+        ]
+        // Flags that change where memory goes but that Heft does not model: named, with their value skipped.
+        let unmodelledWithValue: Set<String> = [
+            "-sm", "--split-mode", "-mg", "--main-gpu", "-ts", "--tensor-split", "-dev", "--device", "-ot", "--override-tensor", "--mmproj", "-mm",
+            "--rope-scaling", "--yarn-orig-ctx",
         ]
         let ignoredFlags: Set<String> = [
             "--mlock", "--jinja", "-v", "--verbose", "-no-cnv", "--no-conversation", "-cnv", "--conversation", "-i", "--interactive",
@@ -170,6 +174,9 @@ public struct LaunchCommand: Sendable, Hashable {
             case "--embedding", "--embeddings": embeddings = true
             default:
                 if ignoredWithValue.contains(word) {
+                    index += 1
+                } else if unmodelledWithValue.contains(word) {
+                    unknown.append(word)
                     index += 1
                 } else if !ignoredFlags.contains(word) {
                     unknown.append(word)

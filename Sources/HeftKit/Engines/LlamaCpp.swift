@@ -255,7 +255,7 @@ public struct LlamaCppAllocation: Sendable, Hashable, Codable {
 
         // Output buffer (llama-context.cpp output_reserve): n_vocab × n_seq_max floats (+ n_embd with --embedding).
         let outputBytes = try Sizes.product((vocab + (s.embeddings ? hidden : 0)) * 4, sequences, "the output buffer")
-        buffers.append(EngineBuffer(device: gpus > 0 ? "CPU" : "CPU", name: gpus > 0 ? "CUDA_Host" : "CPU", kind: .output, bytes: outputBytes))
+        buffers.append(EngineBuffer(device: "CPU", name: gpus > 0 ? "CUDA_Host" : "CPU", kind: .output, bytes: outputBytes))
 
         // Compute buffer (llama-context.cpp sched_reserve): the graph for N = min(n_ctx, n_ubatch) tokens over the
         // full cache, logits for min(N, n_outputs_max) outputs (n_batch in llama-completion, n_seq in the server).
@@ -265,12 +265,7 @@ public struct LlamaCppAllocation: Sendable, Hashable, Codable {
         let outputs = min(tokens, outputsMax)
         let headDim = a.headDim ?? hidden / max(heads, 1)
         let valueDim = layout.layers.first.map(\.valueLength) ?? headDim
-        let ffn: Int
-        if let perToken = a.expertsPerToken, (a.experts ?? 0) > 0 {
-            ffn = (a.expertFFNSize ?? a.ffnSize ?? 4 * hidden) * perToken
-        } else {
-            ffn = a.ffnSize ?? 4 * hidden
-        }
+        let ffn = a.activeFFNSize
         let maskCells = perStream * streams + (slidingPerStream.map { $0 * streams } ?? 0)
         let N = tokens
         let inputs = 4 * hidden * N

@@ -69,7 +69,7 @@ public struct VLLMAllocation: Sendable, Hashable, Codable {
         let hidden = a.hiddenSize ?? 0
         let headDim = a.headDim ?? hidden / max(heads, 1)
         let kvHeads = a.kvHeads ?? heads
-        let ffn = a.expertsPerToken.map { (a.expertFFNSize ?? a.ffnSize ?? 4 * hidden) * $0 } ?? a.ffnSize ?? 4 * hidden
+        let ffn = a.activeFFNSize
         let perTokenActivation = 2 * hidden + (heads + 2 * kvHeads) * headDim / tp + heads * headDim / tp + 3 * ffn / tp
         let activation = try Sizes.product(batched, perTokenActivation * 2, "the activations") + min(maxSeqs, batched) * (a.vocabSize ?? 0) * 4 / tp
         let graphs = s.enforceEager ? 0 : 512 << 20

@@ -350,12 +350,7 @@ struct Estimator {
     var headDim: Int { profile.architecture.headDim ?? (heads > 0 ? hidden / heads : 0) }
     var layers: Int { profile.architecture.layers ?? 0 }
     var vocab: Int { profile.architecture.vocabSize ?? 0 }
-    /// FFN width that runs per token: an expert's width (`expert_feed_forward_length`) × experts per token for MoE.
-    var activeFFN: Int {
-        let a = profile.architecture
-        guard let perToken = a.expertsPerToken, (a.experts ?? 0) > 0 else { return a.ffnSize ?? 4 * hidden }
-        return (a.expertFFNSize ?? a.ffnSize ?? 4 * hidden) * perToken
-    }
+    var activeFFN: Int { profile.architecture.activeFFNSize }
 
     func kv(context: Int, batch: Int) throws(EstimateError) -> KVCacheEstimate? {
         guard !profile.isEncoderOnly, let layout = profile.layout else { return nil }
