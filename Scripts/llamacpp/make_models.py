@@ -61,6 +61,14 @@ def vector(n: int, value: float | None = None) -> np.ndarray:
     return (RNG.standard_normal(n, dtype=np.float32) * 0.02).astype(np.float32)
 
 
+def attention(w: gguf.GGUFWriter, p: str, hidden: int, heads: int, kv_heads: int, head: int) -> None:
+    """A block's attention norm and Q, K, V projections (tensor order as the converter writes it)."""
+    w.add_tensor(p + "attn_norm.weight", vector(hidden, 1.0))
+    w.add_tensor(p + "attn_q.weight", matrix(heads * head, hidden))
+    w.add_tensor(p + "attn_k.weight", matrix(kv_heads * head, hidden))
+    w.add_tensor(p + "attn_v.weight", matrix(kv_heads * head, hidden))
+
+
 def dense(path: Path, arch: str, name: str, *, layers: int, hidden: int, heads: int, kv_heads: int, ffn: int,
           vocab: int, context: int, biases: bool, rope_base: float) -> None:
     w = gguf.GGUFWriter(str(path), arch)
@@ -80,10 +88,7 @@ def dense(path: Path, arch: str, name: str, *, layers: int, hidden: int, heads: 
     w.add_tensor("token_embd.weight", matrix(vocab, hidden))
     for i in range(layers):
         p = f"blk.{i}."
-        w.add_tensor(p + "attn_norm.weight", vector(hidden, 1.0))
-        w.add_tensor(p + "attn_q.weight", matrix(heads * head, hidden))
-        w.add_tensor(p + "attn_k.weight", matrix(kv_heads * head, hidden))
-        w.add_tensor(p + "attn_v.weight", matrix(kv_heads * head, hidden))
+        attention(w, p, hidden, heads, kv_heads, head)
         if biases:
             w.add_tensor(p + "attn_q.bias", vector(heads * head))
             w.add_tensor(p + "attn_k.bias", vector(kv_heads * head))
@@ -119,10 +124,7 @@ def moe(path: Path) -> None:
     w.add_tensor("token_embd.weight", matrix(vocab, hidden))
     for i in range(layers):
         p = f"blk.{i}."
-        w.add_tensor(p + "attn_norm.weight", vector(hidden, 1.0))
-        w.add_tensor(p + "attn_q.weight", matrix(heads * head, hidden))
-        w.add_tensor(p + "attn_k.weight", matrix(kv_heads * head, hidden))
-        w.add_tensor(p + "attn_v.weight", matrix(kv_heads * head, hidden))
+        attention(w, p, hidden, heads, kv_heads, head)
         w.add_tensor(p + "attn_q_norm.weight", vector(head, 1.0))
         w.add_tensor(p + "attn_k_norm.weight", vector(head, 1.0))
         w.add_tensor(p + "attn_output.weight", matrix(hidden, heads * head))

@@ -82,7 +82,9 @@ enum OpenAPI {
         case .choice(let names):
             members += [("type", .string("string")), ("enum", .array(names.map { .string($0) }))]
         case .text(let names) where !names.isEmpty:
-            members += [("type", .string("string")), ("enum", .array(names.map { .string($0) }))]
+            // The names are the usual values, not all of them (a GPU may be NAMExN): the enum keeps generated tests
+            // to values that exist, and `x-open` tells the web form to accept typed text beside the suggestions.
+            members += [("type", .string("string")), ("enum", .array(names.map { .string($0) })), ("x-open", .bool(true))]
         case .text:
             members += [("type", .string("string")), ("minLength", .integer(1)), ("maxLength", .integer(4096))]
         case .pattern(let pattern):

@@ -19,7 +19,8 @@ def free_port():
 
 
 port, debug_port = free_port(), free_port()
-server = subprocess.Popen([os.path.join(root, ".build", "debug", "heft"), "serve", "--port", str(port), "--models", os.path.join(root, ".fixtures", "gguf")],
+server = subprocess.Popen([os.path.join(root, ".build", "debug", "heft"), "serve", "--port", str(port), "--models", os.path.join(root, ".fixtures", "gguf"),
+                          "--models", os.path.join(root, ".fixtures", "llamacpp")],
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 profile = tempfile.mkdtemp()
 browser = subprocess.Popen(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", f"--remote-debugging-port={debug_port}",
@@ -104,6 +105,11 @@ try:
     check("memory KV per token", tab.eval("document.body.textContent.includes('524,288 B')"))
     check("memory chart", tab.marks("memory", "segment") == 4 and tab.marks("memory", "capacity") == 1)
     tab.screenshot("memory")
+    # A GGUF file is sized as llama.cpp allocates it: its buffers are listed as the command line lists them.
+    check("memory llama.cpp", tab.load("/memory?model=llamacpp/gemma-3-270m-q4_k_m.gguf&context=4096"))
+    check("memory buffers", tab.eval("document.querySelectorAll('#buffers tr').length") == 7, tab.eval("document.body.textContent.slice(0, 300)"))
+    check("memory repack", tab.eval("document.querySelector('#buffers').textContent.includes('CPU_REPACK')"))
+    tab.screenshot("memory-llamacpp")
 
     check("distill loads", tab.load("/distill"))
     check("distill default pair (DistilBERT)", tab.text("#student") == "66,362,880", tab.text("#student"))

@@ -132,6 +132,25 @@ import Testing
         #expect(e.estimates.first?.overheadBytes == 49_152 * 4)
     }
 
+    @Test func llamaCppSplitsLayersAndChecksEachGPU() async throws {
+        // llama.cpp's -ts default splits 32 layers + the output layer evenly over two GPUs: layers 0–16 on CUDA0,
+        // 17–31 and the output on CUDA1 (upper_bound over cumulative 0.5, 1.0). Llama-3.1-8B's KV per layer at
+        // 131,072 f16 cells is 8 heads × 128 × 2 × 2 bytes × 131,072 = 512 MiB.
+        let e = try await memory {
+            $0.spec.example = "llama-3.1-8b"
+            $0.engine = .llamaCpp
+            $0.context = 131_072
+            $0.setGPU("rtx-4090x2")
+        }
+        let kv = try #require(e.estimates.first?.buffers).filter { $0.kind == .kv }
+        #expect(kv.map(\.device) == ["CUDA0", "CUDA1"])
+        #expect(kv.map(\.bytes) == [17 * 512 << 20, 15 * 512 << 20])
+        let fit = try #require(e.estimates.first?.fit)
+        // One GPU's usable memory, not both: each GPU holds only its layers.
+        #expect(fit.capacityBytes * 2 <= 2 * 24 * 1_073_741_824 && fit.capacityBytes > 20 * 1_073_741_824)
+        #expect(e.capacityIsPerDevice)
+    }
+
     @Test func trainingIsCheckedPerDevice() async throws {
         let e = try await memory {
             $0.spec.example = "llama-3.1-8b"; $0.train = true; $0.devices = 8; $0.setGPU("a100-80gbx8")

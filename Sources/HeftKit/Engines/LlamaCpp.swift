@@ -108,6 +108,15 @@ public struct LlamaCppAllocation: Sendable, Hashable, Codable {
     public var computeBytes: Int { total(.compute) }
     public var outputBytes: Int { total(.output) }
 
+    /// Bytes on each GPU (`CUDA0`, `CUDA1`, …) in device order; empty on a CPU.
+    public var bytesPerGPU: [Int] {
+        var totals: [Int: Int] = [:]
+        for buffer in buffers where buffer.device.hasPrefix("CUDA") {
+            if let index = Int(buffer.device.dropFirst(4)) { totals[index, default: 0] += buffer.bytes }
+        }
+        return totals.keys.sorted().map { totals[$0] ?? 0 }
+    }
+
     private func total(_ kind: EngineBuffer.Kind) -> Int { buffers.filter { $0.kind == kind }.reduce(0) { $0 + $1.bytes } }
 
     /// The allocation for `profile` with `settings`, on the CPU or on `gpus` GPUs.
@@ -151,43 +160,6 @@ public struct LlamaCppAllocation: Sendable, Hashable, Codable {
         for layer in layout.layers { if case .sliding(let w) = layer.kind { window = w } }
         let slidingPerStream = window.map { w in
             s.swaFull ? perStream : Self.pad(min(perStream, w * (unified ? sequences : 1) + ubatch), 256)
-        }
-
-        // llama-kv-cache.cpp: per layer K = row(type_k, n_embd_k_gqa) × cells × streams, V likewise; without flash
-        // attention V rows are the widest layer's (v_trans). Each tensor is aligned to 32 bytes in the buffer.
-        let widestV = layout.layers.map { $0.kvHeads * $0.valueLength }.max() ?? 0
-        var fullBytes: Exact = 0
-        var slidingBytes: Exact = 0
-        var fullLayers = 0
-        var slidingLayers = 0
-        var recurrentBytes: Exact = 0
-        for layer in layout.layers {
-            let keyElements = layer.kvHeads * layer.keyLength
-            let valueElements = s.flashAttention ? layer.kvHeads * layer.valueLength : widestV
-            switch layer.kind {
-            case .full, .sliding:
-                var layerCells = perStream
-                if case .sliding = layer.kind, let slidingPerStream { layerCells = slidingPerStream }
-                let k = Exact(Self.pad(s.typeK.rowBytes(keyElements) * layerCells * streams, 32))
-                let v = Exact(Self.pad(s.typeV.rowBytes(valueElements) * layerCells * streams, 32))
-                if case .sliding = layer.kind {
-                    slidingBytes = slidingBytes + k + v
-                    slidingLayers += 1
-                } else {
-                    fullBytes = fullBytes + k + v
-                    fullLayers += 1
-                }
-            case .latent(let elements):
-                fullBytes = fullBytes + Exact(Self.pad(s.typeK.rowBytes(elements) * perStream * streams, 32))
-                fullLayers += 1
-            case .recurrent(let elements):
-                recurrentBytes = recurrentBytes + Exact(elements) * 4 * Exact(sequences)
-            case .none:
-                break
-            }
-        }
-        guard let full = fullBytes.value, let sliding = slidingBytes.value, let recurrent = recurrentBytes.value else {
-            throw EstimateError("the KV cache size overflows 64 bits: lower the context or sequences")
         }
 
         // Model buffers: with mmap one CPU_Mapped buffer per file spans the first to the last tensor kept on the
@@ -237,21 +209,58 @@ public struct LlamaCppAllocation: Sendable, Hashable, Codable {
             buffers.append(EngineBuffer(device: "CUDA\(index)", name: "CUDA\(index)", kind: .model, bytes: bytes))
         }
 
-        // KV buffers live with their layers (or on the host with --no-kv-offload).
-        let kvDevice = gpus > 0 && s.kvOffload && gpuLayers > 0 ? "CUDA0" : "CPU"
-        if fullLayers > 0 || full > 0 {
-            buffers.append(
-                EngineBuffer(
-                    device: kvDevice, name: kvDevice, kind: .kv, bytes: full,
-                    detail: "\(window == nil ? "" : "non-SWA, ")\(perStream) cells × \(streams) stream(s), \(fullLayers) layers"))
+        // llama-kv-cache.cpp: per layer K = row(type_k, n_embd_k_gqa) × cells × streams, V likewise; without flash
+        // attention V rows are the widest layer's (v_trans). Each tensor is aligned to 32 bytes in the buffer, which
+        // lives on its layer's device (on the host with --no-kv-offload).
+        let widestV = layout.layers.map { $0.kvHeads * $0.valueLength }.max() ?? 0
+        struct Cache {
+            var bytes: Exact = 0
+            var layers = 0
         }
-        if slidingLayers > 0, let slidingPerStream {
-            buffers.append(
-                EngineBuffer(
-                    device: kvDevice, name: kvDevice, kind: .kv, bytes: sliding,
-                    detail: "SWA, \(slidingPerStream) cells × \(streams) stream(s), \(slidingLayers) layers"))
+        // Keyed by device index (nil: the CPU) and by cache: 0 non-SWA, 1 SWA, 2 recurrent.
+        var caches: [Int: [Int?: Cache]] = [:]
+        for (index, layer) in layout.layers.enumerated() {
+            let keyElements = layer.kvHeads * layer.keyLength
+            let valueElements = s.flashAttention ? layer.kvHeads * layer.valueLength : widestV
+            let place = s.kvOffload ? device(layer: index) : nil
+            var bytes: Exact
+            var cache = 0
+            switch layer.kind {
+            case .full, .sliding:
+                var layerCells = perStream
+                if case .sliding = layer.kind, let slidingPerStream {
+                    layerCells = slidingPerStream
+                    cache = 1
+                }
+                bytes =
+                    Exact(Self.pad(s.typeK.rowBytes(keyElements) * layerCells * streams, 32))
+                    + Exact(Self.pad(s.typeV.rowBytes(valueElements) * layerCells * streams, 32))
+            case .latent(let elements):
+                bytes = Exact(Self.pad(s.typeK.rowBytes(elements) * perStream * streams, 32))
+            case .recurrent(let elements):
+                bytes = Exact(elements) * 4 * Exact(sequences)
+                cache = 2
+            case .none:
+                continue
+            }
+            caches[cache, default: [:]][place, default: Cache()].bytes = caches[cache, default: [:]][place, default: Cache()].bytes + bytes
+            caches[cache, default: [:]][place, default: Cache()].layers += 1
         }
-        if recurrent > 0 { buffers.append(EngineBuffer(device: kvDevice, name: kvDevice, kind: .kv, bytes: recurrent, detail: "recurrent state")) }
+        for cache in caches.keys.sorted() {
+            for (place, content) in (caches[cache] ?? [:]).sorted(by: { ($0.key ?? -1) < ($1.key ?? -1) }) {
+                guard let bytes = content.bytes.value else {
+                    throw EstimateError("the KV cache size overflows 64 bits: lower the context or sequences")
+                }
+                let name = place.map { "CUDA\($0)" } ?? "CPU"
+                let detail: String
+                switch cache {
+                case 0: detail = "\(window == nil ? "" : "non-SWA, ")\(perStream) cells × \(streams) stream(s), \(content.layers) layers"
+                case 1: detail = "SWA, \(slidingPerStream ?? 0) cells × \(streams) stream(s), \(content.layers) layers"
+                default: detail = "recurrent state, \(content.layers) layers"
+                }
+                buffers.append(EngineBuffer(device: name, name: name, kind: .kv, bytes: bytes, detail: detail))
+            }
+        }
 
         // Output buffer (llama-context.cpp output_reserve): n_vocab × n_seq_max floats (+ n_embd with --embedding).
         let outputBytes = try Sizes.product((vocab + (s.embeddings ? hidden : 0)) * 4, sequences, "the output buffer")
@@ -277,7 +286,17 @@ public struct LlamaCppAllocation: Sendable, Hashable, Codable {
         let attention = inputs + liveInputs + 4 * N * (heads * headDim + heads * valueDim + 2 * hidden) + scores
         let peaks = [("logits", end), ("feed-forward", feedForward), ("attention", attention)]
         let peak = peaks.max { $0.1 < $1.1 } ?? ("logits", end)
-        buffers.append(EngineBuffer(device: gpus > 0 ? "CUDA0" : "CPU", name: gpus > 0 ? "CUDA0" : "CPU", kind: .compute, bytes: peak.1))
+        if gpus == 0 || gpuLayers == 0 {
+            buffers.append(EngineBuffer(device: "CPU", name: "CPU", kind: .compute, bytes: peak.1))
+        } else {
+            // Each GPU that holds layers reserves its part of the graph; the one with the output layer holds the logits.
+            let layersPeak = max(feedForward, attention)
+            let outputDevice = device(layer: layers) ?? gpus - 1
+            for index in Set((firstOnGPU...layers).compactMap { device(layer: $0) }).sorted() {
+                buffers.append(
+                    EngineBuffer(device: "CUDA\(index)", name: "CUDA\(index)", kind: .compute, bytes: index == outputDevice ? peak.1 : layersPeak))
+            }
+        }
 
         self.contextCells = cells
         self.cellsPerStream = perStream

@@ -22,8 +22,6 @@ public struct KVCacheEstimate: Sendable, Hashable, Codable {
     public let cacheType: CacheType
     /// Exact bytes for `sequences` sequences of `context` tokens.
     public let bytes: Int
-    /// Bytes one more token of context adds (full-attention and MLA layers only; 0 for a pure SSM).
-    public let bytesPerToken: Int
     /// Bytes one token takes in every layer that caches it, sliding-window layers included (per sequence): the
     /// "KV per token" a user compares; past a window the sliding layers reuse their cells.
     public let bytesPerCell: Int
@@ -35,7 +33,6 @@ public struct KVCacheEstimate: Sendable, Hashable, Codable {
     /// The cache for `layout` at `context` tokens × `sequences`; throws when the size overflows 64 bits.
     public init(layout: AttentionLayout, context: Int, sequences: Int, cacheType: CacheType) throws(EstimateError) {
         var total: Exact = 0
-        var perToken: Exact = 0
         var perCell: Exact = 0
         var sliding: Exact = 0
         var recurrent: Exact = 0
@@ -49,19 +46,16 @@ public struct KVCacheEstimate: Sendable, Hashable, Codable {
             switch layer.kind {
             case .full:
                 total = total + row * Exact(context) * n
-                perToken = perToken + row * n
                 perCell = perCell + row
             case .sliding(let window):
                 perCell = perCell + row
                 let cells = Exact(min(context, window))
                 total = total + row * cells * n
                 sliding = sliding + row * cells * n
-                if context < window { perToken = perToken + row * n }
             case .latent(let elements):
                 let bytes = Exact(cacheType.rowBytes(elements))
                 perCell = perCell + bytes
                 total = total + bytes * Exact(context) * n
-                perToken = perToken + bytes * n
             case .recurrent(let elements):
                 total = total + Exact(elements) * 4 * n
                 recurrent = recurrent + Exact(elements) * 4 * n
@@ -69,14 +63,13 @@ public struct KVCacheEstimate: Sendable, Hashable, Codable {
                 break
             }
         }
-        guard let bytes = total.value, let perTokenBytes = perToken.value, let perCellBytes = perCell.value, let slidingBytes = sliding.value,
+        guard let bytes = total.value, let perCellBytes = perCell.value, let slidingBytes = sliding.value,
             let recurrentBytes = recurrent.value
         else { throw EstimateError("the KV cache size overflows 64 bits: lower --context or --batch") }
         self.context = context
         self.sequences = sequences
         self.cacheType = cacheType
         self.bytes = bytes
-        self.bytesPerToken = perTokenBytes
         self.bytesPerCell = perCellBytes
         self.slidingBytes = slidingBytes
         self.recurrentBytes = recurrentBytes

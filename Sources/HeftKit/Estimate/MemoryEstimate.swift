@@ -283,6 +283,8 @@ public struct MemoryEstimate: Sendable, Codable {
             assumptions["repack"] =
                 request.llamaCpp.repack ? "x86 AVX2: Q4_0/Q4_K/IQ4_NL/MXFP4 matrices copied to CPU_REPACK (--no-repack to drop)" : "off (--no-repack)"
             if request.hardware != nil {
+                formulas["fit"] =
+                    "per GPU: its model layers + KV cache + compute buffer + \(request.overheadBytes >> 20) MiB driver context ≤ one GPU's usable memory; largest context and batch by search (a batch of n gives each sequence the whole context: -c = context × n); speed at one GPU's rate, since split layers take turns"
                 formulas["overhead"] =
                     "output buffer + \(request.overheadBytes >> 20) MiB per GPU for the driver context, which llama.cpp does not print (--overhead-mib)"
             } else {
@@ -310,6 +312,16 @@ public struct MemoryEstimate: Sendable, Codable {
         self.warnings = warnings
         self.flopsPerToken = estimator.flopsPerToken(context: contexts[0])
     }
+}
+
+extension MemoryEstimate {
+    /// The names of the weights, activations and overhead terms: llama.cpp's buffers when it is the engine.
+    public var termNames: (weights: String, activations: String, overhead: String) {
+        estimates.first?.llamaCpp != nil ? ("model buffers", "compute buffer", "output + driver") : ("weights", "activations", "overhead")
+    }
+
+    /// What the fit's capacity is: one GPU when each is checked on its own (llama.cpp, training), else all of them.
+    public var capacityIsPerDevice: Bool { mode == .training || estimates.first?.llamaCpp != nil }
 }
 
 /// The arithmetic behind ``MemoryEstimate``, one function per term.
@@ -417,7 +429,7 @@ struct Estimator {
             }
             result.fit = MemoryEstimate.Fit(
                 hardware: hardware.hardware.id, devices: vllm.tensorParallel, capacityBytes: vllm.budgetBytes * vllm.tensorParallel, fits: vllm.fits,
-                marginBytes: (vllm.kvCacheTokens - vllm.maxModelLen) * vllm.kvBytesPerToken, maxContext: vllm.largestModelLen,
+                marginBytes: (vllm.kvCacheTokens - vllm.maxModelLen) * vllm.kvBytesPerToken * vllm.tensorParallel, maxContext: vllm.largestModelLen,
                 maxContextLimit: vllm.largestModelLen == profile.architecture.contextLength ? .trainedMaximum : .memory,
                 maxBatch: min(vllm.maxNumSeqs, vllm.kvCacheTokens / max(1, context)), offloadLayers: 0)
             result.speed = speed(hardware, context: context, batch: batch, kvBytes: result.kvCacheBytesPerToken * context * batch)
@@ -522,12 +534,14 @@ struct Estimator {
     }
 
     private func answer(_ r: MemoryEstimate.Breakdown) -> String {
-        var parts = ["weights \(Formatting.decimalSize(r.weightsBytes))"]
+        // llama.cpp's terms are its buffers; the others are the generic parts.
+        let engineBuffers = r.llamaCpp != nil
+        var parts = ["\(engineBuffers ? "model buffers" : "weights") \(Formatting.decimalSize(r.weightsBytes))"]
         if r.kvCacheBytes > 0 { parts.append("KV cache \(Formatting.decimalSize(r.kvCacheBytes))") }
         if let gradients = r.gradientsBytes { parts.append("gradients \(Formatting.decimalSize(gradients))") }
         if let optimizer = r.optimizerBytes { parts.append("optimizer \(Formatting.decimalSize(optimizer))") }
-        parts.append("activations \(Formatting.decimalSize(r.activationBytes))")
-        parts.append("overhead \(Formatting.decimalSize(r.overheadBytes))")
+        parts.append("\(engineBuffers ? "compute buffer" : "activations") \(Formatting.decimalSize(r.activationBytes))")
+        parts.append("\(engineBuffers ? "output + driver" : "overhead") \(Formatting.decimalSize(r.overheadBytes))")
         return "\(Formatting.decimalSize(r.totalBytes)) at \(Formatting.grouped(r.context)) tokens = " + parts.joined(separator: " + ")
     }
 
@@ -549,16 +563,28 @@ struct Estimator {
     private func fit(_ selection: HardwareSelection, context: Int, batch: Int, total: Int) throws(EstimateError) -> MemoryEstimate.Fit {
         // Serving splits one model across the devices; training puts a replica (or its ZeRO shard) on each, so its
         // per-device total is compared with one device.
-        let capacity = request.training == nil ? selection.usableBytes : selection.usableBytes / max(selection.count, 1)
+        let perDevice = selection.usableBytes / max(selection.count, 1)
+        // llama.cpp places layers, KV and compute buffers on particular GPUs, so each GPU is checked on its own.
+        let perGPU = engine == .llamaCpp || engine == .ollama
+        let capacity = request.training == nil && !perGPU ? selection.usableBytes : perDevice
+        let need = { (context: Int, batch: Int) throws(EstimateError) -> Int in
+            guard perGPU else { return try self.total(context: context, batch: batch) }
+            return (try self.llamaCpp(context: context, batch: batch).bytesPerGPU.max() ?? 0) + self.request.overheadBytes
+        }
+        let total = perGPU ? try need(context, batch) : total
         // Memory grows with context and with batch, so the largest of each that fits is a binary search.
         // A context past the model's trained maximum is not one it can use (without RoPE scaling), so the search
         // stops there when the maximum is known.
         let trained = profile.architecture.contextLength
         let limit = min(trained ?? 1 << 26, 1 << 26)
-        let maxContext = try Self.largest(upTo: limit) { (n: Int) throws(EstimateError) in try self.total(context: n, batch: batch) <= capacity }
+        let maxContext = try Self.largest(upTo: limit) { (n: Int) throws(EstimateError) in try need(n, batch) <= capacity }
         // llama.cpp runs at most 256 sequences (LLAMA_MAX_SEQ).
         let batchLimit = engine == .llamaCpp || engine == .ollama ? 256 : 1 << 16
-        let maxBatch = try Self.largest(upTo: batchLimit) { (n: Int) throws(EstimateError) in try self.total(context: context, batch: n) <= capacity }
+        // llama.cpp's -c is shared by its -np sequences, so "the largest batch at this context" gives each sequence
+        // the whole context: -c = context × n.
+        let maxBatch = try Self.largest(upTo: batchLimit) { (n: Int) throws(EstimateError) in
+            try need(self.engine == .llamaCpp ? try Sizes.product(context, n, "the context") : context, n) <= capacity
+        }
         var offload = 0
         if total > capacity, layers > 0 {
             let kvPerLayer = (try kv(context: context, batch: batch)?.bytes ?? 0) / layers
@@ -582,10 +608,12 @@ struct Estimator {
         let precision = computePrecision()
         let (peak, used) = selection.hardware.peakFlops(precision)
         let flops = flopsPerToken(context: context)
-        let prefill = peak * Double(selection.count) * request.computeEfficiency / max(flops, 1)
+        // llama.cpp splits layers across GPUs, which then take turns: one GPU's rate. Tensor-parallel engines add them.
+        let parallelDevices = Double(engine == .llamaCpp || engine == .ollama ? 1 : selection.count)
+        let prefill = peak * parallelDevices * request.computeEfficiency / max(flops, 1)
         let activeWeightBytes = Double(weights.bytes) * Double(profile.activeParameters) / Double(max(profile.parameters, 1))
         let bytesPerStep = activeWeightBytes + Double(kvBytes)
-        let stepSeconds = bytesPerStep / (selection.hardware.bandwidth * Double(selection.count) * request.bandwidthEfficiency)
+        let stepSeconds = bytesPerStep / (selection.hardware.bandwidth * parallelDevices * request.bandwidthEfficiency)
         let decode = Double(batch) / max(stepSeconds, 1e-12)
         return MemoryEstimate.Speed(
             flopsPerToken: flops,

@@ -194,10 +194,12 @@ public enum Charts {
         }
         let slot = (right - left) / Double(max(estimate.estimates.count, 1))
         var legend: Set<String> = []
+        let names = estimate.termNames
+        let labels = [names.weights, "KV cache", "gradients", "optimizer", names.activations, names.overhead]
         for (index, b) in estimate.estimates.enumerated() {
             let parts: [(String, Int)] = [
-                ("weights", b.weightsBytes), ("KV cache", b.kvCacheBytes), ("gradients", b.gradientsBytes ?? 0), ("optimizer", b.optimizerBytes ?? 0),
-                ("activations", b.activationBytes), ("overhead", b.overheadBytes),
+                (labels[0], b.weightsBytes), (labels[1], b.kvCacheBytes), (labels[2], b.gradientsBytes ?? 0), (labels[3], b.optimizerBytes ?? 0),
+                (labels[4], b.activationBytes), (labels[5], b.overheadBytes),
             ]
             var base = 0.0
             let x = left + slot * Double(index) + slot * 0.25
@@ -215,21 +217,25 @@ public enum Charts {
                 "<text class=\"small\" x=\"\(n(x + slot * 0.25))\" y=\"\(n(y(base) - 4))\" text-anchor=\"middle\">\(Formatting.decimalSize(b.totalBytes))</text>"
             )
         }
-        if let capacity {
+        // llama.cpp on several GPUs is checked GPU by GPU: one device's capacity beside a bar of all of them would
+        // mislead, so the fit rows say it and the chart draws no line.
+        let splitOverGPUs = estimate.estimates.first?.llamaCpp != nil && (estimate.estimates.first?.fit?.devices ?? 1) > 1
+        if let capacity, !splitOverGPUs {
+            let perDevice = estimate.capacityIsPerDevice && (estimate.estimates.first?.fit?.devices ?? 1) > 1
             let gb = Double(capacity) / 1e9
             body.append(
                 "<line data-mark=\"capacity\" x1=\"\(n(left))\" y1=\"\(n(y(gb)))\" x2=\"\(n(right))\" y2=\"\(n(y(gb)))\" stroke=\"#e15759\" stroke-dasharray=\"6 4\" stroke-width=\"2\"/>"
             )
             body.append(
-                "<text class=\"small\" x=\"\(n(right))\" y=\"\(n(y(gb) - 4))\" text-anchor=\"end\">GPU capacity \(Formatting.decimalSize(capacity))</text>"
+                "<text class=\"small\" x=\"\(n(right))\" y=\"\(n(y(gb) - 4))\" text-anchor=\"end\">\(perDevice ? "capacity of one device (each holds its share)" : "GPU capacity") \(Formatting.decimalSize(capacity))</text>"
             )
         }
         var lx = left
-        for (index, label) in ["weights", "KV cache", "gradients", "optimizer", "activations", "overhead"].enumerated() where legend.contains(label) {
+        for (index, label) in labels.enumerated() where legend.contains(label) {
             body.append(
                 "<rect x=\"\(n(lx))\" y=\"\(n(bottom + 26))\" width=\"10\" height=\"10\" fill=\"\(palette[index])\"/><text class=\"small\" x=\"\(n(lx + 14))\" y=\"\(n(bottom + 35))\">\(label)</text>"
             )
-            lx += 82
+            lx += 30 + 6.5 * Double(label.count)
         }
         body.append("<line class=\"axis\" x1=\"\(n(left))\" y1=\"\(n(bottom))\" x2=\"\(n(right))\" y2=\"\(n(bottom))\"/>")
         body.append("<line class=\"axis\" x1=\"\(n(left))\" y1=\"\(n(top))\" x2=\"\(n(left))\" y2=\"\(n(bottom))\"/>")

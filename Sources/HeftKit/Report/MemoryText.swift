@@ -28,8 +28,8 @@ public struct MemoryText {
         func row(_ label: String, _ value: (MemoryEstimate.Breakdown) -> Int?) {
             table.add([label] + e.estimates.map { size(value($0)) })
         }
-        let engineBuffers = e.estimates.first?.llamaCpp != nil
-        row(engineBuffers ? "model buffers" : "weights") { $0.weightsBytes }
+        let names = e.termNames
+        row(names.weights) { $0.weightsBytes }
         if trainingMode {
             row("gradients") { $0.gradientsBytes }
             row("optimizer state") { $0.optimizerBytes }
@@ -37,8 +37,8 @@ public struct MemoryText {
         } else {
             row("KV cache") { $0.kvCacheBytes }
         }
-        row(engineBuffers ? "compute buffer" : "activations") { $0.activationBytes }
-        row(engineBuffers ? "output + driver" : "overhead") { $0.overheadBytes }
+        row(names.activations) { $0.activationBytes }
+        row(names.overhead) { $0.overheadBytes }
         row("total") { $0.totalBytes }
         if !trainingMode { table.add(["KV per token"] + e.estimates.map { "\(Formatting.grouped($0.kvCacheBytesPerToken)) B" }) }
         if trainingMode, let trainable = e.estimates.first?.trainableParameters {
@@ -92,7 +92,8 @@ public struct MemoryText {
             var fits = TextTable(
                 header: ["Fit on \(fit.devices) × \(fit.hardware)"] + e.estimates.map { "\(Formatting.grouped($0.context)) tokens" },
                 rightAligned: Set(1...max(1, e.estimates.count)))
-            fits.add(["capacity"] + e.estimates.map { size($0.fit?.capacityBytes) })
+            fits.add(
+                [e.capacityIsPerDevice && fit.devices > 1 ? "capacity per device" : "capacity"] + e.estimates.map { size($0.fit?.capacityBytes) })
             fits.add(
                 ["verdict"]
                     + e.estimates.map { b in

@@ -227,8 +227,9 @@ public struct MemoryQuery: Calculator {
         .integer("blockSize", \.blockSize, 1...1024, "vLLM --block-size."),
         .flag("enforceEager", \.enforceEager, "vLLM --enforce-eager: no CUDA graphs."),
         .text(
-            "command", \.command, examples: ["llama-server -m MODEL -c 32768 -np 4 -fa on -ctk q8_0", "vllm serve MODEL --max-model-len 8192"],
-            "A launch command to read the settings from (llama-server, llama-cli, llama-completion, ollama run, vllm serve)."),
+            "command", \.command,
+            "A launch command to read the settings from: llama-server -m MODEL -c 32768 -np 4 -fa on, OLLAMA_NUM_PARALLEL=4 ollama run NAME, vllm serve MODEL --max-model-len 8192."
+        ),
         .text("log", \.log, maximumBytes: 4 << 20, "An engine's log (llama.cpp with -lv 4): its settings, and its buffers beside Heft's."),
     ]
 

@@ -65,6 +65,12 @@ function control(calculator, name, label) {
     const checked = value === true || value === "true";
     return `<label ${title}>${esc(label)}<input type="checkbox" name="${name}"${checked ? " checked" : ""}></label>`;
   }
+  if (s.enum && s["x-open"]) {
+    // Suggestions, not a closed list: a GPU may be NAMExN, a precision any ggml type.
+    const options = s.enum.map(o => `<option value="${esc(o)}">`).join("");
+    return `<label ${title}>${esc(label)}<input name="${name}" list="${name}-values" value="${esc(value ?? "")}">`
+      + `<datalist id="${name}-values">${options}</datalist></label>`;
+  }
   if (s.enum) {
     const blank = s.default === undefined ? `<option value="">(none)</option>` : "";
     const options = s.enum.map(o => `<option${String(o) === String(value) ? " selected" : ""}>${esc(o)}</option>`).join("");
@@ -109,7 +115,7 @@ function keepInURL(v) {
 }
 
 const charts = data => `<div class="charts">${Object.values(data.charts || {}).join("")}</div>`;
-const notes = formulas => `<div class="notes"><p>How the numbers are computed:</p><ul>${Object.entries(formulas || {})
+const notes = (formulas, title = "How the numbers are computed:") => `<div class="notes"><p>${title}</p><ul>${Object.entries(formulas || {})
   .map(([k, v]) => `<li><b>${esc(k)}</b>: ${esc(v)}</li>`).join("")}</ul></div>`;
 const list = items => (items || []).length ? `<ul class="notes">${items.map(w => `<li>${esc(w)}</li>`).join("")}</ul>` : "";
 
@@ -177,18 +183,31 @@ const pages = {
     const form = modelControl(true) + control(c, "params", "or parameters") + control(c, "context", "context (tokens)") + control(c, "batch", "batch")
       + control(c, "weights", "weights") + control(c, "kvCache", "KV cache") + control(c, "gpu", "GPU") + control(c, "flashAttention", "FlashAttention")
       + control(c, "train", "training") + control(c, "checkpointing", "recomputation") + control(c, "optimizer", "optimizer")
-      + control(c, "loraRank", "LoRA rank") + control(c, "qlora", "QLoRA") + control(c, "zero", "ZeRO stage") + control(c, "devices", "devices");
+      + control(c, "loraRank", "LoRA rank") + control(c, "qlora", "QLoRA") + control(c, "zero", "ZeRO stage") + control(c, "devices", "devices")
+      + control(c, "engine", "engine") + control(c, "command", "or a launch command");
     mount(form, async v => {
       const d = await api("/api/memory", typed(c, v));
+      // The engine's own buffers (llama.cpp, Ollama), vLLM's budget, and the settings they were computed for.
+      const first = d.estimates[0];
+      const buffers = d.buffers ? `<table id="buffers"><tr><th>buffer</th><th>device</th><th>kind</th><th>MiB</th><th>detail</th></tr>`
+        + d.buffers.map(b => `<tr><td>${esc(b.name)}</td><td>${esc(b.device)}</td><td>${esc(b.kind)}</td>`
+          + `<td>${(b.bytes / 1048576).toFixed(2)}</td><td>${esc(b.detail ?? "")}</td></tr>`).join("") + "</table>" : "";
+      const launch = d.llamaCpp ? `<p>llama.cpp: n_ctx ${group(d.llamaCpp.contextCells)}, ${d.llamaCpp.streams} stream(s) × `
+        + `${group(d.llamaCpp.cellsPerStream)} cells, ${d.llamaCpp.sequences} sequence(s), n_ubatch ${d.llamaCpp.ubatch}, `
+        + `flash attention ${d.llamaCpp.flashAttention ? "on" : "off"}</p>` : "";
+      const vllm = d.vllm ? `<p id="vllm">vLLM would print: ${esc(d.vllm.message)}</p>` : "";
       const fit = e => e.fit ? (e.fit.fits ? "fits" : "short by " + gb(-e.fit.marginBytes)) : "–";
       const speed = e => e.speed ? e.speed.decodeTokensPerSecond.toPrecision(3) : "–";
       const rows = d.estimates.map(e => `<tr><td>${group(e.context)}</td><td>${gb(e.weightsBytes)}</td><td>${gb(e.kvCacheBytes)}</td>`
         + `<td>${gb(e.activationBytes)}</td><td>${gb(e.overheadBytes)}</td><td><b>${gb(e.totalBytes)}</b></td><td>${fit(e)}</td><td>${speed(e)}</td></tr>`);
-      const head = "<tr><th>context</th><th>weights</th><th>KV cache</th><th>activations</th><th>overhead</th><th>total</th><th>fit</th>"
+      const names = d.llamaCpp ? ["model buffers", "compute buffer", "output + driver"] : ["weights", "activations", "overhead"];
+      const head = `<tr><th>context</th><th>${names[0]}</th><th>KV cache</th><th>${names[1]}</th><th>${names[2]}</th><th>total</th><th>fit</th>`
         + "<th>decode tok/s</th></tr>";
-      return `<div class="numbers">${number("total", gb(d.totalBytes), d.formulas.weights, "total")}`
-        + `${number("KV per token", group(d.kvCacheBytesPerToken) + " B", d.formulas.kvCache)}${number("parameters", compact(d.parameters))}</div>`
-        + `<table>${head}${rows.join("")}</table><p>${esc(d.estimates[0].answer)}</p>${charts(d)}${notes(d.formulas)}${list(d.warnings)}`;
+      return `<div class="numbers">${number("total", gb(d.totalBytes), d.formulas.weights ?? d.formulas.model, "total")}`
+        + `${number("KV per token", group(d.kvCacheBytesPerToken) + " B", d.formulas.kvCache ?? d.formulas.kv)}${number("parameters", compact(d.parameters))}`
+        + `${number("engine", esc(d.engine))}</div>`
+        + `<table>${head}${rows.join("")}</table><p>${esc(first.answer)}</p>${launch}${vllm}${buffers}${charts(d)}${notes(d.formulas)}`
+        + `${notes(d.assumptions, "Assumptions:")}${list(d.warnings)}`;
     });
   },
 
