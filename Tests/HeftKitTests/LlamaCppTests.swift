@@ -151,6 +151,40 @@ import Testing
         #expect(e.capacityIsPerDevice)
     }
 
+    @Test func vllmBlocksFollowItsArithmetic() async throws {
+        // vLLM's page: 2 × block_size × max(1, kv_heads ÷ tp) × head_size × 2 bytes per layer; Llama-3.1-8B has 32
+        // layers of 8 KV heads × 128, so one token is 131,072 bytes on one GPU and 65,536 per GPU with -tp 2.
+        let one = try await memory {
+            $0.spec.example = "llama-3.1-8b"; $0.engine = .vllm; $0.context = 8192; $0.setGPU("h100-sxm")
+        }
+        let two = try await memory {
+            $0.spec.example = "llama-3.1-8b"; $0.engine = .vllm; $0.context = 8192; $0.tensorParallel = 2; $0.setGPU("h100-sxmx2")
+        }
+        let a = try #require(one.estimates.first?.vllm), b = try #require(two.estimates.first?.vllm)
+        #expect(a.kvBytesPerToken == 131_072 && b.kvBytesPerToken == 65_536)
+        #expect(a.kvCacheTokens % 16 == 0 && a.kvCacheBytes == a.kvCacheTokens * a.kvBytesPerToken)
+        // The budget is gpu_memory_utilization × memory, whole, and every part of it is accounted for.
+        #expect(a.budgetBytes == Int((Double(80 << 30) * 0.92).rounded(.up)))
+        #expect(a.weightsBytes + a.activationBytes + a.nonTorchBytes + a.cudaGraphBytes + a.kvCacheBytes <= a.budgetBytes)
+        #expect(b.weightsBytes * 2 >= a.weightsBytes && b.weightsBytes * 2 <= a.weightsBytes + 1)
+        // A context the cache cannot hold gives vLLM's start-up error with the largest length that fits.
+        let short = try await memory {
+            $0.spec.example = "llama-3.1-8b"; $0.engine = .vllm; $0.context = 131_072; $0.setGPU("rtx-4090")
+        }
+        let v = try #require(short.estimates.first?.vllm)
+        #expect(!v.fits && v.message.contains("estimated maximum model length is \(v.kvCacheTokens)"))
+    }
+
+    @Test(arguments: [("rtx-4090", 32_768), ("h100-sxm", 131_072), ("t4", 4096)])
+    func ollamaDefaultContextByVRAM(_ gpu: String, _ expected: Int) async throws {
+        // Ollama's server/routes.go: 262,144 from 47 GiB, 32,768 from 23 GiB, else 4,096; at most the trained
+        // 131,072 of Llama-3.1-8B.
+        let e = try await memory {
+            $0.spec.example = "llama-3.1-8b"; $0.engine = .ollama; $0.setGPU(gpu)
+        }
+        #expect(e.estimates.map(\.context) == [expected])
+    }
+
     @Test func trainingIsCheckedPerDevice() async throws {
         let e = try await memory {
             $0.spec.example = "llama-3.1-8b"; $0.train = true; $0.devices = 8; $0.setGPU("a100-80gbx8")
