@@ -220,7 +220,8 @@ import Testing
     }
 
     @Test(arguments: [
-        "", "rm -rf /", "llama-server -c", "llama-server -c lots", "llama-server -ctk q9", "vllm serve", "ollama run", "llama-server 'x",
+        "", "rm -rf /", "llama-server -c", "llama-server -c lots", "llama-server -c -5", "llama-server -np 0", "llama-server -np 300",
+        "llama-server -ub 0", "llama-server -ctk q9", "vllm serve", "ollama run", "llama-server 'x",
     ])
     func nonsenseIsRefused(_ text: String) {
         #expect(throws: EstimateError.self) { try LaunchCommand(text) }

@@ -132,9 +132,11 @@ public struct LaunchCommand: Sendable, Hashable {
             guard index < words.count else { throw EstimateError(field: "command", "\(flag) needs a value", refused: true) }
             return words[index]
         }
-        func integer(_ flag: String) throws(EstimateError) -> Int {
+        func integer(_ flag: String, _ range: ClosedRange<Int>, _ allowed: String) throws(EstimateError) -> Int {
             let text = try value(flag)
-            guard let number = Int(text) else { throw EstimateError(field: "command", "\(flag) takes a whole number, not '\(text)'", refused: true) }
+            guard let number = Int(text), range.contains(number) else {
+                throw EstimateError(field: "command", "\(flag) takes \(allowed), not '\(text)'", refused: true)
+            }
             return number
         }
         func cache(_ flag: String) throws(EstimateError) -> CacheType {
@@ -148,10 +150,10 @@ public struct LaunchCommand: Sendable, Hashable {
             let word = words[index]
             switch word {
             case "-m", "--model": model = try value(word)
-            case "-c", "--ctx-size": context = try integer(word)
-            case "-np", "--parallel": parallel = try integer(word)
-            case "-b", "--batch-size": batch = try integer(word)
-            case "-ub", "--ubatch-size": ubatch = try integer(word)
+            case "-c", "--ctx-size": context = try integer(word, 0...(1 << 26), "0 (the trained length) to 67,108,864")
+            case "-np", "--parallel": parallel = try integer(word, 1...256, "1 to 256 sequences (LLAMA_MAX_SEQ)")
+            case "-b", "--batch-size": batch = try integer(word, 1...(1 << 20), "1 to 1,048,576 tokens")
+            case "-ub", "--ubatch-size": ubatch = try integer(word, 1...(1 << 20), "1 to 1,048,576 tokens")
             case "-fa", "--flash-attn":
                 // `-fa on|off|auto` today; a bare `-fa` in older releases.
                 if index + 1 < words.count, ["on", "off", "auto"].contains(words[index + 1]) {

@@ -287,7 +287,14 @@ public struct MemoryQuery: Calculator {
         if q.spec.model == nil, q.spec.example == nil, q.spec.params == nil, let model = launch.model { q.spec.model = model }
         q.engine = q.engine ?? launch.engine
         if let tool = launch.tool { q.tool = tool }
-        if let context = launch.context, context > 0 { q.context = context }
+        var notes = launch.unknown.map { "the command's \($0) is not one Heft reads; it is ignored" }
+        if let context = launch.context {
+            if context > 0 {
+                q.context = context
+            } else {
+                notes.append("-c 0 is the model's trained length: it is the last column (beside 4,096)")
+            }
+        }
         if let parallel = launch.parallel { q.batch = max(1, parallel) }
         if launch.engine == .llamaCpp, launch.tool == .server, launch.parallel == nil {
             // llama-server with no -np: 4 sequences sharing one unified cache (tools/server/server.cpp).
@@ -312,7 +319,7 @@ public struct MemoryQuery: Calculator {
         if let size = launch.blockSize { q.blockSize = size }
         if let eager = launch.enforceEager { q.enforceEager = eager }
         if let dtype = launch.dtype, let precision = WeightPrecision(dtype) { q.weights = precision }
-        return (q, launch.unknown.map { "the command's \($0) is not one Heft reads; it is ignored" })
+        return (q, notes)
     }
 
     /// This query with the settings a llama.cpp log states (its model unless one is given).
