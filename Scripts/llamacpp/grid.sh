@@ -45,6 +45,28 @@ for base in smollm2-135m qwen2.5-0.5b qwen3moe-mini; do
     done
 done
 
+# Whole-file sizes of every type llama-quantize writes without an importance matrix, from the F16 models (a
+# type it refuses without one is recorded as "refused"): Heft sizes each from the fixtures' headers.
+sizes="$root/Tests/Data/llamacpp/quantized-sizes.tsv"
+if [ ! -s "$sizes" ]; then
+    {
+        echo "# llama-quantize MODEL-f16.gguf OUT TYPE, llama.cpp vendored in llama-cpp-python $version: file bytes, or refused"
+        for base in smollm2-135m qwen2.5-0.5b qwen3moe-mini; do
+            for type in Q8_0 Q6_K Q5_K_M Q5_K_S Q5_1 Q5_0 Q4_K_M Q4_K_S Q4_1 Q4_0 IQ4_XS IQ4_NL Q3_K_L Q3_K_M Q3_K_S \
+                IQ3_M IQ3_S IQ3_XS IQ3_XXS Q2_K Q2_K_S IQ2_M IQ2_XXS IQ1_S; do
+                out="$work/quantized/$base-$type.gguf"
+                mkdir -p "$work/quantized"
+                if "$bin/llama-quantize" "$models/$base-f16.gguf" "$out" "$type" 2 >"$out.log" 2>&1; then
+                    echo "$base	$type	$(stat -c %s "$out")"
+                elif grep -q "requires an importance matrix" "$out.log"; then
+                    echo "$base	$type	refused"
+                fi
+                rm -f "$out"
+            done
+        done
+    } >"$sizes"
+fi
+
 logs="$root/Tests/Data/llamacpp/logs"
 mkdir -p "$logs"
 run() { # name model args...

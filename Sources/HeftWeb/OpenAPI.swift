@@ -81,12 +81,14 @@ enum OpenAPI {
             members += [("type", .string("string")), ("pattern", .string(#"^[1-9][0-9]{0,3}(\.[0-9]{1,3})?(B|kB|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$"#))]
         case .choice(let names):
             members += [("type", .string("string")), ("enum", .array(names.map { .string($0) }))]
-        case .text(let names) where !names.isEmpty:
+        case .text(let names, _) where !names.isEmpty:
             // The names are the usual values, not all of them (a GPU may be NAMExN): the enum keeps generated tests
             // to values that exist, and `x-open` tells the web form to accept typed text beside the suggestions.
             members += [("type", .string("string")), ("enum", .array(names.map { .string($0) })), ("x-open", .bool(true))]
-        case .text:
-            members += [("type", .string("string")), ("minLength", .integer(1)), ("maxLength", .integer(4096))]
+        case .text(_, let maximumBytes):
+            // maxLength counts characters, the server bytes: a string of multi-byte characters within it may still
+            // be refused (422) for its size.
+            members += [("type", .string("string")), ("minLength", .integer(1)), ("maxLength", .integer(maximumBytes))]
         case .pattern(let pattern):
             members += [("type", .string("string")), ("pattern", .string(pattern))]
         case .boolean:

@@ -13,7 +13,7 @@ public struct ServeConfiguration: Sendable {
     /// The only folders whose files the app may read.
     public var modelDirectories: [String] = []
     /// The largest request body accepted.
-    public var maxBodyBytes = 1 << 20
+    public var maxBodyBytes = 2 << 20
 
     public init() {}
 }
@@ -31,7 +31,9 @@ public func buildApplication(_ configuration: ServeConfiguration) -> some Applic
 let queryStringCalculators: Set<String> = [InspectQuery.name, StatsQuery.name]
 
 /// The pages of the app; each is the same shell, whose script draws the page named by the path.
-public let pagePaths = ["/", "/inspect", "/memory", "/distill", "/quantize", "/prune", "/lowrank", "/lora", "/pipeline", "/advise", "/stats"]
+public let pagePaths = [
+    "/", "/inspect", "/memory", "/context", "/batch", "/distill", "/quantize", "/prune", "/lowrank", "/lora", "/pipeline", "/advise", "/stats",
+]
 
 /// The router: pages, assets, and one GET and one POST route per calculator, each decoding the calculator's
 /// request type and answering with its typed document (``Answer``). Mistakes are 4xx naming the field (``WebError``).

@@ -110,6 +110,18 @@ try:
     check("memory buffers", tab.eval("document.querySelectorAll('#buffers tr').length") == 7, tab.eval("document.body.textContent.slice(0, 300)"))
     check("memory repack", tab.eval("document.querySelector('#buffers').textContent.includes('CPU_REPACK')"))
     tab.screenshot("memory-llamacpp")
+    # Paste a recorded llama.cpp log: its buffers beside Heft's, as `heft memory --log` prints them.
+    log_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Data", "llamacpp", "logs",
+                            "gemma-3-270m-q4_k_m-c4096-ub512-np1-faon-kvf16.log")
+    with open(log_path, encoding="utf-8") as f:
+        recorded = f.read()
+    tab.eval("(() => { const t = document.querySelector('textarea[name=log]'); t.value = " + json.dumps(recorded)
+             + "; t.dispatchEvent(new Event('change', {bubbles: true})); })()")
+    check("memory log comparison", tab.wait("document.querySelectorAll('#comparison tr').length >= 5"),
+          tab.eval("document.querySelector('#out').textContent.slice(0, 300)"))
+    check("memory log model buffers equal", tab.eval("[...document.querySelectorAll('#comparison tr')].some(r => r.textContent.startsWith('model') && r.textContent.endsWith('0.00 %'))"))
+    check("memory log stays out of the URL", "log=" not in (tab.eval("location.search") or ""))
+    tab.screenshot("memory-log")
 
     check("distill loads", tab.load("/distill"))
     check("distill default pair (DistilBERT)", tab.text("#student") == "66,362,880", tab.text("#student"))
@@ -121,7 +133,7 @@ try:
     tab.screenshot("distill")
 
     check("quantize loads", tab.load("/quantize?example=llama-3.1-8b&context=4096&budget=6GB"))
-    check("quantize recommends", tab.text("#recommended") == "IQ4_NL", tab.text("#recommended"))
+    check("quantize recommends the lowest published ΔPPL that fits", tab.text("#recommended") == "Q4_K_S", tab.text("#recommended"))
     check("quantize chart", tab.marks("quantization", "scheme") >= 15)
     check("quantize Q4_K_M bytes", tab.eval("document.body.textContent.includes('4,912,898,304')"))
     tab.screenshot("quantize")
@@ -129,6 +141,28 @@ try:
     check("pipeline loads", tab.load("/pipeline?example=llama-3.1-8b&distill=2&quantize=Q4_K_M&targetMemory=4GB&context=4096&lambda=1"))
     check("pipeline first fit", tab.text("#first-fit") == "First fits after: quantize", tab.text("#first-fit"))
     tab.screenshot("pipeline")
+
+    heft = os.path.join(root, ".build", "debug", "heft")
+    def cli(*args):
+        return json.loads(subprocess.run([heft, *args, "--json"], capture_output=True, text=True, check=True).stdout)
+
+    # Context scaling: the sweep, against the CLI's JSON for the same input.
+    check("context loads", tab.load("/context?example=llama-3.1-8b&gpu=rtx-4090"))
+    sweep = cli("memory", "--example", "llama-3.1-8b", "--gpu", "rtx-4090", "--sweep")["sweep"]
+    expected = f"Longest context that fits: {sweep['largestFitting']:,} with FlashAttention, {sweep['largestFittingStandard']:,} with standard attention"
+    check("context longest fit equals the CLI", tab.text("#longest") == expected, tab.text("#longest"))
+    check("context table rows", tab.eval("document.querySelectorAll('#sweep tr').length") == len(sweep["points"]) + 1)
+    check("context chart points", tab.marks("sweep", "point") == 2 * len(sweep["points"]))
+    tab.screenshot("context")
+
+    # Gradient accumulation, against the CLI.
+    check("batch loads", tab.load("/batch?example=llama-3.1-8b&sequenceLength=4096&targetBatch=64&gpu=a100-80gbx8&zero=2"))
+    plan = cli("plan", "batch", "--example", "llama-3.1-8b", "--sequence-length", "4096", "--target-batch", "64", "--gpu", "a100-80gbx8", "--zero", "2")
+    shown = {k: tab.eval(f"[...document.querySelectorAll('.numbers div')].find(d => d.firstChild.textContent === {json.dumps(k)})?.lastChild.textContent")
+             for k in ["microBatch", "accumulationSteps", "effectiveBatch"]}
+    check("batch numbers equal the CLI", all(shown[k] == f"{plan[k]:,}" for k in shown), str(shown))
+    check("batch chart bars", tab.marks("batch", "bar") == 12)
+    tab.screenshot("batch")
 
     # The calculators with a generic form: every page answers without an error.
     for path, words in [("/prune?example=llama-2-7b&dropLayers=8", "layers"), ("/lowrank?example=llama-2-7b&rank=256", "rank"),

@@ -32,7 +32,8 @@ import Testing
             switch row.kind {
             case .model, .kv, .output:
                 // Equal to the printed MiB: each printed buffer is rounded to 0.01 MiB.
-                #expect(abs(row.differenceMebibytes) <= 0.005 * Double(row.buffers) + 1e-9, "\(name): \(row.kind) \(row.differenceMebibytes) MiB")
+                #expect(abs(row.differenceMebibytes) <= row.resolutionMebibytes + 1e-9, "\(name): \(row.kind) \(row.differenceMebibytes) MiB")
+                #expect(row.resolutionMebibytes == 0.005 * Double(row.buffers))
             case .compute:
                 // Within 10 %; a mixture of experts with flash attention is 11–15 % under (ggml-alloc leaves holes
                 // a closed form does not follow), recorded in docs/llamacpp-fidelity.md.
@@ -124,6 +125,38 @@ import Testing
         #expect(sized.bytes == profile.storedBytes, "\(name): \(sized.bytes) vs \(profile.storedBytes ?? 0)")
     }
 
+    /// llama-quantize's output sizes, recorded by `Scripts/llamacpp/grid.sh` (model, type, file bytes or "refused").
+    static let quantized: [(model: String, type: String, bytes: Int?)] = {
+        let path = Fixtures.packageRoot + "/Tests/Data/llamacpp/quantized-sizes.tsv"
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { line in
+            let fields = line.split(separator: "\t").map(String.init)
+            return (fields[0], fields[1], Int(fields[2]))
+        }
+    }()
+
+    @Test func quantizedFilesMatchLlamaQuantizeToTheByte() throws {
+        // Each model's fixture has the same tensors as the F16 file llama-quantize read; Heft sizes the whole file it
+        // writes (header + every tensor padded to the alignment) from the fixture's header, for every type.
+        #expect(Self.quantized.count >= 60)
+        let fixture = ["smollm2-135m": "smollm2-135m-q4_k_m", "qwen2.5-0.5b": "qwen2.5-0.5b-q8_0", "qwen3moe-mini": "qwen3moe-mini-q4_k_m"]
+        var profiles: [String: ModelProfile] = [:]
+        for (model, typeName, bytes) in Self.quantized {
+            let name = try #require(fixture[model])
+            let profile = try profiles[name] ?? ModelProfile.open(Fixtures.path("llamacpp/\(name).gguf"))
+            profiles[name] = profile
+            let type = try #require(LlamaFileType(rawValue: typeName))
+            let sized = try WeightSizing.size(profile, precision: .fileType(type))
+            if let bytes {
+                #expect(sized.fileBytes == bytes, "\(model) \(typeName): Heft \(sized.fileBytes ?? 0), llama-quantize \(bytes)")
+                #expect(!sized.importanceMatrix, "\(model) \(typeName) was written without an importance matrix")
+            } else {
+                // llama-quantize refused to write it without an importance matrix; Heft says one is needed.
+                #expect(sized.importanceMatrix, "\(model) \(typeName)")
+            }
+        }
+    }
+
     @Test func noDriverOverheadOnACPU() async throws {
         let e = try await memory {
             $0.spec.model = Fixtures.path("llamacpp/smollm2-135m-q4_k_m.gguf"); $0.context = 4096
@@ -149,6 +182,38 @@ import Testing
         // One GPU's usable memory, not both: each GPU holds only its layers.
         #expect(fit.capacityBytes * 2 <= 2 * 24 * 1_073_741_824 && fit.capacityBytes > 20 * 1_073_741_824)
         #expect(e.capacityIsPerDevice)
+    }
+
+    @Test func tensorSplitMovesLayersAsLlamaCppDoes() async throws {
+        // -ts 3,1: split points 0.75 and 1.0 over 33 offloaded layers (32 + output); layer il goes to the first GPU
+        // whose point exceeds il ÷ 33, so layers 0–24 are on CUDA0 (24 ÷ 33 = 0.727) and 25–31 on CUDA1.
+        let e = try await memory {
+            $0.spec.example = "llama-3.1-8b"; $0.engine = .llamaCpp; $0.context = 32768; $0.setGPU("rtx-4090x2")
+            $0.tensorSplit = [3, 1]
+        }
+        let kv = try #require(e.estimates.first?.buffers).filter { $0.kind == .kv }
+        #expect(kv.map(\.bytes) == [25 * 128 << 20, 7 * 128 << 20])
+        // -sm none: one GPU holds every layer.
+        let one = try await memory {
+            $0.spec.example = "llama-3.1-8b"; $0.engine = .llamaCpp; $0.context = 32768; $0.setGPU("rtx-4090x2")
+            $0.splitMode = .none
+        }
+        #expect(try #require(one.estimates.first?.buffers).filter { $0.kind == .kv }.map(\.device) == ["CUDA0"])
+    }
+
+    @Test func pipelineParallelismKeepsFourCopiesOfEachGPUsInputs() async throws {
+        // Several GPUs with every layer and the KV cache offloaded: ggml-backend keeps 4 copies of each split's
+        // inputs — 3 more than otherwise: the hidden state 4 · 4096 · 512, positions 4 · 512 and the F32 mask
+        // 4 · 32,768 · 512 (n_ubatch 512 at 32,768 cells).
+        func compute(_ offload: Bool) async throws -> [Int] {
+            let e = try await memory {
+                $0.spec.example = "llama-3.1-8b"; $0.engine = .llamaCpp; $0.context = 32768; $0.setGPU("rtx-4090x2")
+                $0.kvOffload = offload
+            }
+            return try #require(e.estimates.first?.buffers).filter { $0.kind == .compute }.map(\.bytes)
+        }
+        let pipelined = try await compute(true), plain = try await compute(false)
+        #expect(zip(pipelined, plain).allSatisfy { $0 - $1 == 3 * (4 * 4096 * 512 + 4 * 512 + 4 * 32768 * 512) })
     }
 
     @Test func vllmBlocksFollowItsArithmetic() async throws {
@@ -199,13 +264,16 @@ import Testing
 @Suite struct LaunchCommandTests {
     @Test func llamaServer() throws {
         let c = try LaunchCommand(
-            "./llama-server -m /models/x.gguf -c 32768 -np 4 -fa on -ctk q8_0 -ctv q8_0 -ngl 99 --port 8080 -ts 3,1 --frobnicate")
+            "./llama-server -m /models/x.gguf -c 32768 -np 4 -fa on -ctk q8_0 -ctv q8_0 -ngl 99 --port 8080 -ts 3,1 -sm none -ot x=CPU --frobnicate")
         #expect(c.engine == .llamaCpp)
         #expect(c.tool == .server)
         #expect(c.model == "/models/x.gguf")
         #expect(c.context == 32768 && c.parallel == 4 && c.flashAttention == true && c.typeK == .q8_0 && c.gpuLayers == 99)
-        // -ts moves memory between GPUs and is not modelled: named, not silently dropped; its value is not a flag.
-        #expect(c.unknown == ["-ts", "--frobnicate"])
+        #expect(c.tensorSplit == [3, 1] && c.splitMode == LlamaCppSettings.SplitMode.none)
+        // -ot moves tensors and is not modelled: named, not silently dropped; its value is not a flag.
+        #expect(c.unknown == ["-ot", "--frobnicate"])
+        #expect(throws: EstimateError.self) { try LaunchCommand("llama-server -m x -ts 3,-1") }
+        #expect(throws: EstimateError.self) { try LaunchCommand("llama-server -m x -sm columns") }
     }
 
     @Test func ollamaWithVariables() throws {

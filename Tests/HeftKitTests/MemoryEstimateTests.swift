@@ -300,6 +300,65 @@ import Testing
         #expect(sharded.weightsBytes == (replicated.weightsBytes + 7) / 8)
     }
 
+    /// Megatron-LM tensor parallelism with sequence parallelism (Korthikanti et al. 2022, Table 2: activations
+    /// 34·s·b·h/t per layer with FlashAttention): 8 GPUs as 4 replicas × 2-way tensor parallel, ZeRO-1 over the 4.
+    @Test func tensorParallelTrainingSplitsEachGPUsShare() async throws {
+        var query = MemoryQuery()
+        query.spec.example = "llama-3.1-8b"
+        query.train = true
+        query.context = 8192
+        query.gpu = try HardwareCatalog.select("a100-80gbx8")
+        let single = try #require(try await query.run(with: LocalModels()).estimates.first)
+        query.tensorParallel = 2
+        query.zero = 1
+        let split = try #require(try await query.run(with: LocalModels()).estimates.first)
+        let p = 8_030_261_248
+        #expect(split.weightsBytes == p * 2 / 2)
+        #expect(split.gradientsBytes == p * 2 / 2)
+        // bf16-mixed AdamW: 8 bytes of moments + 4 of fp32 master per parameter, ÷ 2 (tensor) ÷ 4 (ZeRO-1 replicas).
+        #expect(split.optimizerBytes == (p * 12 / 2 + 3) / 4)
+        // 32 layers × 34 · 8192 · 4096 bytes + logits 8192 · 128,256 · 4, all ÷ 2.
+        let activations = (32 * 34 * 8192 * 4096 + 8192 * 128_256 * 4) / 2
+        #expect(split.activationBytes == activations)
+        #expect(single.activationBytes == activations * 2)
+        #expect(try #require(split.fit).capacityBytes == (try HardwareCatalog.select("a100-80gb").usableBytes))
+
+        query.tensorParallel = 3
+        #expect(throws: EstimateError.self) { try query.validateCombination() }  // 8 GPUs do not split 3 ways
+        query.tensorParallel = 8
+        #expect(throws: EstimateError.self) { try query.validateCombination() }  // no replicas left for ZeRO
+    }
+
+    /// The context sweep: 1,024 doubling to Llama-3.1-8B's 131,072; KV = 131,072 bytes per token (32 layers ×
+    /// 8 KV heads × 128 × 2 × 2 bytes); standard attention adds the scores n_h × n_ubatch × context × 4 bytes —
+    /// 32 × 512 × 32,768 × 4 = 2,147,483,648 at 32k.
+    @Test func contextSweepMatchesHandArithmetic() async throws {
+        var query = MemoryQuery()
+        query.spec.example = "llama-3.1-8b"
+        query.sweep = true
+        try query.set("gpu", .text("rtx-4090"))
+        let sweep = try #require(try await query.run(with: LocalModels()).sweep)
+        #expect(sweep.points.map(\.context) == [1024, 2048, 4096, 8192, 16384, 32768, 65536, 131_072])
+        for p in sweep.points { #expect(p.kvCacheBytes == 131_072 * p.context) }
+        let at32k = try #require(sweep.points.first { $0.context == 32768 })
+        #expect(at32k.activationBytesStandard - at32k.activationBytes == 32 * 512 * 32768 * 4)
+        #expect(at32k.totalBytesStandard - at32k.totalBytes == 32 * 512 * 32768 * 4)
+        // The longest fitting context is the last point whose total is within the GPU.
+        let capacity = try #require(sweep.capacityBytes)
+        #expect(sweep.largestFitting == sweep.points.last { $0.totalBytes <= capacity }?.context)
+        #expect(sweep.largestFittingStandard == sweep.points.last { $0.totalBytesStandard <= capacity }?.context)
+    }
+
+    @Test func absurdTrainingSizesAreRefusedNotTrapped() async throws {
+        var query = MemoryQuery()
+        query.spec.example = "llama-3.1-8b"
+        query.train = true
+        query.flashAttention = false
+        query.context = 1 << 26
+        query.microBatch = 1000
+        await #expect(throws: EstimateError.self) { try await query.run(with: LocalModels()) }
+    }
+
     /// Llama-3-8B was trained for 8,192 tokens: on an 80 GB GPU with room for far more, the largest context is
     /// 8,192, said to be the model's maximum (it was reported as 527,768).
     @Test func largestContextStopsAtTheTrainedMaximum() throws {

@@ -13,7 +13,8 @@ extension Heft {
                 Without --context, a 4,096-token context and the model's maximum are shown side by side.
                 A GGUF file is sized as llama.cpp allocates it (--engine llama.cpp), buffer by buffer; other sources
                 as PyTorch (--engine transformers); --engine ollama and --engine vllm model those servers.
-                --command reads a pasted launch command; --log FILE compares a llama.cpp log (-lv 4) with Heft.
+                --command reads a pasted launch command; --log FILE compares a llama.cpp (-lv 4), Ollama or vLLM log
+                with Heft.
                 Every number is an estimate with its formula printed below the table.
                 """
         )
@@ -41,10 +42,12 @@ extension Heft {
         @Flag(help: Self.help("qlora")) var qlora = false
         @Option(parsing: .unconditional, help: Self.help("zero"), transform: Value.whole) var zero: Int?
         @Option(parsing: .unconditional, help: Self.help("devices"), transform: Value.whole) var devices: Int?
+        @Flag(help: Self.help("sweep")) var sweep = false
 
         @Option(help: Self.help("engine")) var engine: Engine?
         @Option(help: Self.help("command")) var command: String?
-        @Option(help: "A llama.cpp log written with -lv 4: its settings, and its buffers beside Heft's.") var log: String?
+        @Option(help: "A log file — llama.cpp with -lv 4, Ollama's server log, or vllm serve's: its settings, and its buffers beside Heft's.")
+        var log: String?
         @Option(help: Self.help("tool")) var tool: LlamaCppSettings.Tool?
         @Option(parsing: .unconditional, help: Self.help("batchSize"), transform: Value.whole) var batchSize: Int?
         @Option(help: Self.help("kvCacheV")) var kvCacheV: CacheType?
@@ -54,6 +57,8 @@ extension Heft {
         @Flag(inversion: .prefixedNo, help: Self.help("mmap")) var mmap: Bool?
         @Flag(inversion: .prefixedNo, help: Self.help("repack")) var repack: Bool?
         @Flag(help: Self.help("kvUnified")) var kvUnified = false
+        @Option(help: Self.help("tensorSplit")) var tensorSplit: String?
+        @Option(help: Self.help("splitMode")) var splitMode: LlamaCppSettings.SplitMode?
         @Option(parsing: .unconditional, help: Self.help("numBatch"), transform: Value.whole) var numBatch: Int?
         @Option(parsing: .unconditional, help: Self.help("gpuMemoryUtilization"), transform: Value.real) var gpuMemoryUtilization: Double?
         @Option(parsing: .unconditional, help: Self.help("tensorParallel"), transform: Value.whole) var tensorParallel: Int?
@@ -90,6 +95,7 @@ extension Heft {
                 query.qlora = qlora
                 if let zero { query.zero = zero }
                 if let devices { query.devices = devices }
+                query.sweep = sweep
                 query.engine = engine
                 try setText(&query, "command", command)
                 if let log { try setText(&query, "log", try Self.read(log)) }
@@ -102,6 +108,8 @@ extension Heft {
                 if let mmap { query.mmap = mmap }
                 if let repack { query.repack = repack }
                 query.kvUnified = kvUnified
+                try setText(&query, "tensorSplit", tensorSplit)
+                if let splitMode { query.splitMode = splitMode }
                 query.numBatch = numBatch
                 if let gpuMemoryUtilization { query.gpuMemoryUtilization = gpuMemoryUtilization }
                 if let tensorParallel { query.tensorParallel = tensorParallel }
@@ -113,10 +121,12 @@ extension Heft {
             }
         }
 
-        /// A log file's text (at most 4 MiB: a llama.cpp log is tens of kilobytes).
+        /// A log file's text (at most 1 MiB: a llama.cpp log is tens of kilobytes).
         static func read(_ path: String) throws -> String {
             let size = try MappedFile.size(of: path)
-            guard size <= 4 << 20 else { throw EstimateError(field: "log", "\(path): \(size) bytes; a log of at most 4 MiB is read") }
+            guard size <= 1 << 20 else {
+                throw EstimateError(field: "log", "\(path): \(size) bytes; a log of at most 1 MiB is read (cut it to one launch)")
+            }
             return String(decoding: try MappedFile.read(path, offset: 0, count: size), as: UTF8.self)
         }
 

@@ -7,7 +7,7 @@ extension Heft {
         static let configuration = CommandConfiguration(
             commandName: "plan",
             abstract: "Plan compression: distillation, quantization, pruning, low-rank, LoRA, or the whole pipeline.",
-            subcommands: [Distill.self, Quantize.self, Prune.self, LowRank.self, LoRA.self, Pipeline.self]
+            subcommands: [Distill.self, Quantize.self, Prune.self, LowRank.self, LoRA.self, Pipeline.self, Batch.self]
         )
     }
 }
@@ -166,6 +166,44 @@ extension Heft.Plan {
             if let microBatch { query.microBatch = microBatch }
             if let flashAttention { query.flashAttention = flashAttention }
             try output.print(try await answer(query)) { PlanText.lora($0) }
+        }
+    }
+
+    struct Batch: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "batch", abstract: BatchQuery.summary,
+            discussion: "Give --sequence-length, --target-batch (sequences) or --target-tokens, and --gpu NAME[xN].")
+        private static func help(_ name: String) -> ArgumentHelp { ArgumentHelp(BatchQuery.help(name)) }
+
+        @OptionGroup var model: ModelOptions
+        @Option(parsing: .unconditional, help: Self.help("sequenceLength"), transform: Value.tokens) var sequenceLength: Int?
+        @Option(parsing: .unconditional, help: Self.help("targetBatch"), transform: Value.whole) var targetBatch: Int?
+        @Option(parsing: .unconditional, help: Self.help("targetTokens"), transform: Value.tokens) var targetTokens: Int?
+        @Option(help: Self.help("gpu")) var gpu: String?
+        @Option(parsing: .unconditional, help: Self.help("zero"), transform: Value.whole) var zero: Int?
+        @Option(help: Self.help("checkpointing")) var checkpointing: TrainingRequest.Checkpointing?
+        @Option(help: Self.help("precision")) var precision: TrainingRequest.Precision?
+        @Option(help: Self.help("optimizer")) var optimizer: TrainingRequest.Optimizer?
+        @Option(parsing: .unconditional, help: Self.help("loraRank"), transform: Value.whole) var loraRank: Int?
+        @Flag(inversion: .prefixedNo, help: Self.help("flashAttention")) var flashAttention: Bool?
+        @Option(parsing: .unconditional, help: Self.help("mfu"), transform: Value.real) var mfu: Double?
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            var query = BatchQuery()
+            query.spec = model.spec
+            query.sequenceLength = sequenceLength
+            query.targetBatch = targetBatch
+            query.targetTokens = targetTokens
+            try setText(&query, "gpu", gpu)
+            if let zero { query.zero = zero }
+            if let checkpointing { query.checkpointing = checkpointing }
+            if let precision { query.precision = precision }
+            if let optimizer { query.optimizer = optimizer }
+            query.loraRank = loraRank
+            if let flashAttention { query.flashAttention = flashAttention }
+            if let mfu { query.mfu = mfu }
+            try output.print(try await answer(query)) { PlanText.batch($0) }
         }
     }
 

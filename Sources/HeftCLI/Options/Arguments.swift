@@ -26,6 +26,7 @@ enum Value {
 extension CacheType: ExpressibleByArgument {}
 extension Engine: ExpressibleByArgument {}
 extension LlamaCppSettings.Tool: ExpressibleByArgument {}
+extension LlamaCppSettings.SplitMode: ExpressibleByArgument {}
 extension TrainingRequest.Precision: ExpressibleByArgument {}
 extension TrainingRequest.Optimizer: ExpressibleByArgument {}
 extension TrainingRequest.Checkpointing: ExpressibleByArgument {}

@@ -28,6 +28,8 @@ public struct GGUFFile: Sendable {
     public let alignment: Int
     /// Absolute offset of the data section.
     public let dataOffset: Int
+    /// Bytes of the header itself (magic to the last tensor info), before the padding to ``alignment``.
+    public let headerBytes: Int
     /// The size the file needs to hold every tensor's data.
     public let expectedFileSize: Int
 
@@ -215,7 +217,8 @@ public struct GGUFFile: Sendable {
         }
 
         // G21: the data section starts at the next multiple of the alignment (only when there are tensors).
-        var dataOffset = reader.offset
+        let headerBytes = reader.offset
+        var dataOffset = headerBytes
         if tensorCount > 0 {
             guard let aligned = Checked.alignUp(dataOffset, to: alignment), aligned <= bytes.count else {
                 throw FormatError(
@@ -267,6 +270,7 @@ public struct GGUFFile: Sendable {
             tensors: tensors,
             alignment: alignment,
             dataOffset: dataOffset,
+            headerBytes: headerBytes,
             expectedFileSize: expectedEnd,
             metadataIndex: metadataIndex
         )

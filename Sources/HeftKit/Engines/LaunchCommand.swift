@@ -20,6 +20,8 @@ public struct LaunchCommand: Sendable, Hashable {
     public var swaFull: Bool?
     public var unified: Bool?
     public var embeddings: Bool?
+    public var tensorSplit: [Double]?
+    public var splitMode: LlamaCppSettings.SplitMode?
     /// vLLM.
     public var tensorParallel: Int?
     public var gpuMemoryUtilization: Double?
@@ -118,7 +120,7 @@ public struct LaunchCommand: Sendable, Hashable {
         ]
         // Flags that change where memory goes but that Heft does not model: named, with their value skipped.
         let unmodelledWithValue: Set<String> = [
-            "-sm", "--split-mode", "-mg", "--main-gpu", "-ts", "--tensor-split", "-dev", "--device", "-ot", "--override-tensor", "--mmproj", "-mm",
+            "-mg", "--main-gpu", "-dev", "--device", "-ot", "--override-tensor", "--mmproj", "-mm",
             "--rope-scaling", "--yarn-orig-ctx",
         ]
         let ignoredFlags: Set<String> = [
@@ -174,6 +176,19 @@ public struct LaunchCommand: Sendable, Hashable {
             case "--swa-full": swaFull = true
             case "-kvu", "--kv-unified": unified = true
             case "--embedding", "--embeddings": embeddings = true
+            case "-ts", "--tensor-split":
+                let text = try value(word)
+                do throws(EstimateError) {
+                    tensorSplit = try FieldParsers.tensorSplit(text)
+                } catch {
+                    throw EstimateError(field: "command", "\(word) '\(text)': \(error.message)", refused: true)
+                }
+            case "-sm", "--split-mode":
+                let text = try value(word)
+                guard let mode = LlamaCppSettings.SplitMode(rawValue: text) else {
+                    throw EstimateError(field: "command", "\(word) takes none, layer or row, not '\(text)'", refused: true)
+                }
+                splitMode = mode
             default:
                 if ignoredWithValue.contains(word) {
                     index += 1

@@ -66,6 +66,14 @@ public struct LlamaCppSettings: Sendable, Hashable {
     public var repack = true
     /// `--embedding`: the output buffer also holds embeddings.
     public var embeddings = false
+    /// `-ts`: each GPU's share of the layers (llama.cpp normalizes them); `nil`: by free memory, even for identical GPUs.
+    public var tensorSplit: [Double]?
+    /// `-sm`: layers split over the GPUs (default), everything on one GPU (`none`), or rows (not modelled).
+    public var splitMode: SplitMode = .layer
+
+    public enum SplitMode: String, Sendable, Hashable, CaseIterable {
+        case layer, none, row
+    }
 
     public init() {}
 
@@ -100,6 +108,8 @@ public struct LlamaCppAllocation: Sendable, Hashable, Codable {
     public let buffers: [EngineBuffer]
     /// Which moment of the graph sizes the compute buffer: `logits`, `feed-forward` or `attention`.
     public let computePeak: String
+    /// Whether llama.cpp runs the GPUs as a pipeline (4 copies of each split's inputs).
+    public private(set) var pipelineParallel = false
     /// What each buffer is computed from.
     public let formulas: [String: String]
 
@@ -164,13 +174,29 @@ public struct LlamaCppAllocation: Sendable, Hashable, Codable {
 
         // Model buffers: with mmap one CPU_Mapped buffer per file spans the first to the last tensor kept on the
         // CPU (llama-model-loader.cpp get_mapping_range); repacked matrices are copied beside it.
+        // -sm none keeps everything on one GPU.
+        let gpus = s.splitMode == .none ? min(gpus, 1) : gpus
         let gpuLayers = gpus > 0 ? min(s.gpuLayers ?? layers + 1, layers + 1) : 0
         let firstOnGPU = layers + 1 - gpuLayers
+        // llama-model.cpp load_tensors: split points = cumulative -ts shares (float), normalized; layer il goes to
+        // the first GPU whose split point exceeds (il − first offloaded layer) ÷ offloaded layers.
+        var splitPoints = [Float](repeating: 1, count: max(gpus, 0))
+        if gpus > 0 {
+            let given = s.tensorSplit ?? []
+            var shares = (0..<gpus).map { index in index < given.count ? Float(given[index]) : 0 }
+            if shares.allSatisfy({ $0 == 0 }) { shares = [Float](repeating: 1, count: gpus) }
+            var sum: Float = 0
+            for index in shares.indices {
+                sum += shares[index]
+                splitPoints[index] = sum
+            }
+            splitPoints = splitPoints.map { $0 / sum }
+        }
         func device(layer: Int?) -> Int? {
             // The output layer (index = layers) goes first, then the last repeating layers; the input layer never.
             guard gpus > 0, let layer, layer >= firstOnGPU else { return nil }
-            let offloaded = max(1, gpuLayers)
-            return min(gpus - 1, (layer - firstOnGPU) * gpus / offloaded)
+            let x = Float(layer - firstOnGPU) / Float(max(1, gpuLayers))
+            return min(gpus - 1, splitPoints.firstIndex { $0 > x } ?? gpus)
         }
         var mappedRange: [String: (low: Int, high: Int)] = [:]
         var repacked = 0
@@ -178,9 +204,16 @@ public struct LlamaCppAllocation: Sendable, Hashable, Codable {
         var gpuModel = [Int](repeating: 0, count: max(gpus, 0))
         if let weightBytes {
             // Not a GGUF file's tensors: the weights in one buffer, the offloaded share of layers on the GPUs.
-            let share = gpus == 0 ? 0 : gpuLayers == layers + 1 ? weightBytes : weightBytes / (layers + 1) * gpuLayers
-            for index in gpuModel.indices { gpuModel[index] = share / gpus }
-            allocatedCPU = weightBytes - share
+            // Each of the layers + 1 (the output layer) an equal share, on the device its layer goes to.
+            let perLayer = weightBytes / (layers + 1)
+            var onGPUs = 0
+            for layer in 0...layers {
+                guard let gpu = device(layer: layer) else { continue }
+                let bytes = layer == layers ? weightBytes - perLayer * layers : perLayer
+                gpuModel[gpu] += bytes
+                onGPUs += bytes
+            }
+            allocatedCPU = weightBytes - onGPUs
         }
         for tensor in profile.tensors where weightBytes == nil {
             let bytes = tensor.storedBytes > 0 ? tensor.storedBytes : tensor.elements * 2
@@ -292,10 +325,19 @@ public struct LlamaCppAllocation: Sendable, Hashable, Codable {
             // Each GPU that holds layers reserves its part of the graph; the one with the output layer holds the logits.
             let layersPeak = max(feedForward, attention)
             let outputDevice = device(layer: layers) ?? gpus - 1
+            // Pipeline parallelism (llama-context.cpp: several GPUs, every layer offloaded, -sm layer, KV offloaded)
+            // makes ggml-backend keep GGML_SCHED_MAX_COPIES = 4 copies of each split's inputs (the hidden state,
+            // positions and the F32 mask) alive for the whole graph: three more than without it.
+            let copies =
+                gpus > 1 && gpuLayers == layers + 1 && s.kvOffload && s.splitMode == .layer
+                ? 3 * (4 * hidden * N + 4 * N + 4 * maskCells * N / max(1, streams)) : 0
             for index in Set((firstOnGPU...layers).compactMap { device(layer: $0) }).sorted() {
                 buffers.append(
-                    EngineBuffer(device: "CUDA\(index)", name: "CUDA\(index)", kind: .compute, bytes: index == outputDevice ? peak.1 : layersPeak))
+                    EngineBuffer(
+                        device: "CUDA\(index)", name: "CUDA\(index)", kind: .compute, bytes: (index == outputDevice ? peak.1 : layersPeak) + copies,
+                        detail: copies > 0 ? "includes \(Formatting.binarySize(copies)) of pipeline-parallel input copies" : nil))
             }
+            self.pipelineParallel = copies > 0
         }
 
         self.contextCells = cells

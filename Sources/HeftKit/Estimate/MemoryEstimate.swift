@@ -39,7 +39,7 @@ public struct MemoryRequest: Sendable {
 public struct TrainingRequest: Sendable {
     public enum Precision: String, Sendable, CaseIterable { case fp32, bf16Mixed = "bf16-mixed", fp16Mixed = "fp16-mixed", bf16 }
     public enum Optimizer: String, Sendable, CaseIterable { case sgd, momentum, adam, adamw, adam8bit, adafactor }
-    public enum Checkpointing: String, Sendable, CaseIterable { case none, selective, full }
+    public enum Checkpointing: String, Sendable, CaseIterable, Codable { case none, selective, full }
 
     public var precision: Precision = .bf16Mixed
     public var optimizer: Optimizer = .adamw
@@ -51,9 +51,15 @@ public struct TrainingRequest: Sendable {
     public var loraModules: [LoRAModule] = [.q, .v]
     /// QLoRA: the frozen base in 4-bit NF4.
     public var qlora = false
-    /// ZeRO stage 0–3, sharded over `devices`.
+    /// ZeRO stage 0–3, sharded over the data-parallel replicas (`devices ÷ tensorParallel`).
     public var zeroStage = 0
+    /// Every GPU of the run.
     public var devices = 1
+    /// GPUs each layer is split over (Megatron-LM tensor parallelism with sequence parallelism).
+    public var tensorParallel = 1
+
+    /// Replicas of the model (each split over `tensorParallel` GPUs): what ZeRO shards over.
+    public var dataParallel: Int { max(1, devices / max(1, tensorParallel)) }
 
     public init() {}
 }
@@ -164,6 +170,8 @@ public struct MemoryEstimate: Sendable, Codable {
     public var flopsPerToken: Double
     /// With a log: the engine's printed buffers beside Heft's for the same launch.
     public var comparison: LogComparison?
+    /// `--sweep`: memory and speed over contexts, with and without FlashAttention.
+    public var sweep: ContextSweep?
 
     /// Computes the estimate.
     public init(profile: ModelProfile, request: MemoryRequest) throws(EstimateError) {
@@ -280,6 +288,15 @@ public struct MemoryEstimate: Sendable, Codable {
                 engine == .ollama
                 ? "Ollama runs llama-server: -c num_ctx × parallel -np parallel -b/-ub num_batch; llama.cpp's rules as vendored in llama-cpp-python 0.3.36"
                 : "\(request.llamaCpp.tool.rawValue) as vendored in llama-cpp-python 0.3.36; CPU backend rules\(request.hardware == nil ? "" : ", GPU layers as -ngl places them (not checked against a GPU here)")"
+            if request.hardware.map({ $0.count > 1 }) == true {
+                let split = request.llamaCpp.tensorSplit.map { "-ts " + FieldParsers.tensorSplitText($0) } ?? "even (identical GPUs, by free memory)"
+                assumptions["split"] =
+                    request.llamaCpp.splitMode == .none
+                    ? "-sm none: every offloaded layer on the first GPU"
+                    : "layers split \(split)\(request.llamaCpp.splitMode == .row ? "; -sm row splits each matrix by rows, sized here as -sm layer" : "")"
+                        + (allocation.pipelineParallel
+                            ? "; pipeline parallel: 4 copies of each GPU's graph inputs (ggml-backend GGML_SCHED_MAX_COPIES)" : "")
+            }
             assumptions["repack"] =
                 request.llamaCpp.repack ? "x86 AVX2: Q4_0/Q4_K/IQ4_NL/MXFP4 matrices copied to CPU_REPACK (--no-repack to drop)" : "off (--no-repack)"
             if request.hardware != nil {
@@ -382,15 +399,20 @@ struct Estimator {
     /// 2·s·b·h (the layer input) with full recomputation. Plus fp32 logits s·b·V·4.
     /// FlashAttention never stores the a·s² score, softmax and dropout tensors, so with it the no-recomputation
     /// figure drops the 5·a·s/h term (the same 34·s·b·h that selective recomputation keeps).
-    func trainingActivations(sequence s: Int, microBatch b: Int, checkpointing: TrainingRequest.Checkpointing) -> Int {
-        let h = Double(hidden), a = Double(heads), sd = Double(s), bd = Double(b)
+    /// Korthikanti et al. 2022 (Table 2), per GPU: with tensor parallelism t and sequence parallelism every
+    /// per-layer term and the vocabulary-parallel logits are divided by t.
+    func trainingActivations(sequence s: Int, microBatch b: Int, checkpointing: TrainingRequest.Checkpointing, tensorParallel: Int = 1)
+        throws(EstimateError)
+        -> Int
+    {
+        let h = Double(hidden), a = Double(heads), sd = Double(s), bd = Double(b), t = Double(max(1, tensorParallel))
         let perLayer: Double
         switch checkpointing {
         case .none: perLayer = sd * bd * h * (34 + (request.flashAttention ? 0 : 5 * a * sd / max(h, 1)))
         case .selective: perLayer = 34 * sd * bd * h
         case .full: perLayer = 2 * sd * bd * h
         }
-        return Int(perLayer * Double(layers) + sd * bd * Double(vocab) * 4)
+        return try Sizes.whole((perLayer * Double(layers) + sd * bd * Double(vocab) * 4) / t, "the activation memory")
     }
 
     func flopsPerToken(context: Int) -> Double {
@@ -407,7 +429,11 @@ struct Estimator {
         ]
         if t.zeroStage > 0 {
             f["zero"] =
-                "ZeRO-\(t.zeroStage) over \(t.devices) devices: optimizer states\(t.zeroStage >= 2 ? ", gradients" : "")\(t.zeroStage >= 3 ? ", weights" : "") ÷ devices"
+                "ZeRO-\(t.zeroStage) over \(t.dataParallel) data-parallel replicas: optimizer states\(t.zeroStage >= 2 ? ", gradients" : "")\(t.zeroStage >= 3 ? ", weights" : "") ÷ \(t.dataParallel)"
+        }
+        if t.tensorParallel > 1 {
+            f["tensorParallel"] =
+                "tensor parallelism over \(t.tensorParallel) GPUs (Megatron-LM, with sequence parallelism): weights, gradients, optimizer states and activations ÷ \(t.tensorParallel) per GPU; \(t.devices) devices = \(t.dataParallel) replica(s) × \(t.tensorParallel)"
         }
         if t.loraRank != nil {
             f["lora"] = "trainable = rank × Σ adapted matrices (d_in + d_out) × layers; the base is frozen (no gradients, no optimizer state)"
@@ -507,21 +533,27 @@ struct Estimator {
         case .adafactor: states = adafactorElements(trainable: trainable, lora: t.loraRank != nil) * stateBytes
         }
         let master = mixed ? trainable * 4 : 0
-        var weightBytes = t.loraRank != nil ? frozenWeights + trainable * weightBytesPerParameter : P * weightBytesPerParameter
-        var gradients = trainable * gradientBytes
-        var optimizer = states + master
-        let n = t.devices
+        // Tensor parallelism splits every matrix (and so its gradients and optimizer state) over tp GPUs; ZeRO then
+        // shards over the data-parallel replicas.
+        let tp = max(1, t.tensorParallel)
+        let split = { (bytes: Int) in (bytes + tp - 1) / tp }
+        var weightBytes = split(t.loraRank != nil ? frozenWeights + trainable * weightBytesPerParameter : P * weightBytesPerParameter)
+        var gradients = split(trainable * gradientBytes)
+        var optimizer = split(states + master)
+        let n = t.dataParallel
         if t.zeroStage >= 1 { optimizer = (optimizer + n - 1) / n }
         if t.zeroStage >= 2 { gradients = (gradients + n - 1) / n }
         if t.zeroStage >= 3 { weightBytes = (weightBytes + n - 1) / n }
         result.weightsBytes = weightBytes
         result.gradientsBytes = gradients
         result.optimizerBytes = optimizer
-        result.masterWeightsBytes = mixed ? (t.zeroStage >= 1 ? (master + n - 1) / n : master) : 0
+        result.masterWeightsBytes = mixed ? (t.zeroStage >= 1 ? (split(master) + n - 1) / n : split(master)) : 0
         result.trainableParameters = trainable
         result.kvCacheBytes = 0
         result.kvCacheBytesPerToken = 0
-        result.activationBytes = trainingActivations(sequence: context, microBatch: t.microBatch * batch, checkpointing: t.checkpointing)
+        result.activationBytes = try trainingActivations(
+            sequence: context, microBatch: try Sizes.product(t.microBatch, batch, "the micro-batch"), checkpointing: t.checkpointing,
+            tensorParallel: tp)
     }
 
     /// Adafactor keeps row and column sums for each matrix and full state for vectors.

@@ -69,6 +69,18 @@ public struct ModelProfile: Sendable {
     public var format: ModelSource.Format? = nil
     /// Bytes of the weight files on disk, headers included (what a download weighs); `nil` without files.
     public var fileBytes: Int? = nil
+    /// A single-file GGUF source's header, from which the file llama-quantize would write is sized.
+    public var ggufHeader: GGUFHeaderLayout? = nil
+
+    /// What of a GGUF header carries over into a file llama-quantize writes from it.
+    public struct GGUFHeaderLayout: Sendable, Hashable {
+        /// Magic to the last tensor info, before padding.
+        public var bytes: Int
+        public var alignment: Int
+        /// Which of the two keys llama-quantize sets are already there (else it adds them).
+        public var hasFileType: Bool
+        public var hasQuantizationVersion: Bool
+    }
 
     /// The profile of the model at `path` (any source `heft inspect` reads).
     ///
@@ -141,6 +153,11 @@ public struct ModelProfile: Sendable {
         profile.config = source.config
         profile.format = source.format
         profile.fileBytes = source.files.isEmpty ? nil : source.files.reduce(0) { $0 + $1.expectedBytes }
+        if let gguf = source.gguf, gguf.files.count == 1 {
+            profile.ggufHeader = GGUFHeaderLayout(
+                bytes: gguf.primary.headerBytes, alignment: gguf.primary.alignment, hasFileType: gguf.primary["general.file_type"] != nil,
+                hasQuantizationVersion: gguf.primary["general.quantization_version"] != nil)
+        }
         return profile
     }
 

@@ -38,9 +38,12 @@ public enum LlamaFileType: String, Sendable, Hashable, Codable, CaseIterable {
         }
     }
 
-    /// Types whose llama.cpp rules depend on an importance matrix; Heft applies the rules without one.
-    public var needsImportanceMatrix: Bool {
-        [.IQ2_XXS, .IQ2_XS, .IQ2_S, .IQ2_M, .IQ1_S, .IQ1_M, .IQ3_XXS, .Q2_K_S].contains(self)
+    /// Whether llama-quantize refuses to write a tensor of `type` in this file type without an importance
+    /// matrix (llama-quant.cpp `tensor_requires_imatrix`; the token embedding and output never do).
+    public func requiresImportanceMatrix(_ type: GGMLType, role: Role) -> Bool {
+        if role == .tokenEmbedding || role == .output { return false }
+        if [.iq3_XXS, .iq2_XXS, .iq2_XS, .iq2_S, .iq1_M, .iq1_S].contains(type) { return true }
+        return type == .q2_K && self == .Q2_K_S
     }
 
     private var isQuantized: Bool { ![.F32, .F16, .BF16].contains(self) }
@@ -48,6 +51,8 @@ public enum LlamaFileType: String, Sendable, Hashable, Codable, CaseIterable {
     /// The role a tensor plays in llama.cpp's rules, from its GGUF or Hugging Face name.
     public enum Role: Sendable, Hashable {
         case tokenEmbedding, output, attentionQ, attentionK, attentionV, attentionOutput, attentionQKV
+        /// DeepSeek's MLA `attn_kv_b`, which llama.cpp quantizes as it does `attn_v`.
+        case attentionKVB
         case feedForwardDown, feedForwardGate, feedForwardUp, other
     }
 
@@ -56,6 +61,7 @@ public enum LlamaFileType: String, Sendable, Hashable, Codable, CaseIterable {
         func has(_ parts: String...) -> Bool { parts.contains { n.contains($0) } }
         if has("token_embd.", "embed_tokens", "wte.", "word_embeddings", "tok_embeddings") { return .tokenEmbedding }
         if n == "output.weight" || has("lm_head", "embed_out") { return .output }
+        if has("attn_kv_b.", "kv_b_proj") { return .attentionKVB }
         if has("attn_v.", "v_proj", ".value.") { return .attentionV }
         if has("attn_k.", "k_proj", ".key.") { return .attentionK }
         if has("attn_q.", "q_proj", ".query.") { return .attentionQ }
@@ -72,69 +78,124 @@ public enum LlamaFileType: String, Sendable, Hashable, Codable, CaseIterable {
         index < count / 8 || index >= 7 * count / 8 || (index - count / 8) % 3 == 2
     }
 
-    /// The type llama.cpp gives a tensor (before the row-length fallback).
+    /// What llama-quantize knows about the whole model when it picks a tensor's type (`quantize_state_impl`).
+    public struct Model: Sendable, Hashable {
+        /// Heads ÷ KV heads (`n_gqa`).
+        public var gqa: Int
+        /// Experts per MoE layer (`n_expert`; 0 for a dense model).
+        public var experts: Int
+        /// Whether an untied `output.weight` exists (else the token embedding is the output).
+        public var hasOutput: Bool
+        /// llama.cpp's `LLM_TYPE_70B` (80 layers of Llama or Qwen2), whose `attn_v` gets more bits.
+        public var is70B: Bool
+        /// Falcon, which has rules of its own.
+        public var isFalcon: Bool
+        /// Whether an importance matrix is given (`--imatrix`); a few rules depend on it.
+        public var importanceMatrix: Bool = false
+
+        public init(gqa: Int, experts: Int = 0, hasOutput: Bool, is70B: Bool = false, isFalcon: Bool = false) {
+            self.gqa = gqa
+            self.experts = experts
+            self.hasOutput = hasOutput
+            self.is70B = is70B
+            self.isFalcon = isFalcon
+        }
+    }
+
+    /// The type llama.cpp gives a tensor before the row-length fallback (llama-quant.cpp
+    /// `llama_tensor_get_type_impl`, in the llama.cpp version `docs/llamacpp-fidelity.md` names).
     ///
     /// - Parameters:
-    ///   - layer: the block index (for `attn_v` and `ffn_down`); `layers`: their number.
-    ///   - gqa: heads ÷ KV heads. `hasOutput`: whether an untied `output.weight` exists.
-    public func tensorType(role: Role, layer: Int, layers: Int, gqa: Int, hasOutput: Bool, rowLength: Int) -> GGMLType {
+    ///   - index: the tensor's position among the tensors of its role (`i_attention_wv`, `i_ffn_down`, …), which
+    ///     for an MoE model llama.cpp takes from the `blk.N.` in its name; `count`: their number.
+    public func tensorType(role: Role, index: Int, count: Int, model m: Model, rowLength: Int) -> GGMLType {
         let base = defaultType
         guard isQuantized else { return base }
         let lowIQ: Set<LlamaFileType> = [.IQ2_XXS, .IQ2_XS, .IQ3_XXS, .IQ1_S, .IQ2_S, .IQ2_M, .IQ1_M]
-        if role == .output || (role == .tokenEmbedding && !hasOutput) {
-            if rowLength % 256 != 0 { return .q8_0 }
+        if role == .output || (role == .tokenEmbedding && !m.hasOutput) {
+            if m.isFalcon || rowLength % base.blockSize != 0 { return .q8_0 }
             if lowIQ.contains(self) { return .q5_K }
             return base == .q8_0 ? base : .q6_K
         }
-        switch role {
-        case .tokenEmbedding:
+        if role == .tokenEmbedding {
             switch self {
             case .IQ2_XXS, .IQ2_XS, .IQ1_S, .IQ1_M: return .q2_K
             case .IQ2_S, .IQ2_M, .IQ3_XXS: return .iq3_S
             case .TQ1_0, .TQ2_0: return .q4_K
             default: return base
             }
-        case .attentionV:
-            switch self {
-            case .Q2_K: return gqa >= 4 ? .q4_K : .q3_K
-            case .Q2_K_S: return gqa >= 4 ? .q4_K : base
-            case .IQ2_XXS, .IQ2_XS, .IQ1_S, .IQ1_M: return gqa >= 4 ? .q4_K : .q2_K
-            case .IQ2_S, .IQ2_M: return gqa >= 4 ? .q4_K : .iq3_S
-            case .IQ3_XXS: return gqa >= 4 ? .q4_K : .iq3_S
-            case .IQ3_XS: return gqa >= 4 ? .q4_K : base
-            case .IQ3_M: return .q4_K
-            case .Q3_K_M: return layer < 2 ? .q5_K : .q4_K
-            case .Q3_K_L: return .q5_K
-            case .IQ4_NL, .IQ4_XS: return gqa >= 4 ? .q5_K : base
-            case .Q4_K_M, .Q5_K_M: return Self.useMoreBits(layer, layers) ? .q6_K : base
-            case .Q4_K_S: return layer < 4 ? .q5_K : base
-            default: return base
+        }
+        let attentionVLike = role == .attentionV || role == .attentionQKV || role == .attentionKVB
+        let eighth = index < count / 8
+        if [.IQ2_XXS, .IQ2_XS, .IQ1_S, .IQ2_S, .IQ2_M, .IQ1_M].contains(self) {
+            let wide: GGMLType = self == .IQ2_S || self == .IQ2_M ? .iq3_S : .q2_K
+            if attentionVLike { return m.gqa >= 4 || m.experts >= 4 ? .q4_K : wide }
+            if m.experts == 8 && role == .attentionK { return .q4_K }
+            if role == .feedForwardDown { return eighth ? wide : base }
+            if role == .attentionOutput {
+                if m.experts == 8 { return .q5_K }
+                if self == .IQ1_S || self == .IQ1_M { return .iq2_XXS }
+                return self == .IQ2_S || self == .IQ2_M ? .iq3_S : base
             }
+            return base
+        }
+        switch role {
+        case .attentionV, .attentionQKV, .attentionKVB:
+            var type = base
+            switch self {
+            case .Q2_K: type = m.gqa >= 4 ? .q4_K : .q3_K
+            case .Q2_K_S: type = m.gqa >= 4 ? .q4_K : base
+            case .IQ3_XXS: type = m.gqa >= 4 ? .q4_K : m.importanceMatrix ? .iq3_XXS : .iq3_S
+            case .IQ3_XS, .IQ3_S: type = m.gqa >= 4 ? .q4_K : base
+            case .IQ3_M: type = .q4_K
+            case .Q3_K_M: type = index < 2 ? .q5_K : .q4_K
+            case .Q3_K_L: type = .q5_K
+            case .IQ4_NL, .IQ4_XS: type = m.gqa >= 4 ? .q5_K : base
+            case .Q4_K_M, .Q5_K_M: type = Self.useMoreBits(index, count) ? .q6_K : base
+            case .Q4_K_S: type = index < 4 ? .q5_K : base
+            default: break
+            }
+            if m.is70B && (type == .q3_K || type == .q4_K) { type = .q5_K }
+            return m.experts == 8 ? .q8_0 : type
+        case .attentionK:
+            if m.experts == 8 { return .q8_0 }
+            if self == .IQ3_XS { return .iq3_XXS }
+            return self == .IQ3_XXS ? .iq2_S : base
+        case .attentionQ:
+            if self == .IQ3_XS { return .iq3_XXS }
+            return self == .IQ3_XXS ? .iq2_S : base
         case .feedForwardDown:
             switch self {
             case .Q2_K: return .q3_K
-            case .Q2_K_S: return layer < layers / 8 ? .q4_K : base
-            case .Q3_K_M: return layer < layers / 16 ? .q5_K : .q4_K
-            case .Q3_K_L: return .q5_K
-            case .IQ3_M: return layer < layers / 8 ? .q5_K : .q4_K
-            case .Q4_K_M, .Q5_K_M: return Self.useMoreBits(layer, layers) ? .q6_K : base
-            case .Q4_K_S, .IQ4_NL, .IQ4_XS: return layer < layers / 8 ? .q5_K : base
+            case .Q2_K_S: return eighth ? .q4_K : base
+            case .IQ3_XXS where !m.importanceMatrix: return eighth ? .q4_K : .q3_K
+            case .Q3_K_M: return index < count / 16 ? .q5_K : !m.isFalcon || Self.useMoreBits(index, count) ? .q4_K : .q3_K
+            case .IQ3_M: return eighth || (m.experts == 8 && Self.useMoreBits(index, count)) ? .q4_K : base
+            case .Q3_K_L: return m.isFalcon ? .q4_K : .q5_K
+            case .Q4_K_M where m.isFalcon: return index < count / 16 ? .q6_K : Self.useMoreBits(index, count) ? .q5_K : base
+            case .Q4_K_M, .Q5_K_M: return Self.useMoreBits(index, count) ? .q6_K : base
+            case .IQ4_NL, .IQ4_XS: return eighth && !m.importanceMatrix ? .q5_K : base
+            case .Q4_K_S: return eighth && !m.isFalcon ? .q5_K : base
+            // With an importance matrix, llama.cpp guards the first ffn_down layers of Q4_0/Q5_0.
+            case .Q4_0 where m.importanceMatrix && eighth: return .q4_1
+            case .Q5_0 where m.importanceMatrix && eighth: return .q5_1
             default: return base
             }
         case .attentionOutput:
+            if m.isFalcon { return self == .Q3_K_L ? .q4_K : base }
+            if m.experts == 8 {
+                let bumped: Set<LlamaFileType> = [.Q2_K, .IQ3_XS, .IQ3_XXS, .Q3_K_S, .Q3_K_M, .IQ4_NL, .Q4_K_S, .Q4_K_M, .IQ3_S, .IQ3_M, .IQ4_XS]
+                return bumped.contains(self) ? .q5_K : base
+            }
             switch self {
             case .Q2_K: return .q3_K
+            case .IQ3_XXS: return .iq3_S
             case .IQ3_M, .Q3_K_M: return .q4_K
             case .Q3_K_L: return .q5_K
             default: return base
             }
-        case .attentionQKV:
-            switch self {
-            case .Q3_K_M, .Q3_K_L: return .q4_K
-            case .Q4_K_M: return .q5_K
-            case .Q5_K_M: return .q6_K
-            default: return base
-            }
+        case .feedForwardGate, .feedForwardUp:
+            return self == .IQ3_XS && index >= count / 8 && index < 7 * count / 8 ? .iq3_XXS : base
         default:
             return base
         }
@@ -145,7 +206,8 @@ public enum LlamaFileType: String, Sendable, Hashable, Codable, CaseIterable {
         var result = type
         if rowLength % type.blockSize != 0 {
             switch type {
-            case .iq2_XXS, .iq2_XS, .iq2_S, .iq3_XXS, .iq3_S, .iq1_S, .iq1_M, .q2_K, .q3_K, .iq4_XS: result = .iq4_NL
+            case .iq2_XXS, .iq2_XS, .iq2_S, .iq3_XXS, .iq3_S, .iq1_S, .iq1_M, .iq4_XS: result = .iq4_NL
+            case .q2_K, .q3_K, .tq1_0, .tq2_0: result = .q4_0
             case .q4_K: result = .q5_0
             case .q5_K: result = .q5_1
             case .q6_K: result = .q8_0
@@ -169,6 +231,14 @@ public enum WeightPrecision: Sendable, Hashable {
     case ggml(GGMLType)
     /// A llama.cpp file type with its per-tensor mixture.
     case fileType(LlamaFileType)
+
+    /// Whether llama-quantize writes it (a ggml type or a llama.cpp file type): a GGUF file.
+    public var isLlamaCppType: Bool {
+        switch self {
+        case .ggml, .fileType: true
+        default: false
+        }
+    }
 
     /// A float type every tensor is held in.
     public enum FloatFormat: String, Sendable, Hashable, CaseIterable {

@@ -13,12 +13,25 @@ public struct QuantizePlan: Sendable, Codable {
         }
 
         public let family: Family
+        /// Tensor data.
         public let bytes: Int
+        /// The whole GGUF file llama-quantize would write (header included), when the source is a single GGUF.
+        public let fileBytes: Int?
         /// bytes × 8 ÷ parameters.
         public let bitsPerWeight: Double
-        /// Weights + KV cache + activations + overhead at the plan's context.
+        /// fileBytes × 8 ÷ parameters: what a download costs per parameter.
+        public let fileBitsPerWeight: Double?
+        /// Bits per parameter of the matrices the scheme quantizes (2-D weights), without the tensors it keeps in
+        /// F32 or 16 bits: the number a scheme's name promises.
+        public let quantizedBitsPerWeight: Double
+        /// Weights + KV cache + activations + the engine's buffers at the plan's context.
         public let memoryBytes: Int
+        /// Whether ``memoryBytes`` is within the budget and one GPU's usable memory (`nil` when neither is given).
         public let fits: Bool?
+        /// Decode tokens per second of one sequence at the plan's context on the GPU, when one is given (estimate).
+        public let decodeTokensPerSecond: Double?
+        /// The perplexity change the recommendation ranks by: 0 for float formats, else the first published ΔPPL.
+        public let deltaPerplexity: Double?
         /// False when sized per parameter (no tensor list).
         public let exact: Bool
         /// Published quality changes for this scheme (any model), with sources.
@@ -80,6 +93,7 @@ public struct QuantizePlan: Sendable, Codable {
         guard budgetBytes.map({ $0 > 0 }) ?? true else { throw EstimateError(field: "budget", "must be a positive size") }
         var warnings = profile.warnings
         var schemes: [Scheme] = []
+        var gpuCapacity: Int?
         for (name, family, precision) in Self.schemeNames(groupSize: groupSize) {
             var request = MemoryRequest()
             request.contexts = [context]
@@ -88,30 +102,50 @@ public struct QuantizePlan: Sendable, Codable {
             let estimate = try MemoryEstimate(profile: profile, request: request)
             guard let breakdown = estimate.estimates.first else { continue }
             var note: String?
-            if case .fileType(let type) = precision, type.needsImportanceMatrix {
-                note = "llama.cpp requires an importance matrix for \(type.rawValue); sized without its extra rules"
+            if estimate.weights.importanceMatrix {
+                note = "llama-quantize needs an importance matrix (--imatrix) for \(name) on this model; sized as written with one"
+            }
+            gpuCapacity = breakdown.fit?.capacityBytes
+            let quality = Self.quality(name: name, family: family, precision: precision)
+            let parameters = Double(max(profile.parameters, 1))
+            let w = estimate.weights
+            var fits: Bool?
+            if budgetBytes != nil || breakdown.fit != nil {
+                fits = (breakdown.fit?.fits ?? true) && budgetBytes.map { breakdown.totalBytes <= $0 } ?? true
             }
             schemes.append(
                 Scheme(
                     name: name,
                     family: family,
-                    bytes: estimate.weights.bytes,
-                    bitsPerWeight: Double(estimate.weights.bytes) * 8 / Double(max(profile.parameters, 1)),
+                    bytes: w.bytes,
+                    fileBytes: w.fileBytes,
+                    bitsPerWeight: Double(w.bytes) * 8 / parameters,
+                    fileBitsPerWeight: w.fileBytes.map { Double($0) * 8 / parameters },
+                    quantizedBitsPerWeight: Double(w.matrixBytes) * 8 / Double(max(w.matrixParameters, 1)),
                     memoryBytes: breakdown.totalBytes,
-                    fits: breakdown.fit?.fits,
-                    exact: estimate.weights.exact,
-                    quality: Self.quality(name: name, family: family, precision: precision),
+                    fits: fits,
+                    decodeTokensPerSecond: breakdown.speed?.decodeTokensPerSecond,
+                    deltaPerplexity: family == .float ? 0 : quality.lazy.compactMap(\.delta).first,
+                    exact: w.exact,
+                    quality: quality,
                     note: note
                 )
             )
         }
         if profile.tensors.isEmpty { warnings.append("no tensor list: sizes are per parameter, not per tensor") }
-        let capacity = [budgetBytes, hardware?.usableBytes].compactMap { $0 }.min()
-        self.recommended = capacity.flatMap { limit in
-            schemes.filter { $0.memoryBytes <= limit }.max { $0.bitsPerWeight < $1.bitsPerWeight }?.name
-        }
-        if let capacity, recommended == nil {
-            warnings.append("no scheme fits \(Formatting.decimalSize(capacity)) at \(context) tokens: lower the context, or distill or prune first")
+        // Quality first: the lowest published perplexity change among the schemes that fit, then the smallest.
+        if budgetBytes != nil || hardware != nil {
+            let ranked = schemes.filter { $0.fits == true && $0.deltaPerplexity != nil }
+                .min { ($0.deltaPerplexity!, $0.bytes) < ($1.deltaPerplexity!, $1.bytes) }
+            self.recommended = ranked?.name
+            if !schemes.contains(where: { $0.fits == true }) {
+                let limit = [budgetBytes, gpuCapacity].compactMap { $0 }.min() ?? 0
+                warnings.append("no scheme fits \(Formatting.decimalSize(limit)) at \(context) tokens: lower the context, or distill or prune first")
+            } else if ranked == nil {
+                warnings.append("the schemes that fit have no published perplexity change: none is recommended")
+            }
+        } else {
+            self.recommended = nil
         }
         self.model = profile.name
         self.parameters = profile.parameters
@@ -120,7 +154,7 @@ public struct QuantizePlan: Sendable, Codable {
         self.budgetBytes = budgetBytes
         self.schemes = schemes.sorted { $0.bitsPerWeight > $1.bitsPerWeight }
         self.rule =
-            "recommended = the scheme with the most bits per weight whose total memory at the context fits the budget and the GPU (more bits lose less quality: see the published ΔPPL)"
+            "recommended = among the schemes whose memory at the context fits the budget and one GPU, the lowest published ΔPPL (float formats 0), then the fewest bytes; the figures come from other models (llama.cpp's Llama-3-8B scoreboard, the GPTQ/AWQ papers' Llama-2-7B), so they rank schemes, not predict this model's loss"
         self.warnings = warnings
     }
 }

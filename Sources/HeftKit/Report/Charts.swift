@@ -52,6 +52,147 @@ public enum Charts {
 
     static func n(_ value: Double) -> String { Formatting.fixed(value, decimals: 1) }
 
+    /// Round ticks from 0 past `maximum`: steps of 1, 2 or 5 × 10ⁿ, about `count` of them.
+    static func ticks(upTo maximum: Double, count: Int = 5) -> [Double] {
+        guard maximum > 0, maximum.isFinite else { return [0, 1] }
+        let raw = maximum / Double(max(count, 1))
+        let decade = pow(10, (log10(raw)).rounded(.down))
+        let step = [1.0, 2, 5, 10].map { $0 * decade }.first { $0 >= raw } ?? 10 * decade
+        let last = (maximum / step).rounded(.up)
+        return (0...Int(last)).map { Double($0) * step }
+    }
+
+    /// A legend row at (`x`, `y`): a swatch and a label per colour, spaced by the labels' lengths.
+    static func legend(_ items: [(String, String)], x: Double, y: Double) -> [String] {
+        var out: [String] = []
+        var cursor = x
+        for (label, colour) in items {
+            out.append("<rect x=\"\(n(cursor))\" y=\"\(n(y - 9))\" width=\"10\" height=\"10\" fill=\"\(colour)\"/>")
+            out.append("<text class=\"small\" x=\"\(n(cursor + 14))\" y=\"\(n(y))\">\(escape(label))</text>")
+            cursor += 14 + Double(label.count) * 6 + 14
+        }
+        return out
+    }
+
+    /// Bars in groups (one group per x label, one colour per series), on a round-ticked value axis.
+    static func groupedBars(
+        id: String, title: String, unit: String, groups: [String], series: [String], values: [[Double]], description: String,
+        limit: (label: String, value: Double)? = nil
+    ) -> String {
+        let width = 560, height = 300, left = 64.0, right = 540.0, bottom = 250.0, top = 48.0
+        let highest = max(values.flatMap { $0 }.max() ?? 1, limit?.value ?? 0, 1e-12)
+        let scale = ticks(upTo: highest)
+        let maximum = scale.last ?? highest
+        func y(_ v: Double) -> Double { bottom - (bottom - top) * v / maximum }
+        var body: [String] = []
+        for tick in scale {
+            body.append("<line class=\"grid\" x1=\"\(n(left))\" y1=\"\(n(y(tick)))\" x2=\"\(n(right))\" y2=\"\(n(y(tick)))\"/>")
+            body.append(
+                "<text class=\"small\" data-mark=\"tick\" x=\"\(n(left - 6))\" y=\"\(n(y(tick) + 3))\" text-anchor=\"end\">\(escape(Formatting.fixed(tick, significant: 3)))</text>"
+            )
+        }
+        let slot = (right - left) / Double(max(groups.count, 1))
+        let bar = slot * 0.8 / Double(max(series.count, 1))
+        for (g, label) in groups.enumerated() {
+            for (k, name) in series.enumerated() {
+                let value = g < values.count && k < values[g].count ? values[g][k] : 0
+                let x = left + slot * Double(g) + slot * 0.1 + bar * Double(k)
+                body.append(
+                    "<rect data-mark=\"bar\" x=\"\(n(x))\" y=\"\(n(y(value)))\" width=\"\(n(bar * 0.9))\" height=\"\(n(bottom - y(value)))\" fill=\"\(palette[k % palette.count])\"><title>\(escape(label)), \(escape(name)): \(escape(Formatting.fixed(value, significant: 4))) \(escape(unit))</title></rect>"
+                )
+            }
+            body.append("<text x=\"\(n(left + slot * (Double(g) + 0.5)))\" y=\"\(n(bottom + 16))\" text-anchor=\"middle\">\(escape(label))</text>")
+        }
+        if let limit {
+            body.append(
+                "<line data-mark=\"limit\" x1=\"\(n(left))\" y1=\"\(n(y(limit.value)))\" x2=\"\(n(right))\" y2=\"\(n(y(limit.value)))\" stroke=\"#e15759\" stroke-dasharray=\"4 3\"/>"
+            )
+            body.append("<text class=\"small\" x=\"\(n(right))\" y=\"\(n(y(limit.value) - 4))\" text-anchor=\"end\">\(escape(limit.label))</text>")
+        }
+        body.append("<line class=\"axis\" x1=\"\(n(left))\" y1=\"\(n(top))\" x2=\"\(n(left))\" y2=\"\(n(bottom))\"/>")
+        body.append("<line class=\"axis\" x1=\"\(n(left))\" y1=\"\(n(bottom))\" x2=\"\(n(right))\" y2=\"\(n(bottom))\"/>")
+        body.append(
+            "<text class=\"label\" transform=\"translate(14 \(n((top + bottom) / 2))) rotate(-90)\" text-anchor=\"middle\">\(escape(unit))</text>")
+        body += legend(series.enumerated().map { ($1, palette[$0 % palette.count]) }, x: left, y: 38)
+        return frame(id: id, width: width, height: height, title: title, description: description, body: body)
+    }
+
+    /// "Memory by context": total memory at each swept context (log₂ axis), FlashAttention and standard attention,
+    /// with the GPU's capacity when one is given.
+    public static func sweep(_ sweep: ContextSweep) -> String {
+        let width = 600, height = 320, left = 70.0, right = 580.0, top = 50.0, bottom = 270.0
+        let points = sweep.points
+        guard let first = points.first, let last = points.last else { return "" }
+        let highest = points.map { Double(max($0.totalBytes, $0.totalBytesStandard)) / 1e9 }.max() ?? 1
+        let scale = ticks(upTo: max(highest, Double(sweep.capacityBytes ?? 0) / 1e9 * 1.05, 1e-9))
+        let maximum = scale.last ?? highest
+        let lo = log2(Double(first.context)), hi = max(log2(Double(last.context)), lo + 1)
+        func x(_ c: Int) -> Double { left + (right - left) * (log2(Double(c)) - lo) / (hi - lo) }
+        func y(_ gb: Double) -> Double { bottom - (bottom - top) * min(gb, maximum) / maximum }
+        var body: [String] = []
+        for tick in scale {
+            body.append("<line class=\"grid\" x1=\"\(n(left))\" y1=\"\(n(y(tick)))\" x2=\"\(n(right))\" y2=\"\(n(y(tick)))\"/>")
+            body.append(
+                "<text class=\"small\" data-mark=\"tick\" x=\"\(n(left - 6))\" y=\"\(n(y(tick) + 3))\" text-anchor=\"end\">\(escape(Formatting.fixed(tick, significant: 3)))</text>"
+            )
+        }
+        // Context labels at every other point when they would crowd (about 40 px per label).
+        let every = max(1, Int((Double(points.count) * 40 / (right - left)).rounded(.up)))
+        for (index, p) in points.enumerated() where index % every == 0 || index == points.count - 1 {
+            if index != points.count - 1, index + every > points.count - 1, x(last.context) - x(p.context) < 40 { continue }
+            body.append(
+                "<text class=\"small\" data-mark=\"xtick\" x=\"\(n(x(p.context)))\" y=\"\(n(bottom + 14))\" text-anchor=\"middle\">\(escape(Formatting.compactCount(p.context)))</text>"
+            )
+        }
+        for (series, colour, value) in [
+            ("FlashAttention", palette[0], { (p: ContextSweep.Point) in p.totalBytes }),
+            ("standard attention", palette[1], { (p: ContextSweep.Point) in p.totalBytesStandard }),
+        ] {
+            let path = points.map { "\(n(x($0.context))),\(n(y(Double(value($0)) / 1e9)))" }.joined(separator: " ")
+            body.append("<polyline data-mark=\"line\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" points=\"\(path)\"/>")
+            for p in points {
+                body.append(
+                    "<circle data-mark=\"point\" cx=\"\(n(x(p.context)))\" cy=\"\(n(y(Double(value(p)) / 1e9)))\" r=\"3\" fill=\"\(colour)\"><title>\(escape(series)) at \(Formatting.grouped(p.context)) tokens: \(escape(Formatting.decimalSize(value(p))))</title></circle>"
+                )
+            }
+        }
+        if let capacity = sweep.capacityBytes {
+            let gb = Double(capacity) / 1e9
+            body.append(
+                "<line data-mark=\"capacity\" x1=\"\(n(left))\" y1=\"\(n(y(gb)))\" x2=\"\(n(right))\" y2=\"\(n(y(gb)))\" stroke=\"#e15759\" stroke-dasharray=\"4 3\"/>"
+            )
+            body.append(
+                "<text class=\"small\" x=\"\(n(right))\" y=\"\(n(y(gb) - 4))\" text-anchor=\"end\">GPU memory \(escape(Formatting.decimalSize(capacity)))</text>"
+            )
+        }
+        body.append("<line class=\"axis\" x1=\"\(n(left))\" y1=\"\(n(top))\" x2=\"\(n(left))\" y2=\"\(n(bottom))\"/>")
+        body.append("<line class=\"axis\" x1=\"\(n(left))\" y1=\"\(n(bottom))\" x2=\"\(n(right))\" y2=\"\(n(bottom))\"/>")
+        body.append(
+            "<text class=\"label\" transform=\"translate(16 \(n((top + bottom) / 2))) rotate(-90)\" text-anchor=\"middle\">memory (GB)</text>")
+        body.append(
+            "<text class=\"label\" x=\"\(n((left + right) / 2))\" y=\"\(n(bottom + 34))\" text-anchor=\"middle\">context (tokens, log scale)</text>")
+        body += legend([("FlashAttention", palette[0]), ("standard attention", palette[1])], x: left, y: 38)
+        return frame(
+            id: "sweep", width: width, height: height, title: "Memory by context",
+            description:
+                "Total memory at contexts from \(Formatting.grouped(first.context)) to \(Formatting.grouped(last.context)) tokens, with FlashAttention and with standard attention.",
+            body: body)
+    }
+
+    /// "Memory per GPU": for each ZeRO stage, one bar per recomputation mode at the micro-batch it allows.
+    public static func batch(_ plan: BatchPlan) -> String {
+        let modes = TrainingRequest.Checkpointing.allCases
+        let values = (0...3).map { zero in
+            modes.map { mode in Double(plan.rows.first { $0.zeroStage == zero && $0.checkpointing == mode }?.microBatch ?? 0) }
+        }
+        return groupedBars(
+            id: "batch", title: "Micro-batch per GPU (sequences of \(Formatting.grouped(plan.sequenceLength)) tokens)", unit: "sequences",
+            groups: (0...3).map { "ZeRO-\($0)" }, series: modes.map { "\($0.rawValue) recomputation" }, values: values,
+            description:
+                "The largest micro-batch one \(plan.hardware) holds under each ZeRO stage and recomputation mode, for a target of \(plan.targetBatch) sequences over \(plan.devices) GPUs."
+        )
+    }
+
     /// The frame: size, accessible title and description, and the light/dark style sheet.
     static func frame(id: String, width: Int, height: Int, title: String, description: String, body: [String]) -> String {
         let style = """
@@ -88,11 +229,11 @@ public enum Charts {
     /// Vertical bars with a labelled value axis.
     static func bars(id: String, title: String, unit: String, values: [(String, Double)], description: String) -> String {
         let width = 420, height = 280, left = 60.0, bottom = 240.0, top = 40.0
-        let maximum = max(values.map(\.1).max() ?? 1, 1e-12) * 1.1
+        let scale = ticks(upTo: max(values.map(\.1).max() ?? 1, 1e-12) * 1.05, count: 4)
+        let maximum = scale.last ?? 1
         var body: [String] = []
-        for tick in 0...4 {
-            let v = maximum * Double(tick) / 4
-            let y = bottom - (bottom - top) * Double(tick) / 4
+        for v in scale {
+            let y = bottom - (bottom - top) * v / maximum
             body.append("<line class=\"grid\" x1=\"\(n(left))\" y1=\"\(n(y))\" x2=\"400\" y2=\"\(n(y))\"/>")
             body.append(
                 "<text class=\"small\" x=\"\(n(left - 6))\" y=\"\(n(y + 3))\" text-anchor=\"end\">\(escape(Formatting.fixed(v, significant: 3)))</text>"

@@ -74,6 +74,19 @@ public enum Formatting {
     }
 
     /// `0.5253` → `52.5%`.
+    /// A time in the unit that suits it, three significant digits: `850 µs`, `12.3 ms`, `4.56 s`, `7.5 min`, `3.2 h`.
+    public static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0 else { return "-" }
+        switch seconds {
+        case ..<1e-3: return fixed(seconds * 1e6, significant: 3) + " µs"
+        case ..<1: return fixed(seconds * 1e3, significant: 3) + " ms"
+        case ..<120: return fixed(seconds, significant: 3) + " s"
+        case ..<7200: return fixed(seconds / 60, significant: 3) + " min"
+        case ..<(48 * 3600): return fixed(seconds / 3600, significant: 3) + " h"
+        default: return fixed(seconds / 86400, significant: 3) + " days"
+        }
+    }
+
     public static func percent(_ fraction: Double) -> String { fixed(fraction * 100, decimals: 1) + "%" }
 
     /// A number with `decimals` digits after the point (beyond what an Int holds, Swift's own notation, e.g. 3.4e+38).

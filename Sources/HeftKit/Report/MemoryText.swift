@@ -70,8 +70,10 @@ public struct MemoryText {
         }
         if let comparison = e.comparison {
             out.append("")
-            out.append("Against the log (llama.cpp's printed MiB beside Heft's for the same launch)")
-            var against = TextTable(header: ["Buffers", "printed as", "llama.cpp MiB", "Heft MiB", "difference"], rightAligned: [2, 3, 4])
+            let engine = comparison.engine.rawValue
+            out.append(
+                "Against the log (\(engine)'s printed sizes beside Heft's for the same launch\(comparison.engine == .vllm ? ", per GPU" : ""))")
+            var against = TextTable(header: ["Buffers", "printed as", "\(engine) MiB", "Heft MiB", "difference"], rightAligned: [2, 3, 4])
             for row in comparison.rows {
                 against.add([
                     row.kind.rawValue, row.names, Formatting.fixed(row.engineMebibytes, decimals: 2),
@@ -86,6 +88,40 @@ public struct MemoryText {
                 Formatting.fixed(difference, decimals: 2) + " %",
             ])
             out.append(against.render(indent: "  "))
+            if let printed = comparison.engineKVTokens, let heft = comparison.heftKVTokens {
+                out.append("  GPU KV cache size: \(engine) \(Formatting.grouped(printed)) tokens, Heft \(Formatting.grouped(heft))")
+            }
+        }
+        if let sweep = e.sweep {
+            out.append("")
+            out.append("Context sweep (estimate): FlashAttention beside standard attention")
+            let hasSpeed = sweep.points.contains { $0.decodeTokensPerSecond != nil }
+            var header = ["context", "weights", "KV cache", "activations FA", "activations std", "total FA", "total std"]
+            if sweep.capacityBytes != nil { header += ["fits FA", "fits std"] }
+            if hasSpeed { header += ["prefill tok/s", "decode tok/s"] }
+            var table = TextTable(header: header, rightAligned: Set(0..<header.count))
+            for p in sweep.points {
+                var row = [
+                    Formatting.grouped(p.context), Formatting.decimalSize(p.weightsBytes), Formatting.decimalSize(p.kvCacheBytes),
+                    Formatting.decimalSize(p.activationBytes), Formatting.decimalSize(p.activationBytesStandard),
+                    Formatting.decimalSize(p.totalBytes),
+                    Formatting.decimalSize(p.totalBytesStandard),
+                ]
+                if sweep.capacityBytes != nil { row += [p.fits == true ? "yes" : "no", p.fitsStandard == true ? "yes" : "no"] }
+                if hasSpeed {
+                    row += [
+                        p.prefillTokensPerSecond.map { Formatting.fixed($0, significant: 3) } ?? "-",
+                        p.decodeTokensPerSecond.map { Formatting.fixed($0, significant: 3) } ?? "-",
+                    ]
+                }
+                table.add(row)
+            }
+            out.append(table.render(indent: "  "))
+            if sweep.capacityBytes != nil {
+                out.append(
+                    "  Longest context that fits: \(sweep.largestFitting.map(Formatting.grouped) ?? "none") with FlashAttention, \(sweep.largestFittingStandard.map(Formatting.grouped) ?? "none") with standard attention"
+                )
+            }
         }
         if let fit = e.estimates.first?.fit {
             out.append("")

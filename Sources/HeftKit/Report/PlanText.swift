@@ -90,31 +90,75 @@ public enum PlanText {
             "Context       \(Formatting.grouped(p.context)) tokens" + (p.hardware.map { ", on \($0)" } ?? "")
                 + (p.budgetBytes.map { ", budget \(Formatting.decimalSize($0))" } ?? ""), "",
         ]
-        var table = TextTable(
-            header: ["Scheme", "family", "bytes", "bits/weight", "memory at context", "fits", "published ΔPPL"], rightAligned: [2, 3, 4])
+        let speed = p.schemes.contains { $0.decodeTokensPerSecond != nil }
+        let files = p.schemes.contains { $0.fileBytes != nil }
+        var header = ["Scheme", "family", "tensor bytes"]
+        if files { header.append("file bytes") }
+        header += ["bits/weight"] + (files ? ["file bits/w"] : []) + ["quantized bits", "memory at context"]
+        if speed { header.append("decode tok/s") }
+        header += ["fits", "published ΔPPL"]
+        var table = TextTable(header: header, rightAligned: Set(2..<(header.count - 2)))
         for s in p.schemes {
             let quality =
                 s.quality.first { $0.delta != nil }.map {
                     "\($0.delta.map { ($0 >= 0 ? "+" : "") + Formatting.fixed($0, decimals: 4) } ?? "") (\($0.model))"
-                } ?? "-"
-            table.add([
-                s.name + (s.name == p.recommended ? " ◀" : ""), s.family.rawValue, Formatting.grouped(s.bytes),
-                Formatting.fixed(s.bitsPerWeight, decimals: 4),
-                Formatting.decimalSize(s.memoryBytes), s.fits.map { $0 ? "yes" : "no" } ?? "-", quality,
-            ])
+                } ?? (s.family == .float ? "0 (float)" : "-")
+            var row = [s.name + (s.name == p.recommended ? " ◀" : "") + (s.note == nil ? "" : " *"), s.family.rawValue, Formatting.grouped(s.bytes)]
+            if files { row.append(s.fileBytes.map(Formatting.grouped) ?? "-") }
+            row.append(Formatting.fixed(s.bitsPerWeight, decimals: 3))
+            if files { row.append(s.fileBitsPerWeight.map { Formatting.fixed($0, decimals: 3) } ?? "-") }
+            row += [Formatting.fixed(s.quantizedBitsPerWeight, decimals: 3), Formatting.decimalSize(s.memoryBytes)]
+            if speed { row.append(s.decodeTokensPerSecond.map { Formatting.fixed($0, decimals: 1) } ?? "-") }
+            row += [s.fits.map { $0 ? "yes" : "no" } ?? "-", quality]
+            table.add(row)
         }
         out.append(table.render(indent: ""))
         if let recommended = p.recommended { out.append("\nRecommended: \(recommended) — \(p.rule)") }
+        if p.schemes.contains(where: { $0.note != nil }) {
+            out.append("* llama-quantize needs an importance matrix (--imatrix) for the marked types on this model: sized as written with one.")
+        }
         out.append(
             "Published ΔPPL: wikitext-2 perplexity change (llama.cpp scoreboard, GPTQ/AWQ papers); sources in --json (schemes[].quality[].source).")
-        return
-            (out
-            + footer(
-                [
-                    "bytes": "exact per tensor for the scheme (docs/estimates.md: how estimates are computed)",
-                    "bitsPerWeight": "bytes × 8 ÷ parameters",
-                ],
-                p.warnings)).joined(separator: "\n")
+        var formulas = [
+            "tensor bytes": "exact per tensor for the scheme (docs/estimates.md: how estimates are computed)",
+            "bits/weight": "tensor bytes × 8 ÷ parameters",
+            "quantized bits": "bytes × 8 ÷ parameters of the 2-D weight matrices the scheme quantizes",
+        ]
+        if files { formulas["file bits/w"] = "file bytes × 8 ÷ parameters" }
+        if files {
+            formulas["file bytes"] =
+                "the GGUF llama-quantize writes: the header (keys copied, file type and quantization version set) + each tensor padded to the alignment"
+        }
+        if speed { formulas["decode tok/s"] = "estimate: one sequence at the context, memory-bandwidth bound (heft memory --gpu shows the formula)" }
+        return (out + footer(formulas, p.warnings)).joined(separator: "\n")
+    }
+
+    public static func batch(_ p: BatchPlan) -> String {
+        var out = [
+            "Model         \(p.model), \(Formatting.grouped(p.parameters)) parameters",
+            "Target        \(Formatting.grouped(p.targetBatch)) sequences of \(Formatting.grouped(p.sequenceLength)) tokens = \(Formatting.grouped(p.targetBatch * p.sequenceLength)) tokens per step",
+            "GPUs          \(p.devices) × \(p.hardware), \(size(p.capacityBytes)) usable each", "",
+        ]
+        if p.microBatch > 0 {
+            out.append(
+                "With ZeRO-\(p.zeroStage) and \(p.checkpointing.rawValue) recomputation: micro-batch \(p.microBatch) × \(p.devices) GPU(s) × \(p.accumulationSteps) accumulation step(s) = \(Formatting.grouped(p.effectiveBatch)) sequences; \(size(p.perDeviceBytes)) per GPU"
+                    + (p.stepSeconds.map { "; about \(Formatting.duration($0)) per optimizer step" } ?? ""))
+            out.append("")
+        }
+        var table = TextTable(
+            header: ["ZeRO", "recomputation", "micro-batch", "steps", "effective batch", "memory per GPU", "step time (estimate)"],
+            rightAligned: [2, 3, 4, 5, 6])
+        for row in p.rows {
+            let chosen = row.zeroStage == p.zeroStage && row.checkpointing == p.checkpointing
+            table.add([
+                "\(row.zeroStage)" + (chosen ? " ◀" : ""), row.checkpointing.rawValue, row.microBatch > 0 ? "\(row.microBatch)" : "none fits",
+                row.microBatch > 0 ? "\(row.accumulationSteps)" : "-", row.microBatch > 0 ? Formatting.grouped(row.effectiveBatch) : "-",
+                size(row.perDeviceBytes), row.stepSeconds.map(Formatting.duration) ?? "-",
+            ])
+        }
+        out.append(table.render(indent: ""))
+        for (key, text) in p.assumptions.sorted(by: { $0.key < $1.key }) { out.append("  assume \(key): \(text)") }
+        return (out + footer(p.formulas, p.warnings)).joined(separator: "\n")
     }
 
     public static func lora(_ p: LoRAPlan) -> String {

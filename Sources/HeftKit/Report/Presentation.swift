@@ -18,7 +18,11 @@ extension InspectionReport: Presentable {
 
 extension MemoryEstimate: Presentable {
     public var document: MemoryJSON { MemoryJSON(self) }
-    public var charts: [String: String] { ["memory": Charts.memory(self)] }
+    public var charts: [String: String] {
+        var charts = ["memory": Charts.memory(self)]
+        if let sweep { charts["sweep"] = Charts.sweep(sweep) }
+        return charts
+    }
 }
 
 extension DistillPlan: Presentable {
@@ -27,6 +31,10 @@ extension DistillPlan: Presentable {
 
 extension QuantizePlan: Presentable {
     public var charts: [String: String] { ["quantization": Charts.quantization(self)] }
+}
+
+extension BatchPlan: Presentable {
+    public var charts: [String: String] { ["batch": Charts.batch(self)] }
 }
 
 extension PrunePlan: Presentable { public var charts: [String: String] { [:] } }

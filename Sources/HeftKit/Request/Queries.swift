@@ -40,6 +40,16 @@ enum FieldParsers {
         return exponent == 0 ? digits : "\(digits)e\(exponent)"
     }
 
+    /// llama.cpp's `-ts 3,1` (or `3/1`): each GPU's share of the layers.
+    static func tensorSplit(_ text: String) throws(EstimateError) -> [Double] {
+        let values = text.split(whereSeparator: { $0 == "," || $0 == "/" }).map { Quantity.real(String($0)) }
+        guard !values.isEmpty, values.count <= 16, values.allSatisfy({ $0.map { $0 >= 0 && $0.isFinite } ?? false }) else {
+            throw EstimateError("give 1 to 16 shares of 0 or more separated by commas (3,1: three quarters of the layers on the first GPU)")
+        }
+        return values.compactMap { $0 }
+    }
+    static func tensorSplitText(_ shares: [Double]) -> String { shares.map { scientific($0 == 0 ? 0 : $0) }.joined(separator: ",") }
+
     static func thresholds(_ text: String) throws(EstimateError) -> [Double] {
         let values = text.split(separator: ",").map { Quantity.real(String($0)) }
         guard !values.isEmpty, values.count <= StatsOptions.maximumThresholds, values.allSatisfy({ ($0 ?? 0) > 0 }) else {
@@ -146,6 +156,8 @@ public struct MemoryQuery: Calculator {
     public var mmap = true
     public var repack = true
     public var kvUnified = false
+    public var tensorSplit: [Double]?
+    public var splitMode: LlamaCppSettings.SplitMode = .layer
     public var numBatch: Int?
     public var gpuMemoryUtilization = 0.92
     public var tensorParallel = 1
@@ -155,6 +167,8 @@ public struct MemoryQuery: Calculator {
     public var enforceEager = false
     /// A pasted launch command (llama-server …, ollama run …, vllm serve …) whose flags set the fields above.
     public var command: String?
+    /// Also sweep contexts from 1,024 doubling to the model's maximum, with and without FlashAttention.
+    public var sweep = false
     /// The text of an engine's log: its settings set the fields above and its buffers are compared with Heft's.
     public var log: String?
     public init() {}
@@ -170,8 +184,20 @@ public struct MemoryQuery: Calculator {
         if let gpu, gpu.count > 1, devices != 1, devices != gpu.count {
             throw EstimateError(field: "devices", "\(devices) devices, but gpu names \(gpu.count); give one count")
         }
-        if zero > 0, trainingDevices == 1, train || loraRank != nil || qlora {
+        let training = train || loraRank != nil || qlora
+        if zero > 0, trainingDevices == 1, training {
             throw EstimateError(field: "zero", "ZeRO-\(zero) shards over devices: give devices N or gpu NAMExN")
+        }
+        if training, zero > 0, tensorParallel > 1, trainingDevices == tensorParallel {
+            throw EstimateError(
+                field: "zero", "ZeRO shards over data-parallel replicas, and \(trainingDevices) devices split \(tensorParallel) ways leave one",
+                refused: true)
+        }
+        if training, tensorParallel > 1, trainingDevices % tensorParallel != 0 {
+            throw EstimateError(
+                field: "tensorParallel",
+                "tensor parallelism over \(tensorParallel) GPUs needs a multiple of \(tensorParallel) devices, not \(trainingDevices)",
+                refused: true)
         }
     }
 
@@ -205,6 +231,7 @@ public struct MemoryQuery: Calculator {
             .flag("qlora", \.qlora, "QLoRA: the frozen base in 4-bit NF4 (implies LoRA; default rank 16)."),
             .integer("zero", \.zero, 0...3, "ZeRO stage."),
             .integer("devices", \.devices, 1...100_000, "Devices for ZeRO sharding."),
+            .flag("sweep", \.sweep, "Also sweep contexts from 1,024 doubling to the model's maximum, FlashAttention beside standard attention."),
         ] + engineFields
 
     /// The engines' own settings: llama.cpp's flags, Ollama's and vLLM's, a launch command or a log.
@@ -219,9 +246,16 @@ public struct MemoryQuery: Calculator {
         .flag("mmap", \.mmap, "Map the GGUF file (llama.cpp --no-mmap turns it off)."),
         .flag("repack", \.repack, "Copy Q4_0/Q4_K/IQ4_NL matrices into CPU_REPACK on x86 (llama.cpp --no-repack turns it off)."),
         .flag("kvUnified", \.kvUnified, "llama.cpp -kvu: one KV stream shared by all sequences."),
+        .parsed(
+            "tensorSplit", \.tensorSplit, examples: ["1,1", "3,1"],
+            "llama.cpp -ts: each GPU's share of the layers (default: even for identical GPUs).",
+            parse: FieldParsers.tensorSplit, format: FieldParsers.tensorSplitText),
+        .choice("splitMode", \.splitMode, "llama.cpp -sm: layers over the GPUs, none (one GPU), or row (sized as layer)."),
         .integer("numBatch", \.numBatch, 1...(1 << 20), "Ollama num_batch (default: by context)."),
         .number("gpuMemoryUtilization", \.gpuMemoryUtilization, .above(0, upTo: 1), "vLLM --gpu-memory-utilization."),
-        .integer("tensorParallel", \.tensorParallel, 1...1024, "vLLM -tp: GPUs one model is split over."),
+        .integer(
+            "tensorParallel", \.tensorParallel, 1...1024,
+            "GPUs one model is split over: vLLM -tp, or Megatron-style tensor parallelism when training (devices ÷ it = data-parallel replicas)."),
         .integer("maxNumSeqs", \.maxNumSeqs, 1...(1 << 20), "vLLM --max-num-seqs (default: by GPU memory)."),
         .integer("maxNumBatchedTokens", \.maxNumBatchedTokens, 1...(1 << 24), "vLLM --max-num-batched-tokens (default: by GPU memory)."),
         .integer("blockSize", \.blockSize, 1...1024, "vLLM --block-size."),
@@ -230,7 +264,9 @@ public struct MemoryQuery: Calculator {
             "command", \.command,
             "A launch command to read the settings from: llama-server -m MODEL -c 32768 -np 4 -fa on, OLLAMA_NUM_PARALLEL=4 ollama run NAME, vllm serve MODEL --max-model-len 8192."
         ),
-        .text("log", \.log, maximumBytes: 4 << 20, "An engine's log (llama.cpp with -lv 4): its settings, and its buffers beside Heft's."),
+        .text(
+            "log", \.log, maximumBytes: 1 << 20,
+            "An engine's log — llama.cpp with -lv 4, Ollama's server log, or vllm serve's: its settings, and its buffers beside Heft's."),
     ]
 
     /// The estimate's settings.
@@ -257,6 +293,7 @@ public struct MemoryQuery: Calculator {
             training.qlora = qlora
             training.zeroStage = zero
             training.devices = trainingDevices
+            training.tensorParallel = tensorParallel
             request.training = training
         }
         request.engine = engine
@@ -269,6 +306,8 @@ public struct MemoryQuery: Calculator {
         request.llamaCpp.mmap = mmap
         request.llamaCpp.repack = repack
         request.llamaCpp.unified = kvUnified
+        request.llamaCpp.tensorSplit = tensorSplit
+        request.llamaCpp.splitMode = splitMode
         request.ollama.numBatch = numBatch
         request.vllm.gpuMemoryUtilization = gpuMemoryUtilization
         request.vllm.tensorParallel = tensorParallel
@@ -302,6 +341,8 @@ public struct MemoryQuery: Calculator {
             q.kvUnified = true
         }
         if let unified = launch.unified { q.kvUnified = unified }
+        if let split = launch.tensorSplit { q.tensorSplit = split }
+        if let mode = launch.splitMode { q.splitMode = mode }
         if let batch = launch.batch { q.batchSize = batch }
         if let ubatch = launch.ubatch { q.ubatch = ubatch }
         if let flash = launch.flashAttention { q.flashAttention = flash }
@@ -323,11 +364,28 @@ public struct MemoryQuery: Calculator {
     }
 
     /// This query with the settings a llama.cpp log states (its model unless one is given).
+    /// This query with the settings a vLLM log states (its model unless one is given).
+    public func applying(_ log: VLLMLog) -> MemoryQuery {
+        var q = self
+        q.log = nil
+        if q.spec.model == nil, q.spec.example == nil, q.spec.params == nil, let model = log.model { q.spec.model = model }
+        q.engine = .vllm
+        if let length = log.maxModelLen { q.context = length }
+        if let utilization = log.gpuMemoryUtilization { q.gpuMemoryUtilization = utilization }
+        if let tp = log.tensorParallel { q.tensorParallel = tp }
+        if let seqs = log.maxNumSeqs { q.maxNumSeqs = seqs }
+        if let tokens = log.maxNumBatchedTokens { q.maxNumBatchedTokens = tokens }
+        if let size = log.blockSize { q.blockSize = size }
+        if let eager = log.enforceEager { q.enforceEager = eager }
+        if let dtype = log.kvCacheDtype, dtype.hasPrefix("fp8") { q.kvCache = .fp8 }
+        return q
+    }
+
     public func applying(_ log: LlamaCppLog) -> MemoryQuery {
         var q = self
         q.log = nil
         if q.spec.model == nil, q.spec.example == nil, q.spec.params == nil, let path = log.modelPath { q.spec.model = path }
-        q.engine = q.engine ?? .llamaCpp
+        q.engine = q.engine ?? log.engine
         if let sequences = log.sequences { q.batch = sequences }
         if let unified = log.unified { q.kvUnified = unified }
         // llama-server reserves logits for one token per sequence; the other tools for a whole batch.
@@ -351,6 +409,19 @@ public struct MemoryQuery: Calculator {
             estimate.warnings += unknown
             return estimate
         }
+        if let log, VLLMLog.recognizes(log) {
+            let parsed = try VLLMLog(text: log, source: "log")
+            let query = applying(parsed)
+            guard !query.spec.isEmpty else {
+                throw EstimateError(field: "log", "the log names no model (no non-default args line): give the model too", refused: true)
+            }
+            guard query.gpu != nil else {
+                throw EstimateError(field: "gpu", "a vLLM log does not name the GPU: give gpu NAME (or NAMExN for -tp)", refused: true)
+            }
+            var estimate = try await query.compute(with: models)
+            if let allocation = estimate.estimates.first?.vllm { estimate.comparison = LogComparison(vllm: parsed, allocation: allocation) }
+            return estimate
+        }
         if let log {
             let parsed = try LlamaCppLog(text: log, source: "log")
             let query = applying(parsed)
@@ -371,7 +442,12 @@ public struct MemoryQuery: Calculator {
                 "a parameter count alone does not size the KV cache or activations: add --layers, --heads and --hidden (or give a model, --example or --config)",
                 refused: true)
         }
-        return try MemoryEstimate(profile: profile, request: request)
+        var estimate = try MemoryEstimate(profile: profile, request: request)
+        if sweep {
+            let maximum = max(profile.architecture.contextLength ?? 131_072, context ?? 0)
+            estimate.sweep = try ContextSweep(profile: profile, request: request, maximum: min(maximum, 1 << 26))
+        }
+        return estimate
     }
 }
 
@@ -601,6 +677,61 @@ public struct LoRAQuery: Calculator {
     }
 }
 
+/// `heft plan batch`: gradient accumulation to a target global batch.
+public struct BatchQuery: Calculator {
+    public static let name = "plan/batch"
+    public static let summary = "Gradient accumulation: the micro-batch per GPU and the steps that reach a target batch."
+    public var spec = ModelSpec()
+    public var sequenceLength: Int?
+    public var targetBatch: Int?
+    public var targetTokens: Int?
+    public var gpu: HardwareSelection?
+    public var zero = 0
+    public var checkpointing: TrainingRequest.Checkpointing = .none
+    public var precision: TrainingRequest.Precision = .bf16Mixed
+    public var optimizer: TrainingRequest.Optimizer = .adamw
+    public var loraRank: Int?
+    public var flashAttention = true
+    public var mfu = 0.4
+    public init() {}
+
+    public static let fields: [RequestField<BatchQuery>] =
+        ModelSpec.fields.map { $0.within(\.spec) } + [
+            .tokens("sequenceLength", \.sequenceLength, 1...(1 << 20), "Tokens per training sequence."),
+            .integer("targetBatch", \.targetBatch, 1...(1 << 24), "Target global batch in sequences."),
+            .tokens("targetTokens", \.targetTokens, 1...(1 << 40), "Or the target global batch in tokens (4M, 1M)."),
+            .parsed(
+                "gpu", \.gpu, examples: HardwareCatalog.all.map(\.id), "GPUs: NAME or NAMExN (every GPU a data-parallel replica).",
+                parse: FieldParsers.gpu, format: FieldParsers.gpuName),
+            .integer("zero", \.zero, 0...3, "ZeRO stage of the summary row (the table shows all)."),
+            .choice("checkpointing", \.checkpointing, "Activation recomputation of the summary row (the table shows all)."),
+            .choice("precision", \.precision, "Training precision."),
+            .choice("optimizer", \.optimizer, "Optimizer."),
+            .integer("loraRank", \.loraRank, 1...65_536, "LoRA rank (train adapters only)."),
+            .flag("flashAttention", \.flashAttention, "Attention scores are not stored (FlashAttention)."),
+            .number("mfu", \.mfu, .above(0, upTo: 1), "Fraction of peak FLOP/s a training step reaches."),
+        ]
+
+    public static let requiredGroups = [ModelSpec.required, ["sequenceLength"], ["targetBatch", "targetTokens"], ["gpu"]]
+    public static let exclusiveGroups = [ModelSpec.exclusive, ["targetBatch", "targetTokens"]]
+    public func validateCombination() throws(EstimateError) { try spec.validate() }
+
+    public func compute(with models: any ModelResolver) async throws -> BatchPlan {
+        guard let sequenceLength, let gpu else { throw EstimateError(field: "sequenceLength", "is required") }
+        var target = targetBatch ?? 0
+        if let targetTokens { target = (targetTokens + sequenceLength - 1) / sequenceLength }
+        var training = TrainingRequest()
+        training.zeroStage = zero
+        training.checkpointing = checkpointing
+        training.precision = precision
+        training.optimizer = optimizer
+        training.loraRank = loraRank
+        return try BatchPlan(
+            profile: try spec.profile(with: models), sequenceLength: sequenceLength, targetBatch: target, hardware: gpu, training: training,
+            flashAttention: flashAttention, efficiency: mfu)
+    }
+}
+
 /// `heft plan pipeline`: distill → quantize → prune against a memory target.
 public struct PipelineQuery: Calculator {
     public static let name = "plan/pipeline"
@@ -673,6 +804,6 @@ public struct AdviseQuery: Calculator {
 public enum Calculators {
     public static let all: [any Calculator.Type] = [
         InspectQuery.self, StatsQuery.self, MemoryQuery.self, DistillQuery.self, QuantizeQuery.self, PruneQuery.self, LowRankQuery.self,
-        LoRAQuery.self, PipelineQuery.self, AdviseQuery.self,
+        LoRAQuery.self, PipelineQuery.self, AdviseQuery.self, BatchQuery.self,
     ]
 }

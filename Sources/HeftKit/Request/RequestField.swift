@@ -62,8 +62,9 @@ public enum FieldSchema: Sendable, Equatable {
     case size
     /// One of these names.
     case choice([String])
-    /// Free text read by a parser (a model id, a GPU name, a precision); `examples` lists typical values.
-    case text(examples: [String])
+    /// Free text read by a parser (a model id, a GPU name, a precision); `examples` lists typical values; at most
+    /// `maximumBytes` of UTF-8.
+    case text(examples: [String], maximumBytes: Int = 4096)
     /// Text matching a regular expression (a list of numbers).
     case pattern(String)
     case boolean
@@ -237,7 +238,7 @@ extension RequestField {
         _ help: String
     ) -> RequestField {
         RequestField(
-            name: name, help: help, schema: .text(examples: examples),
+            name: name, help: help, schema: .text(examples: examples, maximumBytes: maximumBytes),
             assign: { (request: inout Request, input: FieldInput) throws(EstimateError) in
                 let text: String
                 switch input {

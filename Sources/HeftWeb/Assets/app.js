@@ -76,6 +76,10 @@ function control(calculator, name, label) {
     const options = s.enum.map(o => `<option${String(o) === String(value) ? " selected" : ""}>${esc(o)}</option>`).join("");
     return `<label ${title}>${esc(label)}<select name="${name}">${blank}${options}</select></label>`;
   }
+  if (s.maxLength > 4096) {
+    // Long text (an engine's log): a text area.
+    return `<label ${title}>${esc(label)}<textarea name="${name}" rows="3" cols="60">${esc(value ?? "")}</textarea></label>`;
+  }
   const bounds = range.minimum !== undefined ? ` min="${range.minimum}" max="${range.maximum}"` : "";
   return `<label ${title}>${esc(label)}<input name="${name}" value="${esc(value ?? "")}"${bounds}></label>`;
 }
@@ -110,7 +114,8 @@ function values(form) {
 
 function keepInURL(v) {
   const q = new URLSearchParams();
-  for (const [k, x] of Object.entries(v)) q.set(k, x);
+  // A pasted log stays out of the URL (it can be a megabyte).
+  for (const [k, x] of Object.entries(v)) if (String(x).length <= 2000) q.set(k, x);
   history.replaceState(null, "", location.pathname + "?" + q.toString());
 }
 
@@ -184,7 +189,9 @@ const pages = {
       + control(c, "weights", "weights") + control(c, "kvCache", "KV cache") + control(c, "gpu", "GPU") + control(c, "flashAttention", "FlashAttention")
       + control(c, "train", "training") + control(c, "checkpointing", "recomputation") + control(c, "optimizer", "optimizer")
       + control(c, "loraRank", "LoRA rank") + control(c, "qlora", "QLoRA") + control(c, "zero", "ZeRO stage") + control(c, "devices", "devices")
-      + control(c, "engine", "engine") + control(c, "command", "or a launch command");
+      + control(c, "tensorParallel", "tensor parallel") + control(c, "microBatch", "micro-batch") + control(c, "sweep", "context sweep")
+      + control(c, "engine", "engine") + control(c, "tensorSplit", "llama.cpp -ts") + control(c, "command", "or a launch command")
+      + control(c, "log", "or paste an engine's log");
     mount(form, async v => {
       const d = await api("/api/memory", typed(c, v));
       // The engine's own buffers (llama.cpp, Ollama), vLLM's budget, and the settings they were computed for.
@@ -196,6 +203,14 @@ const pages = {
         + `${group(d.llamaCpp.cellsPerStream)} cells, ${d.llamaCpp.sequences} sequence(s), n_ubatch ${d.llamaCpp.ubatch}, `
         + `flash attention ${d.llamaCpp.flashAttention ? "on" : "off"}</p>` : "";
       const vllm = d.vllm ? `<p id="vllm">vLLM would print: ${esc(d.vllm.message)}</p>` : "";
+      // An engine's log beside Heft's prediction for the same launch (the CLI's "Against the log" table).
+      const cmp = d.comparison;
+      const against = cmp ? `<h3>Against the ${esc(cmp.engine)} log</h3><table id="comparison"><tr><th>kind</th><th>printed as</th>`
+        + `<th>${esc(cmp.engine)} MiB</th><th>Heft MiB</th><th>difference</th></tr>`
+        + cmp.rows.map(r => `<tr><td>${esc(r.kind)}</td><td>${esc(r.names)}</td><td>${r.engineMebibytes.toFixed(2)}</td>`
+          + `<td>${r.heftMebibytes.toFixed(2)}</td><td>${(r.relativeDifference * 100).toFixed(2)} %</td></tr>`).join("")
+        + `<tr><td><b>total</b></td><td></td><td>${cmp.engineTotalMebibytes.toFixed(2)}</td><td>${cmp.heftTotalMebibytes.toFixed(2)}</td><td></td></tr></table>`
+        + (cmp.engineKVTokens != null ? `<p>GPU KV cache size: ${esc(cmp.engine)} ${group(cmp.engineKVTokens)} tokens, Heft ${group(cmp.heftKVTokens)}</p>` : "") : "";
       const fit = e => e.fit ? (e.fit.fits ? "fits" : "short by " + gb(-e.fit.marginBytes)) : "–";
       const speed = e => e.speed ? e.speed.decodeTokensPerSecond.toPrecision(3) : "–";
       const rows = d.estimates.map(e => `<tr><td>${group(e.context)}</td><td>${gb(e.weightsBytes)}</td><td>${gb(e.kvCacheBytes)}</td>`
@@ -206,7 +221,31 @@ const pages = {
       return `<div class="numbers">${number("total", gb(d.totalBytes), d.formulas.weights ?? d.formulas.model, "total")}`
         + `${number("KV per token", group(d.kvCacheBytesPerToken) + " B", d.formulas.kvCache ?? d.formulas.kv)}${number("parameters", compact(d.parameters))}`
         + `${number("engine", esc(d.engine))}</div>`
-        + `<table>${head}${rows.join("")}</table><p>${esc(first.answer)}</p>${launch}${vllm}${buffers}${charts(d)}${notes(d.formulas)}`
+        + `<table>${head}${rows.join("")}</table><p>${esc(first.answer)}</p>${launch}${vllm}${against}${buffers}${charts(d)}${notes(d.formulas)}`
+        + `${notes(d.assumptions, "Assumptions:")}${list(d.warnings)}`;
+    });
+  },
+
+  context() {
+    // The context-window scaling calculator: the memory calculator's sweep.
+    const c = "memory";
+    const form = modelControl(true) + control(c, "params", "or parameters") + control(c, "gpu", "GPU") + control(c, "weights", "weights")
+      + control(c, "kvCache", "KV cache") + control(c, "batch", "batch") + control(c, "engine", "engine") + control(c, "train", "training")
+      + control(c, "checkpointing", "recomputation");
+    mount(form, async v => {
+      const d = await api("/api/memory", typed(c, { ...v, sweep: true }));
+      const s = d.sweep;
+      const speed = s.points.some(p => p.decodeTokensPerSecond != null), fit = s.capacityBytes != null;
+      const head = "<tr><th>context</th><th>weights</th><th>KV cache</th><th>activations FA</th><th>activations std</th><th>total FA</th><th>total std</th>"
+        + (fit ? "<th>fits FA</th><th>fits std</th>" : "") + (speed ? "<th>prefill tok/s</th><th>decode tok/s</th>" : "") + "</tr>";
+      const yes = b => b ? "yes" : "no";
+      const rows = s.points.map(p => `<tr><td>${group(p.context)}</td><td>${gb(p.weightsBytes)}</td><td>${gb(p.kvCacheBytes)}</td>`
+        + `<td>${gb(p.activationBytes)}</td><td>${gb(p.activationBytesStandard)}</td><td><b>${gb(p.totalBytes)}</b></td><td>${gb(p.totalBytesStandard)}</td>`
+        + (fit ? `<td>${yes(p.fits)}</td><td>${yes(p.fitsStandard)}</td>` : "")
+        + (speed ? `<td>${p.prefillTokensPerSecond.toPrecision(3)}</td><td>${p.decodeTokensPerSecond.toPrecision(3)}</td>` : "") + "</tr>").join("");
+      const longest = fit ? `<p id="longest">Longest context that fits: ${group(s.largestFitting)} with FlashAttention, `
+        + `${group(s.largestFittingStandard)} with standard attention</p>` : "";
+      return `${longest}<div class="charts">${d.charts.sweep}</div><table id="sweep">${head}${rows}</table>${notes(d.formulas)}`
         + `${notes(d.assumptions, "Assumptions:")}${list(d.warnings)}`;
     });
   },
@@ -244,14 +283,25 @@ const pages = {
     const c = "plan/quantize";
     mount(modelControl(false) + control(c, "context", "context") + control(c, "budget", "budget (e.g. 6GB)") + control(c, "gpu", "GPU"), async v => {
       const d = await api("/api/" + c, typed(c, v));
-      const quality = s => s.quality.length && s.quality[0].delta != null
-        ? "+" + s.quality[0].delta.toFixed(4) + " (" + esc(s.quality[0].model) + ")" : "–";
-      const rows = d.schemes.map(s => `<tr${s.name === d.recommended ? ' style="font-weight:700"' : ""}><td>${esc(s.name)}</td>`
-        + `<td>${esc(s.family)}</td><td>${group(s.bytes)}</td><td>${s.bitsPerWeight.toFixed(4)}</td><td>${gb(s.memoryBytes)}</td>`
+      // The same columns as `heft plan quantize`.
+      const first = s => s.quality.find(q => q.delta != null);
+      const quality = s => first(s) ? (first(s).delta >= 0 ? "+" : "") + first(s).delta.toFixed(4) + " (" + esc(first(s).model) + ")"
+        : s.family === "float" ? "0 (float)" : "–";
+      const files = d.schemes.some(s => s.fileBytes != null), speed = d.schemes.some(s => s.decodeTokensPerSecond != null);
+      const rows = d.schemes.map(s => `<tr${s.name === d.recommended ? ' class="recommended"' : ""}><td title="${esc(s.note ?? "")}">`
+        + `${esc(s.name)}${s.note ? " *" : ""}</td><td>${esc(s.family)}</td><td>${group(s.bytes)}</td>`
+        + (files ? `<td>${group(s.fileBytes)}</td>` : "") + `<td>${s.bitsPerWeight.toFixed(3)}</td>`
+        + (files ? `<td>${s.fileBitsPerWeight == null ? "–" : s.fileBitsPerWeight.toFixed(3)}</td>` : "")
+        + `<td>${s.quantizedBitsPerWeight.toFixed(3)}</td><td>${gb(s.memoryBytes)}</td>`
+        + (speed ? `<td>${s.decodeTokensPerSecond == null ? "–" : s.decodeTokensPerSecond.toFixed(1)}</td>` : "")
         + `<td>${s.fits == null ? "–" : s.fits ? "yes" : "no"}</td><td>${quality(s)}</td></tr>`).join("");
-      const head = "<tr><th>scheme</th><th>family</th><th>bytes</th><th>bits/weight</th><th>memory</th><th>fits</th><th>published ΔPPL</th></tr>";
+      const head = "<tr><th>scheme</th><th>family</th><th>tensor bytes</th>" + (files ? "<th>file bytes</th>" : "") + "<th>bits/weight</th>"
+        + (files ? "<th>file bits/w</th>" : "") + "<th>quantized bits</th><th>memory at context</th>" + (speed ? "<th>decode tok/s</th>" : "")
+        + "<th>fits</th><th>published ΔPPL</th></tr>";
+      const marked = d.schemes.some(s => s.note)
+        ? "<p class=\"notes\">* llama-quantize needs an importance matrix (--imatrix) for the marked types on this model: sized as written with one.</p>" : "";
       const recommended = d.recommended ? `<p>Recommended: <b id="recommended">${esc(d.recommended)}</b> — ${esc(d.rule)}</p>` : "";
-      return `${recommended}${charts(d)}<table>${head}${rows}</table>${list(d.warnings)}`;
+      return `${recommended}${charts(d)}<table id="schemes">${head}${rows}</table>${marked}${list(d.warnings)}`;
     });
   },
 
@@ -273,7 +323,7 @@ const pages = {
 };
 
 // The other calculators: a form of every input the server lists, and the generic answer.
-const genericPages = { prune: "plan/prune", lowrank: "plan/lowrank", lora: "plan/lora", advise: "advise", stats: "stats" };
+const genericPages = { prune: "plan/prune", lowrank: "plan/lowrank", lora: "plan/lora", advise: "advise", stats: "stats", batch: "plan/batch" };
 for (const [name, calculator] of Object.entries(genericPages)) {
   pages[name] = () => {
     const names = Object.keys(inputs(calculator)).filter(n => !["model", "example", "layers", "hidden", "heads", "kvHeads", "headDim", "vocab",
