@@ -95,6 +95,17 @@ for model in gemma-3-270m-q4_k_m smollm2-135m-q4_k_m qwen2.5-0.5b-q8_0 qwen3moe-
 done
 echo "llama.cpp vendored in llama-cpp-python $version" >"$logs/../llama-cpp-version.txt"
 
+# Held out: the mixture of experts with flash attention over finer contexts, where ggml-alloc's holes come and go.
+holdout="$root/Tests/Data/llamacpp/holdout"
+mkdir -p "$holdout"
+for ctx in 512 1024 2048 3072 4096 6144 8192 12288 16384 20480 24576 28672 32768; do
+    for kv in f16 q8_0; do
+        name="qwen3moe-mini-q4_k_m-c$ctx-ub512-np1-faon-kv$kv"
+        [ -s "$holdout/$name.log" ] || "$bin/llama-completion" -m "$models/qwen3moe-mini-q4_k_m.gguf" -p "hello" -n 1 -no-cnv -lv 4 -t 2 \
+            --seed 1 -c "$ctx" -ub 512 -np 1 -fa on -ctk "$kv" -ctv "$kv" >"$holdout/$name.log" 2>&1
+    done
+done
+
 [ -n "${HEFT_GRID_LOGS_ONLY:-}" ] && exit 0
 cd "$root"
 swift build -q --product heft

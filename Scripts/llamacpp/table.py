@@ -30,17 +30,39 @@ def misses(rows: dict, total: tuple) -> list:
         # llama.cpp prints each buffer rounded to 0.01 MiB: a sum of n printed buffers is exact within n × 0.005.
         if kind in rows and abs(rows[kind]["differenceMebibytes"]) > 0.005 * rows[kind]["buffers"] + 1e-9:
             problems.append(f"{kind} {rows[kind]['differenceMebibytes']:+.2f} MiB")
-    if "compute" in rows and abs(rows["compute"]["relativeDifference"]) > 0.10:
-        problems.append(f"compute {rows['compute']['relativeDifference']:+.1%}")
+    compute = rows.get("compute")
+    if compute and "heftUpperMebibytes" in compute:
+        # A range (a mixture of experts with flash attention): the printed size must lie in it.
+        low, high, printed = compute["heftMebibytes"], compute["heftUpperMebibytes"], compute["engineMebibytes"]
+        if not (low - compute["resolutionMebibytes"] <= printed <= high + compute["resolutionMebibytes"]):
+            problems.append(f"compute {printed:.2f} outside {low:.2f}–{high:.2f}")
+    elif compute and abs(compute["relativeDifference"]) > 0.10:
+        problems.append(f"compute {compute['relativeDifference']:+.1%}")
     engine, heft = total
     if abs(heft - engine) > max(0.05 * engine, 64):
         problems.append(f"total {heft - engine:+.1f} MiB")
     return problems
 
 
-def main() -> None:
-    heft, logs, models = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
-    check = "--check" in sys.argv
+def cell(row) -> str:
+    if row is None:
+        return "-"
+    heft = f"{row['heftMebibytes']:.2f}"
+    if "heftUpperMebibytes" in row:
+        heft += f"–{row['heftUpperMebibytes']:.2f}"
+    return f"{row['engineMebibytes']:.2f} / {heft}"
+
+
+def table(points: list) -> None:
+    print("| launch | model MiB (llama.cpp / Heft) | KV | compute | output | total | misses |")
+    print("|---|---|---|---|---|---|---|")
+    for name, _, rows, total, problems in points:
+        cells = [cell(rows.get(kind)) for kind in KINDS]
+        cells.append(f"{total[0]:.2f} / {total[1]:.2f}")
+        print(f"| {name} | " + " | ".join(cells) + f" | {'; '.join(problems) or '-'} |")
+
+
+def replay_all(heft: str, logs: Path, models: Path) -> list:
     points = []
     for log in sorted(logs.glob("*.log")):
         model = models / (re.match(r"(.+)-c\d+-ub", log.stem).group(1) + ".gguf")
@@ -48,7 +70,15 @@ def main() -> None:
         rows = {row["kind"]: row for row in comparison["rows"]}
         total = (comparison["engineTotalMebibytes"], comparison["heftTotalMebibytes"])
         points.append((log.stem, model.stem, rows, total, misses(rows, total)))
-    failed = [p for p in points if p[4]]
+    return points
+
+
+def main() -> None:
+    heft, logs, models = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+    check = "--check" in sys.argv
+    points = replay_all(heft, logs, models)
+    holdout = replay_all(heft, logs.parent / "holdout", models) if (logs.parent / "holdout").is_dir() else []
+    failed = [p for p in points + holdout if p[4]]
     if check:
         for name, _, _, _, problems in failed:
             print(f"{name}: {', '.join(problems)}", file=sys.stderr)
@@ -75,17 +105,21 @@ def main() -> None:
             if kind in rows:
                 worst[kind] = max(worst[kind], abs(rows[kind]["relativeDifference"]))
         worst_total = max(worst_total, abs(total[1] - total[0]) / total[0])
-    print(f"**{len(points)} launches; {len(points) - len(failed)} meet every goal.** Largest differences: "
+    print(f"**{len(points)} launches; {len([p for p in points if not p[4]])} meet every goal.** Largest differences: "
           + ", ".join(f"{kind} {worst[kind]:.2%}" for kind in KINDS) + f", total {worst_total:.2%}.\n")
-    print("| launch | model MiB (llama.cpp / Heft) | KV | compute | output | total | misses |")
-    print("|---|---|---|---|---|---|---|")
-    for name, _, rows, total, problems in points:
-        cells = []
-        for kind in KINDS:
-            row = rows.get(kind)
-            cells.append("-" if row is None else f"{row['engineMebibytes']:.2f} / {row['heftMebibytes']:.2f}")
-        cells.append(f"{total[0]:.2f} / {total[1]:.2f}")
-        print(f"| {name} | " + " | ".join(cells) + f" | {'; '.join(problems) or '-'} |")
+    print(
+        "The compute buffer of the mixture of experts with flash attention is a range (Heft's bottom–top): "
+        "ggml-alloc's best-fit allocator leaves the experts' working set as a hole under the logits at some "
+        "contexts and not at others, so the printed size jumps (66.50 to 85.56 MiB at `-ub 512`) without a closed "
+        "form. The goal there is that the printed size lies in the range; fits are checked against its top. The "
+        "largest relative differences above count its bottom.\n"
+    )
+    table(points)
+    if holdout:
+        print(f"\n## Held out: the mixture of experts with flash attention over 13 contexts\n")
+        print(f"Recorded after the range was set. **{len(holdout)} launches; {len([p for p in holdout if not p[4]])} "
+              "meet every goal.** Logs in `Tests/Data/llamacpp/holdout/`.\n")
+        table(holdout)
 
 
 if __name__ == "__main__":

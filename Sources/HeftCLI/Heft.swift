@@ -8,7 +8,7 @@ struct Heft: AsyncParsableCommand {
         commandName: "heft",
         abstract: "Tells exactly what a model weighs: parameters by kind and location, storage, and size.",
         version: Heft.version,
-        subcommands: [Inspect.self, Memory.self, Plan.self, Advise.self, Stats.self, List.self, Serve.self]
+        subcommands: [Inspect.self, Memory.self, Compare.self, Plan.self, Advise.self, Stats.self, List.self, Serve.self]
     )
 }
 

@@ -164,6 +164,14 @@ try:
     check("batch chart bars", tab.marks("batch", "bar") == 12)
     tab.screenshot("batch")
 
+    # Compare, against the CLI.
+    check("compare loads", tab.load("/compare?models=example:llama-3.1-8b,example:mistral-7b&gpu=rtx-4090&context=8192"))
+    compared = cli("compare", "example:llama-3.1-8b", "example:mistral-7b", "--gpu", "rtx-4090", "--context", "8192")
+    cells = tab.eval("[...document.querySelectorAll('#compare tr')].slice(1).map(r => r.children[5].textContent)")
+    check("compare KV per token equals the CLI", cells == [f"{r['kvCacheBytesPerToken']:,} B" for r in compared["rows"]], str(cells))
+    check("compare chart bars", tab.marks("compare", "bar") == 4)
+    tab.screenshot("compare")
+
     # The calculators with a generic form: every page answers without an error.
     for path, words in [("/prune?example=llama-2-7b&dropLayers=8", "layers"), ("/lowrank?example=llama-2-7b&rank=256", "rank"),
                         ("/lora?example=llama-2-7b&rank=16", "trainable"), ("/advise?task=complex&memory=24GB", "tier"),

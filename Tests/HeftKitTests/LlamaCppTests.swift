@@ -35,14 +35,47 @@ import Testing
                 #expect(abs(row.differenceMebibytes) <= row.resolutionMebibytes + 1e-9, "\(name): \(row.kind) \(row.differenceMebibytes) MiB")
                 #expect(row.resolutionMebibytes == 0.005 * Double(row.buffers))
             case .compute:
-                // Within 10 %; a mixture of experts with flash attention is 11–15 % under (ggml-alloc leaves holes
-                // a closed form does not follow), recorded in docs/llamacpp-fidelity.md.
-                let bound = model.contains("moe") && name.contains("faon") ? 0.16 : 0.10
-                #expect(abs(row.relativeDifference) <= bound, "\(name): compute \(row.relativeDifference)")
+                if let within = row.withinRange {
+                    // A mixture of experts with flash attention: ggml-alloc's holes make the size a range, and the
+                    // printed size lies in it.
+                    #expect(model.contains("moe") && name.contains("faon"), "\(name): a range only where holes occur")
+                    #expect(within, "\(name): compute \(row.engineMebibytes) MiB outside \(row.heftMebibytes)–\(row.heftUpperMebibytes ?? 0)")
+                } else {
+                    #expect(abs(row.relativeDifference) <= 0.10, "\(name): compute \(row.relativeDifference)")
+                }
             }
         }
         let total = comparison.heftTotalMebibytes - comparison.engineTotalMebibytes
         #expect(abs(total) <= max(0.05 * comparison.engineTotalMebibytes, 64), "\(name): total \(total) MiB")
+    }
+}
+
+/// The mixture of experts with flash attention at 13 contexts × 2 cache types, recorded after its rule was set:
+/// the printed compute buffer jumps between 66.50 and 85.56 MiB as ggml-alloc's holes come and go, and lies in
+/// Heft's range on every launch; the other buffers are exact.
+@Suite struct LlamaCppHoldoutTests {
+    static let logs: [String] = {
+        let folder = Fixtures.packageRoot + "/Tests/Data/llamacpp/holdout"
+        return ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".log") }.sorted().map {
+            folder + "/" + $0
+        }
+    }()
+
+    @Test func recorded() { #expect(Self.logs.count == 26) }
+
+    @Test(arguments: logs)
+    func replay(_ path: String) async throws {
+        var query = MemoryQuery()
+        query.spec.model = Fixtures.path("llamacpp/qwen3moe-mini-q4_k_m.gguf")
+        query.log = try String(contentsOfFile: path, encoding: .utf8)
+        let comparison = try #require(try await query.compute(with: LocalModels()).comparison)
+        for row in comparison.rows {
+            if row.kind == .compute {
+                #expect(row.withinRange == true, "\(path): \(row.engineMebibytes) outside \(row.heftMebibytes)–\(row.heftUpperMebibytes ?? 0)")
+            } else {
+                #expect(abs(row.differenceMebibytes) <= row.resolutionMebibytes + 1e-9, "\(path): \(row.kind)")
+            }
+        }
     }
 }
 

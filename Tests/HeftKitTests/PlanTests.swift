@@ -216,6 +216,23 @@ import Testing
         await #expect(throws: EstimateError.self) { try await query.run(with: LocalModels()) }  // fewer sequences than GPUs
     }
 
+    @Test func compareSideBySide() async throws {
+        // Llama-3.1-8B: the embedding is 128,256 × 4,096 of 8,030,261,248 parameters; KV per token 32 layers × 8 KV
+        // heads × 128 × 2 (K, V) × 2 bytes. Qwen2.5-0.5B's shapes: 24 layers × 2 KV heads × 64 × 2 × 2 bytes.
+        var query = CompareQuery()
+        try query.set("models", .text("example:llama-3.1-8b, \(Fixtures.path("llamacpp/qwen2.5-0.5b-q8_0.gguf"))"))
+        let c = try await query.run(with: LocalModels())
+        #expect(c.rows.count == 2)
+        #expect(c.rows[0].embeddingShare == Double(128_256 * 4096) / 8_030_261_248)
+        #expect(c.rows[0].kvCacheBytesPerToken == 32 * 8 * 128 * 2 * 2)
+        #expect(c.rows[1].kvCacheBytesPerToken == 24 * 2 * 64 * 2 * 2)
+        let gguf = try ModelProfile.open(Fixtures.path("llamacpp/qwen2.5-0.5b-q8_0.gguf"))
+        #expect(c.rows[1].bitsPerParameter == Double(try #require(gguf.storedBytes)) * 8 / Double(gguf.parameters))
+        #expect(c.rows[1].engine == .llamaCpp && c.rows[0].engine == .transformers)
+        #expect(c.warnings.contains { $0.contains("different engines") })
+        #expect(throws: EstimateError.self) { try query.set("models", .text("example:gpt2")) }
+    }
+
     @Test func groupQuantizationLayout() throws {
         // GPTQ 4-bit g128 on a 4096×4096 matrix: 8,388,608 bytes of values + 131,072 groups × (2 + ½) bytes.
         let n = 4096 * 4096

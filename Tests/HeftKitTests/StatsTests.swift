@@ -60,6 +60,24 @@ import Testing
         for tensor in report.tensors { Self.compare(tensor, try #require(reference[tensor.name], "\(tensor.name)")) }
     }
 
+    @Test func aSourceWithNoReadableTensorIsAnError() async throws {
+        // The recorded header of a 253 MB GGUF holds no tensor data: nothing to measure is a failure, not "no damage".
+        var query = StatsQuery()
+        query.model = Fixtures.path("llamacpp/gemma-3-270m-q4_k_m.gguf")
+        await #expect(throws: FormatError.self) { try await query.run(with: LocalModels()) }
+    }
+
+    @Test func ggufFileTypeIsWhatTheFileSays() throws {
+        // Each file's type as its writer named the file (the publisher for Gemma, llama-quantize for the others);
+        // the count of tensors of the most common type would say Q8_0 for Gemma's Q4_K_M.
+        for (name, type) in [("gemma-3-270m-q4_k_m", "Q4_K_M"), ("qwen2.5-0.5b-q8_0", "Q8_0"), ("smollm2-135m-q4_k_m", "Q4_K_M")] {
+            let report = try InspectionReport.inspect(Fixtures.path("llamacpp/\(name).gguf"))
+            #expect(report.fileType == type, "\(name)")
+        }
+        let gemma = try InspectionReport.inspect(Fixtures.path("llamacpp/gemma-3-270m-q4_k_m.gguf"))
+        #expect(gemma.name == "Gemma 3 270m" && gemma.sizeLabel == "270M")
+    }
+
     @Test func handBuiltTensorsShowNaNZerosAndTwoFour() async throws {
         // [1, 0, 0, 2, 0, 3, 0, 4, …] is 2:4 (every group of 4 has two zeros); the second tensor holds NaN and +Inf.
         let values: [Float] = [1, 0, 0, 2, 0, 3, 0, 4, 5, 0, 6, 0, 0, 0, 7, 8]

@@ -102,8 +102,9 @@ public enum ModelListing {
             let source = try ModelSource.open(location: location)
             let report = try InspectionReport(source: source, includeTensors: false)
             let quantization: String?
-            if let packing = report.quantization {
-                quantization = "\(packing.method.rawValue) \(packing.bits)-bit"
+            if let fileType = report.fileType {
+                // What the file says (Q4_K_M), not its most common tensor type (a Q4_K_M file is often mostly Q8_0).
+                quantization = fileType
             } else if let top = report.bytes.byStorage.max(by: { $0.value < $1.value }), report.bytes.tensorData > 0 {
                 let share = Double(top.value) / Double(report.bytes.tensorData)
                 quantization = share > 0.995 ? top.key : "\(top.key) \(Formatting.percent(share))"

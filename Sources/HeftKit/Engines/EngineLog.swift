@@ -185,6 +185,12 @@ public struct LogComparison: Sendable, Hashable, Codable {
         public var relativeDifference: Double
         /// How far the printed sum may be from the engine's bytes: half the last printed digit, per line.
         public var resolutionMebibytes: Double
+        /// When Heft's size is a range (``EngineBuffer/upperBytes``): its top, in MiB; `heftMebibytes` is the bottom.
+        public var heftUpperMebibytes: Double? = nil
+        /// Whether the printed size lies in Heft's range (within print rounding); `nil` when Heft gives one number.
+        public var withinRange: Bool? {
+            heftUpperMebibytes.map { engineMebibytes >= heftMebibytes - resolutionMebibytes && engineMebibytes <= $0 + resolutionMebibytes }
+        }
     }
 
     /// The engine that wrote the log.
@@ -208,11 +214,14 @@ public struct LogComparison: Sendable, Hashable, Codable {
             let printed = log.buffers.filter { $0.kind == kind }
             let predicted = buffers.filter { $0.kind == kind }
             guard !printed.isEmpty || !predicted.isEmpty else { continue }
-            rows.append(
-                Self.row(
-                    kind, names: Array(Set(printed.map(\.name))).sorted().joined(separator: " + "), lines: printed.count,
-                    engine: printed.reduce(0) { $0 + $1.mebibytes }, heftBytes: predicted.reduce(0) { $0 + $1.bytes },
-                    resolution: printed.reduce(0) { $0 + $1.resolutionMebibytes }))
+            var row = Self.row(
+                kind, names: Array(Set(printed.map(\.name))).sorted().joined(separator: " + "), lines: printed.count,
+                engine: printed.reduce(0) { $0 + $1.mebibytes }, heftBytes: predicted.reduce(0) { $0 + $1.bytes },
+                resolution: printed.reduce(0) { $0 + $1.resolutionMebibytes })
+            if predicted.contains(where: { $0.upperBytes != nil }) {
+                row.heftUpperMebibytes = Double(predicted.reduce(0) { $0 + $1.reservedBytes }) / 1_048_576
+            }
+            rows.append(row)
         }
         self.init(engine: log.engine, rows: rows)
         self.log = log

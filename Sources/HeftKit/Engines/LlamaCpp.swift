@@ -27,6 +27,12 @@ public struct EngineBuffer: Sendable, Hashable, Codable {
     public var bytes: Int
     /// For KV buffers: the cache (`non-SWA`, `SWA`) and its cells.
     public var detail: String?
+    /// When the size is a range: its top (`bytes` is the bottom). A mixture of experts with flash attention leaves
+    /// holes in ggml-alloc's buffer that depend on the order of frees; fits are checked against this.
+    public var upperBytes: Int? = nil
+
+    /// The bytes a fit must leave room for: the top of the range.
+    public var reservedBytes: Int { max(bytes, upperBytes ?? bytes) }
 }
 
 /// llama.cpp's flags that decide its allocations.
@@ -115,14 +121,15 @@ public struct LlamaCppAllocation: Sendable, Hashable, Codable {
 
     public var modelBytes: Int { total(.model) }
     public var kvBytes: Int { total(.kv) }
-    public var computeBytes: Int { total(.compute) }
+    /// The compute buffers at the top of their range (what a fit must leave room for).
+    public var computeBytes: Int { buffers.filter { $0.kind == .compute }.reduce(0) { $0 + $1.reservedBytes } }
     public var outputBytes: Int { total(.output) }
 
     /// Bytes on each GPU (`CUDA0`, `CUDA1`, …) in device order; empty on a CPU.
     public var bytesPerGPU: [Int] {
         var totals: [Int: Int] = [:]
         for buffer in buffers where buffer.device.hasPrefix("CUDA") {
-            if let index = Int(buffer.device.dropFirst(4)) { totals[index, default: 0] += buffer.bytes }
+            if let index = Int(buffer.device.dropFirst(4)) { totals[index, default: 0] += buffer.reservedBytes }
         }
         return totals.keys.sorted().map { totals[$0] ?? 0 }
     }
@@ -319,8 +326,17 @@ public struct LlamaCppAllocation: Sendable, Hashable, Codable {
         let attention = inputs + liveInputs + 4 * N * (heads * headDim + heads * valueDim + 2 * hidden) + scores
         let peaks = [("logits", end), ("feed-forward", feedForward), ("attention", attention)]
         let peak = peaks.max { $0.1 < $1.1 } ?? ("logits", end)
+        // A mixture of experts with flash attention: ggml-alloc's best fit can leave the experts' working set as a
+        // hole under the peak — the router's logits and probabilities (n_expert), the chosen ids and weights
+        // (n_used), the gate, up and activation outputs (n_used × expert width), the down outputs (n_used × E) and
+        // the hidden state; measured 0 to 19.06 MiB on a 16-expert model at -ub 512, never more than this bound.
+        var hole: Int?
+        if s.flashAttention, let used = a.expertsPerToken, let experts = a.experts, experts > 1 {
+            let expert = a.expertFFNSize ?? a.ffnSize ?? 4 * hidden
+            hole = 4 * N * (2 * experts + 2 * used + 3 * used * expert + used * hidden + hidden)
+        }
         if gpus == 0 || gpuLayers == 0 {
-            buffers.append(EngineBuffer(device: "CPU", name: "CPU", kind: .compute, bytes: peak.1))
+            buffers.append(EngineBuffer(device: "CPU", name: "CPU", kind: .compute, bytes: peak.1, upperBytes: hole.map { peak.1 + $0 }))
         } else {
             // Each GPU that holds layers reserves its part of the graph; the one with the output layer holds the logits.
             let layersPeak = max(feedForward, attention)
@@ -335,7 +351,8 @@ public struct LlamaCppAllocation: Sendable, Hashable, Codable {
                 buffers.append(
                     EngineBuffer(
                         device: "CUDA\(index)", name: "CUDA\(index)", kind: .compute, bytes: (index == outputDevice ? peak.1 : layersPeak) + copies,
-                        detail: copies > 0 ? "includes \(Formatting.binarySize(copies)) of pipeline-parallel input copies" : nil))
+                        detail: copies > 0 ? "includes \(Formatting.binarySize(copies)) of pipeline-parallel input copies" : nil,
+                        upperBytes: hole.map { (index == outputDevice ? peak.1 : layersPeak) + copies + $0 }))
             }
             self.pipelineParallel = copies > 0
         }

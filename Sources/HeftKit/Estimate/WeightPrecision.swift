@@ -8,6 +8,19 @@ public enum LlamaFileType: String, Sendable, Hashable, Codable, CaseIterable {
     case IQ2_XXS, IQ2_XS, IQ2_S, IQ2_M, IQ3_XXS, IQ3_XS, IQ3_S, IQ3_M, IQ1_S, IQ1_M, IQ4_NL, IQ4_XS
     case TQ1_0, TQ2_0
 
+    /// The file type a GGUF's `general.file_type` names (llama.h `llama_ftype`), or `nil` for a number it does
+    /// not know (removed or newer types).
+    public init?(ggufFileType value: Int) {
+        let types: [Int: LlamaFileType] = [
+            0: .F32, 1: .F16, 2: .Q4_0, 3: .Q4_1, 7: .Q8_0, 8: .Q5_0, 9: .Q5_1, 10: .Q2_K, 11: .Q3_K_S, 12: .Q3_K_M, 13: .Q3_K_L,
+            14: .Q4_K_S, 15: .Q4_K_M, 16: .Q5_K_S, 17: .Q5_K_M, 18: .Q6_K, 19: .IQ2_XXS, 20: .IQ2_XS, 21: .Q2_K_S, 22: .IQ3_XS,
+            23: .IQ3_XXS, 24: .IQ1_S, 25: .IQ4_NL, 26: .IQ3_S, 27: .IQ3_M, 28: .IQ2_S, 29: .IQ2_M, 30: .IQ4_XS, 31: .IQ1_M, 32: .BF16,
+            36: .TQ1_0, 37: .TQ2_0,
+        ]
+        guard let type = types[value] else { return nil }
+        self = type
+    }
+
     /// The type most tensors get (`llama_ftype_get_default_type`).
     public var defaultType: GGMLType {
         switch self {

@@ -179,6 +179,22 @@ public enum Charts {
             body: body)
     }
 
+    /// "Models compared": weights and the rest of the memory at the context, per model, with the GPU's capacity.
+    public static func compare(_ c: ModelComparison) -> String {
+        // Short labels under the bars (the file name without folders); the full name in each bar's tooltip.
+        let labels = c.rows.map { row -> String in
+            let name = row.model.split(separator: "/").last.map(String.init) ?? row.model
+            return name.count > 14 ? String(name.prefix(13)) + "…" : name
+        }
+        let values = c.rows.map { [Double($0.weightsBytes) / 1e9, Double(max(0, $0.memoryBytes - $0.weightsBytes)) / 1e9] }
+        return groupedBars(
+            id: "compare", title: "Memory at \(Formatting.grouped(c.context)) tokens", unit: "GB", groups: labels,
+            series: ["weights", "KV cache, activations, engine"], values: values,
+            description: "Weights and the rest of the memory of each model at \(Formatting.grouped(c.context)) tokens: "
+                + c.rows.map { "\($0.model) \(Formatting.decimalSize($0.memoryBytes))" }.joined(separator: ", ")
+        )
+    }
+
     /// "Memory per GPU": for each ZeRO stage, one bar per recomputation mode at the micro-batch it allows.
     public static func batch(_ plan: BatchPlan) -> String {
         let modes = TrainingRequest.Checkpointing.allCases

@@ -94,6 +94,12 @@ public struct InspectionReport: Sendable, Codable {
 
     public var source: String
     public var format: String
+    /// What the file says it is: a GGUF's `general.file_type` (`Q4_K_M`; `MXFP4_MOE`, or `type N` for one Heft does
+    /// not name), or a checkpoint's quantization config (`gptq 4-bit g128`).
+    public var fileType: String?
+    /// The model's name and size label as its metadata gives them (`general.name`, `general.size_label`).
+    public var name: String?
+    public var sizeLabel: String?
     public var complete: Bool
     public var files: [FileFacts]
     public var parameters: Parameters
@@ -264,6 +270,16 @@ extension InspectionReport {
             warnings: warnings,
             tensors: includeTensors ? anatomy.entries.map { Self.row($0, fileSizes: fileSizes) } : nil
         )
+        if let gguf = source.gguf?.primary {
+            if let value = gguf["general.file_type"]?.intValue {
+                let extra = [38: "MXFP4_MOE", 39: "NVFP4", 40: "Q1_0", 41: "Q2_0"]
+                fileType = LlamaFileType(ggufFileType: value)?.rawValue ?? extra[value] ?? "type \(value)"
+            }
+            name = gguf["general.name"]?.stringValue
+            sizeLabel = gguf["general.size_label"]?.stringValue
+        } else if let packing = configArchitecture?.packing {
+            fileType = "\(packing.method.rawValue) \(packing.bits)-bit" + (packing.groupSize.map { " g\($0)" } ?? "")
+        }
     }
 
     private static func row(_ entry: Anatomy.Entry, fileSizes: [String: Int]) -> TensorRow {

@@ -55,8 +55,10 @@ public struct MemoryText {
             var listing = TextTable(header: ["Buffer", "device", "kind", "MiB", "detail"], rightAligned: [3])
             for buffer in buffers {
                 listing.add([
-                    buffer.name, buffer.device, buffer.kind.rawValue, Formatting.fixed(Double(buffer.bytes) / 1_048_576, decimals: 2),
-                    buffer.detail ?? "",
+                    buffer.name, buffer.device, buffer.kind.rawValue,
+                    Formatting.fixed(Double(buffer.bytes) / 1_048_576, decimals: 2)
+                        + (buffer.upperBytes.map { "–" + Formatting.fixed(Double($0) / 1_048_576, decimals: 2) } ?? ""),
+                    buffer.detail ?? (buffer.upperBytes != nil ? "a range: ggml-alloc's holes in a mixture of experts with flash attention" : ""),
                 ])
             }
             out.append(listing.render(indent: "  "))
@@ -75,11 +77,11 @@ public struct MemoryText {
                 "Against the log (\(engine)'s printed sizes beside Heft's for the same launch\(comparison.engine == .vllm ? ", per GPU" : ""))")
             var against = TextTable(header: ["Buffers", "printed as", "\(engine) MiB", "Heft MiB", "difference"], rightAligned: [2, 3, 4])
             for row in comparison.rows {
-                against.add([
-                    row.kind.rawValue, row.names, Formatting.fixed(row.engineMebibytes, decimals: 2),
-                    Formatting.fixed(row.heftMebibytes, decimals: 2),
-                    Formatting.fixed(row.relativeDifference * 100, decimals: 2) + " %",
-                ])
+                let heft =
+                    Formatting.fixed(row.heftMebibytes, decimals: 2) + (row.heftUpperMebibytes.map { "–" + Formatting.fixed($0, decimals: 2) } ?? "")
+                let difference =
+                    row.withinRange.map { $0 ? "in range" : "outside" } ?? Formatting.fixed(row.relativeDifference * 100, decimals: 2) + " %"
+                against.add([row.kind.rawValue, row.names, Formatting.fixed(row.engineMebibytes, decimals: 2), heft, difference])
             }
             let difference = comparison.engineTotalMebibytes > 0 ? (comparison.heftTotalMebibytes / comparison.engineTotalMebibytes - 1) * 100 : 0
             against.add([

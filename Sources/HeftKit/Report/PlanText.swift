@@ -133,6 +133,32 @@ public enum PlanText {
         return (out + footer(formulas, p.warnings)).joined(separator: "\n")
     }
 
+    public static func compare(_ c: ModelComparison) -> String {
+        var out = ["Compared at \(Formatting.grouped(c.context)) tokens" + (c.hardware.map { " on \($0)" } ?? ""), ""]
+        let speed = c.rows.contains { $0.decodeTokensPerSecond != nil }
+        var header = ["Model", "parameters", "on disk", "bits/param", "embedding", "KV per token", "max context", "memory", "engine"]
+        if c.hardware != nil { header += ["fits"] }
+        if speed { header += ["decode tok/s"] }
+        header += ["tier"]
+        var table = TextTable(header: header, rightAligned: [1, 2, 3, 4, 5, 6, 7])
+        for r in c.rows {
+            var row = [
+                r.model,
+                Formatting.compactCount(r.parameters)
+                    + (r.activeParameters != r.parameters ? " (\(Formatting.compactCount(r.activeParameters)) active)" : ""),
+                r.fileBytes.map(Formatting.decimalSize) ?? "-", Formatting.fixed(r.bitsPerParameter, decimals: 2),
+                r.embeddingShare.map { Formatting.percent($0) } ?? "-", Formatting.grouped(r.kvCacheBytesPerToken) + " B",
+                r.contextLimit.map(Formatting.grouped) ?? "-", Formatting.decimalSize(r.memoryBytes), r.engine.rawValue,
+            ]
+            if c.hardware != nil { row.append(r.fits.map { $0 ? "yes" : "no" } ?? "-") }
+            if speed { row.append(r.decodeTokensPerSecond.map { Formatting.fixed($0, significant: 3) } ?? "-") }
+            row.append(r.tier)
+            table.add(row)
+        }
+        out.append(table.render(indent: ""))
+        return (out + footer(c.formulas, c.warnings)).joined(separator: "\n")
+    }
+
     public static func batch(_ p: BatchPlan) -> String {
         var out = [
             "Model         \(p.model), \(Formatting.grouped(p.parameters)) parameters",

@@ -37,6 +37,10 @@ extension BatchPlan: Presentable {
     public var charts: [String: String] { ["batch": Charts.batch(self)] }
 }
 
+extension ModelComparison: Presentable {
+    public var charts: [String: String] { ["compare": Charts.compare(self)] }
+}
+
 extension PrunePlan: Presentable { public var charts: [String: String] { [:] } }
 extension LowRankPlan: Presentable { public var charts: [String: String] { [:] } }
 extension LoRAPlan: Presentable { public var charts: [String: String] { [:] } }

@@ -16,7 +16,7 @@ public enum StatsText {
             "Sparse size   dense \(Formatting.decimalSize(report.sparsity.denseBytes)); bitmask \(Formatting.decimalSize(report.sparsity.bitmaskBytes)); CSR \(Formatting.decimalSize(report.sparsity.csrBytes))\(report.sparsity.looksPruned ? " — looks pruned" : "")",
             "              (\(SparseStorage.formulas), at the stored bytes per value)",
             "2:4           \(report.sparsity.twoFourTensors.isEmpty ? "no 2:4 structured tensors" : "\(report.sparsity.twoFourTensors.count) tensors follow 2:4")",
-            "Damage        \(report.damage.verdict)",
+            "Damage        \(report.damage.verdict)\(report.complete ? "" : " in the scanned tensors (\(report.skipped.count) not scanned)")",
         ]
         out += report.damage.issues.prefix(10).map { "  - \($0)" }
         var table = TextTable(header: ["Tensor", "elements", "zeros", "mean", "std", "|max|", "outliers"], rightAligned: [1, 2, 3, 4, 5, 6])

@@ -17,6 +17,10 @@ public struct TextReport {
         let state = r.complete ? "complete" : "INCOMPLETE (partial download)"
         out.append("Model         \(r.source)")
         out.append("Format        \(r.format)\(r.files.isEmpty ? " (no weights)" : ", \(r.files.count) \(fileWord), \(state)")")
+        if r.fileType != nil || r.name != nil {
+            let parts = [r.fileType.map { "file type \($0)" }, r.name.map { "name \"\($0)\"" }, r.sizeLabel.map { "size label \($0)" }]
+            out.append("Says          " + parts.compactMap { $0 }.joined(separator: " · "))
+        }
         out.append("Architecture  " + architectureLine(r.architecture))
         if let details = architectureDetails(r.architecture) { out.append("              " + details) }
         let p = r.parameters

@@ -50,6 +50,15 @@ enum FieldParsers {
     }
     static func tensorSplitText(_ shares: [Double]) -> String { shares.map { scientific($0 == 0 ? 0 : $0) }.joined(separator: ",") }
 
+    /// `a,b,example:c`: two to sixteen models.
+    static func modelList(_ text: String) throws(EstimateError) -> [String] {
+        let names = text.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard (2...16).contains(names.count) else {
+            throw EstimateError("give 2 to 16 models separated by commas (a path, ORG/NAME, ollama:NAME or example:NAME)")
+        }
+        return names
+    }
+
     static func thresholds(_ text: String) throws(EstimateError) -> [Double] {
         let values = text.split(separator: ",").map { Quantity.real(String($0)) }
         guard !values.isEmpty, values.count <= StatsOptions.maximumThresholds, values.allSatisfy({ ($0 ?? 0) > 0 }) else {
@@ -677,6 +686,51 @@ public struct LoRAQuery: Calculator {
     }
 }
 
+/// `heft compare A B …`: models side by side.
+public struct CompareQuery: Calculator {
+    public static let name = "compare"
+    public static let summary = "Compare models side by side: bytes on disk, bits per parameter, KV per token, memory, fit and speed."
+    /// Each a model (a path, ORG/NAME, ollama:NAME, or an id under the served folders) or `example:NAME`.
+    public var models: [String] = []
+    public var context = 4096
+    public var gpu: HardwareSelection?
+    public var weights: WeightPrecision = .stored
+    public var engine: Engine?
+    public init() {}
+
+    public static let fields: [RequestField<CompareQuery>] = [
+        .parsed(
+            "models", \.models, examples: ExampleConfigs.names.prefix(3).map { "example:\($0)" },
+            "Models separated by commas: paths, ORG/NAME, ollama:NAME, or example:NAME for a bundled config.",
+            parse: FieldParsers.modelList, format: { $0.joined(separator: ",") }),
+        .tokens("context", \.context, 1...(1 << 26), "Context length for memory and speed."),
+        .parsed(
+            "gpu", \.gpu, examples: HardwareCatalog.all.map(\.id), "Hardware NAME or NAMExN for the fit and speed columns.",
+            parse: FieldParsers.gpu, format: FieldParsers.gpuName),
+        .parsed(
+            "weights", \.weights, examples: FieldParsers.precisionNames, "Weight precision for every model (default: as stored).",
+            parse: FieldParsers.precision, format: \.name),
+        .choice("engine", \.engine, "The engine to size every model for (default: by each model's format)."),
+    ]
+
+    public static let requiredGroups = [["models"]]
+
+    public func compute(with models: any ModelResolver) async throws -> ModelComparison {
+        var profiles: [ModelProfile] = []
+        for name in self.models {
+            var spec = ModelSpec()
+            if name.hasPrefix("example:") { spec.example = String(name.dropFirst("example:".count)) } else { spec.model = name }
+            profiles.append(try spec.profile(with: models))
+        }
+        var request = MemoryRequest()
+        request.contexts = [context]
+        request.hardware = gpu
+        request.weights = weights
+        request.engine = engine
+        return try ModelComparison(profiles: profiles, request: request)
+    }
+}
+
 /// `heft plan batch`: gradient accumulation to a target global batch.
 public struct BatchQuery: Calculator {
     public static let name = "plan/batch"
@@ -804,6 +858,6 @@ public struct AdviseQuery: Calculator {
 public enum Calculators {
     public static let all: [any Calculator.Type] = [
         InspectQuery.self, StatsQuery.self, MemoryQuery.self, DistillQuery.self, QuantizeQuery.self, PruneQuery.self, LowRankQuery.self,
-        LoRAQuery.self, PipelineQuery.self, AdviseQuery.self, BatchQuery.self,
+        LoRAQuery.self, PipelineQuery.self, AdviseQuery.self, BatchQuery.self, CompareQuery.self,
     ]
 }

@@ -294,6 +294,15 @@ public enum StatsScanner {
             if case .tiedCopy = role { continue }
             jobs.append(Job(tensor: tensor, decoder: decoder, isParameter: role.isParameter, data: data))
         }
+        if jobs.isEmpty, !skipped.isEmpty {
+            // Nothing to measure is not "no damage found": say why, and fail.
+            let reasons = Dictionary(grouping: skipped, by: \.reason).map { "\($0.value.count) \($0.key)" }.sorted().joined(separator: "; ")
+            throw FormatError(
+                rule: .truncated,
+                detail: "no tensor could be scanned (\(skipped.count) of \(source.tensors.count): \(reasons)); statistics need the weights"
+            )
+            .inFile(source.path)
+        }
         let thresholds = options.thresholds
         let slots = thresholds.count
         let bytes = jobs.reduce(0) { $0 + $1.tensor.byteCount }

@@ -179,6 +179,8 @@ const pages = {
       return `<div class="numbers">${number("parameters", group(p.total), "Σ elements of parameter tensors (tied once, buffers never)", "total")}`
         + `${number("active", group(p.active), "per-token parameters (MoE)")}${number("tier", esc(data.tier.range))}`
         + `${number("file", gb(data.bytes.file), "bytes on disk")}${number("bits/param", (data.bytes.bitsPerParameter ?? 0).toFixed(3))}</div>`
+        + (data.fileType || data.name ? `<p id="says">The file says: ${[data.fileType && "file type " + esc(data.fileType), data.name && "name “" + esc(data.name) + "”",
+          data.sizeLabel && "size label " + esc(data.sizeLabel)].filter(Boolean).join(" · ")}</p>` : "")
         + `<p>${shape}</p>${charts(data)}${formula}${list(data.warnings)}`;
     });
   },
@@ -198,7 +200,8 @@ const pages = {
       const first = d.estimates[0];
       const buffers = d.buffers ? `<table id="buffers"><tr><th>buffer</th><th>device</th><th>kind</th><th>MiB</th><th>detail</th></tr>`
         + d.buffers.map(b => `<tr><td>${esc(b.name)}</td><td>${esc(b.device)}</td><td>${esc(b.kind)}</td>`
-          + `<td>${(b.bytes / 1048576).toFixed(2)}</td><td>${esc(b.detail ?? "")}</td></tr>`).join("") + "</table>" : "";
+          + `<td>${(b.bytes / 1048576).toFixed(2)}${b.upperBytes != null ? "–" + (b.upperBytes / 1048576).toFixed(2) : ""}</td>`
+          + `<td>${esc(b.detail ?? (b.upperBytes != null ? "a range: ggml-alloc's holes in a mixture of experts with flash attention" : ""))}</td></tr>`).join("") + "</table>" : "";
       const launch = d.llamaCpp ? `<p>llama.cpp: n_ctx ${group(d.llamaCpp.contextCells)}, ${d.llamaCpp.streams} stream(s) × `
         + `${group(d.llamaCpp.cellsPerStream)} cells, ${d.llamaCpp.sequences} sequence(s), n_ubatch ${d.llamaCpp.ubatch}, `
         + `flash attention ${d.llamaCpp.flashAttention ? "on" : "off"}</p>` : "";
@@ -208,7 +211,8 @@ const pages = {
       const against = cmp ? `<h3>Against the ${esc(cmp.engine)} log</h3><table id="comparison"><tr><th>kind</th><th>printed as</th>`
         + `<th>${esc(cmp.engine)} MiB</th><th>Heft MiB</th><th>difference</th></tr>`
         + cmp.rows.map(r => `<tr><td>${esc(r.kind)}</td><td>${esc(r.names)}</td><td>${r.engineMebibytes.toFixed(2)}</td>`
-          + `<td>${r.heftMebibytes.toFixed(2)}</td><td>${(r.relativeDifference * 100).toFixed(2)} %</td></tr>`).join("")
+          + `<td>${r.heftMebibytes.toFixed(2)}${r.heftUpperMebibytes != null ? "–" + r.heftUpperMebibytes.toFixed(2) : ""}</td>`
+          + `<td>${r.heftUpperMebibytes != null ? (r.engineMebibytes >= r.heftMebibytes - r.resolutionMebibytes && r.engineMebibytes <= r.heftUpperMebibytes + r.resolutionMebibytes ? "in range" : "outside") : (r.relativeDifference * 100).toFixed(2) + " %"}</td></tr>`).join("")
         + `<tr><td><b>total</b></td><td></td><td>${cmp.engineTotalMebibytes.toFixed(2)}</td><td>${cmp.heftTotalMebibytes.toFixed(2)}</td><td></td></tr></table>`
         + (cmp.engineKVTokens != null ? `<p>GPU KV cache size: ${esc(cmp.engine)} ${group(cmp.engineKVTokens)} tokens, Heft ${group(cmp.heftKVTokens)}</p>` : "") : "";
       const fit = e => e.fit ? (e.fit.fits ? "fits" : "short by " + gb(-e.fit.marginBytes)) : "–";
@@ -247,6 +251,26 @@ const pages = {
         + `${group(s.largestFittingStandard)} with standard attention</p>` : "";
       return `${longest}<div class="charts">${d.charts.sweep}</div><table id="sweep">${head}${rows}</table>${notes(d.formulas)}`
         + `${notes(d.assumptions, "Assumptions:")}${list(d.warnings)}`;
+    });
+  },
+
+  compare() {
+    const c = "compare";
+    // Models as a comma-separated list; the served files and the bundled examples are offered as suggestions.
+    const names = catalog.models.filter(m => !m.error).map(m => m.name).concat(catalog.examples.map(e => "example:" + e));
+    if (!params.has("models")) params.set("models", "example:llama-3.1-8b,example:mistral-7b,example:qwen2-0.5b");
+    const picker = `<label title="${esc(inputs(c).models.description)}">models<input name="models" size="70" list="model-names" value="${esc(params.get("models"))}">`
+      + `<datalist id="model-names">${names.map(n => `<option value="${esc(n)}">`).join("")}</datalist></label>`;
+    mount(picker + control(c, "context", "context") + control(c, "gpu", "GPU") + control(c, "weights", "weights") + control(c, "engine", "engine"), async v => {
+      const d = await api("/api/" + c, typed(c, v));
+      const speed = d.rows.some(r => r.decodeTokensPerSecond != null), fit = d.hardware != null;
+      const head = "<tr><th>model</th><th>parameters</th><th>on disk</th><th>bits/param</th><th>embedding</th><th>KV per token</th>"
+        + "<th>max context</th><th>memory</th><th>engine</th>" + (fit ? "<th>fits</th>" : "") + (speed ? "<th>decode tok/s</th>" : "") + "<th>tier</th></tr>";
+      const rows = d.rows.map(r => `<tr><td>${esc(r.model)}</td><td>${compact(r.parameters)}${r.activeParameters !== r.parameters ? " (" + compact(r.activeParameters) + " active)" : ""}</td>`
+        + `<td>${gb(r.fileBytes)}</td><td>${r.bitsPerParameter.toFixed(2)}</td><td>${r.embeddingShare == null ? "–" : (r.embeddingShare * 100).toFixed(1) + "%"}</td>`
+        + `<td>${group(r.kvCacheBytesPerToken)} B</td><td>${group(r.contextLimit)}</td><td>${gb(r.memoryBytes)}</td><td>${esc(r.engine)}</td>`
+        + (fit ? `<td>${r.fits ? "yes" : "no"}</td>` : "") + (speed ? `<td>${r.decodeTokensPerSecond.toPrecision(3)}</td>` : "") + `<td>${esc(r.tier)}</td></tr>`).join("");
+      return `<table id="compare">${head}${rows}</table>${charts(d)}${notes(d.formulas)}${list(d.warnings)}`;
     });
   },
 
