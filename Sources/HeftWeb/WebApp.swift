@@ -64,8 +64,17 @@ public func buildRouter(_ configuration: ServeConfiguration) -> Router<WebContex
             try inspectPasted(bytes)
         }
     }
+    // A dropped file's header (the browser sends the first bytes, never the weights), with the file's name and size.
+    router.post("/api/inspect/header") { request, context in
+        let bytes = try await body(request, limit: maximumHeaderBytes)
+        let parameters = request.uri.queryParameters
+        let name = parameters["name"].map(String.init) ?? ""
+        let size = parameters["size"].flatMap { Int(String($0)) }
+        return try await answering(models, answers, context, key: "", model: nil) { try inspectHeader(bytes, name: name, size: size) }
+    }
     for path in ["/api/models", "/api/hardware", "/api/openapi.json"] { allowed[path] = [.get] }
     allowed["/api/inspect/config"] = [.post]
+    allowed["/api/inspect/header"] = [.post]
 
     for calculator in Calculators.all {
         func register<Query: Calculator>(_: Query.Type) {
@@ -194,6 +203,39 @@ func decode<Query: Calculator>(_: Query.Type, _ bytes: [UInt8]) throws -> Query 
 }
 
 /// A pasted config.json: the object itself, or `{"config": {…}}`.
+/// The most of a dropped file's header the server takes: a GGUF with a 262k-token vocabulary has 6.5 MB of header.
+let maximumHeaderBytes = 64 << 20
+
+/// Inspects a file from its first bytes: they are written to a private temporary file extended (sparsely) to the
+/// file's size, so the readers see the file as it is on the user's disk, then removed.
+func inspectHeader(_ bytes: [UInt8], name: String, size: Int?) throws -> InspectionReport {
+    let base = (name as NSString).lastPathComponent
+    let lower = base.lowercased()
+    guard lower.hasSuffix(".gguf") || lower.hasSuffix(".safetensors"), !base.hasPrefix("."), base.utf8.count <= 255 else {
+        throw WebError(.badRequest, field: "name", message: "give the dropped file's name, ending in .gguf or .safetensors")
+    }
+    guard let size, size >= bytes.count, size <= 1 << 42 else {
+        throw WebError(.badRequest, field: "size", message: "give the file's size in bytes, at least the \(bytes.count) sent and at most 4 TiB")
+    }
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("heft-drop-" + UUID().uuidString)
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let path = folder.appendingPathComponent(base).path
+    guard FileManager.default.createFile(atPath: path, contents: Data(bytes)), let handle = FileHandle(forWritingAtPath: path) else {
+        throw WebError(.internalServerError, field: nil, message: "could not write a temporary file")
+    }
+    try handle.truncate(atOffset: UInt64(size))
+    try handle.close()
+    do {
+        return try InspectionReport.inspect(path, includeTensors: true).naming(path, as: base)
+    } catch {
+        // A header longer than the bytes sent parses as a file of zeros past them: ask for more while there is more.
+        var answer = WebError(.unprocessableContent, field: "file", message: error.description.replacingOccurrences(of: path, with: base))
+        answer.needBytes = bytes.count < size
+        throw answer
+    }
+}
+
 func inspectPasted(_ bytes: [UInt8]) throws -> InspectionReport {
     let document: JSONValue
     do {

@@ -12,6 +12,8 @@ public struct WebError: HTTPResponseError {
     public let field: String?
     public let message: String
     public var headers: HTTPFields = [:]
+    /// For a header sent in part (a dropped file's first bytes): whether more bytes may let it parse.
+    public var needBytes: Bool? = nil
 
     public init(_ status: HTTPResponse.Status, field: String?, message: String) {
         self.status = status
@@ -26,7 +28,7 @@ public struct WebError: HTTPResponseError {
         fields[.contentType] = "application/json; charset=utf-8"
         return Response(
             status: status, headers: fields,
-            body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(WebErrorBody(error: message, field: field)))))
+            body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(WebErrorBody(error: message, field: field, needBytes: needBytes)))))
     }
 
     /// The answer to `error`, thrown while serving a request: what the user asked for is named in their words and
@@ -64,4 +66,5 @@ public struct WebError: HTTPResponseError {
 struct WebErrorBody: Encodable {
     let error: String
     let field: String?
+    var needBytes: Bool? = nil
 }

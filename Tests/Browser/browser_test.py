@@ -100,6 +100,10 @@ try:
     check("inspect anatomy chart", tab.marks("anatomy", "bar") == 5)
     tab.screenshot("inspect")
 
+    heft = os.path.join(root, ".build", "debug", "heft")
+    def cli(*args):
+        return json.loads(subprocess.run([heft, *args, "--json"], capture_output=True, text=True, check=True).stdout)
+
     check("memory loads", tab.load("/memory?example=llama-2-7b&context=4096&gpu=rtx-4090"))
     check("memory total", (tab.text("#total") or "").endswith(" GB"), tab.text("#total"))
     check("memory KV per token", tab.eval("document.body.textContent.includes('524,288 B')"))
@@ -110,6 +114,7 @@ try:
     check("memory buffers", tab.eval("document.querySelectorAll('#buffers tr').length") == 7, tab.eval("document.body.textContent.slice(0, 300)"))
     check("memory repack", tab.eval("document.querySelector('#buffers').textContent.includes('CPU_REPACK')"))
     tab.screenshot("memory-llamacpp")
+
     # Paste a recorded llama.cpp log: its buffers beside Heft's, as `heft memory --log` prints them.
     log_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Data", "llamacpp", "logs",
                             "gemma-3-270m-q4_k_m-c4096-ub512-np1-faon-kvf16.log")
@@ -122,6 +127,26 @@ try:
     check("memory log model buffers equal", tab.eval("[...document.querySelectorAll('#comparison tr')].some(r => r.textContent.startsWith('model') && r.textContent.endsWith('0.00 %'))"))
     check("memory log stays out of the URL", "log=" not in (tab.eval("location.search") or ""))
     tab.screenshot("memory-log")
+
+    # Inspect's whole report, and a real file dropped onto the page (the browser sends its header only).
+    check("inspect full report", tab.load("/inspect?model=gguf/all-MiniLM-L6-v2.Q4_0.gguf"))
+    check("inspect tables", all(tab.eval(f"!!document.querySelector('#{t}')") for t in ["by-kind", "by-location", "storage", "tensors"]))
+    tensors = tab.eval("document.querySelectorAll('#tensors tr').length") - 1
+    tab.eval("(() => { const f = document.querySelector('#tensor-filter'); f.value = 'attn_q.'; f.dispatchEvent(new Event('input', {bubbles: true})); })()")
+    shown = tab.eval("[...document.querySelectorAll('#tensors tr')].slice(1).filter(r => !r.hidden).length")
+    check("inspect tensor filter", 0 < shown < tensors and shown == 12, f"{shown} of {tensors}")
+    for path, total in [(os.path.join(root, ".fixtures", "gguf", "all-MiniLM-L6-v2.Q8_0.gguf"), None),
+                        (os.path.join(root, ".fixtures", "all-MiniLM-L6-v2", "model.safetensors"), "22,713,216")]:
+        expected = total or f"{cli('inspect', path)['parameters']['total']:,}"
+        tab.load("/inspect?model=gguf/all-MiniLM-L6-v2.Q4_0.gguf")
+        box = tab.eval("(() => { const r = document.querySelector('#drop').getBoundingClientRect(); return [r.x + 20, r.y + 10]; })()")
+        data = {"items": [], "files": [path], "dragOperationsMask": 1}
+        for kind in ["dragEnter", "dragOver", "drop"]:
+            tab.call("Input.dispatchDragEvent", type=kind, x=box[0], y=box[1], data=data)
+        dropped = tab.wait(f"document.querySelector('#total') && document.querySelector('#total').textContent === {json.dumps(expected)}"
+                           f" && document.body.textContent.includes({json.dumps(os.path.basename(path))})", seconds=20)
+        check(f"drop {os.path.basename(path)}", dropped, tab.eval("document.querySelector('#out').textContent.slice(0, 300)"))
+    tab.screenshot("inspect-drop")
 
     check("distill loads", tab.load("/distill"))
     check("distill default pair (DistilBERT)", tab.text("#student") == "66,362,880", tab.text("#student"))
@@ -141,10 +166,6 @@ try:
     check("pipeline loads", tab.load("/pipeline?example=llama-3.1-8b&distill=2&quantize=Q4_K_M&targetMemory=4GB&context=4096&lambda=1"))
     check("pipeline first fit", tab.text("#first-fit") == "First fits after: quantize", tab.text("#first-fit"))
     tab.screenshot("pipeline")
-
-    heft = os.path.join(root, ".build", "debug", "heft")
-    def cli(*args):
-        return json.loads(subprocess.run([heft, *args, "--json"], capture_output=True, text=True, check=True).stdout)
 
     # Context scaling: the sweep, against the CLI's JSON for the same input.
     check("context loads", tab.load("/context?example=llama-3.1-8b&gpu=rtx-4090"))

@@ -52,6 +52,16 @@ public enum Charts {
 
     static func n(_ value: Double) -> String { Formatting.fixed(value, decimals: 1) }
 
+    /// A tick's label: whole numbers plainly (`0`, `20`, `1,000`), others with three significant digits.
+    static func tickLabel(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? Formatting.grouped(Int(value)) : Formatting.fixed(value, significant: 3)
+    }
+
+    /// A context length as people say it: `4k` for 4,096, `128k` for 131,072; else grouped digits.
+    static func contextLabel(_ tokens: Int) -> String {
+        tokens >= 1024 && tokens % 1024 == 0 ? "\(tokens / 1024)k" : Formatting.grouped(tokens)
+    }
+
     /// Round ticks from 0 past `maximum`: steps of 1, 2 or 5 × 10ⁿ, about `count` of them.
     static func ticks(upTo maximum: Double, count: Int = 5) -> [Double] {
         guard maximum > 0, maximum.isFinite else { return [0, 1] }
@@ -88,7 +98,7 @@ public enum Charts {
         for tick in scale {
             body.append("<line class=\"grid\" x1=\"\(n(left))\" y1=\"\(n(y(tick)))\" x2=\"\(n(right))\" y2=\"\(n(y(tick)))\"/>")
             body.append(
-                "<text class=\"small\" data-mark=\"tick\" x=\"\(n(left - 6))\" y=\"\(n(y(tick) + 3))\" text-anchor=\"end\">\(escape(Formatting.fixed(tick, significant: 3)))</text>"
+                "<text class=\"small\" data-mark=\"tick\" x=\"\(n(left - 6))\" y=\"\(n(y(tick) + 3))\" text-anchor=\"end\">\(escape(tickLabel(tick)))</text>"
             )
         }
         let slot = (right - left) / Double(max(groups.count, 1))
@@ -133,7 +143,7 @@ public enum Charts {
         for tick in scale {
             body.append("<line class=\"grid\" x1=\"\(n(left))\" y1=\"\(n(y(tick)))\" x2=\"\(n(right))\" y2=\"\(n(y(tick)))\"/>")
             body.append(
-                "<text class=\"small\" data-mark=\"tick\" x=\"\(n(left - 6))\" y=\"\(n(y(tick) + 3))\" text-anchor=\"end\">\(escape(Formatting.fixed(tick, significant: 3)))</text>"
+                "<text class=\"small\" data-mark=\"tick\" x=\"\(n(left - 6))\" y=\"\(n(y(tick) + 3))\" text-anchor=\"end\">\(escape(tickLabel(tick)))</text>"
             )
         }
         // Context labels at every other point when they would crowd (about 40 px per label).
@@ -141,7 +151,7 @@ public enum Charts {
         for (index, p) in points.enumerated() where index % every == 0 || index == points.count - 1 {
             if index != points.count - 1, index + every > points.count - 1, x(last.context) - x(p.context) < 40 { continue }
             body.append(
-                "<text class=\"small\" data-mark=\"xtick\" x=\"\(n(x(p.context)))\" y=\"\(n(bottom + 14))\" text-anchor=\"middle\">\(escape(Formatting.compactCount(p.context)))</text>"
+                "<text class=\"small\" data-mark=\"xtick\" x=\"\(n(x(p.context)))\" y=\"\(n(bottom + 14))\" text-anchor=\"middle\">\(escape(contextLabel(p.context)))</text>"
             )
         }
         for (series, colour, value) in [
@@ -203,7 +213,8 @@ public enum Charts {
         }
         return groupedBars(
             id: "batch", title: "Micro-batch per GPU (sequences of \(Formatting.grouped(plan.sequenceLength)) tokens)", unit: "sequences",
-            groups: (0...3).map { "ZeRO-\($0)" }, series: modes.map { "\($0.rawValue) recomputation" }, values: values,
+            groups: (0...3).map { "ZeRO-\($0)" }, series: modes.map { $0 == .none ? "no recomputation" : "\($0.rawValue) recomputation" },
+            values: values,
             description:
                 "The largest micro-batch one \(plan.hardware) holds under each ZeRO stage and recomputation mode, for a target of \(plan.targetBatch) sequences over \(plan.devices) GPUs."
         )
@@ -252,8 +263,7 @@ public enum Charts {
             let y = bottom - (bottom - top) * v / maximum
             body.append("<line class=\"grid\" x1=\"\(n(left))\" y1=\"\(n(y))\" x2=\"400\" y2=\"\(n(y))\"/>")
             body.append(
-                "<text class=\"small\" x=\"\(n(left - 6))\" y=\"\(n(y + 3))\" text-anchor=\"end\">\(escape(Formatting.fixed(v, significant: 3)))</text>"
-            )
+                "<text class=\"small\" data-mark=\"tick\" x=\"\(n(left - 6))\" y=\"\(n(y + 3))\" text-anchor=\"end\">\(escape(tickLabel(v)))</text>")
         }
         let slot = (400 - left) / Double(max(values.count, 1))
         for (index, (label, value)) in values.enumerated() {

@@ -86,7 +86,7 @@ public struct InspectionReport: Sendable, Codable {
         public let kind: String?
         public let location: String?
         public let block: String?
-        public let file: String
+        public var file: String
         public let offset: Int
         public let bytes: Int
         public let complete: Bool
@@ -118,6 +118,20 @@ public struct InspectionReport: Sendable, Codable {
 }
 
 extension InspectionReport {
+    /// The same report with a file's path shown as `name` (a file read from a temporary copy of its header).
+    public func naming(_ path: String, as name: String) -> InspectionReport {
+        var copy = self
+        copy.source = copy.source == path ? name : copy.source
+        copy.files = copy.files.map { FileFacts(path: $0.path == path ? name : $0.path, bytes: $0.bytes, expectedBytes: $0.expectedBytes) }
+        copy.tensors = copy.tensors?.map { row in
+            var row = row
+            if row.file == path { row.file = name }
+            return row
+        }
+        copy.warnings = copy.warnings.map { $0.replacing(path, with: name) }
+        return copy
+    }
+
     /// Inspects the model at `path`: headers only.
     public static func inspect(_ path: String, includeTensors: Bool = false) throws(FormatError) -> InspectionReport {
         try InspectionReport(source: ModelSource.open(path), includeTensors: includeTensors)

@@ -50,10 +50,10 @@ enum FieldParsers {
     }
     static func tensorSplitText(_ shares: [Double]) -> String { shares.map { scientific($0 == 0 ? 0 : $0) }.joined(separator: ",") }
 
-    /// `a,b,example:c`: two to sixteen models.
+    /// `a,b,example:c`: up to sixteen models (comparing needs two: the comparison refuses fewer).
     static func modelList(_ text: String) throws(EstimateError) -> [String] {
         let names = text.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard (2...16).contains(names.count) else {
+        guard (1...16).contains(names.count) else {
             throw EstimateError("give 2 to 16 models separated by commas (a path, ORG/NAME, ollama:NAME or example:NAME)")
         }
         return names
@@ -700,7 +700,7 @@ public struct CompareQuery: Calculator {
 
     public static let fields: [RequestField<CompareQuery>] = [
         .parsed(
-            "models", \.models, examples: ExampleConfigs.names.prefix(3).map { "example:\($0)" },
+            "models", \.models, examples: ["example:llama-3.1-8b,example:mistral-7b", "example:qwen2-0.5b,example:gemma-2-9b,example:phi-3-mini"],
             "Models separated by commas: paths, ORG/NAME, ollama:NAME, or example:NAME for a bundled config.",
             parse: FieldParsers.modelList, format: { $0.joined(separator: ",") }),
         .tokens("context", \.context, 1...(1 << 26), "Context length for memory and speed."),

@@ -20,6 +20,8 @@ const compact = n => {
 };
 const gb = b => b == null ? "–" : b < 1e9 ? (b / 1e6).toPrecision(3) + " MB" : (b / 1e9).toPrecision(3) + " GB";
 const pct = v => v == null ? "–" : v.toFixed(1) + "%";
+/** A rate with three significant digits and thousands separators (4,980, 43.6), never 4.98e+3. */
+const rate = v => v == null ? "–" : Number(v.toPrecision(3)).toLocaleString("en-US");
 const number = (label, value, formula, id) =>
   `<div><span>${esc(label)}</span><b id="${id || ""}" title="${esc(formula || "exact")}">${value}</b></div>`;
 
@@ -149,7 +151,7 @@ function mount(formHTML, run, extra = "") {
 /** A generic answer: its scalar numbers, its tables (arrays of objects), charts, formulas and warnings. */
 function generic(d) {
   const scalars = Object.entries(d).filter(([, v]) => typeof v === "number" || typeof v === "boolean" || (typeof v === "string" && v.length <= 40));
-  const shown = (k, v) => typeof v !== "number" ? esc(v) : /Bytes$/.test(k) ? gb(v) : Number.isInteger(v) ? group(v) : v.toPrecision(3);
+  const shown = (k, v) => typeof v !== "number" ? esc(v) : /Bytes$/.test(k) ? gb(v) : Number.isInteger(v) ? group(v) : rate(v);
   const numbers = scalars.map(([k, v]) => number(k, shown(k, v))).join("");
   const sentences = Object.entries(d).filter(([, v]) => typeof v === "string" && v.length > 40).map(([k, v]) => `${k}: ${v}`);
   const tables = Object.entries(d).filter(([, v]) => Array.isArray(v) && v.length && typeof v[0] === "object").map(([k, rows]) => {
@@ -161,6 +163,107 @@ function generic(d) {
   return `<div class="numbers">${numbers}</div>${list(sentences)}${charts(d)}${tables}${d.formulas ? notes(d.formulas) : ""}${list(d.warnings)}`;
 }
 
+/** The whole `heft inspect` report: the numbers, what the file says, every table, the tensors (folded, with a
+ *  filter), buffers and a partial download as a visible warning. */
+function inspectReport(data) {
+  const p = data.parameters, a = data.architecture, b = data.bytes;
+  const share = (n, total) => total ? (100 * n / total).toFixed(1) + "%" : "–";
+  const shape = `${esc(a.family || a.modelType || "unknown")} · ${a.layers ?? "?"} layers · hidden ${a.hiddenSize ?? "?"} · `
+    + `${a.heads ?? "?"} heads (${a.kvHeads ?? "?"} KV, head dim ${a.headDim ?? "?"}) · vocab ${group(a.vocabSize)} · context ${group(a.contextLength)}`;
+  const formula = data.formula
+    ? `<p class="notes">Formula (${esc(data.formula.family)}): ${esc(data.formula.expression)} = ${group(data.formula.total)}</p>` : "";
+  const configOnly = data.files.length === 0;
+  const missing = data.missing ? `<p class="warning" role="alert" id="missing">Partial download: ${group(data.missing.bytes)} bytes of tensor data `
+    + `are missing (${group(data.missing.tensors.length)} tensor(s) incomplete). Counts come from the header and are exact; `
+    + `statistics need the whole file.</p>` : "";
+  const says = data.fileType || data.name ? `<p id="says">The file says: ${[data.fileType && "file type " + esc(data.fileType),
+    data.name && "name “" + esc(data.name) + "”", data.sizeLabel && "size label " + esc(data.sizeLabel)].filter(Boolean).join(" · ")}</p>` : "";
+  const table = (id, head, rows) => rows.length ? `<table id="${id}"><tr>${head.map(h => `<th>${esc(h)}</th>`).join("")}</tr>`
+    + rows.map(r => `<tr>${r.map(c => `<td>${c}</td>`).join("")}</tr>`).join("") + "</table>" : "";
+  const kinds = p.byKind ? table("by-kind", ["by kind", "parameters", "share"], Object.entries(p.byKind)
+    .map(([k, n]) => [esc(k), group(n), share(n, p.total)])) : "";
+  const locations = p.byLocation ? table("by-location", ["by location", "parameters", "share"], Object.entries(p.byLocation)
+    .map(([k, n]) => [esc(k), group(n), share(n, p.total)])) : "";
+  const storage = b.byStorage && Object.keys(b.byStorage).length ? table("storage", ["storage", "parameters", "bytes", "bits/param"],
+    Object.entries(b.byStorage).sort((x, y) => y[1] - x[1]).map(([t, bytes]) => {
+      const n = (p.byStorage || {})[t] ?? 0;
+      return [esc(t), group(n), group(bytes), n ? (bytes * 8 / n).toFixed(3) : "–"];
+    })) : "";
+  const blocks = p.perBlock && p.perBlock.length ? `<details><summary>Per block (${p.perBlock.length})</summary>`
+    + table("blocks", ["block", "attention", "feed-forward", "other", "total"], p.perBlock
+      .map(r => [esc(r.block), group(r.attention), group(r.feedForward), group(r.other), group(r.total)])) + "</details>" : "";
+  const buffers = data.buffers.count ? `<p>Buffers (not parameters): ${group(data.buffers.count)} tensor(s), ${group(data.buffers.elements)} `
+    + `elements, ${group(data.buffers.bytes)} bytes: ${data.buffers.names.slice(0, 8).map(esc).join(", ")}${data.buffers.count > 8 ? ", …" : ""}</p>` : "";
+  const packing = data.quantizationState.count ? `<p>Quantization state: ${group(data.quantizationState.count)} tensor(s), `
+    + `${group(data.quantizationState.bytes)} bytes (scales, zeros and indices of packed weights).</p>` : "";
+  const tensors = data.tensors ? `<details id="tensor-list"><summary>All ${group(data.tensors.length)} tensors</summary>`
+    + `<label>filter<input id="tensor-filter" placeholder="part of a name"></label>`
+    + table("tensors", ["name", "shape", "storage", "parameters", "bytes", "role", "kind", "location"], data.tensors.map(t => [
+      esc(t.name), esc(t.shape.join(" × ")), esc(t.storage), group(t.parameters), group(t.bytes) + (t.complete === false ? " (missing)" : ""),
+      esc(t.role), esc(t.kind ?? ""), esc(t.location ?? "")])) + "</details>" : "";
+  return `<div class="numbers">${number("parameters", group(p.total), "Σ elements of parameter tensors (tied once, buffers never)", "total")}`
+    + `${number("active", group(p.active), "per-token parameters (MoE)")}${number("tier", esc(data.tier.name))}`
+    + (configOnly ? number("file", "config only (no weights)") : `${number("on disk", gb(b.file), "bytes of the files, headers included", "file")}`
+      + `${number("tensor data", gb(b.tensorData), "Σ tensor bytes")}${number("bits/param", (b.bitsPerParameter ?? 0).toFixed(3), "file bytes × 8 ÷ parameters")}`)
+    + `</div><p id="source">${esc(data.source)} — ${esc(data.format)}${configOnly ? "" : ", " + data.files.length + " file(s)"}</p>`
+    + `${missing}${says}<p>${shape}</p>${charts(data)}${formula}<div class="tables">${kinds}${locations}</div>${storage}${blocks}`
+    + `${buffers}${packing}${tensors}${list(data.warnings)}`;
+}
+
+// Filtering the tensor list as the user types (the list is re-rendered with each answer, so listen on the page).
+document.addEventListener("input", e => {
+  if (e.target.id !== "tensor-filter") return;
+  const needle = e.target.value.toLowerCase();
+  document.querySelectorAll("#tensors tr").forEach((row, i) => {
+    if (i > 0) row.hidden = needle !== "" && !row.firstChild.textContent.toLowerCase().includes(needle);
+  });
+});
+
+/** Drag a local model file onto the page: the browser sends only its header (File.slice), never the weights. */
+function mountDrop() {
+  const zone = document.createElement("div");
+  zone.id = "drop";
+  zone.className = "drop";
+  zone.textContent = "Or drop a .gguf or .safetensors file here: only its header is read, in the browser, and sent.";
+  main.prepend(zone);
+  zone.addEventListener("dragover", e => { e.preventDefault(); zone.classList.add("over"); });
+  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+  zone.addEventListener("drop", async e => {
+    e.preventDefault();
+    zone.classList.remove("over");
+    const file = e.dataTransfer.files[0];
+    if (file) await inspectFile(file);
+  });
+}
+
+/** A header's bytes: safetensors states its length in the first 8 bytes; a GGUF header is read in growing windows
+ *  until the server can parse it. */
+async function inspectFile(file) {
+  const out = document.getElementById("out");
+  out.dataset.state = "loading";
+  try {
+    let length;
+    if (/\.safetensors$/i.test(file.name)) {
+      const prefix = new DataView(await file.slice(0, 8).arrayBuffer());
+      length = Math.min(file.size, 8 + Number(prefix.getBigUint64(0, true)));
+    } else {
+      length = Math.min(file.size, 1 << 20);
+    }
+    for (;;) {
+      const body = await file.slice(0, length).arrayBuffer();
+      const response = await fetch(`/api/inspect/header?name=${encodeURIComponent(file.name)}&size=${file.size}`,
+        { method: "POST", headers: { "content-type": "application/octet-stream" }, body });
+      const data = await response.json();
+      if (response.ok) { out.innerHTML = inspectReport(data); out.dataset.state = "ready"; return; }
+      if (data.needBytes && length < file.size && length < (64 << 20)) { length = Math.min(file.size, length * 4, 64 << 20); continue; }
+      throw new Error(data.error);
+    }
+  } catch (e) {
+    out.innerHTML = `<p class="error" role="alert">${esc(file.name)}: ${esc(e.message)}</p>`;
+    out.dataset.state = "error";
+  }
+}
+
 const pages = {
   inspect() {
     const chosen = params.get("model") ?? (params.has("config") ? "" : catalog.models[0]?.name);
@@ -168,21 +271,12 @@ const pages = {
       .map(m => `<option${m.name === chosen ? " selected" : ""}>${esc(m.name)}</option>`).join("")}</select></label>`;
     const paste = `<label>or paste config.json<textarea name="config" rows="3" cols="60">${esc(params.get("config") || "")}</textarea></label>`;
     mount(picker + paste, async v => {
-      const data = v.model ? await api("/api/inspect?model=" + encodeURIComponent(v.model))
+      const data = v.model ? await api("/api/inspect?allTensors=true&model=" + encodeURIComponent(v.model))
         : v.config ? await api("/api/inspect/config", JSON.parse(v.config)) : null;
       if (!data) return "<p>Pick a model from the served folders, or paste a config.json.</p>";
-      const p = data.parameters, a = data.architecture;
-      const shape = `${esc(a.family || a.modelType || "unknown")} · ${a.layers ?? "?"} layers · hidden ${a.hiddenSize ?? "?"} · `
-        + `${a.heads ?? "?"} heads (${a.kvHeads ?? "?"} KV, head dim ${a.headDim ?? "?"}) · vocab ${group(a.vocabSize)} · context ${group(a.contextLength)}`;
-      const formula = data.formula
-        ? `<p class="notes">Formula (${esc(data.formula.family)}): ${esc(data.formula.expression)} = ${group(data.formula.total)}</p>` : "";
-      return `<div class="numbers">${number("parameters", group(p.total), "Σ elements of parameter tensors (tied once, buffers never)", "total")}`
-        + `${number("active", group(p.active), "per-token parameters (MoE)")}${number("tier", esc(data.tier.range))}`
-        + `${number("file", gb(data.bytes.file), "bytes on disk")}${number("bits/param", (data.bytes.bitsPerParameter ?? 0).toFixed(3))}</div>`
-        + (data.fileType || data.name ? `<p id="says">The file says: ${[data.fileType && "file type " + esc(data.fileType), data.name && "name “" + esc(data.name) + "”",
-          data.sizeLabel && "size label " + esc(data.sizeLabel)].filter(Boolean).join(" · ")}</p>` : "")
-        + `<p>${shape}</p>${charts(data)}${formula}${list(data.warnings)}`;
+      return inspectReport(data);
     });
+    mountDrop();
   },
 
   memory() {
@@ -216,7 +310,7 @@ const pages = {
         + `<tr><td><b>total</b></td><td></td><td>${cmp.engineTotalMebibytes.toFixed(2)}</td><td>${cmp.heftTotalMebibytes.toFixed(2)}</td><td></td></tr></table>`
         + (cmp.engineKVTokens != null ? `<p>GPU KV cache size: ${esc(cmp.engine)} ${group(cmp.engineKVTokens)} tokens, Heft ${group(cmp.heftKVTokens)}</p>` : "") : "";
       const fit = e => e.fit ? (e.fit.fits ? "fits" : "short by " + gb(-e.fit.marginBytes)) : "–";
-      const speed = e => e.speed ? e.speed.decodeTokensPerSecond.toPrecision(3) : "–";
+      const speed = e => e.speed ? rate(e.speed.decodeTokensPerSecond) : "–";
       const rows = d.estimates.map(e => `<tr><td>${group(e.context)}</td><td>${gb(e.weightsBytes)}</td><td>${gb(e.kvCacheBytes)}</td>`
         + `<td>${gb(e.activationBytes)}</td><td>${gb(e.overheadBytes)}</td><td><b>${gb(e.totalBytes)}</b></td><td>${fit(e)}</td><td>${speed(e)}</td></tr>`);
       const names = d.llamaCpp ? ["model buffers", "compute buffer", "output + driver"] : ["weights", "activations", "overhead"];
@@ -246,7 +340,7 @@ const pages = {
       const rows = s.points.map(p => `<tr><td>${group(p.context)}</td><td>${gb(p.weightsBytes)}</td><td>${gb(p.kvCacheBytes)}</td>`
         + `<td>${gb(p.activationBytes)}</td><td>${gb(p.activationBytesStandard)}</td><td><b>${gb(p.totalBytes)}</b></td><td>${gb(p.totalBytesStandard)}</td>`
         + (fit ? `<td>${yes(p.fits)}</td><td>${yes(p.fitsStandard)}</td>` : "")
-        + (speed ? `<td>${p.prefillTokensPerSecond.toPrecision(3)}</td><td>${p.decodeTokensPerSecond.toPrecision(3)}</td>` : "") + "</tr>").join("");
+        + (speed ? `<td>${rate(p.prefillTokensPerSecond)}</td><td>${rate(p.decodeTokensPerSecond)}</td>` : "") + "</tr>").join("");
       const longest = fit ? `<p id="longest">Longest context that fits: ${group(s.largestFitting)} with FlashAttention, `
         + `${group(s.largestFittingStandard)} with standard attention</p>` : "";
       return `${longest}<div class="charts">${d.charts.sweep}</div><table id="sweep">${head}${rows}</table>${notes(d.formulas)}`
@@ -269,7 +363,7 @@ const pages = {
       const rows = d.rows.map(r => `<tr><td>${esc(r.model)}</td><td>${compact(r.parameters)}${r.activeParameters !== r.parameters ? " (" + compact(r.activeParameters) + " active)" : ""}</td>`
         + `<td>${gb(r.fileBytes)}</td><td>${r.bitsPerParameter.toFixed(2)}</td><td>${r.embeddingShare == null ? "–" : (r.embeddingShare * 100).toFixed(1) + "%"}</td>`
         + `<td>${group(r.kvCacheBytesPerToken)} B</td><td>${group(r.contextLimit)}</td><td>${gb(r.memoryBytes)}</td><td>${esc(r.engine)}</td>`
-        + (fit ? `<td>${r.fits ? "yes" : "no"}</td>` : "") + (speed ? `<td>${r.decodeTokensPerSecond.toPrecision(3)}</td>` : "") + `<td>${esc(r.tier)}</td></tr>`).join("");
+        + (fit ? `<td>${r.fits ? "yes" : "no"}</td>` : "") + (speed ? `<td>${rate(r.decodeTokensPerSecond)}</td>` : "") + `<td>${esc(r.tier)}</td></tr>`).join("");
       return `<table id="compare">${head}${rows}</table>${charts(d)}${notes(d.formulas)}${list(d.warnings)}`;
     });
   },
