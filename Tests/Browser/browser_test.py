@@ -84,6 +84,29 @@ class Tab:
     def marks(self, chart, mark):
         return self.eval(f"document.querySelectorAll('svg[data-chart=\"{chart}\"] [data-mark=\"{mark}\"]').length")
 
+    def chart_problems(self):
+        """Every chart on the page: text boxes that overlap, and value ticks whose step is not 1, 2 or 5 × 10^n."""
+        return self.eval("""(() => {
+          const problems = [];
+          for (const svg of document.querySelectorAll('svg[data-chart]')) {
+            const id = svg.dataset.chart;
+            const boxes = [...svg.querySelectorAll('text')].filter(t => t.textContent.trim()).map(t => [t, t.getBBox()]);
+            for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+              const [a, p] = boxes[i], [b, q] = boxes[j];
+              const w = Math.min(p.x + p.width, q.x + q.width) - Math.max(p.x, q.x);
+              const h = Math.min(p.y + p.height, q.y + q.height) - Math.max(p.y, q.y);
+              if (w > 1 && h > 1) problems.push(`${id}: '${a.textContent}' overlaps '${b.textContent}'`);
+            }
+            const ticks = [...svg.querySelectorAll('[data-mark=tick]')].map(t => Number(t.textContent.replace(/,/g, '')))
+              .filter(v => isFinite(v)).sort((x, y) => x - y);
+            for (let i = 1; i < ticks.length; i++) {
+              const step = ticks[i] - ticks[i - 1], m = step / Math.pow(10, Math.floor(Math.log10(step)));
+              if (![1, 2, 5, 10].some(r => Math.abs(m - r) < 1e-6)) problems.push(`${id}: tick step ${step} is not 1, 2 or 5 × 10^n`);
+            }
+          }
+          return problems;
+        })()""") or []
+
     def screenshot(self, name):
         data = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True).get("data", "")
         with open(os.path.join(shots, name + ".png"), "wb") as f:
@@ -108,8 +131,19 @@ try:
     check("memory total", (tab.text("#total") or "").endswith(" GB"), tab.text("#total"))
     check("memory KV per token", tab.eval("document.body.textContent.includes('524,288 B')"))
     check("memory chart", tab.marks("memory", "segment") == 4 and tab.marks("memory", "capacity") == 1)
+    check("charts readable on " + "memory", not tab.chart_problems(), str(tab.chart_problems()))
     tab.screenshot("memory")
     # A GGUF file is sized as llama.cpp allocates it: its buffers are listed as the command line lists them.
+    check("memory training loads", tab.load("/memory?example=llama-2-7b&train=true&context=2048&gpu=a100-80gb"))
+    heads = tab.eval("[...document.querySelectorAll('#estimates th')].map(h => h.textContent)")
+    check("memory training columns", "gradients" in heads and "optimizer state" in heads and "decode tok/s" not in heads
+          and "KV cache" not in heads, str(heads))
+    trained = cli("memory", "--example", "llama-2-7b", "--train", "--context", "2048", "--gpu", "a100-80gb")
+    parts = trained["weightsBytes"] + trained["gradientsBytes"] + trained["optimizerBytes"] + trained["activationBytes"] + trained["overheadBytes"]
+    check("memory training columns add up", parts == trained["totalBytes"], f"{parts} vs {trained['totalBytes']}")
+    check("memory serving latency", tab.load("/memory?example=llama-2-7b&context=4096&gpu=rtx-4090")
+          and "between tokens" in tab.eval("[...document.querySelectorAll('#estimates th')].map(h => h.textContent)"))
+
     check("memory llama.cpp", tab.load("/memory?model=llamacpp/gemma-3-270m-q4_k_m.gguf&context=4096"))
     check("memory buffers", tab.eval("document.querySelectorAll('#buffers tr').length") == 7, tab.eval("document.body.textContent.slice(0, 300)"))
     check("memory repack", tab.eval("document.querySelector('#buffers').textContent.includes('CPU_REPACK')"))
@@ -155,12 +189,14 @@ try:
     check("URL keeps the state", "pair=minilm" in (tab.eval("location.search") or ""))
     check("accuracy chart marks", tab.marks("accuracy-ratio", "pair") >= 20 and tab.marks("accuracy-ratio", "plan") == 1)
     check("teacher-student bars", tab.marks("teacher-student", "bar") == 2)
+    check("charts readable on " + "distill", not tab.chart_problems(), str(tab.chart_problems()))
     tab.screenshot("distill")
 
     check("quantize loads", tab.load("/quantize?example=llama-3.1-8b&context=4096&budget=6GB"))
     check("quantize recommends the lowest published ΔPPL that fits", tab.text("#recommended") == "Q4_K_S", tab.text("#recommended"))
     check("quantize chart", tab.marks("quantization", "scheme") >= 15)
     check("quantize Q4_K_M bytes", tab.eval("document.body.textContent.includes('4,912,898,304')"))
+    check("charts readable on " + "quantize", not tab.chart_problems(), str(tab.chart_problems()))
     tab.screenshot("quantize")
 
     check("pipeline loads", tab.load("/pipeline?example=llama-3.1-8b&distill=2&quantize=Q4_K_M&targetMemory=4GB&context=4096&lambda=1"))
@@ -174,6 +210,7 @@ try:
     check("context longest fit equals the CLI", tab.text("#longest") == expected, tab.text("#longest"))
     check("context table rows", tab.eval("document.querySelectorAll('#sweep tr').length") == len(sweep["points"]) + 1)
     check("context chart points", tab.marks("sweep", "point") == 2 * len(sweep["points"]))
+    check("charts readable on " + "context", not tab.chart_problems(), str(tab.chart_problems()))
     tab.screenshot("context")
 
     # Gradient accumulation, against the CLI.
@@ -183,6 +220,7 @@ try:
              for k in ["microBatch", "accumulationSteps", "effectiveBatch"]}
     check("batch numbers equal the CLI", all(shown[k] == f"{plan[k]:,}" for k in shown), str(shown))
     check("batch chart bars", tab.marks("batch", "bar") == 12)
+    check("charts readable on " + "batch", not tab.chart_problems(), str(tab.chart_problems()))
     tab.screenshot("batch")
 
     # Compare, against the CLI.
@@ -191,18 +229,23 @@ try:
     cells = tab.eval("[...document.querySelectorAll('#compare tr')].slice(1).map(r => r.children[5].textContent)")
     check("compare KV per token equals the CLI", cells == [f"{r['kvCacheBytesPerToken']:,} B" for r in compared["rows"]], str(cells))
     check("compare chart bars", tab.marks("compare", "bar") == 4)
+    check("charts readable on " + "compare", not tab.chart_problems(), str(tab.chart_problems()))
     tab.screenshot("compare")
 
     # The calculators with a generic form: every page answers without an error.
     for path, words in [("/prune?example=llama-2-7b&dropLayers=8", "layers"), ("/lowrank?example=llama-2-7b&rank=256", "rank"),
                         ("/lora?example=llama-2-7b&rank=16", "trainable"), ("/advise?task=complex&memory=24GB", "tier"),
                         ("/stats?model=gguf/all-MiniLM-L6-v2.Q4_0.gguf", "elements")]:
+        # (the stats page also draws the histogram, checked below)
         check(f"{path} loads", tab.load(path))
         check(f"{path} answers", tab.eval("document.getElementById('out').dataset.state") == "ready", tab.text("#out")[:200] if tab.text("#out") else "")
         asked = [pair.split("=") for pair in path.split("?")[1].split("&")]
         kept = all(tab.eval(f"new URLSearchParams(location.search).get({json.dumps(k)})") == v for k, v in asked)
         check(f"{path} keeps its inputs", kept, tab.eval("location.search"))
+        check(f"{path} charts readable", not tab.chart_problems(), str(tab.chart_problems()))
         tab.screenshot(path.split("?")[0].strip("/"))
+    check("stats histogram", tab.load("/stats?model=gguf/all-MiniLM-L6-v2.Q4_0.gguf") and tab.marks("histogram", "bin") >= 10,
+          tab.marks("histogram", "bin"))
 finally:
     browser.terminate(); server.terminate()
     shutil.rmtree(profile, ignore_errors=True)

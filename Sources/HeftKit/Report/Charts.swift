@@ -52,6 +52,37 @@ public enum Charts {
 
     static func n(_ value: Double) -> String { Formatting.fixed(value, decimals: 1) }
 
+    /// Places point labels without overlap: each label tries the right of its point, then the left, above and below,
+    /// and is left out (its point keeps the tooltip) when every place overlaps a label already placed.
+    struct LabelPlacer {
+        private var boxes: [(x0: Double, y0: Double, x1: Double, y1: Double)] = []
+        private(set) var omitted = 0
+
+        /// A 10-px label's box, wide enough for any system font.
+        static func box(_ text: String, x: Double, y: Double, anchor: String) -> (x0: Double, y0: Double, x1: Double, y1: Double) {
+            let width = Double(text.count) * 6.4
+            let x0 = anchor == "end" ? x - width : anchor == "middle" ? x - width / 2 : x
+            return (x0, y - 10, x0 + width, y + 3)
+        }
+
+        mutating func reserve(_ text: String, x: Double, y: Double, anchor: String = "start") {
+            boxes.append(Self.box(text, x: x, y: y, anchor: anchor))
+        }
+
+        /// The `<text>` for `text` at the first free place around (`x`, `y`), or nil.
+        mutating func place(_ text: String, x: Double, y: Double, within: (Double, Double)) -> String? {
+            for (dx, dy, anchor) in [(6.0, 3.0, "start"), (-6.0, 3.0, "end"), (0.0, -8.0, "middle"), (0.0, 14.0, "middle")] {
+                let b = Self.box(text, x: x + dx, y: y + dy, anchor: anchor)
+                guard b.x0 >= within.0, b.x1 <= within.1 else { continue }
+                if boxes.contains(where: { min($0.x1, b.x1) - max($0.x0, b.x0) > 0 && min($0.y1, b.y1) - max($0.y0, b.y0) > 0 }) { continue }
+                boxes.append(b)
+                return "<text class=\"small\" x=\"\(n(x + dx))\" y=\"\(n(y + dy))\" text-anchor=\"\(anchor)\">\(escape(text))</text>"
+            }
+            omitted += 1
+            return nil
+        }
+    }
+
     /// A tick's label: whole numbers plainly (`0`, `20`, `1,000`), others with three significant digits.
     static func tickLabel(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e15 ? Formatting.grouped(Int(value)) : Formatting.fixed(value, significant: 3)
@@ -205,6 +236,61 @@ public enum Charts {
         )
     }
 
+    /// "Weight values": the histogram of every parameter's value, heights on a log scale (decades labelled), with
+    /// the zero line.
+    public static func histogram(_ report: StatsReport) -> String {
+        let h = report.global.histogram
+        guard !h.counts.isEmpty, let lowEdge = h.edges.first, let highEdge = h.edges.last, highEdge > lowEdge
+        else { return "" }
+        let width = 600, height = 300, left = 64.0, right = 580.0, top = 40.0, bottom = 250.0
+        let highest = Double(h.counts.max() ?? 1)
+        let decades = max(1, Int(log10(max(highest, 1)).rounded(.up)))
+        func y(_ count: Int) -> Double { count <= 0 ? bottom : bottom - (bottom - top) * (log10(Double(count)) + 1) / Double(decades + 1) }
+        func x(_ v: Double) -> Double { left + (right - left) * (v - lowEdge) / (highEdge - lowEdge) }
+        var body: [String] = []
+        for decade in 0...decades {
+            let count = Int(pow(10, Double(decade)))
+            body.append("<line class=\"grid\" x1=\"\(n(left))\" y1=\"\(n(y(count)))\" x2=\"\(n(right))\" y2=\"\(n(y(count)))\"/>")
+            body.append(
+                "<text class=\"small\" data-mark=\"decade\" x=\"\(n(left - 6))\" y=\"\(n(y(count) + 3))\" text-anchor=\"end\">\(escape(decade <= 3 ? Formatting.grouped(count) : "10^\(decade)"))</text>"
+            )
+        }
+        for (index, count) in h.counts.enumerated() where index + 1 < h.edges.count {
+            let x0 = x(h.edges[index]), x1 = x(h.edges[index + 1])
+            body.append(
+                "<rect data-mark=\"bin\" x=\"\(n(x0))\" y=\"\(n(y(count)))\" width=\"\(n(max(0.5, x1 - x0 - 0.5)))\" height=\"\(n(bottom - y(count)))\" fill=\"\(palette[0])\"><title>\(escape(Formatting.fixed(h.edges[index], significant: 3))) to \(escape(Formatting.fixed(h.edges[index + 1], significant: 3))): \(Formatting.grouped(count))</title></rect>"
+            )
+        }
+        // Value ticks: round steps across the range, labelled without overlap (about 60 px each).
+        let span = highEdge - lowEdge
+        let raw = span / max(1, Double(Int((right - left) / 60)))
+        let decade = pow(10, log10(raw).rounded(.down))
+        let step = [1.0, 2, 5, 10].map { $0 * decade }.first { $0 >= raw } ?? 10 * decade
+        var tick = (lowEdge / step).rounded(.up) * step
+        while tick <= highEdge + step * 1e-9 {
+            body.append("<line class=\"axis\" x1=\"\(n(x(tick)))\" y1=\"\(n(bottom))\" x2=\"\(n(x(tick)))\" y2=\"\(n(bottom + 4))\"/>")
+            body.append(
+                "<text class=\"small\" data-mark=\"xtick\" x=\"\(n(x(tick)))\" y=\"\(n(bottom + 16))\" text-anchor=\"middle\">\(escape(abs(tick) < step * 1e-9 ? "0" : Formatting.fixed(tick, significant: 3)))</text>"
+            )
+            tick += step
+        }
+        if lowEdge < 0 && highEdge > 0 {
+            body.append(
+                "<line data-mark=\"zero\" x1=\"\(n(x(0)))\" y1=\"\(n(top))\" x2=\"\(n(x(0)))\" y2=\"\(n(bottom))\" stroke=\"#e15759\" stroke-dasharray=\"3 3\"/>"
+            )
+        }
+        body.append("<line class=\"axis\" x1=\"\(n(left))\" y1=\"\(n(top))\" x2=\"\(n(left))\" y2=\"\(n(bottom))\"/>")
+        body.append("<line class=\"axis\" x1=\"\(n(left))\" y1=\"\(n(bottom))\" x2=\"\(n(right))\" y2=\"\(n(bottom))\"/>")
+        body.append(
+            "<text class=\"label\" transform=\"translate(16 \(n((top + bottom) / 2))) rotate(-90)\" text-anchor=\"middle\">values (log scale)</text>")
+        body.append("<text class=\"label\" x=\"\(n((left + right) / 2))\" y=\"\(n(bottom + 36))\" text-anchor=\"middle\">weight value</text>")
+        return frame(
+            id: "histogram", width: width, height: height, title: "Weight values (\(Formatting.grouped(report.global.elements)) parameters)",
+            description:
+                "Histogram of every parameter value from \(Formatting.fixed(lowEdge, significant: 3)) to \(Formatting.fixed(highEdge, significant: 3)) in \(h.counts.count) bins of \(Formatting.fixed(h.binWidth, significant: 3)); heights on a log scale.",
+            body: body)
+    }
+
     /// "Memory per GPU": for each ZeRO stage, one bar per recomputation mode at the micro-batch it allows.
     public static func batch(_ plan: BatchPlan) -> String {
         let modes = TrainingRequest.Checkpointing.allCases
@@ -317,7 +403,8 @@ public enum Charts {
         body.append(
             "<path data-mark=\"curve\" d=\"\(path)\" fill=\"none\" stroke=\"\(palette[0])\" stroke-width=\"2\"><title>100 − 12·λ·log₁₀(r), λ = \(Formatting.fixed(plan.lambda, decimals: 2))</title></path>"
         )
-        for (index, pair) in pairs.enumerated() {
+        var points: [(label: String, x: Double, y: Double)] = []
+        for pair in pairs {
             guard let retention = pair.retention else { continue }
             let color =
                 ["encoder": palette[2], "prune-distill": palette[1], "pretrain-distill": palette[3], "reasoning-sft": palette[6]][pair.family]
@@ -325,10 +412,18 @@ public enum Charts {
             body.append(
                 "<circle data-mark=\"pair\" cx=\"\(n(x(pair.ratio)))\" cy=\"\(n(y(retention)))\" r=\"4\" fill=\"\(color)\"><title>\(escape(pair.id)): \(Formatting.fixed(pair.ratio, decimals: 2))×, \(Formatting.fixed(retention, decimals: 1))% (\(escape(pair.benchmark)))</title></circle>"
             )
-            if index % 2 == 0 {
-                body.append(
-                    "<text class=\"small\" x=\"\(n(x(pair.ratio) + 6))\" y=\"\(n(y(retention) - 4))\">\(escape(String(pair.id.prefix(22))))</text>")
-            }
+            points.append((String(pair.id.prefix(22)), x(pair.ratio), y(retention)))
+        }
+        // Labels where they fit; the rest keep their tooltip.
+        var labels = LabelPlacer()
+        for p in points { labels.reserve("", x: p.x - 4, y: p.y + 4) }
+        for p in points {
+            if let text = labels.place(p.label, x: p.x, y: p.y, within: (left, right)) { body.append(text) }
+        }
+        if labels.omitted > 0 {
+            body.append(
+                "<text class=\"small\" x=\"\(n(right))\" y=\"\(n(top - 8))\" text-anchor=\"end\">\(labels.omitted) labels left out where they would overlap: hover a point</text>"
+            )
         }
         body.append(
             "<circle data-mark=\"plan\" cx=\"\(n(x(plan.compressionRatio)))\" cy=\"\(n(y(plan.accuracyPercent)))\" r=\"7\" fill=\"none\" stroke=\"\(palette[3])\" stroke-width=\"3\"><title>Your plan: \(Formatting.fixed(plan.compressionRatio, decimals: 2))×, \(Formatting.fixed(plan.accuracyPercent, decimals: 1))%</title></circle>"
@@ -421,16 +516,18 @@ public enum Charts {
             guard let delta = s.quality.first(where: { $0.delta != nil })?.delta else { return nil }
             return (s.name, Double(s.bytes) / 1e9, max(delta, 0.001))
         }
-        let maxSize = (plan.schemes.map { Double($0.bytes) / 1e9 }.max() ?? 1) * 1.05
+        // The axis spans the schemes drawn (those with a published figure), not the float formats beyond them.
+        let scale = ticks(upTo: ((points.isEmpty ? plan.schemes.map { Double($0.bytes) / 1e9 } : points.map(\.1)).max() ?? 1) * 1.1, count: 5)
+        let maxSize = scale.last ?? 1
         let maxDelta = max(points.map(\.2).max() ?? 1, 0.01)
         func x(_ gb: Double) -> Double { left + (right - left) * gb / maxSize }
         func y(_ d: Double) -> Double { bottom - (bottom - top) * (log10(d) + 3) / (log10(maxDelta) + 3.2) }
         var body: [String] = []
-        for tick in 0...4 {
-            let v = maxSize * Double(tick) / 4
+        var labels = LabelPlacer()
+        for v in scale {
             body.append("<line class=\"grid\" x1=\"\(n(x(v)))\" y1=\"\(n(top))\" x2=\"\(n(x(v)))\" y2=\"\(n(bottom))\"/>")
             body.append(
-                "<text class=\"small\" x=\"\(n(x(v)))\" y=\"\(n(bottom + 14))\" text-anchor=\"middle\">\(Formatting.fixed(v, significant: 3))</text>")
+                "<text class=\"small\" data-mark=\"tick\" x=\"\(n(x(v)))\" y=\"\(n(bottom + 14))\" text-anchor=\"middle\">\(tickLabel(v))</text>")
         }
         for d in [0.001, 0.01, 0.1, 1.0, 10.0] where d <= maxDelta * 1.5 {
             body.append("<line class=\"grid\" x1=\"\(n(left))\" y1=\"\(n(y(d)))\" x2=\"\(n(right))\" y2=\"\(n(y(d)))\"/>")
@@ -438,11 +535,23 @@ public enum Charts {
                 "<text class=\"small\" x=\"\(n(left - 6))\" y=\"\(n(y(d) + 3))\" text-anchor=\"end\">+\(d >= 1 ? Formatting.fixed(d, decimals: 0) : String(d))</text>"
             )
         }
-        for (index, (name, gb, delta)) in points.enumerated() {
+        // Label the lowest-loss schemes first, so the ones a reader looks for keep their names.
+        let order = points.indices.sorted { points[$0].2 < points[$1].2 }
+        for index in order {
+            let (name, gb, delta) = points[index]
             body.append(
                 "<circle data-mark=\"scheme\" cx=\"\(n(x(gb)))\" cy=\"\(n(y(delta)))\" r=\"4\" fill=\"\(palette[index % palette.count])\"><title>\(escape(name)): \(Formatting.fixed(gb, significant: 3)) GB, ΔPPL +\(Formatting.fixed(delta, decimals: 4))</title></circle>"
             )
-            body.append("<text class=\"small\" x=\"\(n(x(gb) + 6))\" y=\"\(n(y(delta) + 3))\">\(escape(name))</text>")
+            labels.reserve("", x: x(gb) - 4, y: y(delta) + 4)
+        }
+        for index in order {
+            let (name, gb, delta) = points[index]
+            if let text = labels.place(name, x: x(gb), y: y(delta), within: (left, right)) { body.append(text) }
+        }
+        if labels.omitted > 0 {
+            body.append(
+                "<text class=\"small\" x=\"\(n(right))\" y=\"\(n(top - 8))\" text-anchor=\"end\">\(labels.omitted) labels left out where they would overlap: hover a point</text>"
+            )
         }
         body.append("<line class=\"axis\" x1=\"\(n(left))\" y1=\"\(n(bottom))\" x2=\"\(n(right))\" y2=\"\(n(bottom))\"/>")
         body.append("<line class=\"axis\" x1=\"\(n(left))\" y1=\"\(n(top))\" x2=\"\(n(left))\" y2=\"\(n(bottom))\"/>")

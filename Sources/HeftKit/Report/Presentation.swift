@@ -46,4 +46,9 @@ extension LowRankPlan: Presentable { public var charts: [String: String] { [:] }
 extension LoRAPlan: Presentable { public var charts: [String: String] { [:] } }
 extension PipelinePlan: Presentable { public var charts: [String: String] { [:] } }
 extension Advice: Presentable { public var charts: [String: String] { [:] } }
-extension StatsReport: Presentable { public var charts: [String: String] { [:] } }
+extension StatsReport: Presentable {
+    public var charts: [String: String] {
+        let chart = Charts.histogram(self)
+        return chart.isEmpty ? [:] : ["histogram": chart]
+    }
+}

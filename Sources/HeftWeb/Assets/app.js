@@ -20,6 +20,16 @@ const compact = n => {
 };
 const gb = b => b == null ? "–" : b < 1e9 ? (b / 1e6).toPrecision(3) + " MB" : (b / 1e9).toPrecision(3) + " GB";
 const pct = v => v == null ? "–" : v.toFixed(1) + "%";
+/** A time in the unit that suits it, as the CLI prints it: µs, ms, s, min, h. */
+const duration = v => {
+  if (v == null || !isFinite(v)) return "–";
+  const fmt = x => Number(x.toPrecision(3)).toLocaleString("en-US");
+  if (v < 1e-3) return fmt(v * 1e6) + " µs";
+  if (v < 1) return fmt(v * 1e3) + " ms";
+  if (v < 120) return fmt(v) + " s";
+  if (v < 7200) return fmt(v / 60) + " min";
+  return v < 48 * 3600 ? fmt(v / 3600) + " h" : fmt(v / 86400) + " days";
+};
 /** A rate with three significant digits and thousands separators (4,980, 43.6), never 4.98e+3. */
 const rate = v => v == null ? "–" : Number(v.toPrecision(3)).toLocaleString("en-US");
 const number = (label, value, formula, id) =>
@@ -310,16 +320,25 @@ const pages = {
         + `<tr><td><b>total</b></td><td></td><td>${cmp.engineTotalMebibytes.toFixed(2)}</td><td>${cmp.heftTotalMebibytes.toFixed(2)}</td><td></td></tr></table>`
         + (cmp.engineKVTokens != null ? `<p>GPU KV cache size: ${esc(cmp.engine)} ${group(cmp.engineKVTokens)} tokens, Heft ${group(cmp.heftKVTokens)}</p>` : "") : "";
       const fit = e => e.fit ? (e.fit.fits ? "fits" : "short by " + gb(-e.fit.marginBytes)) : "–";
-      const speed = e => e.speed ? rate(e.speed.decodeTokensPerSecond) : "–";
-      const rows = d.estimates.map(e => `<tr><td>${group(e.context)}</td><td>${gb(e.weightsBytes)}</td><td>${gb(e.kvCacheBytes)}</td>`
-        + `<td>${gb(e.activationBytes)}</td><td>${gb(e.overheadBytes)}</td><td><b>${gb(e.totalBytes)}</b></td><td>${fit(e)}</td><td>${speed(e)}</td></tr>`);
+      // The columns add up to the total: serving shows the KV cache and speed (prefill, decode, first token,
+      // between tokens); training shows gradients and optimizer state, and no serving speed.
+      const training = d.mode === "training";
       const names = d.llamaCpp ? ["model buffers", "compute buffer", "output + driver"] : ["weights", "activations", "overhead"];
-      const head = `<tr><th>context</th><th>${names[0]}</th><th>KV cache</th><th>${names[1]}</th><th>${names[2]}</th><th>total</th><th>fit</th>`
-        + "<th>decode tok/s</th></tr>";
+      const columns = [["context", e => group(e.context)], [names[0], e => gb(e.weightsBytes)]]
+        .concat(training ? [["gradients", e => gb(e.gradientsBytes)], ["optimizer state", e => gb(e.optimizerBytes)]]
+          : [["KV cache", e => gb(e.kvCacheBytes)]])
+        .concat([[names[1], e => gb(e.activationBytes)], [names[2], e => gb(e.overheadBytes)], ["total", e => `<b>${gb(e.totalBytes)}</b>`],
+          ["fit", fit]])
+        .concat(training ? [] : [["prefill tok/s", e => e.speed ? rate(e.speed.prefillTokensPerSecond) : "–"],
+          ["decode tok/s", e => e.speed ? rate(e.speed.decodeTokensPerSecond) : "–"],
+          ["first token", e => e.speed ? duration(e.speed.timeToFirstTokenSeconds) : "–"],
+          ["between tokens", e => e.speed ? duration(e.speed.interTokenLatencySeconds) : "–"]]);
+      const head = "<tr>" + columns.map(([h]) => `<th>${esc(h)}</th>`).join("") + "</tr>";
+      const rows = d.estimates.map(e => "<tr>" + columns.map(([, f]) => `<td>${f(e)}</td>`).join("") + "</tr>");
       return `<div class="numbers">${number("total", gb(d.totalBytes), d.formulas.weights ?? d.formulas.model, "total")}`
         + `${number("KV per token", group(d.kvCacheBytesPerToken) + " B", d.formulas.kvCache ?? d.formulas.kv)}${number("parameters", compact(d.parameters))}`
         + `${number("engine", esc(d.engine))}</div>`
-        + `<table>${head}${rows.join("")}</table><p>${esc(first.answer)}</p>${launch}${vllm}${against}${buffers}${charts(d)}${notes(d.formulas)}`
+        + `<table id="estimates">${head}${rows.join("")}</table><p>${esc(first.answer)}</p>${launch}${vllm}${against}${buffers}${charts(d)}${notes(d.formulas)}`
         + `${notes(d.assumptions, "Assumptions:")}${list(d.warnings)}`;
     });
   },
