@@ -1,4 +1,5 @@
-// Dequantizers for the block types most GGUF files are made of (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K), in C for the same
+// Dequantizers for the block types most GGUF files are made of (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K; a
+// real Q4_K_M file is mostly Q8_0 and Q5_0 where rows are not multiples of 256), in C for the same
 // reason as the statistics loops: `heft stats` on a K-quant file spends its time here, and only C can be built for
 // AVX-512, AVX2 and baseline x86-64 at once. `Dequantizer` (HeftFormats) calls these for those types; the golden
 // vectors of the fixtures check them bit for bit against gguf-py.
@@ -57,6 +58,43 @@ INLINE void q4_0(const uint8_t *p, float *y) {  // d, qs[16]: (q − 8)·d
     store16(y + 16, times(__builtin_convertvector((i8x16)(q >> 4) - 8, f32x16), d));
 }
 
+/// (d·q) + m for 16 codes (Q4_1, Q5_1): the product rounded to float32 first, as the reference does.
+INLINE f32x16 scaled_plus(u8x16 q, float d, float m) {
+    f32x16 product = (f32x16)d * __builtin_convertvector(q, f32x16);
+    return product + (f32x16)m;
+}
+
+INLINE void q4_1(const uint8_t *p, float *y) {  // d, m, qs[16]: d·q + m
+    float d = half(p), m = half(p + 2);
+    u8x16 q = bytes16(p + 4);
+    store16(y, scaled_plus(q & 0xF, d, m));
+    store16(y + 16, scaled_plus(q >> 4, d, m));
+}
+
+/// The fifth bits of Q5_0/Q5_1: bit j of the little-endian qh goes to value j (low nibbles), bit 16 + j to 16 + j.
+INLINE u8x16 fifth_bits(const uint8_t *qh, int first) {
+    uint32_t bits;
+    memcpy(&bits, qh, 4);
+    const u32x16 lane = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+    u32x16 b = ((u32x16)bits >> (lane + (u32x16)first)) & 1;
+    return __builtin_convertvector(b, u8x16) << 4;
+}
+
+INLINE void q5_0(const uint8_t *p, float *y) {  // d, qh[4], qs[16]: (q − 16)·d
+    float d = half(p);
+    u8x16 q = bytes16(p + 6);
+    u8x16 low = (q & 0xF) | fifth_bits(p + 2, 0), high = (q >> 4) | fifth_bits(p + 2, 16);
+    store16(y, times(__builtin_convertvector((i8x16)low - 16, f32x16), d));
+    store16(y + 16, times(__builtin_convertvector((i8x16)high - 16, f32x16), d));
+}
+
+INLINE void q5_1(const uint8_t *p, float *y) {  // d, m, qh[4], qs[16]: d·q + m
+    float d = half(p), m = half(p + 2);
+    u8x16 q = bytes16(p + 8);
+    store16(y, scaled_plus((q & 0xF) | fifth_bits(p + 4, 0), d, m));
+    store16(y + 16, scaled_plus((q >> 4) | fifth_bits(p + 4, 16), d, m));
+}
+
 INLINE void q8_0(const uint8_t *p, float *y) {  // d, qs[32] int8: q·d
     float d = half(p);
     store16(y, times(__builtin_convertvector((i8x16)bytes16(p + 2), f32x16), d));
@@ -103,6 +141,9 @@ INLINE void q6_k(const uint8_t *p, float *y) {  // ql[128], qh[64], scales[16] i
 int heft_block_layout(uint32_t type, size_t *values, size_t *bytes) {
     switch (type) {
     case 2: *values = 32, *bytes = 18; return 1;     // Q4_0
+    case 3: *values = 32, *bytes = 20; return 1;     // Q4_1
+    case 6: *values = 32, *bytes = 22; return 1;     // Q5_0
+    case 7: *values = 32, *bytes = 24; return 1;     // Q5_1
     case 8: *values = 32, *bytes = 34; return 1;     // Q8_0
     case 12: *values = 256, *bytes = 144; return 1;  // Q4_K
     case 13: *values = 256, *bytes = 176; return 1;  // Q5_K
@@ -148,6 +189,9 @@ int heft_dequantize(uint32_t type, const void *source, size_t blocks, float *y) 
     if (!heft_block_layout(type, &values, &bytes)) return 0;
     switch (type) {
     case 2: BLOCKS(q4_0);
+    case 3: BLOCKS(q4_1);
+    case 6: BLOCKS(q5_0);
+    case 7: BLOCKS(q5_1);
     case 8: BLOCKS(q8_0);
     case 12:
 #if defined(__x86_64__)

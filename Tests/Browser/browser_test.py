@@ -189,6 +189,10 @@ try:
     check("URL keeps the state", "pair=minilm" in (tab.eval("location.search") or ""))
     check("accuracy chart marks", tab.marks("accuracy-ratio", "pair") >= 20 and tab.marks("accuracy-ratio", "plan") == 1)
     check("teacher-student bars", tab.marks("teacher-student", "bar") == 2)
+    check("distill methods table", tab.eval("document.querySelectorAll('#methods tr').length") == 4)
+    check("distill with a served model as teacher", tab.load("/distill?model=gguf/all-MiniLM-L6-v2.Q8_0.gguf&ratio=2"))
+    check("distill teacher's size", tab.eval("document.body.textContent.includes('11,282,688')"),
+          tab.eval("document.querySelector('#student') && document.querySelector('#student').textContent"))
     check("charts readable on " + "distill", not tab.chart_problems(), str(tab.chart_problems()))
     tab.screenshot("distill")
 

@@ -86,7 +86,7 @@ void heft_count_f32(const float *x, size_t n, uint32_t above, const uint32_t *bo
 
 /// Dequantizes `blocks` whole blocks of ggml type `type` (its GGUF type id) from `source` into `destination`, bit
 /// for bit as gguf-py does. Returns 1, or 0 for a type this file does not implement (the caller's Swift code does).
-/// Implemented: Q4_0 (2), Q8_0 (8), Q4_K (12), Q5_K (13), Q6_K (14).
+/// Implemented: Q4_0 (2), Q4_1 (3), Q5_0 (6), Q5_1 (7), Q8_0 (8), Q4_K (12), Q5_K (13), Q6_K (14).
 int heft_dequantize(uint32_t type, const void *source, size_t blocks, float *destination);
 
 /// Values and bytes per block of a type `heft_dequantize` implements; returns 0 for any other type.

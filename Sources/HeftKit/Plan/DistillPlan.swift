@@ -101,6 +101,19 @@ public struct DistillPlan: Sendable, Codable {
         public let accuracyPercentRange: [Double]
     }
 
+    /// One distillation method: what it transfers, and what its teacher signal costs for this teacher.
+    public struct MethodRow: Sendable, Codable, Hashable {
+        public let method: DistillRequest.Method
+        public let transfers: String
+        public let complexity: String
+        public let typicalUse: String
+        /// Bytes per training token to cache the teacher's signal instead of running the teacher (nil: not cached in
+        /// practice — attention maps grow with the square of the sequence).
+        public let cacheBytesPerToken: Int?
+        public let note: String
+        public let chosen: Bool
+    }
+
     public let teacherParameters: Int
     public let studentParameters: Int
     public let compressionRatio: Double
@@ -114,6 +127,8 @@ public struct DistillPlan: Sendable, Codable {
     public let compute: Compute
     public let memory: Memory
     public let students: [Student]
+    /// Logit, feature and attention distillation side by side.
+    public let methods: [MethodRow]
     public let temperatureExamples: [TemperatureExample]
     public let temperatureExampleLabels: [String]
     public let guidance: [String]
@@ -227,6 +242,26 @@ public struct DistillPlan: Sendable, Codable {
             warnings.append("temperature \(r.temperature) is outside the usual 1–8 (T = 2–4 is typical)")
         }
         self.guidance = guidance
+        let hidden = (try? r.teacherConfig?.int("hidden_size", "n_embd", "d_model", maximum: 1 << 24)) ?? nil
+        let layers = (try? r.teacherConfig?.int("num_hidden_layers", "n_layer", "num_layers", maximum: 1 << 16)) ?? nil
+        self.methods = [
+            MethodRow(
+                method: .logit, transfers: "softmax outputs (soft targets at temperature T)", complexity: "low",
+                typicalUse: "classification, generation", cacheBytesPerToken: r.cachedTopK * 6,
+                note: "top-\(r.cachedTopK) logits, fp16 value + int32 index"
+                    + (vocab.map { "; full vocabulary \(Formatting.grouped($0 * 2)) bytes" } ?? ""),
+                chosen: r.method == .logit),
+            MethodRow(
+                method: .feature, transfers: "hidden states (MSE or cosine, a projection where widths differ)", complexity: "medium",
+                typicalUse: "BERT-style encoders, embeddings", cacheBytesPerToken: hidden.map { h in (layers ?? 1) * h * 2 },
+                note: hidden.map { "every layer's hidden state in bf16: \(layers ?? 1) × \($0) × 2 bytes" } ?? "needs the teacher's width (a config)",
+                chosen: r.method == .feature),
+            MethodRow(
+                method: .attention, transfers: "attention maps (heads × tokens × tokens)", complexity: "high",
+                typicalUse: "aligning transformer internals (TinyBERT, MiniLM)", cacheBytesPerToken: nil,
+                note: "maps grow with the square of the sequence: computed by the teacher during training, not cached",
+                chosen: r.method == .attention),
+        ]
         self.evidence = Evidence.pairs.map {
             EvidenceRow(
                 id: $0.id, family: $0.family, ratio: $0.ratio, retention: $0.retention, impliedLambda: $0.impliedLambda, benchmark: $0.benchmark,

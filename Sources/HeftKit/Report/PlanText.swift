@@ -56,6 +56,15 @@ public enum PlanText {
         }
         out.append(temps.render(indent: ""))
         out.append("")
+        var methods = TextTable(header: ["Method", "transfers", "complexity", "typical use", "cache per token"], rightAligned: [4])
+        for m in p.methods {
+            methods.add([
+                m.method.rawValue + (m.chosen ? " ◀" : ""), m.transfers, m.complexity, m.typicalUse,
+                m.cacheBytesPerToken.map { Formatting.grouped($0) + " B" } ?? "not cached",
+            ])
+        }
+        out.append(methods.render(indent: ""))
+        out.append("")
         out.append("Guidance")
         for line in p.guidance { out.append("  - \(line)") }
         out.append("")

@@ -405,6 +405,12 @@ const pages = {
         + `${number("compute", (d.compute.totalFlops / 1e18).toPrecision(3) + " EFLOP", d.formulas.compute)}`
         + `${d.compute.gpuHours != null ? number("GPU-hours", group(Math.round(d.compute.gpuHours)), d.formulas.compute) : ""}`
         + `${number("memory to distill", gb(d.memory.totalBytes), d.formulas.memory)}</div>${charts(d)}`
+        + (d.students.length ? `<h3>Student architectures</h3><table id="students"><tr><th>strategy</th><th>parameters</th><th>vs target</th><th>config changes</th></tr>`
+          + d.students.map(st => `<tr><td>${esc(st.strategy)}</td><td>${group(st.parameters)}</td><td>${st.differencePercent >= 0 ? "+" : ""}${st.differencePercent.toFixed(1)}%</td>`
+            + `<td>${esc(Object.entries(st.changes).map(([k, v]) => k + "=" + v).join(", "))}</td></tr>`).join("") + "</table>" : "")
+        + `<h3>Methods</h3><table id="methods"><tr><th>method</th><th>transfers</th><th>complexity</th><th>typical use</th><th>cache per token</th></tr>`
+        + d.methods.map(m => `<tr${m.chosen ? ' class="recommended"' : ""}><td>${esc(m.method)}</td><td>${esc(m.transfers)}</td><td>${esc(m.complexity)}</td>`
+          + `<td>${esc(m.typicalUse)}</td><td title="${esc(m.note)}">${m.cacheBytesPerToken == null ? "not cached" : group(m.cacheBytesPerToken) + " B"}</td></tr>`).join("") + "</table>"
         + `<table><tr><th>λ preset</th><th>pairs</th><th>median λ</th><th>accuracy at your r</th></tr>${presets}</table>`
         + `${list(d.guidance)}${notes(d.formulas)}${list(d.warnings)}`;
     }, examples);
