@@ -140,6 +140,8 @@ INLINE void q6_k(const uint8_t *p, float *y) {  // ql[128], qh[64], scales[16] i
 
 int heft_block_layout(uint32_t type, size_t *values, size_t *bytes) {
     switch (type) {
+    case 1: *values = 1, *bytes = 2; return 1;       // F16: a "block" is one value, widened 16 at a time
+    case 30: *values = 1, *bytes = 2; return 1;      // BF16
     case 2: *values = 32, *bytes = 18; return 1;     // Q4_0
     case 3: *values = 32, *bytes = 20; return 1;     // Q4_1
     case 6: *values = 32, *bytes = 22; return 1;     // Q5_0
@@ -178,6 +180,44 @@ __attribute__((target("avx512f,avx512bw,avx512vl,f16c"))) static void q4_k_avx51
 }
 #endif
 
+/// F16 (ggml type 1) and BF16 (30) to float32, any count: 16 values per step (F16C or AVX-512 where the clone has
+/// them), the tail one by one. Exact: both widen without rounding.
+HEFT_CLONES
+int heft_widen(uint32_t type, const void *source, size_t n, float *y) {
+    const uint8_t *p = source;
+    size_t i = 0;
+    switch (type) {
+    case 1:
+        for (; i + 16 <= n; i += 16) {
+            _Float16 h[16] __attribute__((aligned(32)));
+            memcpy(h, p + 2 * i, 32);
+            typedef _Float16 f16x16 __attribute__((ext_vector_type(16)));
+            f16x16 v;
+            memcpy(&v, h, 32);
+            f32x16 wide = __builtin_convertvector(v, f32x16);
+            memcpy(y + i, &wide, 64);
+        }
+        for (; i < n; i++) y[i] = half(p + 2 * i);
+        return 1;
+    case 30:
+        for (; i + 16 <= n; i += 16) {
+            uint16_t b[16];
+            memcpy(b, p + 2 * i, 32);
+            typedef uint16_t u16x16 __attribute__((ext_vector_type(16)));
+            u16x16 v;
+            memcpy(&v, b, 32);
+            u32x16 wide = __builtin_convertvector(v, u32x16) << 16;
+            memcpy(y + i, &wide, 64);
+        }
+        for (; i < n; i++) {
+            uint32_t bits = (uint32_t)(p[2 * i] | (p[2 * i + 1] << 8)) << 16;
+            memcpy(y + i, &bits, 4);
+        }
+        return 1;
+    default: return 0;
+    }
+}
+
 #define BLOCKS(kernel)                                                                                           \
     for (size_t b = 0; b < blocks; b++) kernel(p + b * bytes, y + b * values);                                  \
     return 1
@@ -188,6 +228,8 @@ int heft_dequantize(uint32_t type, const void *source, size_t blocks, float *y) 
     size_t values, bytes;
     if (!heft_block_layout(type, &values, &bytes)) return 0;
     switch (type) {
+    case 1:
+    case 30: return heft_widen(type, p, blocks, y);
     case 2: BLOCKS(q4_0);
     case 3: BLOCKS(q4_1);
     case 6: BLOCKS(q5_0);

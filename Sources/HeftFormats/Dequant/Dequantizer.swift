@@ -39,12 +39,9 @@ public enum Dequantizer {
         switch type.name {
         case "F32":
             for i in 0..<count { y[i] = Float(bitPattern: UInt32(littleEndian: source.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
-        case "F16":
-            for i in 0..<count { y[i] = f16(source, 2 * i) }
-        case "BF16":
-            for i in 0..<count {
-                y[i] = Float(bitPattern: UInt32(UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16)
-            }
+        case "F16", "BF16":
+            // Vector C (F16C where the CPU has it); Swift's own Float16 conversion is software on baseline x86-64.
+            heft_widen(UInt32(type.id), source, count, y)
         default:
             // The common types run as vector C code (HeftKernels/Dequantize.c); the rest here, block by block.
             if heft_dequantize(UInt32(type.id), source, blocks, y) != 0 { return }
