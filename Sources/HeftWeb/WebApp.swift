@@ -32,7 +32,8 @@ let queryStringCalculators: Set<String> = [InspectQuery.name, StatsQuery.name]
 
 /// The pages of the app; each is the same shell, whose script draws the page named by the path.
 public let pagePaths = [
-    "/", "/inspect", "/memory", "/context", "/batch", "/compare", "/distill", "/quantize", "/prune", "/lowrank", "/lora", "/pipeline", "/advise",
+    "/", "/models", "/inspect", "/memory", "/context", "/batch", "/compare", "/distill", "/quantize", "/prune", "/lowrank", "/lora", "/pipeline",
+    "/advise",
     "/stats",
 ]
 

@@ -134,6 +134,15 @@ try:
     check("charts readable on " + "memory", not tab.chart_problems(), str(tab.chart_problems()))
     tab.screenshot("memory")
     # A GGUF file is sized as llama.cpp allocates it: its buffers are listed as the command line lists them.
+    check("memory attention types", tab.eval("document.querySelectorAll('#attention-variants tr').length") == 3)  # MHA (this model), MQA
+    check("memory custom architecture", tab.load("/memory?params=7B&layers=32&hidden=4096&heads=32&kvHeads=8&context=4096"))
+    mqa = tab.eval("[...document.querySelectorAll('#attention-variants tr')].map(r => r.textContent)")
+    # 32 layers × 2 × 1 KV head × 128 × 2 bytes = 16,384 B per token with one KV head; 131,072 with 8.
+    check("memory MQA per token by hand", any("MQA" in r and "16,384 B" in r for r in mqa or []) and any("131,072 B" in r for r in mqa or []), str(mqa))
+    check("models page", tab.load("/models") and tab.eval("document.querySelectorAll('#models tr').length") > 8)
+    listed = tab.eval("[...document.querySelectorAll('#models tr')].find(r => r.textContent.includes('gemma-3-270m'))?.textContent")
+    check("models page names the file type", listed is not None and "Q4_K_M" in listed, str(listed))
+
     check("memory training loads", tab.load("/memory?example=llama-2-7b&train=true&context=2048&gpu=a100-80gb"))
     heads = tab.eval("[...document.querySelectorAll('#estimates th')].map(h => h.textContent)")
     check("memory training columns", "gradients" in heads and "optimizer state" in heads and "decode tok/s" not in heads

@@ -349,6 +349,19 @@ import Testing
         #expect(sweep.largestFittingStandard == sweep.points.last { $0.totalBytesStandard <= capacity }?.context)
     }
 
+    /// The KV cache calculator's side-by-side for Llama-3.1-8B's 32 layers of 32 heads × 128: multi-head
+    /// 32 × 2 × 32 × 128 × 2 bytes per token, its own grouped-query 8 KV heads a quarter of that, multi-query 1/32.
+    @Test func attentionTypesSideBySide() async throws {
+        var query = MemoryQuery()
+        query.spec.example = "llama-3.1-8b"
+        query.context = 4096
+        let variants = try await query.run(with: LocalModels()).attentionVariants
+        #expect(variants.map(\.name) == ["MHA", "GQA", "MQA"])
+        #expect(variants.map(\.bytesPerToken) == [524_288, 131_072, 16_384])
+        #expect(variants.map(\.bytesAtContext) == [524_288 * 4096, 131_072 * 4096, 16_384 * 4096])
+        #expect(variants.map(\.isModel) == [false, true, false])
+    }
+
     @Test func absurdTrainingSizesAreRefusedNotTrapped() async throws {
         var query = MemoryQuery()
         query.spec.example = "llama-3.1-8b"

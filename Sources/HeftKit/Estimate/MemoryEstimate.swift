@@ -172,6 +172,20 @@ public struct MemoryEstimate: Sendable, Codable {
     public var comparison: LogComparison?
     /// `--sweep`: memory and speed over contexts, with and without FlashAttention.
     public var sweep: ContextSweep?
+    /// The same layers and heads with multi-head (every head its own K and V), grouped-query (this model's KV heads)
+    /// and multi-query (one KV head) attention: KV bytes per token and at the first context. Empty without heads.
+    public var attentionVariants: [AttentionVariant] = []
+
+    public struct AttentionVariant: Sendable, Codable, Hashable {
+        /// `MHA`, `GQA`, `MQA`.
+        public let name: String
+        public let kvHeads: Int
+        /// Σ layers 2 × row(KV heads × head_dim) bytes of the cache type: every layer attending to every token.
+        public let bytesPerToken: Int
+        public let bytesAtContext: Int
+        /// Whether this is the model's own layout.
+        public let isModel: Bool
+    }
 
     /// Computes the estimate.
     public init(profile: ModelProfile, request: MemoryRequest) throws(EstimateError) {
@@ -328,6 +342,20 @@ public struct MemoryEstimate: Sendable, Codable {
         self.assumptions = assumptions
         self.warnings = warnings
         self.flopsPerToken = estimator.flopsPerToken(context: contexts[0])
+        if request.training == nil, !profile.isEncoderOnly, let layers = a.layers, let heads = a.heads, heads > 0 {
+            let headDim = a.headDim ?? (a.hiddenSize ?? 0) / heads
+            let own = a.kvHeads ?? heads
+            var variants: [(String, Int)] = [("MHA", heads)]
+            if own != heads && own != 1 { variants.append(("GQA", own)) }
+            variants.append(("MQA", 1))
+            let context = contexts[0] * request.batch
+            self.attentionVariants = variants.compactMap { name, kv in
+                guard let perToken = Checked.multiply(layers, 2 * request.kvCache.rowBytes(kv * headDim)),
+                    let total = Checked.multiply(perToken, context)
+                else { return nil }
+                return AttentionVariant(name: name, kvHeads: kv, bytesPerToken: perToken, bytesAtContext: total, isModel: kv == own)
+            }
+        }
     }
 }
 

@@ -6,7 +6,8 @@ public struct MemoryJSON: Encodable, Sendable {
     public init(_ estimate: MemoryEstimate) { self.estimate = estimate }
 
     enum Key: String, CodingKey {
-        case model, engine, fileBytes, buffers, comparison, sweep, llamaCpp, vllm, parameters, activeParameters, weights, kvCacheType, layout, mode,
+        case model, engine, fileBytes, buffers, comparison, sweep, attentionVariants, llamaCpp, vllm, parameters, activeParameters, weights,
+            kvCacheType, layout, mode,
             estimates, formulas, assumptions, warnings
         case context, weightsBytes, kvCacheBytes, kvCacheBytesPerToken, activationBytes, overheadBytes, totalBytes
         case gradientsBytes, optimizerBytes, masterWeightsBytes, trainableParameters, fits, maxContext, maxContextLimit, maxBatch, offloadLayers
@@ -31,6 +32,7 @@ public struct MemoryJSON: Encodable, Sendable {
         try c.encode(e.warnings, forKey: .warnings)
         try c.encode(e.flopsPerToken, forKey: .flopsPerToken)
         if let sweep = e.sweep { try c.encode(sweep, forKey: .sweep) }
+        if !e.attentionVariants.isEmpty { try c.encode(e.attentionVariants, forKey: .attentionVariants) }
         guard let first = e.estimates.first else { return }
         try c.encode(first.context, forKey: .context)
         if let buffers = first.buffers { try c.encode(buffers, forKey: .buffers) }

@@ -94,6 +94,19 @@ public struct MemoryText {
                 out.append("  GPU KV cache size: \(engine) \(Formatting.grouped(printed)) tokens, Heft \(Formatting.grouped(heft))")
             }
         }
+        if e.attentionVariants.count > 1, let first = e.estimates.first {
+            out.append("")
+            out.append("KV cache by attention type (same layers and heads; every layer attends to every token)")
+            var table = TextTable(
+                header: ["attention", "KV heads", "per token", "at \(Formatting.grouped(first.context)) tokens"], rightAligned: [1, 2, 3])
+            for v in e.attentionVariants {
+                table.add([
+                    v.name + (v.isModel ? " (this model)" : ""), "\(v.kvHeads)", Formatting.grouped(v.bytesPerToken) + " B",
+                    Formatting.decimalSize(v.bytesAtContext),
+                ])
+            }
+            out.append(table.render(indent: "  "))
+        }
         if let sweep = e.sweep {
             out.append("")
             out.append("Context sweep (estimate): FlashAttention beside standard attention")

@@ -291,7 +291,9 @@ const pages = {
 
   memory() {
     const c = "memory";
-    const form = modelControl(true) + control(c, "params", "or parameters") + control(c, "context", "context (tokens)") + control(c, "batch", "batch")
+    const form = modelControl(true) + control(c, "params", "or parameters") + control(c, "layers", "layers") + control(c, "hidden", "hidden")
+      + control(c, "heads", "heads") + control(c, "kvHeads", "KV heads") + control(c, "headDim", "head dim") + control(c, "vocab", "vocabulary")
+      + control(c, "context", "context (tokens)") + control(c, "batch", "batch")
       + control(c, "weights", "weights") + control(c, "kvCache", "KV cache") + control(c, "gpu", "GPU") + control(c, "flashAttention", "FlashAttention")
       + control(c, "train", "training") + control(c, "checkpointing", "recomputation") + control(c, "optimizer", "optimizer")
       + control(c, "loraRank", "LoRA rank") + control(c, "qlora", "QLoRA") + control(c, "zero", "ZeRO stage") + control(c, "devices", "devices")
@@ -310,6 +312,11 @@ const pages = {
         + `${group(d.llamaCpp.cellsPerStream)} cells, ${d.llamaCpp.sequences} sequence(s), n_ubatch ${d.llamaCpp.ubatch}, `
         + `flash attention ${d.llamaCpp.flashAttention ? "on" : "off"}</p>` : "";
       const vllm = d.vllm ? `<p id="vllm">vLLM would print: ${esc(d.vllm.message)}</p>` : "";
+      // The KV cache calculator's side-by-side: multi-head, grouped-query and multi-query attention for these layers.
+      const variants = (d.attentionVariants || []).length > 1 ? `<h3>KV cache by attention type</h3><table id="attention-variants">`
+        + `<tr><th>attention</th><th>KV heads</th><th>per token</th><th>at ${group(first.context)} tokens</th></tr>`
+        + d.attentionVariants.map(v => `<tr${v.isModel ? ' class="recommended"' : ""}><td>${esc(v.name)}${v.isModel ? " (this model)" : ""}</td>`
+          + `<td>${v.kvHeads}</td><td>${group(v.bytesPerToken)} B</td><td>${gb(v.bytesAtContext)}</td></tr>`).join("") + "</table>" : "";
       // An engine's log beside Heft's prediction for the same launch (the CLI's "Against the log" table).
       const cmp = d.comparison;
       const against = cmp ? `<h3>Against the ${esc(cmp.engine)} log</h3><table id="comparison"><tr><th>kind</th><th>printed as</th>`
@@ -338,7 +345,7 @@ const pages = {
       return `<div class="numbers">${number("total", gb(d.totalBytes), d.formulas.weights ?? d.formulas.model, "total")}`
         + `${number("KV per token", group(d.kvCacheBytesPerToken) + " B", d.formulas.kvCache ?? d.formulas.kv)}${number("parameters", compact(d.parameters))}`
         + `${number("engine", esc(d.engine))}</div>`
-        + `<table id="estimates">${head}${rows.join("")}</table><p>${esc(first.answer)}</p>${launch}${vllm}${against}${buffers}${charts(d)}${notes(d.formulas)}`
+        + `<table id="estimates">${head}${rows.join("")}</table><p>${esc(first.answer)}</p>${launch}${vllm}${against}${variants}${buffers}${charts(d)}${notes(d.formulas)}`
         + `${notes(d.assumptions, "Assumptions:")}${list(d.warnings)}`;
     });
   },
@@ -364,6 +371,18 @@ const pages = {
         + `${group(s.largestFittingStandard)} with standard attention</p>` : "";
       return `${longest}<div class="charts">${d.charts.sweep}</div><table id="sweep">${head}${rows}</table>${notes(d.formulas)}`
         + `${notes(d.assumptions, "Assumptions:")}${list(d.warnings)}`;
+    });
+  },
+
+  models() {
+    // `heft ls`: the models the server was started with, as the command line lists them.
+    mount("", async () => {
+      const listing = await api("/api/models");
+      const rows = listing.models.map(m => `<tr><td><a href="/inspect?model=${encodeURIComponent(m.name)}">${esc(m.name)}</a></td>`
+        + `<td>${esc(m.format ?? "–")}</td><td>${m.parameters == null ? "–" : compact(m.parameters)}</td><td>${gb(m.bytes)}</td>`
+        + `<td>${esc(m.quantization ?? "–")}</td><td>${m.error ? `<span class="error">${esc(m.error)}</span>` : m.complete ? "complete" : "partial"}</td></tr>`).join("");
+      return `<p>Folders served: ${listing.roots.map(esc).join(", ") || "none"}</p><table id="models"><tr><th>model</th><th>format</th>`
+        + `<th>parameters</th><th>size</th><th>quantization</th><th>status</th></tr>${rows}</table>`;
     });
   },
 
