@@ -142,6 +142,7 @@ try:
     check("models page", tab.load("/models") and tab.eval("document.querySelectorAll('#models tr').length") > 8)
     listed = tab.eval("[...document.querySelectorAll('#models tr')].find(r => r.textContent.includes('gemma-3-270m'))?.textContent")
     check("models page names the file type", listed is not None and "Q4_K_M" in listed, str(listed))
+    tab.screenshot("models")
 
     check("memory training loads", tab.load("/memory?example=llama-2-7b&train=true&context=2048&gpu=a100-80gb"))
     heads = tab.eval("[...document.querySelectorAll('#estimates th')].map(h => h.textContent)")
@@ -256,6 +257,34 @@ try:
         kept = all(tab.eval(f"new URLSearchParams(location.search).get({json.dumps(k)})") == v for k, v in asked)
         check(f"{path} keeps its inputs", kept, tab.eval("location.search"))
         check(f"{path} charts readable", not tab.chart_problems(), str(tab.chart_problems()))
+        # The whole numbers the page shows equal the CLI's JSON for the same input.
+        command = {"prune": ["plan", "prune"], "lowrank": ["plan", "lowrank"], "lora": ["plan", "lora"], "advise": ["advise"], "stats": ["stats"]}
+        args = list(command[path.split("?")[0].strip("/")])
+        for k, v in asked:
+            if k == "model":
+                args.append(os.path.join(root, ".fixtures", v))
+            else:
+                args += ["--" + "".join("-" + c.lower() if c.isupper() else c for c in k), v]
+        answer = cli(*args)
+        shown = tab.eval("Object.fromEntries([...document.querySelectorAll('.numbers div')].map(d => [d.firstChild.textContent, d.lastChild.textContent]))") or {}
+        compared = {k: (shown[k], f"{answer[k]:,}") for k in shown if isinstance(answer.get(k), int) and not isinstance(answer.get(k), bool)
+                    and not k.endswith("Bytes")}
+        # And every whole number in the tables (a generic page draws each array of objects as a table under its key).
+        tables = tab.eval("""[...document.querySelectorAll('#out h3')].map(h => [h.textContent,
+            [...h.nextElementSibling.querySelectorAll('th')].map(c => c.textContent),
+            [...h.nextElementSibling.querySelectorAll('tr')].slice(1).map(r => [...r.children].map(c => c.textContent))])""") or []
+        for key, head, rows in tables:
+            if isinstance(answer.get(key), dict):
+                for name, text in rows:
+                    if isinstance(answer[key].get(name), int):
+                        compared[f"{key}.{name}"] = (text, f"{answer[key][name]:,}")
+                continue
+            for i, row in enumerate(rows):
+                for column, text in zip(head, row):
+                    value = (answer.get(key) or [{}] * len(rows))[i].get(column) if i < len(answer.get(key) or []) else None
+                    if isinstance(value, int) and not isinstance(value, bool) and not column.endswith("Bytes"):
+                        compared[f"{key}[{i}].{column}"] = (text, f"{value:,}")
+        check(f"{path} numbers equal the CLI ({len(compared)})", compared and all(a == b for a, b in compared.values()), str(compared))
         tab.screenshot(path.split("?")[0].strip("/"))
     check("stats histogram", tab.load("/stats?model=gguf/all-MiniLM-L6-v2.Q4_0.gguf") and tab.marks("histogram", "bin") >= 10,
           tab.marks("histogram", "bin"))

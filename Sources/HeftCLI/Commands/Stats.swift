@@ -23,6 +23,7 @@ extension Heft {
         @Option(parsing: .unconditional, help: Self.help("k"), transform: Value.real) var k: Double?
         @Option(parsing: .unconditional, help: Self.help("bins"), transform: Value.whole) var bins: Int?
         @Flag(help: "Print JSON: {global{…}, tensors[…], buffers[…], skipped, sparsity, damage}.") var json = false
+        @Option(help: "Also write the histogram chart as an SVG file.", completion: .file()) var svg: String?
 
         var query: StatsQuery {
             get throws {
@@ -66,6 +67,12 @@ extension Heft {
                 defer { display.cancel() }
                 let report = try await StatsScanner.scan(try LocalModels().source(model), options: options)
                 display.cancel()
+                if let svg {
+                    guard let chart = report.charts["histogram"] else {
+                        throw CommandFailure(message: "--svg: no finite value was scanned, so there is no histogram", isUsageError: false)
+                    }
+                    try writeText(chart + "\n", to: svg)
+                }
                 if json {
                     print(try JSONOutput.encode(report))
                     return

@@ -328,11 +328,15 @@ public enum Charts {
 
     /// "Teacher vs Student (Parameters B)": two bars.
     public static func teacherStudent(_ plan: DistillPlan) -> String {
-        let values = [("Teacher", Double(plan.teacherParameters) / 1e9), ("Student", Double(plan.studentParameters) / 1e9)]
+        // The unit the teacher's size reads best in: thousands, millions or billions.
+        let (scale, word, letter): (Double, String, String) =
+            plan.teacherParameters >= 1_000_000_000
+            ? (1e9, "billions", "B") : plan.teacherParameters >= 1_000_000 ? (1e6, "millions", "M") : (1e3, "thousands", "K")
+        let values = [("Teacher", Double(plan.teacherParameters) / scale), ("Student", Double(plan.studentParameters) / scale)]
         return bars(
             id: "teacher-student",
-            title: "Teacher vs Student (Parameters B)",
-            unit: "parameters (billions)",
+            title: "Teacher vs Student (Parameters \(letter))",
+            unit: "parameters (\(word))",
             values: values,
             description:
                 "Teacher \(Formatting.compactCount(plan.teacherParameters)) parameters, student \(Formatting.compactCount(plan.studentParameters)) parameters (\(Formatting.fixed(plan.compressionRatio, decimals: 2))× smaller)."

@@ -170,7 +170,12 @@ function generic(d) {
     const body = rows.map(r => `<tr>${columns.map(c => `<td>${r[c] == null ? "–" : shown(c, r[c])}</td>`).join("")}</tr>`);
     return `<h3>${esc(k)}</h3><table><tr>${head}</tr>${body.join("")}</table>`;
   }).join("");
-  return `<div class="numbers">${numbers}</div>${list(sentences)}${charts(d)}${tables}${d.formulas ? notes(d.formulas) : ""}${list(d.warnings)}`;
+  // Objects of numbers (advise's largest model by precision): a two-column table under their key.
+  const maps = Object.entries(d).filter(([k, v]) => k !== "formulas" && k !== "assumptions" && v && typeof v === "object" && !Array.isArray(v)
+    && Object.keys(v).length && Object.values(v).every(x => typeof x === "number"))
+    .map(([k, v]) => `<h3>${esc(k)}</h3><table><tr><th>name</th><th>value</th></tr>`
+      + Object.entries(v).map(([n, x]) => `<tr><td>${esc(n)}</td><td>${shown(k, x)}</td></tr>`).join("") + "</table>").join("");
+  return `<div class="numbers">${numbers}</div>${list(sentences)}${charts(d)}${tables}${maps}${d.formulas ? notes(d.formulas) : ""}${list(d.warnings)}`;
 }
 
 /** The whole `heft inspect` report: the numbers, what the file says, every table, the tensors (folded, with a
