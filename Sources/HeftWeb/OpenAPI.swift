@@ -59,7 +59,8 @@ enum OpenAPI {
         switch value {
         case .number(let number)?:
             members.append(("default", number == number.rounded() && abs(number) < 9e15 ? .integer(Int(number)) : .number(number)))
-        case .text(let text)?, .string(let text)?: members.append(("default", .string(text)))
+        // An empty list (compare's models) has no default worth stating: an empty string is not a valid value.
+        case .text(let text)?, .string(let text)?: if !text.isEmpty { members.append(("default", .string(text))) }
         case .flag(let flag)?: members.append(("default", .bool(flag)))
         case nil: break
         }

@@ -10,7 +10,7 @@ public struct ScaleTier: Sendable, Hashable, Codable {
         case ..<10_000_000:
             ScaleTier(
                 name: "below 10M",
-                strengths: "smaller than the guide's smallest tier: fits any device",
+                strengths: "smaller than the usual smallest tier (10M–100M): fits any device",
                 limits: "narrow tasks only"
             )
         case ..<100_000_000:
