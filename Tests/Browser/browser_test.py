@@ -28,6 +28,12 @@ browser = subprocess.Popen(["chromium", "--headless", "--no-sandbox", "--disable
 passed, failed = 0, 0
 
 
+def precision3(x):
+    """JavaScript's x.toPrecision(3) for 1 <= x < 1000, as the web app formats estimates."""
+    import math
+    return f"{x:.{max(0, 2 - int(math.floor(math.log10(abs(x)))))}f}"
+
+
 def check(name, condition, detail=""):
     global passed, failed
     if condition:
@@ -121,6 +127,7 @@ try:
     check("inspect loads", tab.load("/inspect"))
     check("inspect total", tab.text("#total") == "22,565,376", tab.text("#total"))
     check("inspect anatomy chart", tab.marks("anatomy", "bar") == 5)
+    check("charts readable on inspect", not tab.chart_problems(), str(tab.chart_problems()))
     tab.screenshot("inspect")
 
     heft = os.path.join(root, ".build", "debug", "heft")
@@ -132,6 +139,9 @@ try:
     check("memory KV per token", tab.eval("document.body.textContent.includes('524,288 B')"))
     check("memory chart", tab.marks("memory", "segment") == 4 and tab.marks("memory", "capacity") == 1)
     check("charts readable on " + "memory", not tab.chart_problems(), str(tab.chart_problems()))
+    served = cli("memory", "--example", "llama-2-7b", "--context", "4096", "--gpu", "rtx-4090")
+    check("memory total equals the CLI", tab.text("#total") == precision3(served['totalBytes'] / 1e9) + " GB", f"{tab.text('#total')} vs {served['totalBytes']}")
+    check("memory KV per token equals the CLI", tab.eval(f"document.body.textContent.includes('{served['kvCacheBytesPerToken']:,} B')"))
     tab.screenshot("memory")
     # A GGUF file is sized as llama.cpp allocates it: its buffers are listed as the command line lists them.
     check("memory attention types", tab.eval("document.querySelectorAll('#attention-variants tr').length") == 3)  # MHA (this model), MQA
@@ -157,6 +167,7 @@ try:
     check("memory llama.cpp", tab.load("/memory?model=llamacpp/gemma-3-270m-q4_k_m.gguf&context=4096"))
     check("memory buffers", tab.eval("document.querySelectorAll('#buffers tr').length") == 7, tab.eval("document.body.textContent.slice(0, 300)"))
     check("memory repack", tab.eval("document.querySelector('#buffers').textContent.includes('CPU_REPACK')"))
+    check("charts readable on memory-llamacpp", not tab.chart_problems(), str(tab.chart_problems()))
     tab.screenshot("memory-llamacpp")
 
     # Paste a recorded llama.cpp log: its buffers beside Heft's, as `heft memory --log` prints them.
@@ -200,6 +211,8 @@ try:
     check("accuracy chart marks", tab.marks("accuracy-ratio", "pair") >= 20 and tab.marks("accuracy-ratio", "plan") == 1)
     check("teacher-student bars", tab.marks("teacher-student", "bar") == 2)
     check("distill methods table", tab.eval("document.querySelectorAll('#methods tr').length") == 4)
+    distilled = cli("plan", "distill", "--pair", "minilm")
+    check("distill student equals the CLI", tab.text("#student") == f"{distilled['studentParameters']:,}", tab.text("#student"))
     check("distill with a served model as teacher", tab.load("/distill?model=gguf/all-MiniLM-L6-v2.Q8_0.gguf&ratio=2"))
     check("distill teacher's size", tab.eval("document.body.textContent.includes('11,282,688')"),
           tab.eval("document.querySelector('#student') && document.querySelector('#student').textContent"))
@@ -209,12 +222,20 @@ try:
     check("quantize loads", tab.load("/quantize?example=llama-3.1-8b&context=4096&budget=6GB"))
     check("quantize recommends the lowest published ΔPPL that fits", tab.text("#recommended") == "Q4_K_S", tab.text("#recommended"))
     check("quantize chart", tab.marks("quantization", "scheme") >= 15)
+    planned = cli("plan", "quantize", "--example", "llama-3.1-8b", "--context", "4096", "--budget", "6GB")
+    check("quantize recommendation equals the CLI", tab.text("#recommended") == planned["recommended"], planned["recommended"])
+    rows = tab.eval("[...document.querySelectorAll('#schemes tr')].slice(1).map(r => [r.children[0].textContent, r.children[2].textContent])")
+    check("quantize bytes equal the CLI", rows and all(b == f"{s['bytes']:,}" for (n, b), s in zip(rows, planned["schemes"])), str(rows[:3]))
     check("quantize Q4_K_M bytes", tab.eval("document.body.textContent.includes('4,912,898,304')"))
     check("charts readable on " + "quantize", not tab.chart_problems(), str(tab.chart_problems()))
     tab.screenshot("quantize")
 
     check("pipeline loads", tab.load("/pipeline?example=llama-3.1-8b&distill=2&quantize=Q4_K_M&targetMemory=4GB&context=4096&lambda=1"))
     check("pipeline first fit", tab.text("#first-fit") == "First fits after: quantize", tab.text("#first-fit"))
+    piped = cli("plan", "pipeline", "--example", "llama-3.1-8b", "--distill", "2", "--quantize", "Q4_K_M", "--target-memory", "4GB", "--context", "4096", "--lambda", "1")
+    check("pipeline first fit equals the CLI", tab.text("#first-fit") == f"First fits after: {piped['firstFit']}", str(piped.get("firstFit")))
+    check("pipeline parameters equal the CLI", tab.eval("[...document.querySelectorAll('tr')].slice(1).map(r => r.children[2].textContent).join('|')")
+          == "|".join(precision3(s['parameters'] / 1e9) + "B" if s['parameters'] >= 1e9 else precision3(s['parameters'] / 1e6) + "M" for s in piped["steps"]))
     tab.screenshot("pipeline")
 
     # Context scaling: the sweep, against the CLI's JSON for the same input.
