@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""Benchmark: `heft stats` vs numpy computing the same statistics, on a 2 GB F32 safetensors file, a 604 MB Q4_K
-GGUF file and a 440 MB Q6_K GGUF file.
+"""Benchmark: `heft stats` vs numpy computing the same statistics, and beside the machine's own limit (a plain C read
+of the same mapped bytes, 2 threads, AVX2, built here from bench/plainread.c), on a 2 GB F32 safetensors file, a
+604 MB Q4_K GGUF file, a 440 MB Q6_K GGUF file, a 1.07 GB BF16 safetensors file and the real Gemma 3 270M Q4_K_M
+(a K-quant mixture written by llama.cpp's rules: mostly Q8_0 and Q5_0; Scripts/real_models.sh fetches it).
 
     bench/stats.sh        (builds heft in release mode, then runs this with the fixtures venv)
 
@@ -94,13 +96,42 @@ def timed(fn, runs):
     return statistics.median(times)
 
 
+reader = os.path.join(root, "bench", "out", "plainread")
+subprocess.run(["cc", "-O2", "-mavx2", "-pthread", "-o", reader, os.path.join(root, "bench", "plainread.c")], check=True)
+
+
+def bf16_file():
+    """4 tensors of 8192 × 16384 BF16 (the top half of normal float32 values), with a hand-written header."""
+    out = os.path.join(root, "bench", "out", "bf16-1gb.safetensors")
+    if not os.path.exists(out):
+        rng = np.random.default_rng(3)
+        rows, cols, header, offset = 8192, 16384, {}, 0
+        for i in range(4):
+            header[f"model.layers.{i}.mlp.up_proj.weight"] = {"dtype": "BF16", "shape": [rows, cols], "data_offsets": [offset, offset + rows * cols * 2]}
+            offset += rows * cols * 2
+        text = json.dumps(header).encode()
+        text += b" " * (-len(text) % 8)
+        with open(out, "wb") as f:
+            f.write(len(text).to_bytes(8, "little")); f.write(text)
+            for i in range(4):
+                x = rng.standard_normal(rows * cols, dtype=np.float32) * 0.02
+                f.write((x.view(np.uint32) >> 16).astype(np.uint16).tobytes())
+    return out
+
+
 def compare(label, file, data_bytes, numpy_fn, heft_runs=7, numpy_runs=3):
     fresh_in_page_cache(file)
     heft_seconds = timed(lambda: subprocess.run([heft, "stats", "--json", file], check=True, stdout=subprocess.DEVNULL), heft_runs)
-    numpy_seconds = timed(lambda: numpy_fn(file), numpy_runs)
+    limit_seconds = timed(lambda: subprocess.run([reader, file], check=True, stdout=subprocess.DEVNULL), heft_runs)
     gb = data_bytes / 1e9
     print(f"{label}: {gb:.2f} GB, page cache warm after a fresh read; heft median of {heft_runs}, numpy median of {numpy_runs}")
     print(f"  heft stats   {heft_seconds:7.3f} s  {gb / heft_seconds:6.2f} GB/s")
+    file_gb = os.path.getsize(file) / 1e9
+    print(f"  plain read   {limit_seconds:7.3f} s  {file_gb / limit_seconds:6.2f} GB/s of the whole file (this machine's limit); "
+          f"heft takes {limit_seconds / heft_seconds:.0%} of it")
+    if numpy_fn is None:
+        return
+    numpy_seconds = timed(lambda: numpy_fn(file), numpy_runs)
     print(f"  numpy        {numpy_seconds:7.3f} s  {gb / numpy_seconds:6.2f} GB/s")
     print(f"  ratio        {numpy_seconds / heft_seconds:.1f}× faster than numpy")
 
@@ -108,3 +139,7 @@ def compare(label, file, data_bytes, numpy_fn, heft_runs=7, numpy_runs=3):
 compare("F32 safetensors, 4 tensors of 128M elements", path, size, numpy_stats)
 compare("Q4_K GGUF, 64 tensors of 4096 × 4096", quantized, os.path.getsize(quantized), numpy_gguf_stats, numpy_runs=1)
 compare("Q6_K GGUF, 32 tensors of 4096 × 4096 (the other type of Q4_K_M files)", six_bit, os.path.getsize(six_bit), numpy_gguf_stats, numpy_runs=1)
+bf16 = bf16_file()
+compare("BF16 safetensors, 4 tensors of 8192 × 16384", bf16, os.path.getsize(bf16), None)  # numpy has no bfloat16
+gemma = subprocess.run([os.path.join(root, "Scripts", "real_models.sh")], check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+compare("real Gemma 3 270M Q4_K_M (mostly Q8_0 and Q5_0)", gemma, os.path.getsize(gemma), numpy_gguf_stats, numpy_runs=1)
