@@ -360,6 +360,15 @@ public struct MemoryEstimate: Sendable, Codable {
 }
 
 extension MemoryEstimate {
+    /// The total memory of one training run at `context` tokens (what the LoRA and batch planners size with).
+    static func trainingTotal(_ profile: ModelProfile, context: Int, flashAttention: Bool, training: TrainingRequest) throws(EstimateError) -> Int {
+        var request = MemoryRequest()
+        request.contexts = [context]
+        request.flashAttention = flashAttention
+        request.training = training
+        return try MemoryEstimate(profile: profile, request: request).estimates.first?.totalBytes ?? Int.max
+    }
+
     /// The names of the weights, activations and overhead terms: llama.cpp's buffers when it is the engine.
     public var termNames: (weights: String, activations: String, overhead: String) {
         estimates.first?.llamaCpp != nil ? ("model buffers", "compute buffer", "output + driver") : ("weights", "activations", "overhead")

@@ -38,15 +38,11 @@ public struct LoRAPlan: Sendable, Codable {
         var warnings = profile.warnings
         if !count.missing.isEmpty { warnings.append("this architecture has no \(count.missing.joined(separator: ", ")) matrix; not counted") }
         func memory(qlora: Bool) throws(EstimateError) -> Int {
-            var request = MemoryRequest()
-            request.contexts = [context]
-            request.flashAttention = flashAttention
             var run = training
             run.loraRank = rank
             run.loraModules = modules
             run.qlora = qlora
-            request.training = run
-            return try MemoryEstimate(profile: profile, request: request).estimates.first?.totalBytes ?? 0
+            return try MemoryEstimate.trainingTotal(profile, context: context, flashAttention: flashAttention, training: run)
         }
         self.model = profile.name
         self.parameters = profile.parameters

@@ -62,16 +62,12 @@ public struct BatchPlan: Sendable, Codable {
             warnings.append("sequences of \(sequenceLength) tokens are longer than the model's \(trained): training past it needs RoPE scaling")
         }
         func memory(_ zero: Int, _ checkpointing: TrainingRequest.Checkpointing, _ microBatch: Int) throws(EstimateError) -> Int {
-            var request = MemoryRequest()
-            request.contexts = [sequenceLength]
-            request.flashAttention = flashAttention
             var t = training
             t.zeroStage = zero
             t.devices = devices
             t.checkpointing = checkpointing
             t.microBatch = microBatch
-            request.training = t
-            return try MemoryEstimate(profile: profile, request: request).estimates.first?.totalBytes ?? Int.max
+            return try MemoryEstimate.trainingTotal(profile, context: sequenceLength, flashAttention: flashAttention, training: t)
         }
         // Forward FLOPs per token (2 × active parameters + attention over the sequence); a training step runs the
         // forward, a backward of twice its cost, and under recomputation the forward again (full) or its

@@ -65,8 +65,9 @@ public enum Charts {
             return (x0, y - 10, x0 + width, y + 3)
         }
 
-        mutating func reserve(_ text: String, x: Double, y: Double, anchor: String = "start") {
-            boxes.append(Self.box(text, x: x, y: y, anchor: anchor))
+        /// Keeps labels off a point drawn at (`x`, `y`) with radius `r`.
+        mutating func reservePoint(x: Double, y: Double, r: Double = 4) {
+            boxes.append((x - r, y - r, x + r, y + r))
         }
 
         /// The `<text>` for `text` at the first free place around (`x`, `y`), or nil.
@@ -91,6 +92,19 @@ public enum Charts {
     /// A context length as people say it: `4k` for 4,096, `128k` for 131,072; else grouped digits.
     static func contextLabel(_ tokens: Int) -> String {
         tokens >= 1024 && tokens % 1024 == 0 ? "\(tokens / 1024)k" : Formatting.grouped(tokens)
+    }
+
+    /// The two axis lines and their labels (the value axis rotated at the left; the other under the plot, if any).
+    static func axes(left: Double, right: Double, top: Double, bottom: Double, yLabel: String, xLabel: String? = nil) -> [String] {
+        var out = [
+            "<line class=\"axis\" x1=\"\(n(left))\" y1=\"\(n(top))\" x2=\"\(n(left))\" y2=\"\(n(bottom))\"/>",
+            "<line class=\"axis\" x1=\"\(n(left))\" y1=\"\(n(bottom))\" x2=\"\(n(right))\" y2=\"\(n(bottom))\"/>",
+            "<text class=\"label\" transform=\"translate(16 \(n((top + bottom) / 2))) rotate(-90)\" text-anchor=\"middle\">\(escape(yLabel))</text>",
+        ]
+        if let xLabel {
+            out.append("<text class=\"label\" x=\"\(n((left + right) / 2))\" y=\"\(n(bottom + 36))\" text-anchor=\"middle\">\(escape(xLabel))</text>")
+        }
+        return out
     }
 
     /// Round ticks from 0 past `maximum`: steps of 1, 2 or 5 × 10ⁿ, about `count` of them.
@@ -150,10 +164,7 @@ public enum Charts {
             )
             body.append("<text class=\"small\" x=\"\(n(right))\" y=\"\(n(y(limit.value) - 4))\" text-anchor=\"end\">\(escape(limit.label))</text>")
         }
-        body.append("<line class=\"axis\" x1=\"\(n(left))\" y1=\"\(n(top))\" x2=\"\(n(left))\" y2=\"\(n(bottom))\"/>")
-        body.append("<line class=\"axis\" x1=\"\(n(left))\" y1=\"\(n(bottom))\" x2=\"\(n(right))\" y2=\"\(n(bottom))\"/>")
-        body.append(
-            "<text class=\"label\" transform=\"translate(14 \(n((top + bottom) / 2))) rotate(-90)\" text-anchor=\"middle\">\(escape(unit))</text>")
+        body += axes(left: left, right: right, top: top, bottom: bottom, yLabel: unit)
         body += legend(series.enumerated().map { ($1, palette[$0 % palette.count]) }, x: left, y: 38)
         return frame(id: id, width: width, height: height, title: title, description: description, body: body)
     }
@@ -206,12 +217,7 @@ public enum Charts {
                 "<text class=\"small\" x=\"\(n(right))\" y=\"\(n(y(gb) - 4))\" text-anchor=\"end\">GPU memory \(escape(Formatting.decimalSize(capacity)))</text>"
             )
         }
-        body.append("<line class=\"axis\" x1=\"\(n(left))\" y1=\"\(n(top))\" x2=\"\(n(left))\" y2=\"\(n(bottom))\"/>")
-        body.append("<line class=\"axis\" x1=\"\(n(left))\" y1=\"\(n(bottom))\" x2=\"\(n(right))\" y2=\"\(n(bottom))\"/>")
-        body.append(
-            "<text class=\"label\" transform=\"translate(16 \(n((top + bottom) / 2))) rotate(-90)\" text-anchor=\"middle\">memory (GB)</text>")
-        body.append(
-            "<text class=\"label\" x=\"\(n((left + right) / 2))\" y=\"\(n(bottom + 34))\" text-anchor=\"middle\">context (tokens, log scale)</text>")
+        body += axes(left: left, right: right, top: top, bottom: bottom, yLabel: "memory (GB)", xLabel: "context (tokens, log scale)")
         body += legend([("FlashAttention", palette[0]), ("standard attention", palette[1])], x: left, y: 38)
         return frame(
             id: "sweep", width: width, height: height, title: "Memory by context",
@@ -279,11 +285,7 @@ public enum Charts {
                 "<line data-mark=\"zero\" x1=\"\(n(x(0)))\" y1=\"\(n(top))\" x2=\"\(n(x(0)))\" y2=\"\(n(bottom))\" stroke=\"#e15759\" stroke-dasharray=\"3 3\"/>"
             )
         }
-        body.append("<line class=\"axis\" x1=\"\(n(left))\" y1=\"\(n(top))\" x2=\"\(n(left))\" y2=\"\(n(bottom))\"/>")
-        body.append("<line class=\"axis\" x1=\"\(n(left))\" y1=\"\(n(bottom))\" x2=\"\(n(right))\" y2=\"\(n(bottom))\"/>")
-        body.append(
-            "<text class=\"label\" transform=\"translate(16 \(n((top + bottom) / 2))) rotate(-90)\" text-anchor=\"middle\">values (log scale)</text>")
-        body.append("<text class=\"label\" x=\"\(n((left + right) / 2))\" y=\"\(n(bottom + 36))\" text-anchor=\"middle\">weight value</text>")
+        body += axes(left: left, right: right, top: top, bottom: bottom, yLabel: "values (log scale)", xLabel: "weight value")
         return frame(
             id: "histogram", width: width, height: height, title: "Weight values (\(Formatting.grouped(report.global.elements)) parameters)",
             description:
@@ -420,7 +422,7 @@ public enum Charts {
         }
         // Labels where they fit; the rest keep their tooltip.
         var labels = LabelPlacer()
-        for p in points { labels.reserve("", x: p.x - 4, y: p.y + 4) }
+        for p in points { labels.reservePoint(x: p.x, y: p.y) }
         for p in points {
             if let text = labels.place(p.label, x: p.x, y: p.y, within: (left, right)) { body.append(text) }
         }
@@ -546,7 +548,7 @@ public enum Charts {
             body.append(
                 "<circle data-mark=\"scheme\" cx=\"\(n(x(gb)))\" cy=\"\(n(y(delta)))\" r=\"4\" fill=\"\(palette[index % palette.count])\"><title>\(escape(name)): \(Formatting.fixed(gb, significant: 3)) GB, ΔPPL +\(Formatting.fixed(delta, decimals: 4))</title></circle>"
             )
-            labels.reserve("", x: x(gb) - 4, y: y(delta) + 4)
+            labels.reservePoint(x: x(gb), y: y(delta))
         }
         for index in order {
             let (name, gb, delta) = points[index]
