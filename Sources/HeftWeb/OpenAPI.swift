@@ -79,7 +79,12 @@ enum OpenAPI {
             if !lowerInclusive { members.append(("exclusiveMinimum", .bool(true))) }
             if !upperInclusive { members.append(("exclusiveMaximum", .bool(true))) }
         case .size:
-            members += [("type", .string("string")), ("pattern", .string(#"^[1-9][0-9]{0,3}(\.[0-9]{1,3})?(B|kB|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$"#))]
+            // A size with its unit, or a whole number of bytes.
+            let text: Value = .object([
+                ("type", .string("string")), ("pattern", .string(#"^[1-9][0-9]{0,3}(\.[0-9]{1,3})?(B|kB|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$"#)),
+            ])
+            let bytes: Value = .object([("type", .string("integer")), ("minimum", .integer(1)), ("maximum", .integer(1 << 53))])
+            members.append(("anyOf", .array([text, bytes])))
         case .choice(let names):
             members += [("type", .string("string")), ("enum", .array(names.map { .string($0) }))]
         case .text(let names, _) where !names.isEmpty:

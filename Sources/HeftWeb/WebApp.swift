@@ -90,7 +90,7 @@ public func buildRouter(_ configuration: ServeConfiguration) -> Router<WebContex
                     do {
                         query = try Query(pairs: request.uri.queryParameters.map { (String($0.key), String($0.value)) })
                     } catch {
-                        throw WebError.translating(error, rename: models.rename, logger: context.logger)
+                        throw WebError.translating(error, decoding: true, rename: models.rename, logger: context.logger)
                     }
                     return try await answering(query, key: key, models, answers, context)
                 }
@@ -103,7 +103,7 @@ public func buildRouter(_ configuration: ServeConfiguration) -> Router<WebContex
                 do {
                     query = try decode(Query.self, bytes)
                 } catch {
-                    throw WebError.translating(error, rename: models.rename, logger: context.logger)
+                    throw WebError.translating(error, decoding: true, rename: models.rename, logger: context.logger)
                 }
                 return try await answering(query, key: key, models, answers, context)
             }

@@ -33,13 +33,15 @@ public struct WebError: HTTPResponseError {
 
     /// The answer to `error`, thrown while serving a request: what the user asked for is named in their words and
     /// server paths become model ids (`rename`).
-    static func translating(_ error: any Error, rename: (String) -> String, logger: Logger) -> WebError {
+    /// `decoding` says the error came from reading the request's fields, before any was checked.
+    static func translating(_ error: any Error, decoding: Bool = false, rename: (String) -> String, logger: Logger) -> WebError {
         switch error {
         case let error as WebError: return error
         case let error as EstimateError:
-            // A request field out of bounds is the user's mistake (400); a model that cannot support the request is
-            // well-formed but unprocessable (422).
-            return WebError(error.isUsageError ? .badRequest : .unprocessableContent, field: error.field, message: error.description)
+            // A field that cannot be read (unknown, null, "abc" for a number) is a bad request (400). Once every
+            // field is read, a value or a combination the estimate refuses (a zero context, ZeRO without devices,
+            // a model that cannot hold the request) is well formed but unprocessable (422).
+            return WebError(decoding ? .badRequest : .unprocessableContent, field: error.field, message: error.description)
         case var error as FormatError:
             error.file = rename(error.file)
             let notFound = error.rule == .io || error.rule == .noModelFiles

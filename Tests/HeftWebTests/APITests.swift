@@ -191,6 +191,22 @@ import Testing
         }
     }
 
+    /// A body whose fields all read but which is refused is a 422, as schema-valid requests must be (the fuzzer's
+    /// find: LoRA with ZeRO-1 and no devices was a 400); a field that cannot be read stays a 400.
+    @Test(arguments: [
+        (#"{"params":2,"loraRank":"7K","zero":1}"#, 422, "zero"),
+        (#"{"example":"llama-2-7b","context":0}"#, 422, "context"),
+        (#"{"example":"llama-2-7b","context":"abc"}"#, 400, "context"),
+        (#"{"example":"llama-2-7b","colour":"red"}"#, 400, "colour"),
+    ])
+    func readFieldsThatAreRefusedAre422(body: String, status: Int, field: String) async throws {
+        try await Self.app(models: []).test(.router) { client in
+            let response = try await Self.post(client, "/api/memory", body)
+            #expect(Int(response.status.code) == status, "\(body)")
+            #expect(try Self.object(response)["field"] as? String == field, "\(body)")
+        }
+    }
+
     @Test func oversizedBodiesAre413() async throws {
         try await Self.app(models: []).test(.router) { client in
             let huge = "{\"config\":\"" + String(repeating: "x", count: 100_000) + "\"}"

@@ -152,8 +152,8 @@ public struct DistillPlan: Sendable, Codable {
         guard r.baseTokens.isFinite, r.baseTokens >= 1, r.baseTokens <= 1e16 else {
             throw EstimateError(field: "baseTokens", "must be between 1 and 1e16")
         }
-        guard r.utilization.isFinite, r.utilization > 0, r.utilization <= 1 else {
-            throw EstimateError(field: "utilization", "must be a fraction in (0, 1]")
+        guard r.utilization.isFinite, r.utilization >= 0.01, r.utilization <= 1 else {
+            throw EstimateError(field: "utilization", "must be a fraction from 0.01 to 1")
         }
         let teacher = Double(r.teacherParameters)
         let ratio: Double
