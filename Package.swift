@@ -22,6 +22,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // The only module that reads untrusted bytes. No dependencies beyond the standard library, Glibc and the C
@@ -34,10 +35,17 @@ let package = Package(
         .target(name: "HeftBuildInfo"),
         // Domain logic: inventory, classification, architecture, parameter formulas, reports.
         .target(name: "HeftKit", dependencies: ["HeftFormats", "HeftKernels"], swiftSettings: swiftSettings),
+        // Models on the Hugging Face Hub, any HTTPS URL and the Ollama registry, read from their headers with HTTP
+        // range requests (async-http-client at the edge only) into a header-only mirror the readers open as local.
+        .target(
+            name: "HeftRemote",
+            dependencies: ["HeftKit", "HeftFormats", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            swiftSettings: swiftSettings
+        ),
         // The web app: Hummingbird at the edge only, over the same HeftKit calls the CLI makes.
         .target(
             name: "HeftWeb",
-            dependencies: ["HeftKit", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: ["HeftKit", "HeftRemote", .product(name: "Hummingbird", package: "hummingbird")],
             // The page, its script and its style sheet, embedded in the binary so that `heft` stays one file.
             resources: [.embedInCode("Assets/index.html"), .embedInCode("Assets/app.js"), .embedInCode("Assets/app.css")],
             swiftSettings: swiftSettings
@@ -46,6 +54,7 @@ let package = Package(
             name: "HeftCLI",
             dependencies: [
                 "HeftKit",
+                "HeftRemote",
                 "HeftWeb",
                 "HeftBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -74,6 +83,11 @@ let package = Package(
         .testTarget(
             name: "HeftWebTests",
             dependencies: ["HeftWeb", "HeftKit", "HeftTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HeftRemoteTests",
+            dependencies: ["HeftRemote", "HeftKit", "HeftTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HeftFormats
 import HeftKit
+import HeftRemote
 
 /// How `heft` ends, for every command alike:
 /// - 0: a report was printed;
@@ -22,6 +23,8 @@ enum Exit {
         switch error {
         case let error as EstimateError: (error.description, error.isUsageError ? usage : refused)
         case let error as FormatError: (error.description, refused)
+        // A name that is no model name is the command line's fault; a remote failure is a refusal.
+        case let error as RemoteError: (error.description, error.kind == .badName ? usage : refused)
         case let error as CommandFailure: (error.message, error.isUsageError ? usage : refused)
         case is ValidationError, is CleanExit, is ExitCode: nil
         default:

@@ -1,5 +1,6 @@
 import ArgumentParser
 import HeftKit
+import HeftRemote
 
 extension Heft {
     /// `heft plan …`: compression planners.
@@ -57,7 +58,7 @@ extension Heft.Plan {
             let query = try query
             let plan = try await answer(query)
             if let writeConfig {
-                guard let config = try query.request(with: LocalModels()).teacherConfig,
+                guard let config = try await query.request(with: RemoteModels()).teacherConfig,
                     let width = plan.students.first(where: { $0.strategy == .width })
                 else {
                     throw CommandFailure(

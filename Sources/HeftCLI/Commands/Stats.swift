@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HeftFormats
 import HeftKit
+import HeftRemote
 import Synchronization
 
 /// Set by the SIGINT handler; the progress task passes it on to the scanner.
@@ -65,7 +66,7 @@ extension Heft {
                     if drew { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
                 }
                 defer { display.cancel() }
-                let report = try await StatsScanner.scan(try LocalModels().source(model), options: options)
+                let report = try await StatsScanner.scan(try await RemoteModels().source(model), options: options)
                 display.cancel()
                 if let svg {
                     guard let chart = report.charts["histogram"] else {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HeftKit
+import HeftRemote
 
 /// The model a calculator sizes: a SOURCE, a bundled example, or `--params` with architecture flags. Maps into
 /// the request's ``ModelSpec``; bounds and combinations are checked there.
@@ -40,6 +41,12 @@ struct ModelOptions: ParsableArguments {
 struct OutputOptions: ParsableArguments {
     @Flag(help: "Print the answer as JSON (the same document the web app's API returns, without charts).") var json = false
     @Option(help: "Also write the answer's charts as one SVG file.", completion: .file()) var svg: String?
+    @Flag(help: "Use no network: read only models on this machine (as HF_HUB_OFFLINE=1 does).") var offline = false
+
+    func validate() throws {
+        // Remote reading takes its settings from the environment, where HF_HUB_OFFLINE lives too.
+        if offline { setenv("HF_HUB_OFFLINE", "1", 1) }
+    }
 
     /// Prints `output` as JSON or as `text`, and writes its charts when asked.
     func print<Output: Presentable>(_ output: Output, text: (Output) -> String) throws {
@@ -52,9 +59,10 @@ struct OutputOptions: ParsableArguments {
     }
 }
 
-/// Runs a request the way every command does: validated by the request, computed over local models.
+/// Runs a request the way every command does: validated by the request, computed over the models on this machine
+/// or, for a name not found here, from its remote headers.
 func answer<Query: Calculator>(_ query: Query) async throws -> Query.Output {
-    try await query.run(with: LocalModels())
+    try await query.run(with: RemoteModels())
 }
 
 /// Sets the text-valued field `name` (a precision, a GPU, LoRA targets) through the request's own parser, so that

@@ -14,6 +14,12 @@ public struct ModelLocation: Sendable, Hashable, Codable {
     /// The user's name for it: `ORG/NAME`, `ollama:llama3:latest`, or the path.
     public let name: String
     public let origin: Origin
+
+    public init(path: String, name: String, origin: Origin) {
+        self.path = path
+        self.name = name
+        self.origin = origin
+    }
 }
 
 /// Resolves model names the way users know them — Hugging Face repo ids, Ollama names, LM Studio folders —

@@ -58,7 +58,7 @@ public struct ModelSource: Sendable {
     /// The GGUF model, for its metadata.
     public let gguf: GGUFModel?
     /// Remarks from reading that do not stop it.
-    public let warnings: [String]
+    public var warnings: [String]
 
     /// Opens `source` — a path, a Hugging Face repo id, `ollama:NAME`, `lmstudio:NAME` (see ``ModelLocator``) —
     /// and reads every header it leads to.

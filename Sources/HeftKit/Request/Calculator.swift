@@ -152,17 +152,17 @@ extension FieldSchema {
 /// the ids under the folders it serves.
 public protocol ModelResolver: Sendable {
     /// The model `name` refers to, sized with `parameters` when the user gives a count.
-    func profile(_ name: String, parameters: Int?) throws -> ModelProfile
+    func profile(_ name: String, parameters: Int?) async throws -> ModelProfile
     /// The inspection report of the model `name`.
-    func inspection(_ name: String, includeTensors: Bool) throws -> InspectionReport
+    func inspection(_ name: String, includeTensors: Bool) async throws -> InspectionReport
     /// The model `name` as a source of tensor data, for `stats`.
-    func source(_ name: String) throws -> ModelSource
+    func source(_ name: String) async throws -> ModelSource
     /// The statistics of every weight of the model `name` (a resolver may keep them while the files are unchanged).
     func statistics(_ name: String, options: StatsOptions) async throws -> StatsReport
 }
 
 extension ModelResolver {
     public func statistics(_ name: String, options: StatsOptions) async throws -> StatsReport {
-        try await StatsScanner.scan(try source(name), options: options)
+        try await StatsScanner.scan(try await source(name), options: options)
     }
 }

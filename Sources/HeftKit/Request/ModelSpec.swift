@@ -55,10 +55,10 @@ public struct ModelSpec: Sendable, Equatable {
     }
 
     /// The profile of the model the spec names.
-    public func profile(with models: any ModelResolver) throws -> ModelProfile {
+    public func profile(with models: any ModelResolver) async throws -> ModelProfile {
         guard !isEmpty else { throw EstimateError(field: "model", "is required: give model, example or params") }
         try validate()
-        if let model { return try models.profile(model, parameters: params) }
+        if let model { return try await models.profile(model, parameters: params) }
         if let example { return try ExampleConfigs.profile(example, parameters: params) }
         let architecture = Architecture.bare(
             layers: layers, hidden: hidden, heads: heads, kvHeads: kvHeads, headDim: headDim, vocab: vocab, ffn: ffn, context: maxContext)

@@ -84,7 +84,7 @@ public struct InspectQuery: Calculator {
     public static let requiredGroups = [["model"]]
 
     public func compute(with models: any ModelResolver) async throws -> InspectionReport {
-        try models.inspection(model ?? "", includeTensors: allTensors)
+        try await models.inspection(model ?? "", includeTensors: allTensors)
     }
 }
 
@@ -225,8 +225,8 @@ public struct MemoryQuery: Calculator {
             .parsed(
                 "gpu", \.gpu, examples: HardwareCatalog.all.map(\.id), "Hardware NAME or NAMExN (h100-sxm, a100-80gbx8, rtx-4090, m4-max…).",
                 parse: FieldParsers.gpu, format: FieldParsers.gpuName),
-            .number("mfu", \.mfu, .above(0, upTo: 1), "Fraction of peak FLOP/s reached in prefill."),
-            .number("mbu", \.mbu, .above(0, upTo: 1), "Fraction of peak bandwidth reached in decode."),
+            .number("mfu", \.mfu, .closed(0.01, 1), "Fraction of peak FLOP/s reached in prefill."),
+            .number("mbu", \.mbu, .closed(0.01, 1), "Fraction of peak bandwidth reached in decode."),
             .flag("train", \.train, "Estimate training instead of inference."),
             .choice("precision", \.precision, "Training precision."),
             .choice("optimizer", \.optimizer, "Optimizer."),
@@ -441,7 +441,7 @@ public struct MemoryQuery: Calculator {
             estimate.comparison = LogComparison(log: parsed, buffers: estimate.estimates.first?.buffers ?? [])
             return estimate
         }
-        let profile = try spec.profile(with: models)
+        let profile = try await spec.profile(with: models)
         let request = settings
         // A bare parameter count without layers, heads and width leaves the KV cache and activations unknown:
         // a total without them would look like an answer and is not one.
@@ -492,7 +492,7 @@ public struct DistillQuery: Calculator {
             .parsed(
                 "gpu", \.gpu, examples: HardwareCatalog.all.map(\.id), "Hardware for GPU-hours (NAME or NAMExN).", parse: FieldParsers.gpu,
                 format: FieldParsers.gpuName),
-            .number("utilization", \.utilization, .above(0, upTo: 1), "Sustained fraction of peak bf16 FLOP/s."),
+            .number("utilization", \.utilization, .closed(0.01, 1), "Sustained fraction of peak bf16 FLOP/s."),
         ]
 
     public static let requiredGroups = [ModelSpec.required + ["pair"], ["ratio", "studentParams", "pair"]]
@@ -510,7 +510,7 @@ public struct DistillQuery: Calculator {
     }
 
     /// The planner's inputs, with the teacher opened.
-    public func request(with models: any ModelResolver) throws -> DistillRequest {
+    public func request(with models: any ModelResolver) async throws -> DistillRequest {
         var teacherCount = teacher.model == nil && teacher.example == nil ? teacher.params : nil
         var student = studentParams
         var lambdaValue = lambda
@@ -521,7 +521,7 @@ public struct DistillQuery: Calculator {
             lambdaValue = lambdaValue ?? published.impliedLambda
         }
         if teacher.model != nil || teacher.example != nil {
-            let profile = try teacher.profile(with: models)
+            let profile = try await teacher.profile(with: models)
             teacherCount = teacherCount ?? profile.parameters
             config = profile.config
         }
@@ -543,7 +543,7 @@ public struct DistillQuery: Calculator {
     }
 
     public func compute(with models: any ModelResolver) async throws -> DistillPlan {
-        try DistillPlan(try request(with: models))
+        try DistillPlan(try await request(with: models))
     }
 }
 
@@ -573,7 +573,7 @@ public struct QuantizeQuery: Calculator {
     public func validateCombination() throws(EstimateError) { try spec.validate() }
 
     public func compute(with models: any ModelResolver) async throws -> QuantizePlan {
-        try QuantizePlan(profile: try spec.profile(with: models), context: context, hardware: gpu, budgetBytes: budget, groupSize: groupSize)
+        try QuantizePlan(profile: try await spec.profile(with: models), context: context, hardware: gpu, budgetBytes: budget, groupSize: groupSize)
     }
 }
 
@@ -605,7 +605,7 @@ public struct PruneQuery: Calculator {
     public func validateCombination() throws(EstimateError) { try spec.validate() }
 
     public func compute(with models: any ModelResolver) async throws -> PrunePlan {
-        let profile = try spec.profile(with: models)
+        let profile = try await spec.profile(with: models)
         return try PrunePlan(
             profile: profile, config: profile.config, dropLayers: dropLayers, keepHeads: keepHeads, keepFFN: keepFfn, keepExperts: keepExperts,
             sparsity: sparsity, twoFour: twoFour)
@@ -636,7 +636,7 @@ public struct LowRankQuery: Calculator {
     public func validateCombination() throws(EstimateError) { try spec.validate() }
 
     public func compute(with models: any ModelResolver) async throws -> LowRankPlan {
-        try LowRankPlan(profile: try spec.profile(with: models), rank: rank ?? 1, modules: targets, embeddingRank: embeddingRank)
+        try LowRankPlan(profile: try await spec.profile(with: models), rank: rank ?? 1, modules: targets, embeddingRank: embeddingRank)
     }
 }
 
@@ -681,7 +681,7 @@ public struct LoRAQuery: Calculator {
         training.checkpointing = checkpointing
         training.microBatch = microBatch
         return try LoRAPlan(
-            profile: try spec.profile(with: models), rank: rank, modules: targets, context: context, training: training,
+            profile: try await spec.profile(with: models), rank: rank, modules: targets, context: context, training: training,
             flashAttention: flashAttention)
     }
 }
@@ -720,7 +720,7 @@ public struct CompareQuery: Calculator {
         for name in self.models {
             var spec = ModelSpec()
             if name.hasPrefix("example:") { spec.example = String(name.dropFirst("example:".count)) } else { spec.model = name }
-            profiles.append(try spec.profile(with: models))
+            profiles.append(try await spec.profile(with: models))
         }
         var request = MemoryRequest()
         request.contexts = [context]
@@ -763,7 +763,7 @@ public struct BatchQuery: Calculator {
             .choice("optimizer", \.optimizer, "Optimizer."),
             .integer("loraRank", \.loraRank, 1...65_536, "LoRA rank (train adapters only)."),
             .flag("flashAttention", \.flashAttention, "Attention scores are not stored (FlashAttention)."),
-            .number("mfu", \.mfu, .above(0, upTo: 1), "Fraction of peak FLOP/s a training step reaches."),
+            .number("mfu", \.mfu, .closed(0.01, 1), "Fraction of peak FLOP/s a training step reaches."),
         ]
 
     public static let requiredGroups = [ModelSpec.required, ["sequenceLength"], ["targetBatch", "targetTokens"], ["gpu"]]
@@ -781,7 +781,7 @@ public struct BatchQuery: Calculator {
         training.optimizer = optimizer
         training.loraRank = loraRank
         return try BatchPlan(
-            profile: try spec.profile(with: models), sequenceLength: sequenceLength, targetBatch: target, hardware: gpu, training: training,
+            profile: try await spec.profile(with: models), sequenceLength: sequenceLength, targetBatch: target, hardware: gpu, training: training,
             flashAttention: flashAttention, efficiency: mfu)
     }
 }
@@ -821,7 +821,7 @@ public struct PipelineQuery: Calculator {
 
     public func compute(with models: any ModelResolver) async throws -> PipelinePlan {
         try PipelinePlan(
-            profile: try spec.profile(with: models), context: context, distillRatio: distill, lambda: lambda, scheme: quantize.name,
+            profile: try await spec.profile(with: models), context: context, distillRatio: distill, lambda: lambda, scheme: quantize.name,
             sparsity24: twoFour, targetBytes: targetMemory, hardware: gpu)
     }
 }

@@ -1,0 +1,77 @@
+import HeftFormats
+public import HeftKit
+
+/// Opens models wherever they are: what `local` resolves (paths, the user's caches, a server's folders) first, then
+/// a name `local` does not find — a Hub id, an https URL, an Ollama registry model — from its remote headers.
+/// `stats` is refused for a remote model: it needs every weight.
+public struct RemoteModels: ModelResolver {
+    public let local: any ModelResolver
+    public let reader: RemoteReader
+    /// Whether a bare `ORG/NAME` that `local` does not know is read from the Hub (the web app, whose model ids are
+    /// `FOLDER/PATH`, reads only `hf:ORG/NAME` remotely).
+    public let bareNamesAreRemote: Bool
+
+    public init(local: any ModelResolver = LocalModels(), settings: RemoteSettings = RemoteSettings(), bareNamesAreRemote: Bool = true) {
+        self.local = local
+        reader = RemoteReader(settings: settings)
+        self.bareNamesAreRemote = bareNamesAreRemote
+    }
+
+    public func profile(_ name: String, parameters: Int?) async throws -> ModelProfile {
+        try await either(name, local: { try await local.profile(name, parameters: parameters) }) { source in
+            try ModelProfile.open(source: source, parameters: parameters)
+        }
+    }
+
+    public func inspection(_ name: String, includeTensors: Bool) async throws -> InspectionReport {
+        try await either(name, local: { try await local.inspection(name, includeTensors: includeTensors) }) { source in
+            try InspectionReport(source: source, includeTensors: includeTensors)
+        }
+    }
+
+    public func source(_ name: String) async throws -> ModelSource {
+        try await either(name, local: { try await local.source(name) }) { _ in
+            throw RemoteError(
+                name, .unsupported,
+                "stats reads every weight, and a remote model's weights are not downloaded; download the files and give their path")
+        }
+    }
+
+    public func statistics(_ name: String, options: StatsOptions) async throws -> StatsReport {
+        try await either(name, local: { try await local.statistics(name, options: options) }) { _ in
+            throw RemoteError(
+                name, .unsupported,
+                "stats reads every weight, and a remote model's weights are not downloaded; download the files and give their path")
+        }
+    }
+
+    /// `local`'s answer; or, for a URL, or a remote name `local` does not find, `remote` over the remote source.
+    func either<T>(_ name: String, local: () async throws -> T, remote: (ModelSource) throws -> T) async throws -> T {
+        guard let parsed = try RemoteName.parse(name) else { return try await local() }
+        if case .hub = parsed, !bareNamesAreRemote, !name.hasPrefix("hf:") { return try await local() }
+        if case .url = parsed { return try remote(try await open(parsed)) }
+        do {
+            return try await local()
+        } catch let error as FormatError where error.rule == .io || error.rule == .noModelFiles {
+            guard !reader.settings.offline else {
+                throw RemoteError(name, .offline, "not found locally (\(error.detail)), and offline mode allows no network")
+            }
+        } catch is RemoteLookupMiss {
+            guard !reader.settings.offline else { throw RemoteError(name, .offline, "not found locally, and offline mode allows no network") }
+        }
+        return try remote(try await open(parsed))
+    }
+
+    func open(_ name: RemoteName) async throws -> ModelSource {
+        let model = try await reader.read(name)
+        var source = try ModelSource.open(location: model.location)
+        source.name = name.display
+        source.warnings.append(model.remark)
+        return source
+    }
+}
+
+/// Thrown by a local resolver for a name it does not hold, when that name may be remote (the web app's ids).
+public struct RemoteLookupMiss: Error {
+    public init() {}
+}
