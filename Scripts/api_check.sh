@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 binary="${1:-.build/debug/heft}"
 examples="${2:-30}"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$binary" serve --port "$port" --models .fixtures/gguf >/dev/null 2>&1 &
+# No network: a generated hf: name must not become a request to the real Hub.
+HF_HUB_OFFLINE=1 "$binary" serve --port "$port" --models .fixtures/gguf >/dev/null 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 python3 - "$port" <<'PY'

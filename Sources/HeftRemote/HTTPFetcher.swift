@@ -233,6 +233,11 @@ final class HTTPFetcher: Sendable {
             }
         }
         let text = String(describing: error)
+        if text.contains("UnknownHost") || text.contains("DNS error") {
+            let host = URLParts(url)?.host ?? url
+            return RemoteError(
+                url, .network, "cannot resolve \(host): no network, or no DNS (for no network at all, use --offline or HF_HUB_OFFLINE=1)")
+        }
         if text.contains("stream ended at an unexpected time") || text.contains("invalidEOFState") {
             return RemoteError(url, .badReply, "the server closed the connection before the whole answer arrived (a truncated body)")
         }

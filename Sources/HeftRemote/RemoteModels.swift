@@ -48,18 +48,39 @@ public struct RemoteModels: ModelResolver {
     /// `local`'s answer; or, for a URL, or a remote name `local` does not find, `remote` over the remote source.
     func either<T>(_ name: String, local: () async throws -> T, remote: (ModelSource) throws -> T) async throws -> T {
         guard let parsed = try RemoteName.parse(name) else { return try await local() }
-        if case .hub = parsed, !bareNamesAreRemote, !name.hasPrefix("hf:") { return try await local() }
+        if !bareNamesAreRemote {
+            // The web app: only names that say they are remote leave the machine, and never an arbitrary URL (the
+            // server would fetch whatever a page asked for).
+            if case .url = parsed {
+                throw RemoteError(name, .badName, "the web app reads hf:ORG/NAME and ollama:NAME; give a URL to the command line")
+            }
+            guard name.hasPrefix("hf:") || name.hasPrefix("ollama:") else { return try await local() }
+            return try remote(try await open(parsed))
+        }
         if case .url = parsed { return try remote(try await open(parsed)) }
+        // A name whose first folder exists here is a path that is wrong, not a repository elsewhere.
+        if case .hub = parsed, !name.hasPrefix("hf:"), let first = name.split(separator: "/").first, Path.exists(String(first)) {
+            return try await local()
+        }
+        let localMiss: String
         do {
             return try await local()
         } catch let error as FormatError where error.rule == .io || error.rule == .noModelFiles {
-            guard !reader.settings.offline else {
-                throw RemoteError(name, .offline, "not found locally (\(error.detail)), and offline mode allows no network")
-            }
+            // Offline, a snapshot without weights says best what is wrong with it.
+            if reader.settings.offline, error.rule == .noModelFiles { throw error }
+            localMiss = error.detail
         } catch is RemoteLookupMiss {
-            guard !reader.settings.offline else { throw RemoteError(name, .offline, "not found locally, and offline mode allows no network") }
+            localMiss = "not in the served folders"
         }
-        return try remote(try await open(parsed))
+        guard !reader.settings.offline else {
+            throw RemoteError(name, .offline, "not found on this machine (\(localMiss)), and offline mode allows no network")
+        }
+        do {
+            return try remote(try await open(parsed))
+        } catch let error as RemoteError where error.kind == .network {
+            throw RemoteError(
+                name, .network, "not found on this machine (\(localMiss)); reading it remotely failed: \(error.subject): \(error.detail)")
+        }
     }
 
     func open(_ name: RemoteName) async throws -> ModelSource {

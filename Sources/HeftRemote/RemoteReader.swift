@@ -194,16 +194,18 @@ public struct RemoteReader: Sendable {
         return false
     }
 
-    /// The quantization tags of GGUF file names, in file order.
+    /// The quantization a GGUF file's name carries (`Q4_K_M`, `BF16`), the last such word in it.
+    static func quantizationTag(_ path: String) -> String? {
+        let stem = Path.fileName(path).replacingOccurrences(of: ".gguf", with: "", options: .caseInsensitive)
+        let words = stem.split(whereSeparator: { $0 == "-" || $0 == "." }).map { String($0).uppercased() }
+        return words.last { LlamaFileType(rawValue: $0) != nil }
+    }
+
+    /// The quantization tags of GGUF file names (the file name when it carries none), in file order.
     static func quantizations(_ files: [RemoteFile]) -> [String] {
         var seen: [String] = []
         for file in files {
-            let stem = Path.fileName(file.path).replacingOccurrences(of: ".gguf", with: "", options: .caseInsensitive)
-            let words = stem.split(whereSeparator: { $0 == "-" || $0 == "." }).map { String($0).uppercased() }
-            let tag =
-                words.last(where: { word in
-                    LlamaFileType(rawValue: word) != nil
-                }) ?? stem
+            let tag = quantizationTag(file.path) ?? Path.fileName(file.path)
             if !seen.contains(tag) { seen.append(tag) }
         }
         return seen
@@ -384,4 +386,61 @@ public struct RemoteReader: Sendable {
 
 extension String {
     fileprivate var nonEmpty: String? { isEmpty ? nil : self }
+}
+
+/// A Hub repository's model files at a revision, as `heft ls ORG/NAME` shows them.
+public struct RepositoryListing: Sendable, Codable {
+    public struct File: Sendable, Codable {
+        public let path: String
+        public let bytes: Int?
+        /// `safetensors`, `gguf`, `index` or `config`.
+        public let format: String
+        /// The quantization a GGUF file's name carries (`Q4_K_M`).
+        public let quantization: String?
+        /// The name that reads this file (`ORG/NAME:Q4_K_M`, `ORG/NAME/PATH`).
+        public let name: String
+    }
+
+    public let repository: String
+    public let revision: String
+    public let commit: String
+    public let files: [File]
+    /// Bytes of all the files listed.
+    public let totalBytes: Int
+
+    public init(hub: HubName, commit: String, files: [RemoteFile]) {
+        repository = hub.repo
+        revision = hub.revision
+        self.commit = commit
+        let ggufs = files.filter { $0.path.lowercased().hasSuffix(".gguf") }
+        var rows: [File] = []
+        for file in files where RemoteReader.isModelFile(file.path) {
+            let lower = file.path.lowercased()
+            let format =
+                lower.hasSuffix(".gguf")
+                ? "gguf" : lower.hasSuffix(".safetensors") ? "safetensors" : lower.hasSuffix(".index.json") ? "index" : "config"
+            var quantization: String?
+            var name = HubName(repo: hub.repo, revision: hub.revision, path: file.path).display
+            if format == "gguf" {
+                quantization = RemoteReader.quantizationTag(file.path)
+                if let tag = quantization, RemoteReader.fileName(file.path, hasQuantization: tag),
+                    ggufs.filter({ RemoteReader.fileName($0.path, hasQuantization: tag) && (GGUFModel.splitName($0.path)?.number ?? 1) == 1 }).count
+                        == 1
+                {
+                    name = HubName(repo: hub.repo, revision: hub.revision, quantization: tag).display
+                }
+            }
+            rows.append(File(path: file.path, bytes: file.size, format: format, quantization: quantization, name: name))
+        }
+        self.files = rows
+        totalBytes = rows.compactMap(\.bytes).reduce(0, +)
+    }
+}
+
+extension RemoteReader {
+    /// The model files of a Hub repository at a revision.
+    public func listing(_ hub: HubName) async throws -> RepositoryListing {
+        let (commit, files) = try await list(hub)
+        return RepositoryListing(hub: hub, commit: commit, files: files)
+    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 internal import HeftFormats
 import HeftKit
+public import HeftRemote
 public import Hummingbird
 import Logging
 import NIOCore
@@ -14,6 +15,8 @@ public struct ServeConfiguration: Sendable {
     public var modelDirectories: [String] = []
     /// The largest request body accepted.
     public var maxBodyBytes = 2 << 20
+    /// How `hf:ORG/NAME` and `ollama:NAME` models are read (the Hub's address, a token, offline mode, the cache).
+    public var remote = RemoteSettings()
 
     public init() {}
 }
@@ -41,6 +44,8 @@ public let pagePaths = [
 /// request type and answering with its typed document (``Answer``). Mistakes are 4xx naming the field (``WebError``).
 public func buildRouter(_ configuration: ServeConfiguration) -> Router<WebContext> {
     let models = ServedModels(roots: ModelRoots(directories: configuration.modelDirectories))
+    // Ids under the served folders are FOLDER/PATH; `hf:` and `ollama:` names are read remotely, by the server.
+    let resolver = RemoteModels(local: models, settings: configuration.remote, bareNamesAreRemote: false)
     let answers = AnswerCache()
     let limit = configuration.maxBodyBytes
     let router = Router(context: WebContext.self)
@@ -71,7 +76,7 @@ public func buildRouter(_ configuration: ServeConfiguration) -> Router<WebContex
         let parameters = request.uri.queryParameters
         let name = parameters["name"].map(String.init) ?? ""
         let size = parameters["size"].flatMap { Int(String($0)) }
-        return try await answering(models, answers, context, key: "", model: nil) { try inspectHeader(bytes, name: name, size: size) }
+        return try await answering(models, answers, context, key: nil, model: nil) { try inspectHeader(bytes, name: name, size: size) }
     }
     for path in ["/api/models", "/api/hardware", "/api/openapi.json"] { allowed[path] = [.get] }
     allowed["/api/inspect/config"] = [.post]
@@ -92,7 +97,7 @@ public func buildRouter(_ configuration: ServeConfiguration) -> Router<WebContex
                     } catch {
                         throw WebError.translating(error, decoding: true, rename: models.rename, logger: context.logger)
                     }
-                    return try await answering(query, key: key, models, answers, context)
+                    return try await answering(query, key: key, models, resolver, answers, context)
                 }
             }
             router.post(RouterPath(path)) { request, context in
@@ -105,7 +110,7 @@ public func buildRouter(_ configuration: ServeConfiguration) -> Router<WebContex
                 } catch {
                     throw WebError.translating(error, decoding: true, rename: models.rename, logger: context.logger)
                 }
-                return try await answering(query, key: key, models, answers, context)
+                return try await answering(query, key: key, models, resolver, answers, context)
             }
         }
         register(calculator)
@@ -116,16 +121,21 @@ public func buildRouter(_ configuration: ServeConfiguration) -> Router<WebContex
 
 /// Answers a request (its cache key is the request as it came: method, path and body or query), computing it off
 /// the event loop and keeping the encoded answer while the model file it names is unchanged.
-func answering<Query: Calculator>(_ query: Query, key: String, _ models: ServedModels, _ answers: AnswerCache, _ context: WebContext)
-    async throws -> Response
-{
+func answering<Query: Calculator>(
+    _ query: Query, key: String, _ models: ServedModels, _ resolver: RemoteModels, _ answers: AnswerCache, _ context: WebContext
+) async throws -> Response {
     var model: String?
-    if case .text(let name)? = Query.fields.first(where: { $0.name == "model" })?.value(in: query) { model = try? models.roots.resolve(name) }
-    return try await answering(models, answers, context, key: key, model: model) { try await query.run(with: models) }
+    var remote = false
+    if case .text(let name)? = Query.fields.first(where: { $0.name == "model" })?.value(in: query) {
+        model = try? models.roots.resolve(name)
+        // A remote revision may move: its answers are not kept.
+        remote = name.hasPrefix("hf:") || name.hasPrefix("ollama:")
+    }
+    return try await answering(models, answers, context, key: remote ? nil : key, model: model) { try await query.run(with: resolver) }
 }
 
 func answering<Output: Presentable>(
-    _ models: ServedModels, _ answers: AnswerCache, _ context: WebContext, key: String, model: String?,
+    _ models: ServedModels, _ answers: AnswerCache, _ context: WebContext, key: String?, model: String?,
     _ compute: @escaping @Sendable () async throws -> Output
 ) async throws -> Response {
     let stamp = model.map(FileStamp.init)
@@ -140,10 +150,10 @@ func answering<Output: Presentable>(
         body = try encodeJSON(Answer(document: output.document, charts: output.charts))
     } catch {
         // A value JSON cannot hold (NaN, infinity) is a bug: logged, and a 500 that says so.
-        context.logger.error("internal error: the answer cannot be encoded", metadata: ["error": "\(error)", "request": "\(key)"])
+        context.logger.error("internal error: the answer cannot be encoded", metadata: ["error": "\(error)", "request": "\(key ?? "-")"])
         throw WebError(.internalServerError, field: nil, message: "internal error: the answer cannot be encoded as JSON; this is a bug in Heft")
     }
-    answers.store(key, model: model, stamp: stamp, body: body)
+    if let key { answers.store(key, model: model, stamp: stamp, body: body) }
     return jsonResponse(body)
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 internal import HeftFormats
 import HeftKit
+import HeftRemote
 public import Hummingbird
 import Logging
 import NIOCore
@@ -47,6 +48,16 @@ public struct WebError: HTTPResponseError {
             let notFound = error.rule == .io || error.rule == .noModelFiles
             return WebError(
                 notFound ? .notFound : .unprocessableContent, field: error.field.map { _ in "model" } ?? "model", message: error.description)
+        case let error as RemoteError:
+            // What the Hub or registry said, in the same words as the command line; never a 5xx.
+            let status: HTTPResponse.Status =
+                switch error.kind {
+                case .badName: .badRequest
+                case .notFound: .notFound
+                case .gated, .unauthorized: .forbidden
+                default: .unprocessableContent
+                }
+            return WebError(status, field: "model", message: error.description)
         case let error as DecodingError:
             return WebError(.badRequest, field: nil, message: "the body is not a JSON object of the request's fields: \(Self.describe(error))")
         default:

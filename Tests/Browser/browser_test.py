@@ -18,9 +18,51 @@ def free_port():
     s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close(); return port
 
 
+def start_hub():
+    """A stand-in Hugging Face Hub for the Hub-id checks: the revision API and `resolve` with byte ranges, serving
+    the real all-MiniLM-L6-v2 checkpoint. The server, not the browser, talks to it."""
+    import http.server, threading
+    folder = os.path.join(root, ".fixtures", "all-MiniLM-L6-v2")
+    files = {name: os.path.join(folder, name) for name in ("config.json", "model.safetensors")}
+    commit = "abcdef0123456789abcdef0123456789abcdef01"
+
+    class Hub(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            path = self.path.split("?")[0]
+            if path == "/api/models/sentence-transformers/all-MiniLM-L6-v2/revision/main":
+                body = json.dumps({"sha": commit, "siblings": [{"rfilename": n, "size": os.path.getsize(p)} for n, p in files.items()]}).encode()
+                self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+                return
+            prefix = f"/sentence-transformers/all-MiniLM-L6-v2/resolve/{commit}/"
+            name = path[len(prefix):] if path.startswith(prefix) else None
+            if name not in files:
+                self.send_response(404); self.send_header("Content-Length", "0"); self.end_headers()
+                return
+            size = os.path.getsize(files[name])
+            start, end = 0, size - 1
+            if self.headers.get("Range", "").startswith("bytes="):
+                a, b = self.headers["Range"][6:].split("-")
+                start, end = int(a), min(int(b or size - 1), size - 1)
+                self.send_response(206); self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
+            else:
+                self.send_response(200)
+            self.send_header("Content-Length", str(end - start + 1)); self.end_headers()
+            with open(files[name], "rb") as f:
+                f.seek(start); self.wfile.write(f.read(end - start + 1))
+
+    hub = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hub)
+    threading.Thread(target=hub.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{hub.server_address[1]}"
+
+
 port, debug_port = free_port(), free_port()
+hub_cache = tempfile.mkdtemp()
 server = subprocess.Popen([os.path.join(root, ".build", "debug", "heft"), "serve", "--port", str(port), "--models", os.path.join(root, ".fixtures", "gguf"),
                           "--models", os.path.join(root, ".fixtures", "llamacpp")],
+                          env={**os.environ, "HF_ENDPOINT": start_hub(), "HEFT_CACHE": hub_cache, "HF_TOKEN": ""},
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 profile = tempfile.mkdtemp()
 browser = subprocess.Popen(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", f"--remote-debugging-port={debug_port}",
@@ -129,6 +171,19 @@ try:
     check("inspect anatomy chart", tab.marks("anatomy", "bar") == 5)
     check("charts readable on inspect", not tab.chart_problems(), str(tab.chart_problems()))
     tab.screenshot("inspect")
+
+    # A Hub id: the server reads the checkpoint's headers from the stand-in Hub; the page shows the same report.
+    check("inspect of a Hub id loads", tab.load("/inspect?model=hf:sentence-transformers/all-MiniLM-L6-v2"))
+    check("inspect of a Hub id total", tab.text("#total") == "22,713,216", tab.text("#total"))
+    check("inspect of a Hub id says where it was read", "read remotely" in (tab.text("#out") or ""))
+    tab.screenshot("inspect-hub")
+    check("memory with a typed Hub id", tab.load("/memory?example=llama-2-7b&context=4096"))
+    tab.eval("""(() => { const i = document.querySelector('input[name=hub]'); i.value = 'sentence-transformers/all-MiniLM-L6-v2';
+      i.dispatchEvent(new Event('input', {bubbles: true})); i.dispatchEvent(new Event('change', {bubbles: true})); })()""")
+    check("memory of a typed Hub id", tab.wait("document.querySelector('#out').dataset.state === 'ready' && "
+                                                "document.querySelector('#out').textContent.includes('sentence-transformers/all-MiniLM-L6-v2')"),
+          (tab.text("#out") or "")[:200])
+    check("a typed Hub id is kept in the URL", "model=hf%3Asentence-transformers" in (tab.eval("location.search") or ""), tab.eval("location.search"))
 
     heft = os.path.join(root, ".build", "debug", "heft")
     def cli(*args):

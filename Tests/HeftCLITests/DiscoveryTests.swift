@@ -49,7 +49,9 @@ import Testing
             try fm.createSymbolicLink(
                 atPath: lmstudio + "/minilm.\(type).gguf", withDestinationPath: Fixtures.path("gguf/all-MiniLM-L6-v2.\(type).gguf"))
         }
-        environment = ["HOME": root.path + "/home", "HF_HUB_CACHE": root.path + "/hub", "OLLAMA_MODELS": root.path + "/ollama"]
+        environment = [
+            "HOME": root.path + "/home", "HF_HUB_CACHE": root.path + "/hub", "OLLAMA_MODELS": root.path + "/ollama", "HF_HUB_OFFLINE": "1",
+        ]
     }
 
     func heft(_ arguments: [String]) throws -> InspectCommandTests.Run { try InspectCommandTests.heft(arguments, environment: environment) }

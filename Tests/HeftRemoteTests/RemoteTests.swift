@@ -24,7 +24,7 @@ import Testing
         if let token { environment["HF_TOKEN"] = token }
         if offline { environment["HF_HUB_OFFLINE"] = "1" }
         var settings = RemoteSettings(environment: environment)
-        settings.readTimeout = 1
+        settings.readTimeout = 3
         settings.connectTimeout = 2
         return settings
     }

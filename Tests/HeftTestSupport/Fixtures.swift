@@ -81,9 +81,11 @@ public enum HeftBinary {
         public let stderr: String
     }
 
+    /// Runs `heft` with `arguments`; without `environment`, in this process's environment with no network
+    /// (`HF_HUB_OFFLINE=1`), so that a test's missing name never becomes a request to the real Hub.
     public static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> Run {
         let process = Process()
-        if let environment { process.environment = environment }
+        process.environment = environment ?? ProcessInfo.processInfo.environment.merging(["HF_HUB_OFFLINE": "1"]) { _, new in new }
         process.executableURL = URL(fileURLWithPath: Fixtures.packageRoot + "/.build/debug/heft")
         process.arguments = arguments
         let out = Pipe()

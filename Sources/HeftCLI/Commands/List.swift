@@ -1,17 +1,23 @@
 import ArgumentParser
 import HeftKit
+import HeftRemote
 
 extension Heft {
     /// `heft ls`: every model in the Hugging Face cache, Ollama, LM Studio and the given folders.
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "ls",
-            abstract: "List the models on this machine: Hugging Face cache, Ollama, LM Studio, and --models folders.",
+            abstract: "List the models on this machine, or the model files of a Hugging Face Hub repository.",
             discussion: """
-                Looks in $HF_HUB_CACHE (else $HF_HOME/hub, else ~/.cache/huggingface/hub), $OLLAMA_MODELS (else
-                ~/.ollama/models) and LM Studio's models folder. Reads headers only; never touches the network.
+                Without REPOSITORY: looks in $HF_HUB_CACHE (else $HF_HOME/hub, else ~/.cache/huggingface/hub),
+                $OLLAMA_MODELS (else ~/.ollama/models) and LM Studio's models folder, reading headers only, with no
+                network. With ORG/NAME[@REVISION]: asks the Hub ($HF_ENDPOINT) for the repository's files at that
+                revision, with their sizes, the quantization each GGUF's name carries, and the name that reads it.
                 """
         )
+
+        @Argument(help: "A Hugging Face Hub repository, ORG/NAME[@REVISION], to list instead of this machine's models.")
+        var repository: String?
 
         @Option(name: .customLong("models"), help: "Also list the models in this folder (repeatable).", completion: .directory)
         var directories: [String] = []
@@ -19,7 +25,11 @@ extension Heft {
         @Flag(help: "Print JSON: {models: [{name, source, path, format, parameters, bytes, quantization, complete, error}]}.")
         var json = false
 
-        func run() throws {
+        func run() async throws {
+            if let repository {
+                try await listRemote(repository)
+                return
+            }
             let models = ModelListing.list(directories: directories)
             if json {
                 struct Document: Encodable { let models: [ListedModel] }
@@ -47,6 +57,27 @@ extension Heft {
                 print("")
                 for model in errors { print("- \(model.name): \(model.error ?? "")") }
             }
+        }
+
+        private func listRemote(_ text: String) async throws {
+            guard case .hub(let hub)? = try RemoteName.parse(text.hasPrefix("hf:") ? text : "hf:" + text), hub.path == nil, hub.quantization == nil
+            else {
+                throw CommandFailure(message: "ls: '\(text)' is not a Hub repository ORG/NAME[@REVISION]", isUsageError: true)
+            }
+            let listing = try await RemoteReader().listing(hub)
+            if json {
+                print(try JSONOutput.encode(listing))
+                return
+            }
+            print(
+                "\(listing.repository) at \(listing.revision) (commit \(listing.commit.prefix(12))): \(listing.files.count) model files, \(Formatting.decimalSize(listing.totalBytes))"
+            )
+            guard !listing.files.isEmpty else { return }
+            var table = TextTable(header: ["File", "format", "size", "quantization", "read it as"], rightAligned: [2])
+            for file in listing.files {
+                table.add([file.path, file.format, file.bytes.map(Formatting.decimalSize) ?? "-", file.quantization ?? "-", file.name])
+            }
+            print(table.render(indent: ""))
         }
     }
 }

@@ -104,8 +104,17 @@ function modelControl(allowNone, fallback = "example:llama-3.1-8b") {
     .concat(catalog.examples.map(e => ["example:" + e, "example: " + e]))
     .concat(catalog.models.filter(m => !m.error).map(m => ["model:" + m.name, m.name]));
   const html = options.map(([v, l]) => `<option value="${esc(v)}"${v === chosen ? " selected" : ""}>${esc(l)}</option>`).join("");
-  return `<label>Model<select name="source">${html}</select></label>`;
+  return `<label>Model<select name="source">${html}</select></label>` + hubControl();
 }
+
+/** A model on the Hugging Face Hub or in Ollama's registry, read by the server from its headers (never downloaded). */
+const isRemote = name => /^(hf|ollama):/.test(name || "");
+function hubControl() {
+  const value = isRemote(params.get("model")) ? params.get("model").replace(/^hf:/, "") : "";
+  return `<label title="ORG/NAME[@REVISION][/FILE][:QUANT] on the Hugging Face Hub, or ollama:NAME[:TAG]: the server reads the headers only. `
+    + `Press Enter to read it.">or a Hub id<input name="hub" placeholder="ORG/NAME[:QUANT]" value="${esc(value)}" size="32"></label>`;
+}
+const remoteName = hub => /^(hf|ollama):/.test(hub) ? hub : "hf:" + hub;
 
 /** Form values as a request body: empty inputs are left out, so the server's defaults apply. */
 function values(form) {
@@ -117,10 +126,15 @@ function values(form) {
     if (el.name === "source") {
       const [kind, ...rest] = el.value.split(":");
       out[kind] = rest.join(":");
+    } else if (el.name === "hub") {
+      out.hub = el.value.trim();
     } else {
       out[el.name] = el.value;
     }
   }
+  // A Hub id, when given, names the model instead of the picker's choice.
+  if (out.hub) { out.model = remoteName(out.hub); delete out.example; }
+  delete out.hub;
   return out;
 }
 
@@ -152,7 +166,8 @@ function mount(formHTML, run, extra = "") {
       out.dataset.state = "error";
     }
   };
-  form.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(go, 250); });
+  // A Hub id is read when it is complete (Enter or leaving the field), not at every keystroke.
+  form.addEventListener("input", e => { if (e.target.name === "hub") return; clearTimeout(timer); timer = setTimeout(go, 250); });
   form.addEventListener("change", go);
   go();
   return form;
@@ -283,12 +298,12 @@ const pages = {
   inspect() {
     const chosen = params.get("model") ?? (params.has("config") ? "" : catalog.models[0]?.name);
     const picker = `<label>Model<select name="model"><option value="">(paste a config.json below)</option>${catalog.models
-      .map(m => `<option${m.name === chosen ? " selected" : ""}>${esc(m.name)}</option>`).join("")}</select></label>`;
+      .map(m => `<option${m.name === chosen ? " selected" : ""}>${esc(m.name)}</option>`).join("")}</select></label>` + hubControl();
     const paste = `<label>or paste config.json<textarea name="config" rows="3" cols="60">${esc(params.get("config") || "")}</textarea></label>`;
     mount(picker + paste, async v => {
       const data = v.model ? await api("/api/inspect?allTensors=true&model=" + encodeURIComponent(v.model))
         : v.config ? await api("/api/inspect/config", JSON.parse(v.config)) : null;
-      if (!data) return "<p>Pick a model from the served folders, or paste a config.json.</p>";
+      if (!data) return "<p>Pick a model from the served folders, type a Hub id, or paste a config.json.</p>";
       return inspectReport(data);
     });
     mountDrop();

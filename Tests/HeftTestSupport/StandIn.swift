@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+public import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -9,19 +9,19 @@ import Synchronization
 /// the Hub answers the revision API and `resolve` (redirecting weight files to the CDN, on another port, so that
 /// redirects cross hosts), the CDN serves byte ranges. Every request is logged with its bytes sent and whether it
 /// carried a token; switches make either side misbehave the ways real servers do.
-final class StandIn: @unchecked Sendable {
+public final class StandIn: @unchecked Sendable {
     /// A file: its bytes come from a file on disk, or are a header followed by zeros up to `size`.
-    struct Blob: Sendable {
-        var header: [UInt8] = []
-        var size: Int
-        var disk: String? = nil
+    public struct Blob: Sendable {
+        public var header: [UInt8] = []
+        public var size: Int
+        public var disk: String? = nil
 
-        static func file(_ path: String) -> Blob {
+        public static func file(_ path: String) -> Blob {
             let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
             return Blob(size: size, disk: path)
         }
 
-        static func bytes(_ bytes: [UInt8], size: Int? = nil) -> Blob { Blob(header: bytes, size: size ?? bytes.count) }
+        public static func bytes(_ bytes: [UInt8], size: Int? = nil) -> Blob { Blob(header: bytes, size: size ?? bytes.count) }
 
         func read(_ range: Range<Int>) -> [UInt8] {
             if let disk, let handle = FileHandle(forReadingAtPath: disk) {
@@ -36,55 +36,62 @@ final class StandIn: @unchecked Sendable {
         }
     }
 
-    struct Repo: Sendable {
-        var commit: String
-        var files: [String: Blob]
-        var gated = false
+    public struct Repo: Sendable {
+        public var commit: String
+        public var files: [String: Blob]
+        public var gated = false
         /// A private repository: 401 RepoNotFound without the token.
-        var isPrivate = false
+        public var isPrivate = false
+
+        public init(commit: String, files: [String: Blob], gated: Bool = false, isPrivate: Bool = false) {
+            self.commit = commit
+            self.files = files
+            self.gated = gated
+            self.isPrivate = isPrivate
+        }
     }
 
-    enum Misbehaviour: Sendable, Equatable {
+    public enum Misbehaviour: Sendable, Equatable {
         case rangeIgnored, wrongContentRange, truncated, stall, reset
         case status(Int, [String: String])
     }
 
-    struct Record: Sendable {
-        var cdn: Bool
-        var path: String
-        var status: Int
-        var bytes: Int
-        var authorization: String?
-        var range: String?
+    public struct Record: Sendable {
+        public var cdn: Bool
+        public var path: String
+        public var status: Int
+        public var bytes: Int
+        public var authorization: String?
+        public var range: String?
     }
 
-    struct State {
-        var repos: [String: Repo] = [:]
+    public struct State: Sendable {
+        public var repos: [String: Repo] = [:]
         /// Ollama models by `NAMESPACE/MODEL:TAG`: the model layer.
-        var ollama: [String: Blob] = [:]
-        var cdnMisbehaviour: Misbehaviour?
-        var hubMisbehaviour: Misbehaviour?
-        var log: [Record] = []
-        var blobs: [String: Blob] = [:]
+        public var ollama: [String: Blob] = [:]
+        public var cdnMisbehaviour: Misbehaviour?
+        public var hubMisbehaviour: Misbehaviour?
+        public var log: [Record] = []
+        public var blobs: [String: Blob] = [:]
     }
 
-    static let token = "hf_standin_token"
-    let state = Mutex(State())
+    public static let token = "hf_standin_token"
+    public let state = Mutex(State())
     private var listeners: [Int32] = []
-    private(set) var hubPort = 0
-    private(set) var cdnPort = 0
+    public private(set) var hubPort = 0
+    public private(set) var cdnPort = 0
 
-    var hubURL: String { "http://127.0.0.1:\(hubPort)" }
-    var cdnURL: String { "http://127.0.0.1:\(cdnPort)" }
+    public var hubURL: String { "http://127.0.0.1:\(hubPort)" }
+    public var cdnURL: String { "http://127.0.0.1:\(cdnPort)" }
 
-    init() throws {
+    public init() throws {
         hubPort = try listen(cdn: false)
         cdnPort = try listen(cdn: true)
     }
 
     deinit { stop() }
 
-    func stop() {
+    public func stop() {
         for fd in listeners {
             shutdown(fd, Int32(SHUT_RDWR))
             close(fd)
@@ -92,9 +99,9 @@ final class StandIn: @unchecked Sendable {
         listeners = []
     }
 
-    func add(_ name: String, _ repo: Repo) { state.withLock { $0.repos[name] = repo } }
-    func records() -> [Record] { state.withLock { $0.log } }
-    func clearLog() { state.withLock { $0.log = [] } }
+    public func add(_ name: String, _ repo: Repo) { state.withLock { $0.repos[name] = repo } }
+    public func records() -> [Record] { state.withLock { $0.log } }
+    public func clearLog() { state.withLock { $0.log = [] } }
 
     // MARK: - Sockets
 
@@ -167,7 +174,7 @@ final class StandIn: @unchecked Sendable {
         head += "\r\n"
         guard write(fd, Array(head.utf8)) else { return }
         if response.misbehaviour == .stall {
-            Thread.sleep(forTimeInterval: 4)
+            Thread.sleep(forTimeInterval: 10)
             return
         }
         var body = response.body
@@ -333,7 +340,7 @@ final class StandIn: @unchecked Sendable {
     }
 
     /// Serves `blob` at `\(cdnURL)/files/NAME` (a plain URL).
-    func serveFile(_ name: String, _ blob: Blob) -> String {
+    public func serveFile(_ name: String, _ blob: Blob) -> String {
         state.withLock { $0.blobs[name] = blob }
         return "\(cdnURL)/files/\(name)"
     }
