@@ -150,6 +150,9 @@ extension RequestField {
     }
 
     /// A size in bytes (`6GB`, `6GiB`, `6e9`), at least one byte.
+    /// The largest size a request may give: 2^53 − 1 bytes (9 PB), below the first whole number a JSON number rounds.
+    public static var maximumSize: Int { (1 << 53) - 1 }
+
     public static func size(_ name: String, _ path: any WritableKeyPath<Request, Int?> & Sendable, _ help: String) -> RequestField {
         RequestField(
             name: name, help: help, schema: .size,
@@ -161,7 +164,9 @@ extension RequestField {
             },
             read: { $0[keyPath: path].map { .number(Double($0)) } },
             check: { (request: Request) throws(EstimateError) in
-                if let bytes = request[keyPath: path], bytes < 1 { throw fail(name, "must be a positive size") }
+                if let bytes = request[keyPath: path], bytes < 1 || bytes > RequestField.maximumSize {
+                    throw fail(name, "must be a positive size below 9 PB (2^53 bytes)")
+                }
             }
         )
     }
