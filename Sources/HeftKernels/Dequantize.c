@@ -182,8 +182,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl,f16c"))) static void q4_k_avx51
 
 /// F16 (ggml type 1) and BF16 (30) to float32, any count: 16 values per step (F16C or AVX-512 where the clone has
 /// them), the tail one by one. Exact: both widen without rounding.
-HEFT_CLONES
-int heft_widen(uint32_t type, const void *source, size_t n, float *y) {
+INLINE int heft_widen_body(uint32_t type, const void *source, size_t n, float *y) {
     const uint8_t *p = source;
     size_t i = 0;
     switch (type) {
@@ -218,12 +217,16 @@ int heft_widen(uint32_t type, const void *source, size_t n, float *y) {
     }
 }
 
+HEFT_DISPATCH(, int, heft_widen, (uint32_t type, const void *source, size_t n, float *y), (type, source, n, y))
+
 #define BLOCKS(kernel)                                                                                           \
-    for (size_t b = 0; b < blocks; b++) kernel(p + b * bytes, y + b * values);                                  \
+    for (size_t b = 0; b < blocks; b++) {                                                                        \
+        __builtin_prefetch(p + b * bytes + HEFT_PREFETCH);                                                       \
+        kernel(p + b * bytes, y + b * values);                                                                   \
+    }                                                                                                            \
     return 1
 
-HEFT_CLONES
-int heft_dequantize(uint32_t type, const void *source, size_t blocks, float *y) {
+INLINE int heft_dequantize_body(uint32_t type, const void *source, size_t blocks, float *y) {
     const uint8_t *p = source;
     size_t values, bytes;
     if (!heft_block_layout(type, &values, &bytes)) return 0;
@@ -238,8 +241,7 @@ int heft_dequantize(uint32_t type, const void *source, size_t blocks, float *y) 
     case 12:
 #if defined(__x86_64__)
         // Every feature the function is built for (EVEX-encoded 128-bit instructions need AVX512VL).
-        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-            __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("f16c")) {
+        if (heft_kernel_isa() == HEFT_ISA_AVX512) {
             q4_k_avx512(p, blocks, y);
             return 1;
         }
@@ -250,3 +252,5 @@ int heft_dequantize(uint32_t type, const void *source, size_t blocks, float *y) 
     default: return 0;
     }
 }
+
+HEFT_DISPATCH(, int, heft_dequantize, (uint32_t type, const void *source, size_t blocks, float *y), (type, source, blocks, y))

@@ -137,8 +137,13 @@ typedef struct {
 /// Every figure but the cells, for the whole vectors of `x` (n a multiple of 16), added to `v`; in the careful loop
 /// vectors holding a NaN or an infinity go to `s` one value at a time. Sets the block's finite minimum and maximum of
 /// the vector path. The fast loop returns false, adding nothing, when the block holds a NaN or an infinity.
+///
+/// With `masks` (AVX-512) zeros and near-zero values are counted as compare masks and popcounts, which run on the
+/// scalar ports; without (AVX2 and narrower, where a 16-lane mask costs packs and shuffles) as vector counters
+/// that subtract each compare's −1, and the two halves' float64 sums share accumulators, so that the loop's state
+/// fits the sixteen registers.
 INLINE bool scan_statistics(const float *x, size_t n, double shift, const uint32_t *bounds, int nbounds,
-                                const int slots, const bool careful, vector_state *v, scalar_state *s,
+                                const int slots, const bool careful, const bool masks, vector_state *v, scalar_state *s,
                                 float *block_low, float *block_high) {
     const f64x8 shift8 = shift;
     u32x16 bound[HEFT_MAX_BOUNDS];
@@ -146,8 +151,12 @@ INLINE bool scan_statistics(const float *x, size_t n, double shift, const uint32
     // The block's own figures, added to `v` at the end (the fast loop's only if they are finite).
     f32x16 low = INFINITY, high = -INFINITY;
     uint64_t zeros = 0, near[HEFT_MAX_BOUNDS] = {0};
+    // Lanes count at most BLOCK / 16 values each: no overflow.
+    i32x16 zero_lanes = 0, near_lanes[HEFT_MAX_BOUNDS];
+    for (int b = 0; b < slots; b++) near_lanes[b] = 0;
     f64x8 sum0 = 0, sum1 = 0, squares0 = 0, squares1 = 0;
     for (size_t i = 0; i < n; i += 16) {
+        __builtin_prefetch((const char *)(x + i) + HEFT_PREFETCH);
         u32x16 bits;
         memcpy(&bits, x + i, 64);
         u32x16 magnitude = bits & MAGNITUDE;
@@ -156,18 +165,32 @@ INLINE bool scan_statistics(const float *x, size_t n, double shift, const uint32
             for (int l = 0; l < 16; l++) add_one(s, x[i + l], shift, bounds, nbounds);
             continue;
         }
-        // Counted as compare masks and popcounts, which run on the scalar ports while the vector ports do the rest.
-        zeros += mask_count(__builtin_convertvector(magnitude == 0, b16));
-        for (int b = 0; b < slots; b++) near[b] += mask_count(__builtin_convertvector(magnitude < bound[b], b16));
+        if (masks) {
+            zeros += mask_count(__builtin_convertvector(magnitude == 0, b16));
+            for (int b = 0; b < slots; b++) near[b] += mask_count(__builtin_convertvector(magnitude < bound[b], b16));
+        } else {
+            // Magnitudes and bounds are below 2^31, so the signed compare AVX2 has is exact.
+            zero_lanes -= (i32x16)(magnitude == 0);
+            for (int b = 0; b < slots; b++) near_lanes[b] -= (i32x16)((i32x16)magnitude < (i32x16)bound[b]);
+        }
         f32x16 value = (f32x16)bits;
         low = value < low ? value : low;
         high = value > high ? value : high;
         f64x8 d0 = __builtin_convertvector(value.lo, f64x8) - shift8;
         f64x8 d1 = __builtin_convertvector(value.hi, f64x8) - shift8;
-        sum0 += d0;
-        sum1 += d1;
-        squares0 += d0 * d0;
-        squares1 += d1 * d1;
+        if (masks) {
+            sum0 += d0;
+            sum1 += d1;
+            squares0 += d0 * d0;
+            squares1 += d1 * d1;
+        } else {
+            sum0 += d0 + d1;
+            squares0 += d0 * d0 + d1 * d1;
+        }
+    }
+    if (!masks) {
+        zeros += (uint64_t)__builtin_reduce_add(zero_lanes);
+        for (int b = 0; b < slots; b++) near[b] += (uint64_t)__builtin_reduce_add(near_lanes[b]);
     }
     // A NaN or an infinity makes the float64 sums non-finite (finite floats cannot: their squares stay below 1e77).
     f64x8 all = sum0 + sum1 + squares0 + squares1;
@@ -191,17 +214,26 @@ INLINE bool scan_statistics(const float *x, size_t n, double shift, const uint32
     return true;
 }
 
-/// One block's statistics, compiled apart from the cell count so that each loop has the registers to itself.
-HEFT_CLONES static void statistics_block(const float *x, size_t n, double shift, const uint32_t *bounds, int nbounds,
-                                        vector_state *v, scalar_state *s, float *low, float *high) {
+INLINE void statistics_block_body(const float *x, size_t n, double shift, const uint32_t *bounds, int nbounds,
+                                  vector_state *v, scalar_state *s, float *low, float *high) {
     // The fast loop does not look for NaN or infinities; a block that held one (its sums are no longer finite)
     // adds nothing and is scanned again by the careful loop.
-    bool finite = nbounds <= 4 ? scan_statistics(x, n, shift, bounds, nbounds, 4, false, v, s, low, high)
-                               : scan_statistics(x, n, shift, bounds, nbounds, HEFT_MAX_BOUNDS, false, v, s, low, high);
+    const bool masks = heft_kernel_isa() == HEFT_ISA_AVX512;
+#define SCAN(slots, careful)                                                                                     \
+    (masks ? scan_statistics(x, n, shift, bounds, nbounds, slots, careful, true, v, s, low, high)                \
+           : scan_statistics(x, n, shift, bounds, nbounds, slots, careful, false, v, s, low, high))
+    bool finite = nbounds <= 4 ? SCAN(4, false) : SCAN(HEFT_MAX_BOUNDS, false);
     if (finite) return;
-    if (nbounds <= 4) scan_statistics(x, n, shift, bounds, nbounds, 4, true, v, s, low, high);
-    else scan_statistics(x, n, shift, bounds, nbounds, HEFT_MAX_BOUNDS, true, v, s, low, high);
+    if (nbounds <= 4) SCAN(4, true);
+    else SCAN(HEFT_MAX_BOUNDS, true);
+#undef SCAN
 }
+
+/// One block's statistics, compiled apart from the cell count so that each loop has the registers to itself.
+HEFT_DISPATCH(static, void, statistics_block,
+              (const float *x, size_t n, double shift, const uint32_t *bounds, int nbounds, vector_state *v,
+               scalar_state *s, float *low, float *high),
+              (x, n, shift, bounds, nbounds, v, s, low, high))
 
 // MARK: cell counts
 
@@ -357,12 +389,13 @@ INLINE void count_cells(const float *x, size_t n, float scale1, float origin1, c
 
 /// One block's cell counts (into `c`, spilling into `grid`), with the cheapest exact cell computation for this
 /// grid; compiled apart from the statistics so that each loop has the registers to itself.
-HEFT_CLONES static void cells_block(const float *x, size_t n, heft_grid *grid, bool finite_only, sliced_counts *c) {
+INLINE void cells_block_body(const float *x, size_t n, heft_grid *grid, bool finite_only, sliced_counts *c) {
     const int k = grid->width_exponent;
     const bool one_word = grid->cells <= 32;
 #if defined(__x86_64__)
-    // Rounding down needs the offset 2^(k+23) − origin·2^k exact in float32 and the binade below 2^128.
-    if (k <= 103 && grid->origin > -(1 << 23)) {
+    // Rounding down needs the offset 2^(k+23) − origin·2^k exact in float32 and the binade below 2^128; the generic
+    // path (arm64's) never sets the rounding mode.
+    if (k <= 103 && grid->origin > -(1 << 23) && heft_kernel_isa() != HEFT_ISA_GENERIC) {
         const float scale = ldexpf((float)((1 << 23) - grid->origin), k);  // the offset
         const float origin = ldexpf(1.0f, k + 23);  // its bits are cell 0's
         const unsigned saved = _mm_getcsr();
@@ -382,6 +415,9 @@ HEFT_CLONES static void cells_block(const float *x, size_t n, heft_grid *grid, b
         else COUNT_CELLS(MULTIPLY, 2);
     }
 }
+
+HEFT_DISPATCH(static, void, cells_block, (const float *x, size_t n, heft_grid *grid, bool finite_only, sliced_counts *c),
+              (x, n, grid, finite_only, c))
 
 // MARK: the scan
 
@@ -505,9 +541,8 @@ int heft_scan_blocks(uint32_t type, const void *source, size_t n, const uint32_t
     return 1;
 }
 
-HEFT_CLONES
-void heft_count_f32(const float *x, size_t n, uint32_t above, const uint32_t *bounds, int nbounds,
-                    uint64_t *outliers, uint64_t *near) {
+INLINE void heft_count_f32_body(const float *x, size_t n, uint32_t above, const uint32_t *bounds, int nbounds,
+                                uint64_t *outliers, uint64_t *near) {
     if (nbounds > HEFT_MAX_BOUNDS) nbounds = HEFT_MAX_BOUNDS;
     i32x16 over = 0, counts[HEFT_MAX_BOUNDS];
     u32x16 bound[HEFT_MAX_BOUNDS];
@@ -517,7 +552,18 @@ void heft_count_f32(const float *x, size_t n, uint32_t above, const uint32_t *bo
     }
     const u32x16 limit = above;
     size_t i = 0;
+    if (nbounds == 0) {
+        // Outliers alone (the pass after σ is known): one compare per 16 values.
+        for (; i + 16 <= n; i += 16) {
+            __builtin_prefetch((const char *)(x + i) + HEFT_PREFETCH);
+            u32x16 bits;
+            memcpy(&bits, x + i, 64);
+            u32x16 magnitude = bits & MAGNITUDE;
+            over -= (i32x16)((magnitude > limit) & (magnitude < INFINITY_BITS));
+        }
+    }
     for (; i + 16 <= n; i += 16) {
+        __builtin_prefetch((const char *)(x + i) + HEFT_PREFETCH);
         u32x16 bits;
         memcpy(&bits, x + i, 64);
         u32x16 magnitude = bits & MAGNITUDE;
@@ -535,3 +581,8 @@ void heft_count_f32(const float *x, size_t n, uint32_t above, const uint32_t *bo
     *outliers = total;
     for (int b = 0; b < nbounds; b++) near[b] = totals[b];
 }
+
+HEFT_DISPATCH(, void, heft_count_f32,
+              (const float *x, size_t n, uint32_t above, const uint32_t *bounds, int nbounds, uint64_t *outliers,
+               uint64_t *near),
+              (x, n, above, bounds, nbounds, outliers, near))

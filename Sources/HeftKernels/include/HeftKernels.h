@@ -97,4 +97,23 @@ int heft_widen(uint32_t type, const void *source, size_t n, float *destination);
 /// Values and bytes per block of a type `heft_dequantize` implements; returns 0 for any other type.
 int heft_block_layout(uint32_t type, size_t *values, size_t *bytes);
 
+/// The instruction sets the kernels are built for.
+enum {
+    /// Baseline code without x86-only tricks (the cell count's MXCSR rounding): what arm64 runs, forced on x86.
+    HEFT_ISA_GENERIC = 0,
+    /// Baseline x86-64 (SSE2), or arm64's baseline (NEON).
+    HEFT_ISA_BASELINE = 1,
+    /// x86-64-v3: AVX2, FMA, BMI2, F16C.
+    HEFT_ISA_AVX2 = 2,
+    /// x86-64-v4: AVX-512 F, BW, DQ, VL.
+    HEFT_ISA_AVX512 = 3,
+};
+
+/// The instruction set the kernels run: the best this CPU supports, or the one the environment variable
+/// `HEFT_KERNELS` names (`avx512`, `avx2`, `baseline`, `generic`) when the CPU supports it. Chosen once.
+int heft_kernel_isa(void);
+
+/// The name of `heft_kernel_isa()`: "avx512", "avx2", "baseline" or "generic".
+const char *heft_kernel_name(void);
+
 #endif

@@ -325,19 +325,41 @@ public enum StatsScanner {
             cells[unit.job].merge(f.cells)
             maxima[unit.job] += f.maxima
         }
-        // |x| > k·σ, once σ is known: only the blocks whose largest magnitude exceeds the bound are read again.
-        var outliers = [Int](repeating: 0, count: jobs.count)
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: directChunk)
-        defer { scratch.deallocate() }
+        // |x| > k·σ, once σ is known: only the blocks whose largest magnitude exceeds the bound are read again, by
+        // both workers taking the next block in turn.
+        var reread: [(job: Int, start: Int, count: Int, above: UInt32)] = []
         for (j, job) in jobs.enumerated() {
             let above = FloatBits.above(options.outlierK * moments[j].std)
             for m in maxima[j] {
                 for b in m.reaching(above) {
                     let start = m.chunk * job.chunkSize + b * BlockMaxima.block
-                    let count = Swift.min(BlockMaxima.block, job.tensor.elementCount - start)
-                    try withValues(job, start: start, count: count, scratch) { x in outliers[j] += Self.count(x, above: above, bounds: []).outliers }
+                    reread.append((j, start, Swift.min(BlockMaxima.block, job.tensor.elementCount - start), above))
                 }
             }
+        }
+        let blocks = reread
+        let scanned = jobs
+        let next = UnitQueue()
+        let counted = await parallel(workers: 2) { () -> Result<[Int], FormatError> in
+            var found = [Int](repeating: 0, count: scanned.count)
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: directChunk)
+            defer { scratch.deallocate() }
+            while true {
+                let i = next.next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard i < blocks.count else { return .success(found) }
+                let block = blocks[i]
+                do throws(FormatError) {
+                    try withValues(scanned[block.job], start: block.start, count: block.count, scratch) { x in
+                        found[block.job] += Self.count(x, above: block.above, bounds: []).outliers
+                    }
+                } catch {
+                    return .failure(error)
+                }
+            }
+        }
+        var outliers = [Int](repeating: 0, count: jobs.count)
+        for result in counted {
+            for (j, n) in try result.get().enumerated() { outliers[j] += n }
         }
         var near = moments.map(\.nearZero)
         if options.relative {  // a second pass, now that each tensor's RMS is known
