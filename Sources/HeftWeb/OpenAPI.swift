@@ -83,7 +83,9 @@ enum OpenAPI {
             let text: Value = .object([
                 ("type", .string("string")), ("pattern", .string(#"^[1-9][0-9]{0,3}(\.[0-9]{1,3})?(B|kB|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$"#)),
             ])
-            let bytes: Value = .object([("type", .string("integer")), ("minimum", .integer(1)), ("maximum", .integer(RequestField<MemoryQuery>.maximumSize))])
+            let bytes: Value = .object([
+                ("type", .string("integer")), ("minimum", .integer(1)), ("maximum", .integer(RequestField<MemoryQuery>.maximumSize)),
+            ])
             members.append(("anyOf", .array([text, bytes])))
         case .choice(let names):
             members += [("type", .string("string")), ("enum", .array(names.map { .string($0) }))]
