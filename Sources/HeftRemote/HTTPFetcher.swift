@@ -2,7 +2,7 @@ import AsyncHTTPClient
 internal import Foundation
 import NIOCore
 import NIOHTTP1
-import Synchronization
+public import Synchronization
 
 /// One answer, its body read no further than the caller asked.
 struct Fetched: Sendable {
@@ -64,6 +64,47 @@ final class HTTPFetcher: Sendable {
     func get(
         _ url: String, range: Range<Int>? = nil, limit: Int = 16 << 20, token: String? = nil, headers extra: [(String, String)] = []
     ) async throws(RemoteError) -> Fetched {
+        let (response, current, status) = try await send(url, range: range, token: token, headers: extra)
+        return try await read(response, url: current, status: status, range: range, limit: limit)
+    }
+
+    /// GETs the whole of `url` into the file `path`, which must come to `size` bytes; `progress` counts the bytes
+    /// written. A stall longer than the read timeout fails; the download as a whole has no deadline.
+    func download(_ url: String, to path: String, size: Int, token: String?, progress: DownloadProgress?) async throws(RemoteError) {
+        let (response, current, _) = try await send(url, range: nil, token: token, headers: [], deadline: .hours(24))
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            throw RemoteError(path, .unsupported, "cannot write the download's file in memory")
+        }
+        defer { try? handle.close() }
+        var written = 0
+        do {
+            for try await chunk in response.body {
+                written += chunk.readableBytes
+                guard written <= size else { throw RemoteError(current, .badReply, "the file is longer than its \(size) bytes") }
+                try handle.write(contentsOf: Data(chunk.readableBytesView))
+                progress?.done.wrappingAdd(chunk.readableBytes, ordering: .relaxed)
+            }
+        } catch let error as RemoteError {
+            throw error
+        } catch let error as HTTPClientError {
+            throw Self.networkError(current, error, settings: settings)
+        } catch {
+            let text = String(describing: error)
+            if text.contains("No space") || text.contains("ENOSPC") {
+                throw RemoteError(path, .unsupported, "the memory for the download ran out")
+            }
+            throw Self.networkError(current, error, settings: settings)
+        }
+        guard written == size else {
+            throw RemoteError(current, .badReply, "the answer ended after \(written) of the file's \(size) bytes (a truncated body)")
+        }
+    }
+
+    /// Sends a GET, following redirects (the token only to `url`'s origin) and waiting out one short 429; returns a
+    /// 2xx answer whose body is still to be read, and the URL that gave it.
+    private func send(
+        _ url: String, range: Range<Int>?, token: String?, headers extra: [(String, String)], deadline: TimeAmount? = nil
+    ) async throws(RemoteError) -> (HTTPClientResponse, String, Int) {
         guard !settings.offline else { throw RemoteError(url, .offline, "offline mode (HF_HUB_OFFLINE or --offline) allows no network") }
         guard let first = URLParts(url) else { throw RemoteError(url, .badName, "not an http(s) URL") }
         var current = url
@@ -82,7 +123,7 @@ final class HTTPFetcher: Sendable {
                 ?? clients[""]!
             let response: HTTPClientResponse
             do {
-                response = try await client.execute(request, timeout: .seconds(settings.connectTimeout + 4 * settings.readTimeout))
+                response = try await client.execute(request, timeout: deadline ?? .seconds(settings.connectTimeout + 4 * settings.readTimeout))
             } catch {
                 throw Self.networkError(current, error, settings: settings)
             }
@@ -108,7 +149,7 @@ final class HTTPFetcher: Sendable {
                 throw Self.statusError(
                     current, status: status, headers: response.headers, sentToken: token != nil && parts.origin == first.origin, settings: settings)
             }
-            return try await read(response, url: current, status: status, range: range, limit: limit)
+            return (response, current, status)
         }
     }
 
@@ -248,4 +289,12 @@ final class HTTPFetcher: Sendable {
         }
         return RemoteError(url, .network, "the request failed: \(text.prefix(200))")
     }
+}
+
+/// Bytes downloaded so far and in all, for a progress bar.
+public final class DownloadProgress: Sendable {
+    public let done = Atomic<Int>(0)
+    public let total = Atomic<Int>(0)
+
+    public init() {}
 }

@@ -33,7 +33,8 @@ public struct RemoteModels: ModelResolver {
         try await either(name, local: { try await local.source(name) }) { _ in
             throw RemoteError(
                 name, .unsupported,
-                "stats reads every weight, and a remote model's weights are not downloaded; download the files and give their path")
+                "stats reads every weight, and a remote model's weights are not downloaded: pass --download to stream them through memory (nothing is written to disk), or download the files and give their path"
+            )
         }
     }
 
@@ -41,7 +42,19 @@ public struct RemoteModels: ModelResolver {
         try await either(name, local: { try await local.statistics(name, options: options) }) { _ in
             throw RemoteError(
                 name, .unsupported,
-                "stats reads every weight, and a remote model's weights are not downloaded; download the files and give their path")
+                "stats reads every weight, and a remote model's weights are not downloaded: pass --download to stream them through memory (nothing is written to disk), or download the files and give their path"
+            )
+        }
+    }
+
+    /// `stats` of `name`: a local model as usual; a remote one with its weights downloaded into memory for the scan
+    /// (``RemoteReader/withDownload(_:progress:_:)``).
+    public func downloadingStatistics(_ name: String, options: StatsOptions, progress: DownloadProgress) async throws -> StatsReport {
+        do {
+            return try await StatsScanner.scan(try await source(name), options: options)
+        } catch let error as RemoteError where error.kind == .unsupported {
+            guard let remote = try RemoteName.parse(name) else { throw error }
+            return try await reader.withDownload(remote, progress: progress) { source in try await StatsScanner.scan(source, options: options) }
         }
     }
 

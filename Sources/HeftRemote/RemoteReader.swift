@@ -13,6 +13,11 @@ public struct RemoteModel: Sendable {
     public let files: [(path: String, size: Int, fetched: Int)]
     public let requests: Int
     public let bytesReceived: Int
+    /// The folder of the mirror that `location` lies in, each mirrored file's URL by its path in the mirror, and
+    /// whether those URLs take the Hub token (for `RemoteReader.withDownload`).
+    var root = ""
+    var urls: [String: String] = [:]
+    var authorized = false
 
     /// A remark for reports: where the numbers came from and what it cost.
     public var remark: String {
@@ -93,14 +98,18 @@ public struct RemoteReader: Sendable {
         let (wanted, open) = try Self.choose(hub, files: files, subject: subject)
         let folder = Path.join(settings.cacheFolder, "hub/\(hub.repo.replacingOccurrences(of: "/", with: "--"))/\(commit)")
         let base = "\(settings.endpoint)/\(hub.repo)/resolve/\(commit)/"
-        let fetched = try await mirror(
+        let (fetched, urls) = try await mirror(
             wanted.map { file in (file, base + percentEncoded(file.path, keepSlash: true), Path.join(folder, file.path)) }, fetcher,
             token: settings.token)
         let location = ModelLocation(path: Path.join(folder, open), name: subject, origin: .huggingFace)
         let traffic = fetcher.traffic.withLock { $0 }
-        return RemoteModel(
+        var model = RemoteModel(
             location: location, origin: "\(settings.endpoint)/\(hub.repo) at commit \(commit.prefix(12))", files: fetched,
             requests: traffic.requests, bytesReceived: traffic.bytes)
+        model.root = folder
+        model.urls = urls
+        model.authorized = true
+        return model
     }
 
     /// The files a name asks for, and the one to open (a file, or `.` for the folder).
@@ -226,11 +235,14 @@ public struct RemoteReader: Sendable {
         let path = Path.join(folder, fileName)
         // A URL names no immutable version: its header is fetched again every time.
         try? FileManager.default.removeItem(atPath: path)
-        let fetched = try await mirror([(RemoteFile(path: fileName, size: nil), url, path)], fetcher, token: nil)
+        let (fetched, urls) = try await mirror([(RemoteFile(path: fileName, size: nil), url, path)], fetcher, token: nil)
         let traffic = fetcher.traffic.withLock { $0 }
-        return RemoteModel(
+        var model = RemoteModel(
             location: ModelLocation(path: path, name: url, origin: .path), origin: url, files: fetched, requests: traffic.requests,
             bytesReceived: traffic.bytes)
+        model.root = folder
+        model.urls = urls
+        return model
     }
 
     func readOllama(_ name: OllamaName, _ fetcher: HTTPFetcher) async throws -> RemoteModel {
@@ -254,22 +266,25 @@ public struct RemoteReader: Sendable {
         }
         guard let model else { throw RemoteError(manifestURL, .noModel, "the manifest has no model layer (application/vnd.ollama.image.model)") }
         let path = Path.join(settings.cacheFolder, "ollama/\(model.digest.replacingOccurrences(of: ":", with: "-"))/model.gguf")
-        let fetched = try await mirror(
+        let (fetched, urls) = try await mirror(
             [(RemoteFile(path: "model.gguf", size: model.size), "\(base)/blobs/\(model.digest)", path)], fetcher, token: nil)
         let traffic = fetcher.traffic.withLock { $0 }
-        return RemoteModel(
+        var remote = RemoteModel(
             location: ModelLocation(path: path, name: name.display, origin: .ollama),
             origin: "\(settings.ollamaRegistry) blob \(model.digest.prefix(19))",
             files: fetched, requests: traffic.requests, bytesReceived: traffic.bytes)
+        remote.root = Path.directory(of: path)
+        remote.urls = urls
+        return remote
     }
 
     // MARK: - Mirror
 
     /// Fetches what is not yet in the mirror, a few files at once: JSON files whole, weight files' headers only.
     /// An index adds its shards.
-    func mirror(_ files: [(RemoteFile, String, String)], _ fetcher: HTTPFetcher, token: String?) async throws -> [(
-        path: String, size: Int, fetched: Int
-    )] {
+    func mirror(_ files: [(RemoteFile, String, String)], _ fetcher: HTTPFetcher, token: String?) async throws -> (
+        files: [(path: String, size: Int, fetched: Int)], urls: [String: String]
+    ) {
         var results: [(path: String, size: Int, fetched: Int)] = []
         var queue = files
         var index = 0
@@ -305,7 +320,7 @@ public struct RemoteReader: Sendable {
                 }
             }
         }
-        return results
+        return (results, Dictionary(queue.map { ($0.2, $0.1) }, uniquingKeysWith: { a, _ in a }))
     }
 
     private func mirrorOne(_ file: RemoteFile, url: String, path: String, _ fetcher: HTTPFetcher, token: String?) async throws -> (
@@ -442,5 +457,54 @@ extension RemoteReader {
     public func listing(_ hub: HubName) async throws -> RepositoryListing {
         let (commit, files) = try await list(hub)
         return RepositoryListing(hub: hub, commit: commit, files: files)
+    }
+}
+
+extension RemoteReader {
+    /// Runs `body` on `name` with its weights downloaded into a private folder in memory (`/dev/shm`), never written
+    /// to disk, beside its headers and JSON files; the folder is removed after. Refused when the weights do not fit
+    /// the memory `/dev/shm` has free. `progress` counts the bytes downloaded.
+    public func withDownload<R: Sendable>(
+        _ name: RemoteName, progress: DownloadProgress? = nil, _ body: (ModelSource) async throws -> R
+    ) async throws -> R {
+        let model = try await read(name)
+        let memory = "/dev/shm"
+        guard Path.isDirectory(memory) else {
+            throw RemoteError(
+                name.display, .unsupported, "downloading needs memory-backed files (/dev/shm, Linux); download the files and give their path")
+        }
+        let weights = model.urls.keys.filter { $0.lowercased().hasSuffix(".gguf") || $0.lowercased().hasSuffix(".safetensors") }.sorted()
+        var total = 0
+        for path in weights { total += (try? MappedFile.size(of: path)) ?? 0 }
+        var fs = statvfs()
+        let free = statvfs(memory, &fs) == 0 ? Int(fs.f_bavail) * Int(fs.f_frsize) : 0
+        guard total + (64 << 20) <= free else {
+            throw RemoteError(
+                name.display, .unsupported,
+                "its weights take \(total / 1_000_000) MB, and /dev/shm has \(free / 1_000_000) MB of memory free: download the files and give their path"
+            )
+        }
+        progress?.total.store(total, ordering: .relaxed)
+        let folder = Path.join(memory, "heft-download-" + UUID().uuidString)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let inFolder = { (path: String) in folder + path.dropFirst(model.root.count) }
+        try await HTTPFetcher.with(settings) { fetcher in
+            for (path, url) in model.urls.sorted(by: { $0.key < $1.key }) {
+                let target = inFolder(path)
+                try FileManager.default.createDirectory(atPath: Path.directory(of: target), withIntermediateDirectories: true)
+                if weights.contains(path) {
+                    try await fetcher.download(
+                        url, to: target, size: try MappedFile.size(of: path), token: model.authorized ? settings.token : nil, progress: progress)
+                } else {
+                    try FileManager.default.copyItem(atPath: path, toPath: target)
+                }
+            }
+        }
+        var source = try ModelSource.open(
+            location: ModelLocation(path: inFolder(model.location.path), name: name.display, origin: model.location.origin))
+        source.name = name.display
+        source.warnings.append("downloaded from \(model.origin) into memory for this scan (\(total) bytes); nothing was written to disk")
+        return try await body(source)
     }
 }

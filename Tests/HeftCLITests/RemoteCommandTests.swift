@@ -77,6 +77,26 @@ import Testing
         }
     }
 
+    @Test func statsDownloadsIntoMemoryAndMatchesTheLocalFiles() throws {
+        let remote = try heft(["stats", Self.repo, "--download", "--json"])
+        #expect(remote.status == 0, "\(remote.stderr)")
+        let local = try heft(["stats", Fixtures.path("all-MiniLM-L6-v2"), "--json"])
+        #expect(try Self.document(remote.stdout) == Self.document(local.stdout))
+        let quantized = try heft(["stats", Self.repo + ":Q8_0", "--download", "--json"])
+        let localQuantized = try heft(["stats", Fixtures.path("gguf/all-MiniLM-L6-v2.Q8_0.gguf"), "--json"])
+        #expect(try Self.document(quantized.stdout) == Self.document(localQuantized.stdout))
+        // The whole file came over the wire once, and nothing of it stayed: no folder in memory, and the header
+        // cache's copy is still a sparse file of headers.
+        let weights = server.records().filter { $0.cdn && $0.range == nil }.map(\.bytes).reduce(0, +)
+        let size = try FileManager.default.attributesOfItem(atPath: Fixtures.path("all-MiniLM-L6-v2/model.safetensors"))[.size] as? Int ?? 0
+        #expect(weights >= size)
+        let left = try FileManager.default.contentsOfDirectory(atPath: "/dev/shm").filter { $0.hasPrefix("heft-download-") }
+        #expect(left.isEmpty, "\(left)")
+        var status = stat()
+        let cached = home.path + "/cache/remote/hub/sentence-transformers--all-MiniLM-L6-v2/\(Self.commit)/model.safetensors"
+        #expect(stat(cached, &status) == 0 && Int(status.st_blocks) * 512 < size / 10, "\(status.st_blocks) blocks")
+    }
+
     @Test func listingARepository() throws {
         let run = try heft(["ls", Self.repo, "--json"])
         #expect(run.status == 0, "\(run.stderr)")

@@ -25,6 +25,11 @@ extension Heft {
         @Option(parsing: .unconditional, help: Self.help("bins"), transform: Value.whole) var bins: Int?
         @Flag(help: "Print JSON: {global{…}, tensors[…], buffers[…], skipped, sparsity, damage}.") var json = false
         @Option(help: "Also write the histogram chart as an SVG file.", completion: .file()) var svg: String?
+        @Flag(
+            help:
+                "For a model on the Hub or in Ollama's registry: download its weights into memory (never to disk) for the scan, with a progress bar."
+        )
+        var download = false
 
         var query: StatsQuery {
             get throws {
@@ -43,6 +48,7 @@ extension Heft {
                 let query = try query
                 try query.validate()
                 let progress = StatsProgress()
+                let downloaded = DownloadProgress()
                 let options = query.options(progress: progress)
                 signal(SIGINT) { _ in interruptRequested.store(true, ordering: .relaxed) }
                 // A progress bar on stderr for scans longer than a second, when stderr is a terminal and not with --json.
@@ -55,18 +61,25 @@ extension Heft {
                         if interruptRequested.load(ordering: .relaxed) { progress.cancelled.store(true, ordering: .relaxed) }
                         let elapsed = Date().timeIntervalSince(start)
                         guard showBar, elapsed > 1 else { continue }
-                        let done = progress.done.load(ordering: .relaxed), total = max(1, progress.total.load(ordering: .relaxed))
+                        // While a remote model downloads, its bytes; then the scan's.
+                        let fetching = downloaded.done.load(ordering: .relaxed) < downloaded.total.load(ordering: .relaxed)
+                        let done = fetching ? downloaded.done.load(ordering: .relaxed) : progress.done.load(ordering: .relaxed)
+                        let total = max(1, fetching ? downloaded.total.load(ordering: .relaxed) : progress.total.load(ordering: .relaxed))
                         let rate = Double(done) / elapsed
                         let left = rate > 0 ? Double(total - done) / rate : 0
                         let line =
-                            "\r  scanned \(Formatting.decimalSize(done)) of \(Formatting.decimalSize(total)), \(Formatting.decimalSize(Int(rate)))/s, \(Int(left)) s left   "
+                            "\r  \(fetching ? "downloaded" : "scanned") \(Formatting.decimalSize(done)) of \(Formatting.decimalSize(total)), \(Formatting.decimalSize(Int(rate)))/s, \(Int(left)) s left   "
                         FileHandle.standardError.write(Data(line.utf8))
                         drew = true
                     }
                     if drew { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
                 }
                 defer { display.cancel() }
-                let report = try await StatsScanner.scan(try await RemoteModels().source(model), options: options)
+                let models = RemoteModels()
+                let report =
+                    download
+                    ? try await models.downloadingStatistics(model, options: options, progress: downloaded)
+                    : try await StatsScanner.scan(try await models.source(model), options: options)
                 display.cancel()
                 if let svg {
                     guard let chart = report.charts["histogram"] else {
