@@ -451,14 +451,17 @@ public enum Charts {
     public static func memory(_ estimate: MemoryEstimate) -> String {
         let width = 560, height = 320, left = 64.0, right = 540.0, top = 40.0, bottom = 270.0
         let capacity = estimate.estimates.first?.fit?.capacityBytes
-        let maximum = Double(max(estimate.estimates.map(\.totalBytes).max() ?? 1, capacity ?? 0)) * 1.1 / 1e9
+        let highest = Double(max(estimate.estimates.map(\.totalBytes).max() ?? 1, capacity ?? 0)) / 1e9
+        // Round ticks (1, 2 or 5 × 10ⁿ GB) past the tallest bar or the capacity line, with room for their labels.
+        let scale = ticks(upTo: max(highest * 1.08, 1e-9))
+        let maximum = scale.last ?? highest
         func y(_ gb: Double) -> Double { bottom - (bottom - top) * gb / maximum }
         var body: [String] = []
-        for tick in 0...4 {
-            let v = maximum * Double(tick) / 4
-            body.append("<line class=\"grid\" x1=\"\(n(left))\" y1=\"\(n(y(v)))\" x2=\"\(n(right))\" y2=\"\(n(y(v)))\"/>")
+        for tick in scale {
+            body.append("<line class=\"grid\" x1=\"\(n(left))\" y1=\"\(n(y(tick)))\" x2=\"\(n(right))\" y2=\"\(n(y(tick)))\"/>")
             body.append(
-                "<text class=\"small\" x=\"\(n(left - 6))\" y=\"\(n(y(v) + 3))\" text-anchor=\"end\">\(Formatting.fixed(v, significant: 3))</text>")
+                "<text class=\"small\" data-mark=\"tick\" x=\"\(n(left - 6))\" y=\"\(n(y(tick) + 3))\" text-anchor=\"end\">\(escape(tickLabel(tick)))</text>"
+            )
         }
         let slot = (right - left) / Double(max(estimate.estimates.count, 1))
         var legend: Set<String> = []
