@@ -1,4 +1,4 @@
-// Dequantizers for the block types most GGUF files are made of (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K; a
+// Dequantizers for the block types most GGUF files are made of (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K–Q6_K; a
 // real Q4_K_M file is mostly Q8_0 and Q5_0 where rows are not multiples of 256), in C for the same
 // reason as the statistics loops: `heft stats` on a K-quant file spends its time here, and only C can be built for
 // AVX-512, AVX2 and baseline x86-64 at once. `Dequantizer` (HeftFormats) calls these for those types; the golden
@@ -49,6 +49,44 @@ INLINE void sub_block(const uint8_t *p, float d, float dmin, int j, float *step,
     }
     *step = d * (float)scale;
     *offset = dmin * (float)min;
+}
+
+/// Q2_K: scales[16] (4-bit step and min per 16 values), qs[64] (2-bit codes, four planes per 32 bytes), d, dmin:
+/// (d·step)·q − dmin·min.
+INLINE void q2_k(const uint8_t *p, float *y) {
+    float d = half(p + 80), dmin = half(p + 82);
+    for (int h = 0; h < 2; h++) {
+        u8x16 q0 = bytes16(p + 16 + 32 * h), q1 = bytes16(p + 32 + 32 * h);
+        for (int j = 0; j < 4; j++) {
+            int e = 128 * h + 32 * j;
+            uint8_t s0 = p[e / 16], s1 = p[e / 16 + 1];
+            const u8x16 shift = (u8x16)(uint8_t)(2 * j);
+            store16(y + e, affine((q0 >> shift) & 3, d * (float)(s0 & 0xF), dmin * (float)(s0 >> 4)));
+            store16(y + e + 16, affine((q1 >> shift) & 3, d * (float)(s1 & 0xF), dmin * (float)(s1 >> 4)));
+        }
+    }
+}
+
+/// Q3_K: hmask[32] (the codes' third bits), qs[64] (their two low bits), scales[12] (6-bit, centred on 32), d:
+/// (d·(scale − 32))·(low − 4·(1 − high)).
+INLINE void q3_k(const uint8_t *p, float *y) {
+    float d = half(p + 108), step[16];
+    for (int i = 0; i < 16; i++) {
+        int low = (p[96 + i % 8] >> (4 * (i / 8))) & 0xF, high = (p[104 + i % 4] >> (2 * (i / 4))) & 3;
+        step[i] = d * (float)((low | high << 4) - 32);
+    }
+    u8x16 m0 = bytes16(p), m1 = bytes16(p + 16);
+    for (int h = 0; h < 2; h++) {
+        u8x16 q0 = bytes16(p + 32 + 32 * h), q1 = bytes16(p + 48 + 32 * h);
+        for (int j = 0; j < 4; j++) {
+            int e = 128 * h + 32 * j;
+            const u8x16 shift = (u8x16)(uint8_t)(2 * j), bit = (u8x16)(uint8_t)(4 * h + j);
+            i8x16 v0 = (i8x16)((q0 >> shift) & 3) - (i8x16)((((m0 >> bit) & 1) ^ 1) << 2);
+            i8x16 v1 = (i8x16)((q1 >> shift) & 3) - (i8x16)((((m1 >> bit) & 1) ^ 1) << 2);
+            store16(y + e, times(__builtin_convertvector(v0, f32x16), step[e / 16]));
+            store16(y + e + 16, times(__builtin_convertvector(v1, f32x16), step[e / 16 + 1]));
+        }
+    }
 }
 
 INLINE void q4_0(const uint8_t *p, float *y) {  // d, qs[16]: (q − 8)·d
@@ -147,6 +185,8 @@ int heft_block_layout(uint32_t type, size_t *values, size_t *bytes) {
     case 6: *values = 32, *bytes = 22; return 1;     // Q5_0
     case 7: *values = 32, *bytes = 24; return 1;     // Q5_1
     case 8: *values = 32, *bytes = 34; return 1;     // Q8_0
+    case 10: *values = 256, *bytes = 84; return 1;   // Q2_K
+    case 11: *values = 256, *bytes = 110; return 1;  // Q3_K
     case 12: *values = 256, *bytes = 144; return 1;  // Q4_K
     case 13: *values = 256, *bytes = 176; return 1;  // Q5_K
     case 14: *values = 256, *bytes = 210; return 1;  // Q6_K
@@ -238,6 +278,8 @@ INLINE int heft_dequantize_body(uint32_t type, const void *source, size_t blocks
     case 6: BLOCKS(q5_0);
     case 7: BLOCKS(q5_1);
     case 8: BLOCKS(q8_0);
+    case 10: BLOCKS(q2_k);
+    case 11: BLOCKS(q3_k);
     case 12:
 #if defined(__x86_64__)
         // Every feature the function is built for (EVEX-encoded 128-bit instructions need AVX512VL).

@@ -86,7 +86,8 @@ void heft_count_f32(const float *x, size_t n, uint32_t above, const uint32_t *bo
 
 /// Dequantizes `blocks` whole blocks of ggml type `type` (its GGUF type id) from `source` into `destination`, bit
 /// for bit as gguf-py does. Returns 1, or 0 for a type this file does not implement (the caller's Swift code does).
-/// Implemented: F16 (1), Q4_0 (2), Q4_1 (3), Q5_0 (6), Q5_1 (7), Q8_0 (8), Q4_K (12), Q5_K (13), Q6_K (14), BF16 (30)
+/// Implemented: F16 (1), Q4_0 (2), Q4_1 (3), Q5_0 (6), Q5_1 (7), Q8_0 (8), Q2_K (10), Q3_K (11), Q4_K (12), Q5_K (13),
+/// Q6_K (14), BF16 (30)
 /// (F16 and BF16 with one value per "block", so that `heft_scan_blocks` widens them into L1 as it goes).
 int heft_dequantize(uint32_t type, const void *source, size_t blocks, float *destination);
 

@@ -64,7 +64,7 @@ public enum StatsScanner {
             if case .ggml(let type) = decoder { return type.name == "F32" && data.isAligned(to: 4) }
             return false
         }
-        /// Whether the kernel dequantizes the blocks itself (`heft_scan_blocks`): Q4_0, Q8_0, Q4_K–Q6_K.
+        /// Whether the kernel dequantizes the blocks itself (`heft_scan_blocks`): every type `heft_block_layout` knows.
         var isFused: Bool {
             guard case .ggml(let type) = decoder else { return false }
             var values = 0, bytes = 0
