@@ -106,6 +106,9 @@ public struct HubName: Sendable, Equatable {
             }
             path = String(tail)
         }
+        if let path, let quantization {
+            throw RemoteError(text, .badName, "give /\(path) or :\(quantization), not both: a file names its quantization")
+        }
     }
 
     public var display: String {

@@ -115,8 +115,10 @@ public struct RemoteReader: Sendable {
     /// The files a name asks for, and the one to open (a file, or `.` for the folder).
     static func choose(_ hub: HubName, files: [RemoteFile], subject: String) throws -> (files: [RemoteFile], open: String) {
         let byPath = Dictionary(files.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
-        func withConfig(_ chosen: [RemoteFile], near path: String) -> [RemoteFile] {
-            let directory = Path.directory(of: path)
+        /// `chosen` with the `config.json` beside `file`, when the repository has one (an index is read first; its
+        /// shards come from its weight map, see `mirror`).
+        func withConfig(_ chosen: [RemoteFile], beside file: String) -> [RemoteFile] {
+            let directory = Path.directory(of: file)
             let config = directory.isEmpty || directory == "." ? "config.json" : directory + "/config.json"
             return (byPath[config].map { [$0] } ?? []) + chosen
         }
@@ -137,8 +139,7 @@ public struct RemoteReader: Sendable {
             }
             let lower = path.lowercased()
             if lower.hasSuffix(".gguf") { return (ggufSet(file), path) }
-            if lower.hasSuffix(".safetensors") { return (withConfig([file], near: path), path) }
-            if lower.hasSuffix(".json") { return (try indexSet(file, byPath: byPath, subject: subject, near: path), path) }
+            if lower.hasSuffix(".safetensors") || lower.hasSuffix(".json") { return (withConfig([file], beside: path), path) }
             throw RemoteError(subject, .noModel, "'\(path)' is not a .gguf, .safetensors or .json file")
         }
         let ggufs = files.filter { $0.path.lowercased().hasSuffix(".gguf") && !$0.path.lowercased().contains("mmproj") }
@@ -159,11 +160,11 @@ public struct RemoteReader: Sendable {
             return (ggufSet(first), first.path)
         }
         if let index = byPath["model.safetensors.index.json"] {
-            return (try indexSet(index, byPath: byPath, subject: subject, near: index.path), index.path)
+            return (withConfig([index], beside: index.path), index.path)
         }
         let safetensors = files.filter { !$0.path.contains("/") && $0.path.hasSuffix(".safetensors") }
-        if safetensors.count == 1 { return (withConfig(safetensors, near: safetensors[0].path), safetensors[0].path) }
-        if safetensors.count > 1 { return (withConfig(safetensors, near: "x"), ".") }
+        if safetensors.count == 1 { return (withConfig(safetensors, beside: safetensors[0].path), safetensors[0].path) }
+        if safetensors.count > 1 { return (withConfig(safetensors, beside: "config.json"), ".") }
         if firsts.count == 1 { return (ggufSet(firsts[0]), firsts[0].path) }
         if firsts.count > 1 {
             throw RemoteError(
@@ -173,13 +174,6 @@ public struct RemoteReader: Sendable {
         }
         if let config = byPath["config.json"] { return ([config], config.path) }
         throw RemoteError(subject, .noModel, "the repository has no .safetensors, .gguf or config.json file at this revision")
-    }
-
-    static func indexSet(_ index: RemoteFile, byPath: [String: RemoteFile], subject: String, near path: String) throws -> [RemoteFile] {
-        // The index is fetched first; its shards are read from its weight map (see `mirror`).
-        let directory = Path.directory(of: path)
-        let config = directory.isEmpty || directory == "." ? "config.json" : directory + "/config.json"
-        return (byPath[config].map { [$0] } ?? []) + [index]
     }
 
     static func isModelFile(_ path: String) -> Bool {
@@ -371,7 +365,8 @@ public struct RemoteReader: Sendable {
             switch extent {
             case .complete(let headerEnd):
                 guard let size, size >= headerEnd else { throw RemoteError(url, .badReply, "the server gave no file size (Content-Range)") }
-                return (Array(prefix.prefix(max(headerEnd, min(prefix.count, size)))), size)
+                // Every byte fetched is the file's own; the mirror keeps them all.
+                return (Array(prefix.prefix(size)), size)
             case .needs(let atLeast):
                 guard atLeast <= fileSize else {
                     throw RemoteError(url, .badReply, "the header needs at least \(atLeast) bytes, but the file has \(fileSize): a truncated file")

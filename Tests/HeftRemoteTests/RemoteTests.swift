@@ -70,6 +70,9 @@ import Testing
         #expect(try Self.comparable(remote) == Self.comparable(local))
         #expect(remote.parameters.total == local.parameters.total)
         #expect(remote.source == "sentence-transformers/all-MiniLM-L6-v2")
+        // Files are named by their URLs on the Hub, not by their places in the header cache.
+        #expect(remote.files.map(\.path) == ["\(server.hubURL)/sentence-transformers/all-MiniLM-L6-v2/resolve/\(Self.commit)/model.safetensors"])
+        #expect(remote.tensors?.allSatisfy { $0.file.hasPrefix(server.hubURL) } == true)
         #expect(remote.warnings.contains { $0.contains("read remotely") && $0.contains("not downloaded") })
         // One API call, config.json, and the weights' header by one redirect and one range on the CDN.
         let records = server.records()
@@ -86,22 +89,22 @@ import Testing
         #expect(server.records().first?.path.contains("/api/models/") == true)
     }
 
+    /// `Query` run on the Hub id through the stand-in, and on the local checkpoint.
+    func bothWays<Query: Calculator>(_: Query.Type) async throws -> (remote: Query.Output, local: Query.Output) {
+        func answer(_ model: String, _ models: any ModelResolver) async throws -> Query.Output {
+            var query = Query()
+            try query.set("model", .text(model))
+            return try await query.run(with: models)
+        }
+        return (try await answer("sentence-transformers/all-MiniLM-L6-v2", models()), try await answer(minilm, LocalModels()))
+    }
+
     @Test func memoryAndQuantizationPlansWorkOnAHubID() async throws {
         addMiniLM()
-        var memory = MemoryQuery()
-        try memory.set("model", .text("sentence-transformers/all-MiniLM-L6-v2"))
-        var localMemory = MemoryQuery()
-        try localMemory.set("model", .text(minilm))
-        let remote = try await memory.run(with: models())
-        let local = try await localMemory.run(with: LocalModels())
-        #expect(remote.estimates.map(\.totalBytes) == local.estimates.map(\.totalBytes))
-        var quantize = QuantizeQuery()
-        try quantize.set("model", .text("sentence-transformers/all-MiniLM-L6-v2"))
-        var localQuantize = QuantizeQuery()
-        try localQuantize.set("model", .text(minilm))
-        let remotePlan = try await quantize.run(with: models())
-        let localPlan = try await localQuantize.run(with: LocalModels())
-        #expect(remotePlan.schemes.map(\.bytes) == localPlan.schemes.map(\.bytes))
+        let memory = try await bothWays(MemoryQuery.self)
+        #expect(memory.remote.estimates.map(\.totalBytes) == memory.local.estimates.map(\.totalBytes))
+        let quantize = try await bothWays(QuantizeQuery.self)
+        #expect(quantize.remote.schemes.map(\.bytes) == quantize.local.schemes.map(\.bytes))
     }
 
     @Test func ggufOfOneQuantizationInARepositoryOfSeveral() async throws {
@@ -305,6 +308,8 @@ import Testing
         await #expect {
             try await models().source("sentence-transformers/all-MiniLM-L6-v2")
         } throws: { error in (error as? RemoteError)?.kind == .unsupported && "\(error)".contains("weights are not downloaded") }
+        // Refused before any request: there is nothing to fetch headers for.
+        #expect(server.records().isEmpty)
     }
 
     @Test(
@@ -327,7 +332,9 @@ import Testing
         #expect(name.quantization == quantization)
     }
 
-    @Test(arguments: ["org/../x", "hf:org", "org/name:Q4 K", "hf:org/na me", "org/name@", "ollama:", "ollama:a/b/c/d", "https://"])
+    @Test(arguments: [
+        "org/../x", "hf:org", "org/name:Q4 K", "org/name/model.gguf:Q4_K_M", "hf:org/na me", "org/name@", "ollama:", "ollama:a/b/c/d", "https://",
+    ])
     func badNames(text: String) {
         #expect(throws: RemoteError.self) { _ = try RemoteName.parse(text).map { _ in () } ?? { throw RemoteError(text, .badName, "") }() }
     }

@@ -79,7 +79,7 @@ extension Heft {
                 let report =
                     download
                     ? try await models.downloadingStatistics(model, options: options, progress: downloaded)
-                    : try await StatsScanner.scan(try await models.source(model), options: options)
+                    : try await models.statistics(model, options: options)
                 display.cancel()
                 if let svg {
                     guard let chart = report.charts["histogram"] else {
