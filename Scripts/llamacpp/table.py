@@ -105,14 +105,19 @@ def main() -> None:
             if kind in rows:
                 worst[kind] = max(worst[kind], abs(rows[kind]["relativeDifference"]))
         worst_total = max(worst_total, abs(total[1] - total[0]) / total[0])
-    print(f"**{len(points)} launches; {len([p for p in points if not p[4]])} meet every goal.** Largest differences: "
-          + ", ".join(f"{kind} {worst[kind]:.2%}" for kind in KINDS) + f", total {worst_total:.2%}.\n")
+    ranged = [p for p in points if p[2].get("compute", {}).get("heftUpperMebibytes") is not None]
+    off = [p for p in ranged if abs(p[2]["compute"]["relativeDifference"]) > 0.10]
+    print(f"**{len(points)} launches; {len([p for p in points if not p[4]])} meet every goal as the test checks it.** "
+          "Largest differences: " + ", ".join(f"{kind} {worst[kind]:.2%}" for kind in KINDS)
+          + f", total {worst_total:.2%}.\n")
     print(
-        "The compute buffer of the mixture of experts with flash attention is a range (Heft's bottom–top): "
-        "ggml-alloc's best-fit allocator leaves the experts' working set as a hole under the logits at some "
-        "contexts and not at others, so the printed size jumps (66.50 to 85.56 MiB at `-ub 512`) without a closed "
-        "form. The goal there is that the printed size lies in the range; fits are checked against its top. The "
-        "largest relative differences above count its bottom.\n"
+        "**One goal is not met: the compute buffer of the mixture of experts with flash attention** "
+        f"({len(ranged)} launches here). ggml-alloc's best-fit allocator leaves the experts' working set as a hole "
+        "under the logits at some contexts and not at others, so llama.cpp itself prints 66.50 to 85.56 MiB at "
+        "`-ub 512` for one model as `-c` changes, not monotonically, and no closed form — no single number — is "
+        "within 10 % of all of them. Heft gives a range (bottom–top, `upperBytes` in `--json`), checks fits against "
+        "its top, and the test checks that the printed size lies in it. Against the bottom, which the largest "
+        f"differences above count, {len(off)} of those {len(ranged)} launches are more than 10 % off.\n"
     )
     table(points)
     if holdout:

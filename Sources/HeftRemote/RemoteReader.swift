@@ -248,7 +248,13 @@ public struct RemoteReader: Sendable {
             throw RemoteError(manifestURL, .badReply, "the manifest is not JSON with a 'layers' list")
         }
         var model: (digest: String, size: Int)?
+        var params: String?
         for case .object(let layer) in layers {
+            if case .string(OllamaModelfile.paramsMediaType)? = layer["mediaType"], case .string(let digest)? = layer["digest"],
+                digest.hasPrefix("sha256:"), digest.count == 71, digest.dropFirst(7).allSatisfy(\.isHexDigit)
+            {
+                params = digest
+            }
             guard case .string("application/vnd.ollama.image.model")? = layer["mediaType"], case .string(let digest)? = layer["digest"],
                 case .number(let size)? = layer["size"], let bytes = size.int, bytes > 0
             else { continue }
@@ -263,8 +269,19 @@ public struct RemoteReader: Sendable {
         let (fetched, urls) = try await mirror(
             [(RemoteFile(path: "model.gguf", size: model.size), "\(base)/blobs/\(model.digest)", path)], fetcher, token: nil)
         let traffic = fetcher.traffic.withLock { $0 }
+        var location = ModelLocation(path: path, name: name.display, origin: .ollama)
+        if let params {
+            // The Modelfile's PARAMETER lines: a small JSON blob whose num_ctx is Ollama's context for this model.
+            let url = "\(base)/blobs/\(params)"
+            let blob = try await fetcher.get(url, limit: 1 << 16, headers: [])
+            do throws(FormatError) {
+                location.numCtx = try OllamaModelfile.numCtx(params: blob.bytes, file: url)
+            } catch {
+                throw RemoteError(url, .badReply, error.description)
+            }
+        }
         var remote = RemoteModel(
-            location: ModelLocation(path: path, name: name.display, origin: .ollama),
+            location: location,
             origin: "\(settings.ollamaRegistry) blob \(model.digest.prefix(19))",
             files: fetched, requests: traffic.requests, bytesReceived: traffic.bytes)
         remote.root = Path.directory(of: path)

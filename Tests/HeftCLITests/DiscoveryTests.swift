@@ -38,6 +38,16 @@ import Testing
         try fm.createDirectory(atPath: root.path + "/ollama/blobs", withIntermediateDirectories: true)
         try fm.copyItem(atPath: Fixtures.path("gguf/all-MiniLM-L6-v2.Q4_0.gguf"), toPath: root.path + "/ollama/blobs/sha256-" + Self.ggufDigest)
         try root.write("ollama/manifests/registry.ollama.ai/library/notjson/latest", text: "{not json")
+        // A Modelfile with PARAMETER num_ctx 2048: its params layer.
+        let params = String(repeating: "ef", count: 32)
+        try root.write("ollama/blobs/sha256-" + params, text: #"{"num_ctx":2048,"stop":["<|end|>"]}"#)
+        try root.write(
+            "ollama/manifests/registry.ollama.ai/library/minilm/ctx",
+            text: manifest.replacingOccurrences(
+                of: #"{"mediaType":"application/vnd.ollama.image.template""#,
+                with:
+                    #"{"mediaType":"application/vnd.ollama.image.params","digest":"sha256:\#(params)","size":34},{"mediaType":"application/vnd.ollama.image.template""#
+            ))
         try root.write(
             "ollama/manifests/registry.ollama.ai/library/noblob/q4",
             text: manifest.replacingOccurrences(of: Self.ggufDigest, with: String(repeating: "cd", count: 32)))
@@ -68,6 +78,18 @@ import Testing
         #expect((object["parameters"] as? [String: Any])?["total"] as? Int == 22_713_216)
         let revision = try heft(["inspect", "--json", "sentence-transformers/all-MiniLM-L6-v2@\(Self.commit)"])
         #expect(revision.status == 0, "\(revision.stderr)")
+    }
+
+    /// Ollama runs a model at its Modelfile's num_ctx when no context is asked for; without one, at its default.
+    @Test func ollamaModelfileSetsTheContext() throws {
+        let run = try heft(["memory", "--json", "--engine", "ollama", "ollama:minilm:ctx"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let object = try json(run)
+        #expect((object["estimates"] as? [[String: Any]])?.compactMap { $0["context"] as? Int } == [2048])
+        let numCtx = (object["assumptions"] as? [String: String])?["numCtx"]
+        #expect(numCtx?.contains("Modelfile") == true)
+        let plain = try json(try heft(["memory", "--json", "--engine", "ollama", "ollama:minilm"]))
+        #expect((plain["estimates"] as? [[String: Any]])?.compactMap { $0["context"] as? Int } == [512])
     }
 
     @Test func ollamaNameResolvesToItsModelLayerAndIsReportedByName() throws {

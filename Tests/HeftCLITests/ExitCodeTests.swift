@@ -28,6 +28,10 @@ import Testing
         (["inspect", "/nonexistent/model.gguf"], 1, "/nonexistent/model.gguf"),
         (["memory", "/nonexistent/config.json"], 1, "/nonexistent/config.json"),
         (["inspect", Fixtures.packageRoot + "/Package.swift"], 1, "Package.swift"),
+        // A config has no weights to scan: refused with a reason, never "no damage found".
+        (["stats", llama], 1, "statistics need the weights"),
+        (["memory", llama, "--devices", "8"], 1, "devices: devices counts training replicas"),
+        (["plan", "distill", llama, "--student-params", "9B"], 1, "studentParams: the student (9,000,000,000) must have fewer parameters"),
     ]
 
     @Test(arguments: cases.indices) func exitCodeAndOneLine(index: Int) throws {

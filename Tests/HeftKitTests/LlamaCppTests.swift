@@ -271,6 +271,16 @@ import Testing
         }
         let v = try #require(short.estimates.first?.vllm)
         #expect(!v.fits && v.message.contains("estimated maximum model length is \(v.kvCacheTokens)"))
+        // Weights larger than the budget: the shortfall is everything over the budget plus one max_model_len
+        // sequence's cache (it was counted from an empty cache instead: 4 GiB short where 17 GB are missing).
+        let heavy = try await memory {
+            $0.spec.example = "mixtral-8x7b"; $0.engine = .vllm; $0.context = 32768; $0.setGPU("h100-sxm")
+        }
+        let m = try #require(heavy.estimates.first?.vllm), fit = try #require(heavy.estimates.first?.fit)
+        let over = m.budgetBytes - m.weightsBytes - m.activationBytes - m.nonTorchBytes - m.cudaGraphBytes
+        #expect(over < 0 && m.kvCacheTokens == 0 && !fit.fits)
+        #expect(fit.marginBytes == over - 32768 * m.kvBytesPerToken)
+        #expect(fit.marginBytes < -(m.weightsBytes - m.budgetBytes))
     }
 
     @Test(arguments: [("rtx-4090", 32_768), ("h100-sxm", 131_072), ("t4", 4096)])
@@ -281,6 +291,55 @@ import Testing
             $0.spec.example = "llama-3.1-8b"; $0.engine = .ollama; $0.setGPU(gpu)
         }
         #expect(e.estimates.map(\.context) == [expected])
+    }
+
+    /// llm/server.go: without flash attention Ollama keeps f16 and logs a warning instead of passing the type on.
+    @Test func ollamaKeepsF16WithoutFlashAttention() async throws {
+        let asked = try await memory {
+            $0.spec.example = "llama-3.1-8b"; $0.engine = .ollama; $0.context = 8192; $0.kvCache = .q8_0; $0.flashAttention = false
+        }
+        let f16 = try await memory {
+            $0.spec.example = "llama-3.1-8b"; $0.engine = .ollama; $0.context = 8192; $0.kvCache = .f16; $0.flashAttention = false
+        }
+        // 32 layers × 8,192 cells × 8 KV heads × 128 × (K + V) × 2 bytes.
+        #expect(asked.estimates.first?.kvCacheBytes == 32 * 8192 * 8 * 128 * 2 * 2)
+        #expect(asked.estimates.first?.kvCacheBytes == f16.estimates.first?.kvCacheBytes)
+        #expect(asked.warnings.contains { $0.contains("quantized kv cache requested but flash attention disabled") })
+        // llama.cpp itself refuses the same launch.
+        await #expect(throws: EstimateError.self) {
+            _ = try await memory {
+                $0.spec.example = "llama-3.1-8b"; $0.engine = .llamaCpp; $0.context = 8192; $0.kvCache = .q8_0; $0.flashAttention = false
+            }
+        }
+    }
+
+    /// llama-model.cpp create_memory: BERT-like encoders get no memory module, hence no KV buffer.
+    @Test func encoderOnlyModelsHaveNoKVBuffer() async throws {
+        let e = try await memory {
+            $0.spec.model = Fixtures.path("gguf/all-MiniLM-L6-v2.Q8_0.gguf"); $0.engine = .llamaCpp; $0.context = 512
+        }
+        let buffers = try #require(e.estimates.first?.buffers)
+        #expect(!buffers.contains { $0.kind == .kv } && e.estimates.first?.kvCacheBytes == 0)
+    }
+
+    /// Every GPU's need is listed: llama.cpp's per-GPU buffers (each with the driver context), and one replica
+    /// per device in training, where --devices 8 with one GPU's name means eight of them.
+    @Test func fitsListEachDevice() async throws {
+        let split = try await memory {
+            $0.spec.example = "llama-3.1-8b"; $0.engine = .llamaCpp; $0.context = 32768; $0.setGPU("rtx-4090x2")
+        }
+        let fit = try #require(split.estimates.first?.fit), buffers = try #require(split.estimates.first?.buffers)
+        #expect(fit.perDeviceBytes.count == 2)
+        for (index, need) in fit.perDeviceBytes.enumerated() {
+            let onGPU = buffers.filter { $0.device == "CUDA\(index)" }.reduce(0) { $0 + $1.reservedBytes }
+            #expect(need == onGPU + 512 << 20)
+        }
+        #expect(fit.marginBytes == fit.capacityBytes - fit.perDeviceBytes.max()!)
+        let eight = try await memory {
+            $0.spec.example = "llama-3.1-8b"; $0.train = true; $0.devices = 8; $0.setGPU("a100-80gb")
+        }
+        let training = try #require(eight.estimates.first)
+        #expect(training.fit?.devices == 8 && training.fit?.perDeviceBytes == Array(repeating: training.totalBytes, count: 8))
     }
 
     @Test func trainingIsCheckedPerDevice() async throws {
@@ -312,6 +371,14 @@ import Testing
     @Test func ollamaWithVariables() throws {
         let c = try LaunchCommand("OLLAMA_NUM_PARALLEL=4 OLLAMA_KV_CACHE_TYPE=q8_0 OLLAMA_FLASH_ATTENTION=1 ollama run llama3.2")
         #expect(c.engine == .ollama && c.model == "ollama:llama3.2" && c.parallel == 4 && c.typeK == .q8_0 && c.flashAttention == true)
+    }
+
+    @Test func llamaCliAndCompletion() throws {
+        let cli = try LaunchCommand("llama-cli -m m.gguf -c 8192 -ub 256 -fa off -ngl 20 --no-mmap")
+        #expect(cli.engine == .llamaCpp && cli.tool == .cli && cli.context == 8192 && cli.ubatch == 256 && cli.flashAttention == false)
+        #expect(cli.gpuLayers == 20 && cli.unknown.isEmpty)
+        let completion = try LaunchCommand("/opt/llama.cpp/build/bin/llama-completion -m m.gguf -n 1 -lv 4 -c 4096 -np 2 -ctk q8_0")
+        #expect(completion.tool == .completion && completion.context == 4096 && completion.parallel == 2 && completion.typeK == .q8_0)
     }
 
     @Test func vllmServe() throws {

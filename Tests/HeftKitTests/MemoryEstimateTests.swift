@@ -347,6 +347,14 @@ import Testing
         let capacity = try #require(sweep.capacityBytes)
         #expect(sweep.largestFitting == sweep.points.last { $0.totalBytes <= capacity }?.context)
         #expect(sweep.largestFittingStandard == sweep.points.last { $0.totalBytesStandard <= capacity }?.context)
+        // Every column adds up to the total, and standard attention costs its score traffic in time: 4 passes of
+        // F32 scores, 16 × 32 layers × 32 heads × 32,768 bytes per token at the RTX 4090's 1,008 GB/s × 0.7.
+        for p in sweep.points { #expect(p.weightsBytes + p.kvCacheBytes + p.otherBytes + p.activationBytes == p.totalBytes) }
+        let prefill = try #require(at32k.prefillTokensPerSecond), standard = try #require(at32k.prefillTokensPerSecondStandard)
+        let scoreSeconds = 16.0 * 32 * 32 * 32768 / (1008e9 * 0.7)
+        #expect(abs(1 / standard - (1 / prefill + scoreSeconds)) < 1e-12)
+        let decode = try #require(at32k.decodeTokensPerSecond), decodeStandard = try #require(at32k.decodeTokensPerSecondStandard)
+        #expect(abs(1 / decodeStandard - (1 / decode + scoreSeconds)) < 1e-12)
     }
 
     /// The KV cache calculator's side-by-side for Llama-3.1-8B's 32 layers of 32 heads × 128: multi-head

@@ -7,7 +7,8 @@ extension Heft {
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "serve",
-            abstract: "Run the local web app: inspect, memory & fit, distillation, quantization and pipeline pages over a JSON API.",
+            abstract:
+                "Run the local web app: a page for every command (inspect, stats, memory, context sweep, batch, compare, distill, quantize, prune, low-rank, LoRA, pipeline, advise) over a JSON API.",
             discussion:
                 "Binds to 127.0.0.1 unless --host says otherwise. Only the --models folders are ever read; bundled example configs and the published evidence work without any model files."
         )

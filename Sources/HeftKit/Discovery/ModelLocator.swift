@@ -14,6 +14,8 @@ public struct ModelLocation: Sendable, Hashable, Codable {
     /// The user's name for it: `ORG/NAME`, `ollama:llama3:latest`, or the path.
     public let name: String
     public let origin: Origin
+    /// The context length the model's Ollama Modelfile sets (`PARAMETER num_ctx`, its params layer), if any.
+    public var numCtx: Int? = nil
 
     public init(path: String, name: String, origin: Origin) {
         self.path = path
@@ -190,11 +192,24 @@ public struct ModelLocator: Sendable {
                 detail: "no manifest at \(manifest)"
                     + nearMatches(parts.model + ":" + parts.tag, in: listOllamaNames().map { String($0.dropFirst(7)) }))
         }
-        let blob = try ollamaModelBlob(manifest: manifest, display: display)
-        return ModelLocation(path: blob, name: display, origin: .ollama)
+        let (blob, params) = try ollamaBlobs(manifest: manifest, display: display)
+        var location = ModelLocation(path: blob, name: display, origin: .ollama)
+        if let params { location.numCtx = try OllamaModelfile.numCtx(params: try Self.readSmall(params, limit: 1 << 20), file: params) }
+        return location
+    }
+
+    private static func readSmall(_ path: String, limit: Int) throws(FormatError) -> [UInt8] {
+        let size = try MappedFile.size(of: path)
+        guard size <= limit else { throw FormatError(file: path, rule: .indexSchema, detail: "\(size) bytes is more than \(limit) for this file") }
+        return try MappedFile.read(path, offset: 0, count: size)
     }
 
     func ollamaModelBlob(manifest: String, display: String) throws(FormatError) -> String {
+        try ollamaBlobs(manifest: manifest, display: display).model
+    }
+
+    /// The model blob an Ollama manifest names, and its params blob (the Modelfile's PARAMETER lines) when it has one.
+    func ollamaBlobs(manifest: String, display: String) throws(FormatError) -> (model: String, params: String?) {
         let size = try MappedFile.size(of: manifest)
         guard size > 0, size <= 1 << 20 else {
             throw FormatError(file: manifest, rule: .indexSchema, detail: "an Ollama manifest of \(size) bytes is not plausible")
@@ -225,7 +240,15 @@ public struct ModelLocator: Sendable {
                 file: display, rule: .missingShard,
                 detail: "the manifest names blob sha256-\(hex.prefix(12))…, which is missing from \(Path.join(ollamaModels, "blobs"))")
         }
-        return blob
+        var params: String?
+        if let layer = layers.first(where: { $0.objectValue?["mediaType"]?.stringValue == OllamaModelfile.paramsMediaType }),
+            let digest = layer.objectValue?["digest"]?.stringValue, digest.count == 71, digest.hasPrefix("sha256:") || digest.hasPrefix("sha256-"),
+            digest.dropFirst(7).allSatisfy({ $0.isHexDigit })
+        {
+            let path = Path.join(ollamaModels, "blobs/sha256-" + digest.dropFirst(7))
+            if Path.exists(path) { params = path }
+        }
+        return (blob, params)
     }
 
     /// `ollama:NAME:TAG` for every manifest.
@@ -287,5 +310,29 @@ extension String {
         }
         result.append(String(rest))
         return result
+    }
+}
+
+/// An Ollama model's params layer: the Modelfile's `PARAMETER` lines as a JSON object (`{"num_ctx": 8192, "stop": […]}`).
+public enum OllamaModelfile {
+    public static let paramsMediaType = "application/vnd.ollama.image.params"
+
+    /// `num_ctx` from the params layer's bytes; `nil` when it sets none. `file` names the blob in errors.
+    public static func numCtx(params: [UInt8], file: String) throws(FormatError) -> Int? {
+        let document: JSONValue
+        do throws(FormatError) {
+            document = try JSONParser.parse(params)
+        } catch {
+            throw error.inFile(file)
+        }
+        guard let object = document.objectValue else {
+            throw FormatError(file: file, rule: .indexSchema, detail: "an Ollama params layer is a JSON object")
+        }
+        guard let value = object["num_ctx"] else { return nil }
+        guard let number = value.numberValue?.int, number >= 1, number <= 1 << 26 else {
+            throw FormatError(
+                file: file, field: "num_ctx", rule: .indexSchema, detail: "num_ctx must be a whole number of tokens from 1 to 67,108,864")
+        }
+        return number
     }
 }

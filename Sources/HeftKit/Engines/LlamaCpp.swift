@@ -259,7 +259,8 @@ public struct LlamaCppAllocation: Sendable, Hashable, Codable {
         }
         // Keyed by device index (nil: the CPU) and by cache: 0 non-SWA, 1 SWA, 2 recurrent.
         var caches: [Int: [Int?: Cache]] = [:]
-        for (index, layer) in layout.layers.enumerated() {
+        // llama-model.cpp create_memory: encoder-only models (BERT and its kin) get no memory module, so no KV cache.
+        for (index, layer) in layout.layers.enumerated() where !profile.isEncoderOnly {
             let keyElements = layer.kvHeads * layer.keyLength
             let valueElements = s.flashAttention ? layer.kvHeads * layer.valueLength : widestV
             let place = s.kvOffload ? device(layer: index) : nil

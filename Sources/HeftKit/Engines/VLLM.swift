@@ -28,6 +28,9 @@ public struct VLLMAllocation: Sendable, Hashable, Codable {
     public let nonTorchBytes: Int
     public let cudaGraphBytes: Int
     public let kvCacheBytes: Int
+    /// What the budget leaves for the cache before it is cut into blocks: negative when the weights, activations,
+    /// non-torch memory and graphs alone exceed the budget.
+    public let availableBytes: Int
     /// Bytes of one token's K and V in every layer, on one GPU (KV heads split over tensor parallel ranks).
     public let kvBytesPerToken: Int
     /// `GPU KV cache size: N tokens`.
@@ -43,6 +46,9 @@ public struct VLLMAllocation: Sendable, Hashable, Codable {
     /// What vLLM would print: the cache line, or the start-up error.
     public let message: String
     public var fits: Bool { kvCacheTokens >= maxModelLen }
+    /// Per GPU: the cache's bytes (or, when nothing is left for it, the negative remainder) less what one
+    /// `max_model_len` sequence needs; negative is the shortfall.
+    public var marginBytes: Int { (availableBytes > 0 ? kvCacheBytes : availableBytes) - maxModelLen * kvBytesPerToken }
 
     init(
         profile: ModelProfile, weights: Int, settings s: VLLMSettings, hardware: HardwareSelection, maxModelLen: Int, kvCache: CacheType,
@@ -96,6 +102,7 @@ public struct VLLMAllocation: Sendable, Hashable, Codable {
         self.nonTorchBytes = nonTorchBytes
         self.cudaGraphBytes = graphs
         self.kvCacheBytes = blocks * blockBytes
+        self.availableBytes = available
         self.kvBytesPerToken = perToken
         self.kvCacheTokens = tokens
         self.maxModelLen = maxModelLen

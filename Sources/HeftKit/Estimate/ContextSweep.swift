@@ -8,6 +8,9 @@ public struct ContextSweep: Sendable, Codable {
         /// Activations (training) or the compute buffer / inference activations, with FlashAttention and without.
         public let activationBytes: Int
         public let activationBytesStandard: Int
+        /// The rest of the total, the same with either attention: the runtime overhead (llama.cpp: output buffer
+        /// and driver), and gradients and optimizer state when training.
+        public let otherBytes: Int
         public let totalBytes: Int
         public let totalBytesStandard: Int
         /// On the GPU, when one is given.
@@ -15,6 +18,8 @@ public struct ContextSweep: Sendable, Codable {
         public let fitsStandard: Bool?
         public let prefillTokensPerSecond: Double?
         public let decodeTokensPerSecond: Double?
+        public let prefillTokensPerSecondStandard: Double?
+        public let decodeTokensPerSecondStandard: Double?
     }
 
     public let points: [Point]
@@ -49,9 +54,11 @@ public struct ContextSweep: Sendable, Codable {
             points.append(
                 Point(
                     context: x.context, weightsBytes: x.weightsBytes, kvCacheBytes: x.kvCacheBytes, activationBytes: x.activationBytes,
-                    activationBytesStandard: y.activationBytes, totalBytes: x.totalBytes, totalBytesStandard: y.totalBytes, fits: x.fit?.fits,
-                    fitsStandard: y.fit?.fits, prefillTokensPerSecond: x.speed?.prefillTokensPerSecond,
-                    decodeTokensPerSecond: x.speed?.decodeTokensPerSecond))
+                    activationBytesStandard: y.activationBytes,
+                    otherBytes: x.totalBytes - x.weightsBytes - x.kvCacheBytes - x.activationBytes, totalBytes: x.totalBytes,
+                    totalBytesStandard: y.totalBytes, fits: x.fit?.fits, fitsStandard: y.fit?.fits,
+                    prefillTokensPerSecond: x.speed?.prefillTokensPerSecond, decodeTokensPerSecond: x.speed?.decodeTokensPerSecond,
+                    prefillTokensPerSecondStandard: y.speed?.prefillTokensPerSecond, decodeTokensPerSecondStandard: y.speed?.decodeTokensPerSecond))
         }
         self.points = points
         self.capacityBytes = a.first?.fit?.capacityBytes

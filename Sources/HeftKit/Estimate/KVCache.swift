@@ -2,6 +2,9 @@
 public enum CacheType: String, Sendable, Hashable, Codable, CaseIterable {
     case f32, f16, bf16, q8_0, q4_0, fp8
 
+    /// Whether rows are ggml quantization blocks (llama.cpp needs flash attention for such a V cache).
+    public var isQuantized: Bool { self == .q8_0 || self == .q4_0 }
+
     /// Bytes of a cache row of `elements` values: quantized rows are whole blocks (`ggml_row_size`).
     public func rowBytes(_ elements: Int) -> Int {
         switch self {

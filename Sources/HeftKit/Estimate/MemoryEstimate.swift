@@ -39,7 +39,12 @@ public struct MemoryRequest: Sendable {
 public struct TrainingRequest: Sendable {
     public enum Precision: String, Sendable, CaseIterable { case fp32, bf16Mixed = "bf16-mixed", fp16Mixed = "fp16-mixed", bf16 }
     public enum Optimizer: String, Sendable, CaseIterable { case sgd, momentum, adam, adamw, adam8bit, adafactor }
-    public enum Checkpointing: String, Sendable, CaseIterable, Codable { case none, selective, full }
+    public enum Checkpointing: String, Sendable, CaseIterable, Codable {
+        case none, selective, full
+
+        /// "no recomputation", "selective recomputation", "full recomputation".
+        public var phrase: String { self == .none ? "no recomputation" : "\(rawValue) recomputation" }
+    }
 
     public var precision: Precision = .bf16Mixed
     public var optimizer: Optimizer = .adamw
@@ -98,8 +103,11 @@ public struct MemoryEstimate: Sendable, Codable {
         public var devices: Int
         public var capacityBytes: Int
         public var fits: Bool
-        /// capacity − total (negative when it does not fit).
+        /// capacity − total (negative when it does not fit); with several devices, of the fullest one.
         public var marginBytes: Int
+        /// What each device needs, in device order: llama.cpp's per-GPU buffers, one training replica or shard per
+        /// device, vLLM's per-GPU budget use, or the serving total split evenly (transformers' balanced device map).
+        public var perDeviceBytes: [Int]
         /// The longest context that fits at this batch (0 when even the weights do not fit), at most the model's
         /// trained maximum when it is known.
         public var maxContext: Int
@@ -188,7 +196,8 @@ public struct MemoryEstimate: Sendable, Codable {
     }
 
     /// Computes the estimate.
-    public init(profile: ModelProfile, request: MemoryRequest) throws(EstimateError) {
+    public init(profile: ModelProfile, request given: MemoryRequest) throws(EstimateError) {
+        var request = given
         guard request.batch >= 1, request.batch <= 1 << 16 else { throw EstimateError(field: "batch", "must be between 1 and 65536") }
         var warnings = profile.warnings
         let a = profile.architecture
@@ -201,12 +210,24 @@ public struct MemoryEstimate: Sendable, Codable {
         if engine == .vllm, request.hardware == nil {
             throw EstimateError(field: "gpu", "vLLM sizes its KV cache from the GPU's memory: give --gpu NAME or NAMExN", refused: true)
         }
+        if engine == .ollama, !request.flashAttention, request.kvCache.isQuantized || (request.kvCacheV?.isQuantized ?? false) {
+            // llm/server.go: without flash attention Ollama logs "quantized kv cache requested but flash attention
+            // disabled" and launches llama-server with the default f16 cache (llama.cpp itself would refuse).
+            warnings.append(
+                "Ollama ignores OLLAMA_KV_CACHE_TYPE=\(request.kvCache.rawValue) without flash attention and keeps an f16 KV cache (its log says \"quantized kv cache requested but flash attention disabled\")"
+            )
+            request.kvCache = .f16
+            request.kvCacheV = nil
+        }
         if engine == .llamaCpp || engine == .ollama || engine == .vllm, profile.layout == nil {
             throw EstimateError(field: "engine", "\(engine.rawValue) needs the model's attention layout (a GGUF file or config.json)", refused: true)
         }
         var contexts = request.contexts
         if contexts.isEmpty {
-            if engine == .ollama {
+            if engine == .ollama, let numCtx = profile.numCtx {
+                // The Modelfile's PARAMETER num_ctx comes before Ollama's default (api/types.go options).
+                contexts = [numCtx]
+            } else if engine == .ollama {
                 // Ollama's default num_ctx by total VRAM (server/routes.go), at most the trained length.
                 contexts = [min(request.ollama.defaultContext(hardware: request.hardware), maxContext ?? Int.max)]
             } else {
@@ -263,6 +284,7 @@ public struct MemoryEstimate: Sendable, Codable {
                 "activationPrecision": "F32 intermediates, as llama.cpp computes",
             ]
         }
+        if request.training != nil { formulas["kvCache"] = nil }  // a training step keeps no KV cache
         if request.hardware != nil, request.training == nil {
             assumptions["computeEfficiency"] = "\(request.computeEfficiency) of peak FLOP/s in prefill (--mfu)"
             assumptions["bandwidthEfficiency"] = "\(request.bandwidthEfficiency) of peak bandwidth in decode (--mbu)"
@@ -284,8 +306,14 @@ public struct MemoryEstimate: Sendable, Codable {
         }
         if request.hardware != nil {
             if request.training == nil {
-                formulas["prefill"] = "peak FLOP/s × compute efficiency ÷ FLOPs per token"
-                formulas["decode"] = "batch ÷ ((active weight bytes + batch × KV bytes at context) ÷ (bandwidth × bandwidth efficiency))"
+                formulas["prefill"] =
+                    request.flashAttention
+                    ? "peak FLOP/s × compute efficiency ÷ FLOPs per token"
+                    : "1 ÷ (FLOPs per token ÷ (peak FLOP/s × compute efficiency) + 16 × layers × heads × context ÷ (bandwidth × bandwidth efficiency)): standard attention writes, rereads and rewrites each token's F32 scores"
+                formulas["decode"] =
+                    "batch ÷ ((active weight bytes + batch × KV bytes at context"
+                    + (request.flashAttention ? "" : " + batch × 16 × layers × heads × context score bytes")
+                    + ") ÷ (bandwidth × bandwidth efficiency))"
             }
             formulas["fit"] =
                 request.training == nil
@@ -302,6 +330,11 @@ public struct MemoryEstimate: Sendable, Codable {
                 engine == .ollama
                 ? "Ollama runs llama-server: -c num_ctx × parallel -np parallel -b/-ub num_batch; llama.cpp's rules as vendored in llama-cpp-python 0.3.36"
                 : "\(request.llamaCpp.tool.rawValue) as vendored in llama-cpp-python 0.3.36; CPU backend rules\(request.hardware == nil ? "" : ", GPU layers as -ngl places them (not checked against a GPU here)")"
+            if engine == .ollama, request.contexts.isEmpty {
+                assumptions["numCtx"] =
+                    profile.numCtx.map { "\(Formatting.grouped($0)) from the model's Modelfile (PARAMETER num_ctx)" }
+                    ?? "Ollama's default by total GPU memory (no --context, no num_ctx in the Modelfile)"
+            }
             if request.hardware.map({ $0.count > 1 }) == true {
                 let split = request.llamaCpp.tensorSplit.map { "-ts " + FieldParsers.tensorSplitText($0) } ?? "even (identical GPUs, by free memory)"
                 assumptions["split"] =
@@ -492,7 +525,8 @@ struct Estimator {
             }
             result.fit = MemoryEstimate.Fit(
                 hardware: hardware.hardware.id, devices: vllm.tensorParallel, capacityBytes: vllm.budgetBytes * vllm.tensorParallel, fits: vllm.fits,
-                marginBytes: (vllm.kvCacheTokens - vllm.maxModelLen) * vllm.kvBytesPerToken * vllm.tensorParallel, maxContext: vllm.largestModelLen,
+                marginBytes: vllm.marginBytes * vllm.tensorParallel,
+                perDeviceBytes: Array(repeating: vllm.budgetBytes - vllm.marginBytes, count: vllm.tensorParallel), maxContext: vllm.largestModelLen,
                 maxContextLimit: vllm.largestModelLen == profile.architecture.contextLength ? .trainedMaximum : .memory,
                 maxBatch: min(vllm.maxNumSeqs, vllm.kvCacheTokens / max(1, context)), offloadLayers: 0)
             result.speed = speed(hardware, context: context, batch: batch, kvBytes: result.kvCacheBytesPerToken * context * batch)
@@ -641,6 +675,15 @@ struct Estimator {
             return (try self.llamaCpp(context: context, batch: batch).bytesPerGPU.max() ?? 0) + self.request.overheadBytes
         }
         let total = perGPU ? try need(context, batch) : total
+        let perDeviceBytes: [Int]
+        if perGPU {
+            perDeviceBytes = try llamaCpp(context: context, batch: batch).bytesPerGPU.map { $0 + request.overheadBytes }
+        } else if request.training != nil {
+            perDeviceBytes = Array(repeating: total, count: selection.count)
+        } else {
+            let count = max(selection.count, 1)
+            perDeviceBytes = Array(repeating: (total + count - 1) / count, count: count)
+        }
         // Memory grows with context and with batch, so the largest of each that fits is a binary search.
         // A context past the model's trained maximum is not one it can use (without RoPE scaling), so the search
         // stops there when the maximum is known.
@@ -666,6 +709,7 @@ struct Estimator {
             capacityBytes: capacity,
             fits: total <= capacity,
             marginBytes: capacity - total,
+            perDeviceBytes: perDeviceBytes,
             maxContext: maxContext,
             maxContextLimit: trained != nil && maxContext == limit ? .trainedMaximum : .memory,
             maxBatch: maxBatch,
@@ -679,10 +723,14 @@ struct Estimator {
         let flops = flopsPerToken(context: context)
         // llama.cpp splits layers across GPUs, which then take turns: one GPU's rate. Tensor-parallel engines add them.
         let parallelDevices = Double(engine == .llamaCpp || engine == .ollama ? 1 : selection.count)
-        let prefill = peak * parallelDevices * request.computeEfficiency / max(flops, 1)
+        let bandwidth = selection.hardware.bandwidth * parallelDevices * request.bandwidthEfficiency
+        // Standard attention writes each token's scores (F32, heads × context per layer), and softmax and the
+        // weighted sum read and write them again: 4 passes over memory that FlashAttention keeps on chip.
+        let scoreBytesPerToken = request.flashAttention ? 0 : 16 * Double(layers) * Double(heads) * Double(context)
+        let prefill = 1 / (max(flops, 1) / (peak * parallelDevices * request.computeEfficiency) + scoreBytesPerToken / bandwidth)
         let activeWeightBytes = Double(weights.bytes) * Double(profile.activeParameters) / Double(max(profile.parameters, 1))
-        let bytesPerStep = activeWeightBytes + Double(kvBytes)
-        let stepSeconds = bytesPerStep / (selection.hardware.bandwidth * parallelDevices * request.bandwidthEfficiency)
+        let bytesPerStep = activeWeightBytes + Double(kvBytes) + Double(batch) * scoreBytesPerToken
+        let stepSeconds = bytesPerStep / bandwidth
         let decode = Double(batch) / max(stepSeconds, 1e-12)
         return MemoryEstimate.Speed(
             flopsPerToken: flops,

@@ -71,6 +71,8 @@ public struct ModelProfile: Sendable {
     public var fileBytes: Int? = nil
     /// A single-file GGUF source's header, from which the file llama-quantize would write is sized.
     public var ggufHeader: GGUFHeaderLayout? = nil
+    /// The context length an Ollama Modelfile sets (`PARAMETER num_ctx`): Ollama's default for this model.
+    public var numCtx: Int? = nil
 
     /// What of a GGUF header carries over into a file llama-quantize writes from it.
     public struct GGUFHeaderLayout: Sendable, Hashable {
@@ -152,6 +154,7 @@ public struct ModelProfile: Sendable {
         )
         profile.config = source.config
         profile.format = source.format
+        profile.numCtx = source.numCtx
         profile.fileBytes = source.files.isEmpty ? nil : source.files.reduce(0) { $0 + $1.expectedBytes }
         if let gguf = source.gguf, gguf.files.count == 1 {
             profile.ggufHeader = GGUFHeaderLayout(

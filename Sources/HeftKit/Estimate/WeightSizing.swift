@@ -153,7 +153,7 @@ public struct WeightSizing: Sendable, Hashable, Codable {
         switch precision {
         case .stored: "Σ tensor bytes as stored"
         case .float(let format): "Σ elements × \(format.bytes) bytes (\(format.rawValue))"
-        case .linear(let scheme): "block Linear weights in \(scheme.name) (layout in docs/estimates.md), all other tensors 16-bit"
+        case .linear(let scheme): "block Linear weights in \(scheme.name) (its blocks' bytes per value), all other tensors 16-bit"
         case .ggml(let type): "2-D tensors: elements ÷ \(type.blockSize) × \(type.bytesPerBlock) bytes (\(type.name)); 1-D tensors F32, as in GGUF"
         case .fileType(let fileType): "llama.cpp \(fileType.rawValue) mixture: per-tensor types from llama-quant.cpp rules; 1-D tensors F32"
         }

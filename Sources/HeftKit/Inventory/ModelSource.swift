@@ -59,6 +59,8 @@ public struct ModelSource: Sendable {
     public let gguf: GGUFModel?
     /// Remarks from reading that do not stop it.
     public var warnings: [String]
+    /// The context length an Ollama Modelfile sets (``ModelLocation/numCtx``).
+    public var numCtx: Int? = nil
 
     /// Opens `source` — a path, a Hugging Face repo id, `ollama:NAME`, `lmstudio:NAME` (see ``ModelLocator``) —
     /// and reads every header it leads to.
@@ -75,6 +77,7 @@ public struct ModelSource: Sendable {
     public static func open(location: ModelLocation) throws(FormatError) -> ModelSource {
         var opened = try openPath(location.path)
         opened.name = location.name
+        opened.numCtx = location.numCtx
         return opened
     }
 

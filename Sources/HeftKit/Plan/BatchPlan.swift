@@ -115,8 +115,8 @@ public struct BatchPlan: Sendable, Codable {
         if chosen.microBatch == 0 {
             let better = rows.filter { $0.microBatch > 0 }.min { ($0.zeroStage, $0.checkpointing.rank) < ($1.zeroStage, $1.checkpointing.rank) }
             warnings.append(
-                "not one sequence of \(sequenceLength) tokens fits one \(hardware.hardware.id) with ZeRO-\(training.zeroStage) and \(training.checkpointing.rawValue) recomputation"
-                    + (better.map { ": ZeRO-\($0.zeroStage) with \($0.checkpointing.rawValue) recomputation fits \($0.microBatch)" }
+                "not one sequence of \(sequenceLength) tokens fits one \(hardware.hardware.id) with ZeRO-\(training.zeroStage) and \(training.checkpointing.phrase)"
+                    + (better.map { ": ZeRO-\($0.zeroStage) with \($0.checkpointing.phrase) fits \($0.microBatch)" }
                         ?? ": no setting fits; more GPUs, LoRA or a shorter sequence"))
         } else if chosen.effectiveBatch != targetBatch {
             warnings.append(

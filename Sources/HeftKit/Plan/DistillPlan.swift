@@ -162,6 +162,12 @@ public struct DistillPlan: Sendable, Codable {
             ratio = given
         } else if let student = r.studentParameters {
             guard student >= 1 else { throw EstimateError(field: "studentParams", "must be at least 1") }
+            guard student < r.teacherParameters else {
+                throw EstimateError(
+                    field: "studentParams",
+                    "the student (\(Formatting.grouped(student))) must have fewer parameters than the teacher (\(Formatting.grouped(r.teacherParameters))): distillation compresses",
+                    refused: true)
+            }
             ratio = teacher / Double(student)
         } else {
             throw EstimateError(field: "ratio", "give a compression ratio (--ratio R) or the student's size (--student-params N)")

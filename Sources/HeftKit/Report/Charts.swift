@@ -301,7 +301,7 @@ public enum Charts {
         }
         return groupedBars(
             id: "batch", title: "Micro-batch per GPU (sequences of \(Formatting.grouped(plan.sequenceLength)) tokens)", unit: "sequences",
-            groups: (0...3).map { "ZeRO-\($0)" }, series: modes.map { $0 == .none ? "no recomputation" : "\($0.rawValue) recomputation" },
+            groups: (0...3).map { "ZeRO-\($0)" }, series: modes.map(\.phrase),
             values: values,
             description:
                 "The largest micro-batch one \(plan.hardware) holds under each ZeRO stage and recomputation mode, for a target of \(plan.targetBatch) sequences over \(plan.devices) GPUs."

@@ -87,6 +87,16 @@ public enum Formatting {
         }
     }
 
+    /// An estimate at three significant digits, grouped by thousands: `5,290`, `31.9`, `0.123`.
+    public static func approximate(_ value: Double) -> String {
+        guard value.isFinite else { return "-" }
+        guard abs(value) >= 1000, abs(value) < 9e18 else { return fixed(value, significant: 3) }
+        let magnitude = Int(log10(abs(value)).rounded(.down)) + 1
+        var scale = 1.0
+        for _ in 0..<(magnitude - 3) { scale *= 10 }
+        return grouped(Int((value / scale).rounded() * scale))
+    }
+
     public static func percent(_ fraction: Double) -> String { fixed(fraction * 100, decimals: 1) + "%" }
 
     /// A number with `decimals` digits after the point (beyond what an Int holds, Swift's own notation, e.g. 3.4e+38).

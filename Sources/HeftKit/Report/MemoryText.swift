@@ -111,22 +111,26 @@ public struct MemoryText {
             out.append("")
             out.append("Context sweep (estimate): FlashAttention beside standard attention")
             let hasSpeed = sweep.points.contains { $0.decodeTokensPerSecond != nil }
-            var header = ["context", "weights", "KV cache", "activations FA", "activations std", "total FA", "total std"]
+            let other = trainingMode ? "overhead + gradients + optimizer" : e.termNames.overhead
+            var header = ["context", "weights", "KV cache", other, "activations FA", "activations std", "total FA", "total std"]
             if sweep.capacityBytes != nil { header += ["fits FA", "fits std"] }
-            if hasSpeed { header += ["prefill tok/s", "decode tok/s"] }
+            if hasSpeed { header += ["prefill tok/s FA", "prefill tok/s std", "decode tok/s FA", "decode tok/s std"] }
             var table = TextTable(header: header, rightAligned: Set(0..<header.count))
             for p in sweep.points {
                 var row = [
                     Formatting.grouped(p.context), Formatting.decimalSize(p.weightsBytes), Formatting.decimalSize(p.kvCacheBytes),
-                    Formatting.decimalSize(p.activationBytes), Formatting.decimalSize(p.activationBytesStandard),
+                    Formatting.decimalSize(p.otherBytes), Formatting.decimalSize(p.activationBytes),
+                    Formatting.decimalSize(p.activationBytesStandard),
                     Formatting.decimalSize(p.totalBytes),
                     Formatting.decimalSize(p.totalBytesStandard),
                 ]
                 if sweep.capacityBytes != nil { row += [p.fits == true ? "yes" : "no", p.fitsStandard == true ? "yes" : "no"] }
                 if hasSpeed {
                     row += [
-                        p.prefillTokensPerSecond.map { Formatting.fixed($0, significant: 3) } ?? "-",
-                        p.decodeTokensPerSecond.map { Formatting.fixed($0, significant: 3) } ?? "-",
+                        p.prefillTokensPerSecond.map(Formatting.approximate) ?? "-",
+                        p.prefillTokensPerSecondStandard.map(Formatting.approximate) ?? "-",
+                        p.decodeTokensPerSecond.map(Formatting.approximate) ?? "-",
+                        p.decodeTokensPerSecondStandard.map(Formatting.approximate) ?? "-",
                     ]
                 }
                 table.add(row)
@@ -145,6 +149,15 @@ public struct MemoryText {
                 rightAligned: Set(1...max(1, e.estimates.count)))
             fits.add(
                 [e.capacityIsPerDevice && fit.devices > 1 ? "capacity per device" : "capacity"] + e.estimates.map { size($0.fit?.capacityBytes) })
+            if fit.devices > 1 {
+                fits.add(
+                    ["need per device"]
+                        + e.estimates.map { b in
+                            guard let need = b.fit?.perDeviceBytes, let first = need.first else { return "-" }
+                            if need.allSatisfy({ $0 == first }) { return "\(need.count) × \(Formatting.decimalSize(first))" }
+                            return need.map(Formatting.decimalSize).joined(separator: " · ")
+                        })
+            }
             fits.add(
                 ["verdict"]
                     + e.estimates.map { b in
@@ -160,12 +173,10 @@ public struct MemoryText {
             fits.add(["largest batch"] + e.estimates.map { Formatting.grouped($0.fit?.maxBatch ?? 0) })
             fits.add(["layers to offload"] + e.estimates.map { Formatting.grouped($0.fit?.offloadLayers ?? 0) })
             if !trainingMode {
-                fits.add(["prefill tokens/s"] + e.estimates.map { Formatting.fixed($0.speed?.prefillTokensPerSecond ?? 0, decimals: 0) })
-                fits.add(["decode tokens/s"] + e.estimates.map { Formatting.fixed($0.speed?.decodeTokensPerSecond ?? 0, decimals: 1) })
-                fits.add(["time to first token"] + e.estimates.map { Formatting.fixed($0.speed?.timeToFirstTokenSeconds ?? 0, decimals: 3) + " s" })
-                fits.add(
-                    ["inter-token latency"]
-                        + e.estimates.map { Formatting.fixed(($0.speed?.interTokenLatencySeconds ?? 0) * 1000, decimals: 1) + " ms" })
+                fits.add(["prefill tokens/s"] + e.estimates.map { $0.speed.map { Formatting.approximate($0.prefillTokensPerSecond) } ?? "-" })
+                fits.add(["decode tokens/s"] + e.estimates.map { $0.speed.map { Formatting.approximate($0.decodeTokensPerSecond) } ?? "-" })
+                fits.add(["time to first token"] + e.estimates.map { $0.speed.map { Formatting.duration($0.timeToFirstTokenSeconds) } ?? "-" })
+                fits.add(["inter-token latency"] + e.estimates.map { $0.speed.map { Formatting.duration($0.interTokenLatencySeconds) } ?? "-" })
             }
             out.append(fits.render(indent: ""))
         }

@@ -129,7 +129,8 @@ public enum PlanText {
         out.append(
             "Published ΔPPL: wikitext-2 perplexity change (llama.cpp scoreboard, GPTQ/AWQ papers); sources in --json (schemes[].quality[].source).")
         var formulas = [
-            "tensor bytes": "exact per tensor for the scheme (docs/estimates.md: how estimates are computed)",
+            "tensor bytes":
+                "exact per tensor: each tensor's values in whole blocks of the scheme, tensors llama-quantize keeps in higher precision kept so",
             "bits/weight": "tensor bytes × 8 ÷ parameters",
             "quantized bits": "bytes × 8 ÷ parameters of the 2-D weight matrices the scheme quantizes",
         ]
@@ -176,7 +177,7 @@ public enum PlanText {
         ]
         if p.microBatch > 0 {
             out.append(
-                "With ZeRO-\(p.zeroStage) and \(p.checkpointing.rawValue) recomputation: micro-batch \(p.microBatch) × \(p.devices) GPU(s) × \(p.accumulationSteps) accumulation step(s) = \(Formatting.grouped(p.effectiveBatch)) sequences; \(size(p.perDeviceBytes)) per GPU"
+                "With ZeRO-\(p.zeroStage) and \(p.checkpointing.phrase): micro-batch \(p.microBatch) × \(p.devices) GPU(s) × \(p.accumulationSteps) accumulation step(s) = \(Formatting.grouped(p.effectiveBatch)) sequences; \(size(p.perDeviceBytes)) per GPU"
                     + (p.stepSeconds.map { "; about \(Formatting.duration($0)) per optimizer step" } ?? ""))
             out.append("")
         }

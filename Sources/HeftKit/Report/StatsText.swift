@@ -3,10 +3,11 @@ public enum StatsText {
     /// `relative` and `k` are the options the scan ran with (thresholds × RMS, outliers beyond k·σ).
     public static func render(_ report: StatsReport, relative: Bool, k: Double) -> String {
         let g = report.global
+        func v(_ x: Double) -> String { x.isFinite ? Formatting.fixed(x, significant: 4) : "\(x)" }
         var out = [
             "Model         \(report.source)\(report.complete ? "" : " (partial: \(report.skipped.count) tensor(s) not scanned)")",
             "Scanned       \(Formatting.grouped(report.bytesScanned)) bytes, \(Formatting.grouped(g.elements)) parameters",
-            "Values        min \(g.min)  max \(g.max)  mean \(g.mean)  std \(g.std)  |max| \(g.absMax)",
+            "Values        min \(v(g.min))  max \(v(g.max))  mean \(v(g.mean))  std \(v(g.std))  |max| \(v(g.absMax))  (4 significant digits; exact in --json)",
             "Histogram     \(g.histogram.edges.first ?? 0) to \(g.histogram.edges.last ?? 0), \(g.histogram.counts.count) bins of \(g.histogram.binWidth) (log-scaled heights): \(Formatting.bars(g.histogram.counts))",
             "Zeros         \(Formatting.grouped(g.zeros)) (\(Formatting.percent(report.sparsity.sparsity))); NaN \(g.nan); ±Inf \(g.inf)",
             "Near zero     "

@@ -194,6 +194,12 @@ public struct MemoryQuery: Calculator {
             throw EstimateError(field: "devices", "\(devices) devices, but gpu names \(gpu.count); give one count")
         }
         let training = train || loraRank != nil || qlora
+        if !training, devices != 1 {
+            throw EstimateError(
+                field: "devices",
+                "devices counts training replicas; to serve over several GPUs give gpu NAMExN (llama.cpp splits layers, vLLM takes -tp)",
+                refused: true)
+        }
         if zero > 0, trainingDevices == 1, training {
             throw EstimateError(field: "zero", "ZeRO-\(zero) shards over devices: give devices N or gpu NAMExN")
         }
@@ -291,6 +297,10 @@ public struct MemoryQuery: Calculator {
         request.hardware = gpu
         request.computeEfficiency = mfu
         request.bandwidthEfficiency = mbu
+        if let gpu, gpu.count == 1, devices > 1 {
+            // --devices 8 --gpu a100-80gb: eight of that GPU, each checked on its own.
+            request.hardware = HardwareSelection(hardware: gpu.hardware, count: devices)
+        }
         if train || loraRank != nil || qlora {
             var training = TrainingRequest()
             training.precision = precision

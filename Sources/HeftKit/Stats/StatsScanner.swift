@@ -294,6 +294,14 @@ public enum StatsScanner {
             if case .tiedCopy = role { continue }
             jobs.append(Job(tensor: tensor, decoder: decoder, isParameter: role.isParameter, data: data))
         }
+        if source.tensors.isEmpty {
+            throw FormatError(
+                rule: .unknownFormat,
+                detail:
+                    "it holds no tensors (\(source.format == .config ? "a config.json describes the model but has no weights" : "nothing to scan")); statistics need the weights"
+            )
+            .inFile(source.path)
+        }
         if jobs.isEmpty, !skipped.isEmpty {
             // Nothing to measure is not "no damage found": say why, and fail.
             let reasons = Dictionary(grouping: skipped, by: \.reason).map { "\($0.value.count) \($0.key)" }.sorted().joined(separator: "; ")
