@@ -4,6 +4,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "HeftIQTables.h"
+
+/// Type codes for `heft_widen`, `heft_dequantize`, `heft_block_layout` and `heft_scan_blocks` beyond the ggml type
+/// ids (which are below 1000): safetensors' 8-bit floats, one value per byte.
+///
+/// F8_E4M3 is `float8_e4m3fn`: sign, 4 exponent bits (bias 7), 3 mantissa bits, subnormals, no infinities;
+/// S.1111.111 is NaN (so the largest magnitude is 448).
+#define HEFT_TYPE_F8_E4M3 1000
+/// F8_E5M2 is `float8_e5m2`: sign, 5 exponent bits (bias 15), 2 mantissa bits, IEEE-like (subnormals, ±infinity for
+/// S.11111.00, NaN for S.11111.xx ≠ 00), i.e. the top byte of an IEEE half.
+#define HEFT_TYPE_F8_E5M2 1001
+
 /// The most near-zero thresholds one scan counts.
 #define HEFT_MAX_BOUNDS 8
 /// The most histogram cells (bins) of a grid.
@@ -87,11 +99,14 @@ void heft_count_f32(const float *x, size_t n, uint32_t above, const uint32_t *bo
 /// Dequantizes `blocks` whole blocks of ggml type `type` (its GGUF type id) from `source` into `destination`, bit
 /// for bit as gguf-py does. Returns 1, or 0 for a type this file does not implement (the caller's Swift code does).
 /// Implemented: F16 (1), Q4_0 (2), Q4_1 (3), Q5_0 (6), Q5_1 (7), Q8_0 (8), Q2_K (10), Q3_K (11), Q4_K (12), Q5_K (13),
-/// Q6_K (14), BF16 (30)
-/// (F16 and BF16 with one value per "block", so that `heft_scan_blocks` widens them into L1 as it goes).
+/// Q6_K (14), IQ2_XXS (16), IQ2_XS (17), IQ3_XXS (18), IQ1_S (19), IQ4_NL (20), IQ3_S (21), IQ2_S (22), IQ4_XS (23),
+/// IQ1_M (29), BF16 (30), TQ1_0 (34), TQ2_0 (35), MXFP4 (39), NVFP4 (40), and HEFT_TYPE_F8_E4M3 / HEFT_TYPE_F8_E5M2:
+/// every type gguf-py dequantizes except F32
+/// (F16, BF16 and F8 with one value per "block", so that `heft_scan_blocks` widens them into L1 as it goes).
 int heft_dequantize(uint32_t type, const void *source, size_t blocks, float *destination);
 
-/// Widens `n` values of F16 (ggml type 1) or BF16 (30) at `source` (any alignment) to float32; returns 0 for any
+/// Widens `n` values of F16 (ggml type 1), BF16 (30), HEFT_TYPE_F8_E4M3 or HEFT_TYPE_F8_E5M2 at `source` (any
+/// alignment) to float32, exactly; every F8 NaN becomes the quiet NaN 0x7FC00000 with its sign. Returns 0 for any
 /// other type.
 int heft_widen(uint32_t type, const void *source, size_t n, float *destination);
 
