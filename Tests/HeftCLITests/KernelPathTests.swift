@@ -38,6 +38,47 @@ import Testing
         }
     }
 
+    /// Every block type gguf-py dequantizes, on every instruction set: the golden blocks wrapped in a one-tensor GGUF
+    /// file, scanned by `heft stats`, give the extremes, zeros and NaN count of gguf-py's own float32 output exactly,
+    /// and its mean to 1e-12.
+    @Test(arguments: [
+        "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ1_S", "IQ1_M", "IQ2_XXS", "IQ2_XS", "IQ2_S",
+        "IQ3_XXS", "IQ3_S", "IQ4_NL", "IQ4_XS", "TQ1_0", "TQ2_0", "MXFP4", "NVFP4",
+    ])
+    func everyBlockTypeMatchesTheReferenceOnEveryPath(type: String) throws {
+        let index = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Fixtures.path("golden/index.json")))) as? [[String: Any]])
+        let entry = try #require(index.first { $0["type"] as? String == type })
+        let id = try #require(entry["id"] as? Int), blockSize = try #require(entry["block_size"] as? Int)
+        let blocks = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("golden/\(type).dequantize.in.bin")))
+        let output = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("golden/\(type).dequantize.out.f32")))
+        let values = output.count / 4
+        let bytes = [UInt8](output)
+        let expected: [Float] = (0..<values).map { (i: Int) -> Float in
+            var bits: UInt32 = 0
+            for k in 0..<4 { bits |= UInt32(bytes[4 * i + k]) << (8 * k) }
+            return Float(bitPattern: bits)
+        }
+        var gguf = GGUFBuilder(tensorCount: 1, kvCount: 1)
+        gguf.kvString("general.architecture", "llama")
+        gguf.tensor("blk.0.ffn_down.weight", ne: [UInt64(blockSize), UInt64(values / blockSize)], type: UInt32(id), offset: 0)
+        gguf.pad(to: 32)
+        gguf.raw([UInt8](blocks))
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("\(type).gguf", gguf.bytes)
+        let finite = expected.filter(\.isFinite)
+        let mean = finite.reduce(0.0) { $0 + Double($1) } / Double(finite.count)
+        for kernels in ["generic", "baseline", "avx2", "avx512"] {
+            let global = try #require(try Self.stats(path, kernels: kernels)["global"] as? [String: Any])
+            #expect(global["min"] as? Double == Double(finite.min()!), "\(type) \(kernels)")
+            #expect(global["max"] as? Double == Double(finite.max()!), "\(type) \(kernels)")
+            #expect(global["zeros"] as? Int == finite.filter { $0 == 0 }.count, "\(type) \(kernels)")
+            #expect(global["nan"] as? Int == expected.filter(\.isNaN).count, "\(type) \(kernels)")
+            let got = try #require(global["mean"] as? Double)
+            #expect(abs(got - mean) <= 1e-12 * max(abs(mean), 1e-3), "\(type) \(kernels): \(got) vs \(mean)")
+        }
+    }
+
     @Test(arguments: [
         "all-MiniLM-L6-v2/model.safetensors", "gguf/all-MiniLM-L6-v2.Q4_1.gguf", "gguf/all-MiniLM-L6-v2.Q5_0.gguf",
         "gguf/all-MiniLM-L6-v2.Q8_0.gguf", "gguf/all-MiniLM-L6-v2.BF16.gguf", "gguf/all-MiniLM-L6-v2.F16.gguf",

@@ -243,7 +243,7 @@ import Testing
                 $0.spec.example = "llama-3.1-8b"; $0.engine = .llamaCpp; $0.context = 32768; $0.setGPU("rtx-4090x2")
                 $0.kvOffload = offload
             }
-            return try #require(e.estimates.first?.buffers).filter { $0.kind == .compute }.map(\.bytes)
+            return try #require(e.estimates.first?.buffers).filter { $0.kind == .compute && $0.device.hasPrefix("CUDA") }.map(\.bytes)
         }
         let pipelined = try await compute(true), plain = try await compute(false)
         #expect(zip(pipelined, plain).allSatisfy { $0 - $1 == 3 * (4 * 4096 * 512 + 4 * 512 + 4 * 32768 * 512) })
@@ -311,6 +311,16 @@ import Testing
                 $0.spec.example = "llama-3.1-8b"; $0.engine = .llamaCpp; $0.context = 8192; $0.kvCache = .q8_0; $0.flashAttention = false
             }
         }
+    }
+
+    /// A real Ollama log (Llama-3-8B, n_ctx 8192 in one cache, n_ubatch 512, every layer on CUDA0, flash attention
+    /// off) prints "CUDA_Host compute buffer size = 24.01 MiB": the host keeps the graph's inputs.
+    @Test func hostKeepsTheGraphInputsWhenEveryLayerIsOffloaded() async throws {
+        let e = try await memory {
+            $0.spec.example = "llama-3.1-8b"; $0.engine = .llamaCpp; $0.context = 8192; $0.flashAttention = false; $0.setGPU("rtx-4090")
+        }
+        let host = try #require(e.estimates.first?.buffers?.first { $0.name == "CUDA_Host" && $0.kind == .compute })
+        #expect(String(format: "%.2f", Double(host.bytes) / 1_048_576) == "24.01")
     }
 
     /// llama-model.cpp create_memory: BERT-like encoders get no memory module, hence no KV buffer.

@@ -356,6 +356,15 @@ public struct LlamaCppAllocation: Sendable, Hashable, Codable {
                         upperBytes: hole.map { (index == outputDevice ? peak.1 : layersPeak) + copies + $0 }))
             }
             self.pipelineParallel = copies > 0
+            // The host's share (ggml-backend.c: graph inputs go to the CPU backend, whose buffer is the GPU's pinned
+            // host memory): the token embeddings, gathered on the CPU where the input layer always stays (4·E·N),
+            // the F32 mask (cast to F16 on the GPU for flash attention), tokens, positions and output ids. Layers
+            // left on the CPU by -ngl compute there too, so the host then holds their working set instead.
+            // Real logs: Llama-3-8B at -c 8192 -ub 512, every layer offloaded: "CUDA_Host compute buffer size =
+            // 24.01 MiB" = 8 MiB of embeddings + 16 MiB of mask.
+            let hostInputs = inputs + 4 * maskCells * N / max(1, streams) + 8 * N + 4 * outputs
+            let hostBytes = firstOnGPU > 0 ? max(hostInputs, layersPeak) : hostInputs
+            buffers.append(EngineBuffer(device: "CPU", name: "CUDA_Host", kind: .compute, bytes: hostBytes))
         }
 
         self.contextCells = cells

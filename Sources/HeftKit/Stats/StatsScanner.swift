@@ -253,20 +253,11 @@ public enum StatsScanner {
             case .u32: return int(UInt32.self)
             case .i64: return int(Int64.self)
             case .u64: return int(UInt64.self)
-            case .f8e5m2: return .element(width: 1) { p, i in Float(Float16(bitPattern: UInt16(p.load(fromByteOffset: i, as: UInt8.self)) << 8)) }
-            case .f8e4m3: return .element(width: 1) { p, i in e4m3(p.load(fromByteOffset: i, as: UInt8.self)) }
+            case .f8e5m2: return .ggml(.f8E5M2)
+            case .f8e4m3: return .ggml(.f8E4M3)
             default: return nil
             }
         }
-    }
-
-    /// OCP FP8 E4M3 (float8_e4m3fn): bias 7, no infinities, S.1111.111 is NaN.
-    static func e4m3(_ byte: UInt8) -> Float {
-        let sign: Float = byte & 0x80 != 0 ? -1 : 1
-        let exponent = Int((byte >> 3) & 0xF), mantissa = Float(byte & 7)
-        if exponent == 15 && byte & 7 == 7 { return .nan }
-        if exponent == 0 { return sign * mantissa / 8 * Float(sign: .plus, exponent: -6, significand: 1) }
-        return sign * (1 + mantissa / 8) * Float(sign: .plus, exponent: exponent - 7, significand: 1)
     }
 
     /// Scans every tensor of `source`.
