@@ -492,7 +492,7 @@ public enum Charts {
             )
             body.append("<text x=\"\(n(x + slot * 0.3))\" y=\"\(n(bottom + 16))\" text-anchor=\"middle\">\(escape(label))</text>")
             body.append(
-                "<text class=\"small\" x=\"\(n(x + slot * 0.3))\" y=\"\(n(bottom - h - 4))\" text-anchor=\"middle\">\(escape(Formatting.fixed(value, significant: 3)))</text>"
+                "<text class=\"small\" x=\"\(n(x + slot * 0.3))\" y=\"\(n(bottom - h - 4))\" text-anchor=\"middle\">\(value == 0 ? "0" : escape(Formatting.fixed(value, significant: 3)))</text>"
             )
         }
         body.append("<line class=\"axis\" x1=\"\(n(left))\" y1=\"\(n(top))\" x2=\"\(n(left))\" y2=\"\(n(bottom))\"/>")

@@ -464,9 +464,9 @@ function inspectReport(data) {
   const table = (id, head, rows) => rows.length ? `<table id="${id}"><tr>${head.map(h => `<th>${esc(h)}</th>`).join("")}</tr>`
     + rows.map(r => `<tr>${r.map(c => `<td>${c}</td>`).join("")}</tr>`).join("") + "</table>" : "";
   const kinds = p.byKind ? table("by-kind", ["by kind", "parameters", "share"], Object.entries(p.byKind)
-    .map(([k, n]) => [esc(k), group(n), share(n, p.total)])) : "";
+    .map(([k, n]) => [esc(words(k)), group(n), share(n, p.total)])) : "";
   const locations = p.byLocation ? table("by-location", ["by location", "parameters", "share"], Object.entries(p.byLocation)
-    .map(([k, n]) => [esc(k), group(n), share(n, p.total)])) : "";
+    .map(([k, n]) => [esc(words(k)), group(n), share(n, p.total)])) : "";
   const storage = b.byStorage && Object.keys(b.byStorage).length ? table("storage", ["storage", "parameters", "bytes", "bits/param"],
     Object.entries(b.byStorage).sort((x, y) => y[1] - x[1]).map(([t, bytes]) => {
       const n = (p.byStorage || {})[t] ?? 0;
