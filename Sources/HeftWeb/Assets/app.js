@@ -11,14 +11,14 @@ const params = new URLSearchParams(location.search);
 // ---- Formatting: grouped integers, three significant digits for estimates, GB = 10^9 bytes.
 const esc = s => String(s).replace(/[&<>"]/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
 const group = n => n == null ? "–" : Number(n).toLocaleString("en-US");
-const compact = n => {
-  if (n == null) return "–";
-  for (const [scale, unit] of [[1e12, "T"], [1e9, "B"], [1e6, "M"], [1e3, "K"]]) {
-    if (Math.abs(n) >= scale) return (n / scale).toPrecision(3) + unit;
-  }
-  return String(n);
+/** A count or size with three significant digits in the largest unit it reaches (999.96 million is 1.00B, not
+ *  1.00e+3M). */
+const scaled = (n, units, below) => {
+  for (const [scale, unit] of units) if (Math.abs(n) >= scale * 0.9995) return (n / scale).toPrecision(3) + unit;
+  return below(n);
 };
-const gb = b => b == null ? "–" : b < 1e9 ? (b / 1e6).toPrecision(3) + " MB" : (b / 1e9).toPrecision(3) + " GB";
+const compact = n => n == null ? "–" : scaled(n, [[1e12, "T"], [1e9, "B"], [1e6, "M"], [1e3, "K"]], String);
+const gb = b => b == null ? "–" : scaled(b, [[1e12, " TB"], [1e9, " GB"], [1e6, " MB"], [1e3, " kB"]], x => group(x) + " B");
 const pct = v => v == null ? "–" : v.toFixed(1) + "%";
 /** A time in the unit that suits it, as the CLI prints it: µs, ms, s, min, h. */
 const duration = v => {
@@ -147,8 +147,10 @@ function keepInURL(v) {
 
 const charts = data => `<div class="charts">${Object.values(data.charts || {}).join("")}</div>`;
 const notes = (formulas, title = "How the numbers are computed:") => `<div class="notes"><p>${title}</p><ul>${Object.entries(formulas || {})
-  .map(([k, v]) => `<li><b>${esc(k)}</b>: ${esc(v)}</li>`).join("")}</ul></div>`;
-const list = items => (items || []).length ? `<ul class="notes">${items.map(w => `<li>${esc(w)}</li>`).join("")}</ul>` : "";
+  .map(([k, v]) => `<li><b>${esc(words(k))}</b>: ${esc(v)}</li>`).join("")}</ul></div>`;
+/** Sentences from the server (warnings, guidance), with long whole numbers grouped (253113024 → 253,113,024). */
+const list = items => (items || []).length ? `<ul class="notes">${items.map(w => `<li>${esc(w)
+  .replace(/(?<![\w.,])\d{5,}(?![\w,]|\.\d)/g, m => group(Number(m)))}</li>`).join("")}</ul>` : "";
 
 /** Shows `formHTML`, and re-runs `run(values)` whenever an input changes. */
 function mount(formHTML, run, extra = "") {
@@ -173,25 +175,276 @@ function mount(formHTML, run, extra = "") {
   return form;
 }
 
-/** A generic answer: its scalar numbers, its tables (arrays of objects), charts, formulas and warnings. */
-function generic(d) {
-  const scalars = Object.entries(d).filter(([, v]) => typeof v === "number" || typeof v === "boolean" || (typeof v === "string" && v.length <= 40));
-  const shown = (k, v) => typeof v !== "number" ? esc(v) : /Bytes$/.test(k) ? gb(v) : Number.isInteger(v) ? group(v) : rate(v);
-  const numbers = scalars.map(([k, v]) => number(k, shown(k, v))).join("");
-  const sentences = Object.entries(d).filter(([, v]) => typeof v === "string" && v.length > 40).map(([k, v]) => `${k}: ${v}`);
-  const tables = Object.entries(d).filter(([, v]) => Array.isArray(v) && v.length && typeof v[0] === "object").map(([k, rows]) => {
-    const columns = Object.keys(rows[0]).filter(c => rows.every(r => typeof r[c] !== "object" || r[c] === null));
-    const head = columns.map(c => `<th>${esc(c)}</th>`).join("");
-    const body = rows.map(r => `<tr>${columns.map(c => `<td>${r[c] == null ? "–" : shown(c, r[c])}</td>`).join("")}</tr>`);
-    return `<h3>${esc(k)}</h3><table><tr>${head}</tr>${body.join("")}</table>`;
-  }).join("");
-  // Objects of numbers (advise's largest model by precision): a two-column table under their key.
-  const maps = Object.entries(d).filter(([k, v]) => k !== "formulas" && k !== "assumptions" && v && typeof v === "object" && !Array.isArray(v)
-    && Object.keys(v).length && Object.values(v).every(x => typeof x === "number"))
-    .map(([k, v]) => `<h3>${esc(k)}</h3><table><tr><th>name</th><th>value</th></tr>`
-      + Object.entries(v).map(([n, x]) => `<tr><td>${esc(n)}</td><td>${shown(k, x)}</td></tr>`).join("") + "</table>").join("");
-  return `<div class="numbers">${numbers}</div>${list(sentences)}${charts(d)}${tables}${maps}${d.formulas ? notes(d.formulas) : ""}${list(d.warnings)}`;
+// ---- Quantities: one format per kind of number, and the exact value in a tooltip wherever the shown one is rounded.
+const SUPERSCRIPT = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
+const power = e => "10" + [...String(e)].map(c => SUPERSCRIPT[c]).join("");
+/** A measured real number with three significant digits and thousands separators (1,230, 0.0123), or m × 10ⁿ
+ *  when it is tiny or huge (7.48 × 10⁻⁵), never a raw long float. */
+const real = x => {
+  if (x == null) return "–";
+  if (!isFinite(x)) return String(x);
+  if (x === 0) return "0";
+  if (Math.abs(x) >= 1e-3 && Math.abs(x) < 1e15) return x.toLocaleString("en-US", { maximumSignificantDigits: 3 });
+  let e = Math.floor(Math.log10(Math.abs(x))), m = Number((x / 10 ** e).toPrecision(3));
+  if (Math.abs(m) >= 10) { m /= 10; e += 1; }
+  return `${m} × ${power(e)}`;
+};
+const tip = (text, exact) => `<span class="exact" title="${esc(exact)}">${text}</span>`;
+/** Bytes in the unit that suits them (GB = 10⁹ bytes), the exact count in the tooltip. */
+const size = b => b == null ? "–" : tip(gb(b), group(b) + " bytes");
+/** An estimated count: three significant digits with K, M, B, T; the exact figure in the tooltip. */
+const estimate = n => n == null ? "–" : Math.abs(n) < 1e3 ? group(n) : tip(compact(n), group(n) + " (estimate)");
+/** A fraction (0.12) and a percentage (12) as "12 %", three significant digits. */
+const fraction = f => f == null ? "–" : real(f * 100) + " %";
+const percent = p => p == null ? "–" : real(p) + " %";
+const yes = b => b == null ? "–" : b ? "yes" : "no";
+
+/** Plain words for the answers' keys and the forms' inputs; any other key is split at its capitals. */
+const LABELS = {
+  dropLayers: "layers to remove", keepHeads: "attention heads to keep", keepFfn: "feed-forward width to keep", keepExperts: "experts to keep",
+  sparsity: "sparsity", twoFour: "2:4 sparsity", rank: "rank r", targets: "adapted matrices", embeddingRank: "embedding rank E",
+  params: "or parameters", context: "context (tokens)", microBatch: "micro-batch", optimizer: "optimizer", qlora: "QLoRA",
+  checkpointing: "recomputation", task: "task", dataTokens: "training data (tokens)", memory: "memory budget", tokensPerSecond: "decode speed target (tokens/s)",
+  gpu: "GPU", sequenceLength: "sequence length (tokens)", targetBatch: "target batch (sequences)", zero: "ZeRO stage", mfu: "efficiency (MFU)",
+  thresholds: "near-zero thresholds", relative: "relative thresholds", outlierK: "outlier k (σ)", k: "outliers beyond k·σ", bins: "histogram bins", precision: "precision",
+  absMax: "largest |value|", perDeviceBytes: "memory per GPU", tierReason: "why this tier", stepSeconds: "step time", rows: "settings",
+  decisionFlow: "decision flow", largestFitting: "largest model that fits the memory", largestForLatency: "largest model for the speed target",
+  bitmask: "bitmask storage", csr: "CSR storage", structured: "structured pruning", effectiveBatch: "effective batch", accumulationSteps: "accumulation steps",
+  nan: "NaN values", inf: "infinite values", std: "standard deviation", outlierFraction: "outliers (beyond k·σ of their tensor)",
+};
+const words = k => LABELS[k] ?? String(k).replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase();
+/** A value by what its key says it is: bytes, seconds, a percentage or fraction, a count, a flag or text. */
+function shown(k, v) {
+  if (v == null) return "–";
+  if (typeof v === "boolean") return yes(v);
+  if (typeof v === "string") return esc(v);
+  if (typeof v !== "number") return esc(JSON.stringify(v));
+  if (/Bytes$|^bytes/.test(k)) return size(v);
+  if (/Seconds$/.test(k)) return duration(v);
+  if (/Percent$/.test(k)) return percent(v);
+  if (/[fF]raction$|^sparsity$/.test(k)) return fraction(v);
+  return Number.isInteger(v) ? group(v) : real(v);
 }
+/** One labelled number whose JSON key and exact value the page keeps (`data-key`, `data-value`), so a test can
+ *  hold it against the command line's JSON. */
+const stat = (label, key, html, raw, formula, id) => `<div${key ? ` data-key="${esc(key)}" data-value="${esc(JSON.stringify(raw))}"` : ""}>`
+  + `<span>${esc(label)}</span><b${id ? ` id="${id}"` : ""}${formula ? ` title="${esc(formula)}"` : ""}>${html}</b></div>`;
+/** A table of `rows` under `columns` ([heading, cell, title, class]; class "text" for a column of sentences);
+ *  past `fold` rows, the first ones are shown and the whole table is folded behind a <details>. */
+function grid(id, columns, rows, fold = 10, rowClass = () => "") {
+  const cls = c => c ? ` class="${c}"` : "";
+  const head = `<tr>${columns.map(([h, , t, c]) => `<th${cls(c)}${t ? ` title="${esc(t)}"` : ""}>${esc(h)}</th>`).join("")}</tr>`;
+  const line = r => `<tr${cls(rowClass(r))}>${columns.map(([, f, , c]) => `<td${cls(c)}>${f(r)}</td>`).join("")}</tr>`;
+  const all = `<table class="grid"${id ? ` id="${id}"` : ""}>${head}${rows.map(line).join("")}</table>`;
+  if (rows.length <= fold + 2) return all;
+  return `<div class="fold"><table class="grid preview" aria-hidden="true">${head}${rows.slice(0, fold).map(line).join("")}</table>`
+    + `<details><summary>All ${group(rows.length)} rows (the first ${fold} are shown)</summary>${all}</details></div>`;
+}
+const formulaNotes = (formulas, title) => formulas && Object.keys(formulas).length
+  ? `<div class="notes"><p>${title || "How the numbers are computed:"}</p><ul>${Object.entries(formulas)
+    .map(([k, v]) => `<li><b>${esc(words(k))}</b>: ${esc(v)}</li>`).join("")}</ul></div>` : "";
+
+/** Whatever fields of an answer the page's own renderer did not show (a newer server's): numbers, sentences,
+ *  lists, tables and nested objects, labelled in plain words. */
+function rest(d, done, path = "") {
+  const left = Object.entries(d).filter(([k]) => !done.includes(k) && k !== "charts");
+  const scalars = left.filter(([, v]) => v == null || typeof v !== "object").filter(([, v]) => !(typeof v === "string" && v.length > 60));
+  const numbers = scalars.map(([k, v]) => stat(words(k), path + k, shown(k, v), v)).join("");
+  const sentences = left.filter(([, v]) => typeof v === "string" && v.length > 60).map(([k, v]) => `${words(k)}: ${v}`);
+  const nested = left.filter(([, v]) => v && typeof v === "object").map(([k, v]) => {
+    if (Array.isArray(v)) {
+      if (!v.length) return "";
+      if (v.every(x => typeof x !== "object")) return `<h3>${esc(words(k))}</h3>${list(v.map(String))}`;
+      const keys = [...new Set(v.flatMap(r => Object.keys(r)))];
+      return `<h3>${esc(words(k))}</h3>` + grid(null, keys.map(c => [words(c), r => shown(c, r[c])]), v);
+    }
+    return `<h3>${esc(words(k))}</h3>${rest(v, [], path + k + ".")}`;
+  }).join("");
+  return (numbers ? `<div class="numbers">${numbers}</div>` : "") + list(sentences) + nested;
+}
+
+// ---- The pages of the plans without a form of their own: each answer drawn field by field.
+const CONFIG_KEYS = { num_hidden_layers: "layers", n_layer: "layers", num_attention_heads: "attention heads", num_key_value_heads: "key/value heads",
+  intermediate_size: "feed-forward width", n_inner: "feed-forward width", num_local_experts: "experts", num_experts: "experts",
+  num_experts_per_tok: "experts per token", n_head: "attention heads" };
+const MODULES = { q: "attention query (q)", k: "attention key (k)", v: "attention value (v)", o: "attention output (o)",
+  gate: "feed-forward gate", up: "feed-forward up", down: "feed-forward down" };
+
+const answers = {
+  prune(d) {
+    const s = d.structured, p = d.sparse, f = d.formulas || {};
+    let html = "";
+    if (s) {
+      const removed = s.parametersBefore - s.parametersAfter;
+      const changes = Object.entries(s.changes).map(([k, v]) => `${esc(CONFIG_KEYS[k] ?? words(k))} → ${group(v)} (<code>${esc(k)}</code>)`);
+      html += `<h3>Structured pruning: exact counts</h3><p id="changes">The pruned config: ${changes.join(", ") || "unchanged"}</p><div class="numbers">`
+        + stat("parameters before", "structured.parametersBefore", group(s.parametersBefore), s.parametersBefore, f.structured)
+        + stat("parameters after", "structured.parametersAfter", group(s.parametersAfter), s.parametersAfter, f.structured, "params-after")
+        + stat("removed", null, `${group(removed)} (${fraction(removed / s.parametersBefore)})`)
+        + stat("active per token after", "structured.activeParametersAfter", group(s.activeParametersAfter), s.activeParametersAfter,
+          "parameters a token passes through (fewer than all only in a mixture of experts)")
+        + stat("weights after", "structured.weightBytesAfter", size(s.weightBytesAfter), s.weightBytesAfter, "parameters after × bytes per weight")
+        + "</div>";
+    }
+    if (p) {
+      const storage = [["dense", p.denseBytes, "every value stored"], ["bitmask", p.bitmaskBytes, f.bitmask], ["CSR", p.csrBytes, f.csr]]
+        .concat(p.twoFourBytes != null ? [["2:4", p.twoFourBytes, f.twoFour]] : []);
+      const keys = { dense: "denseBytes", bitmask: "bitmaskBytes", CSR: "csrBytes", "2:4": "twoFourBytes" };
+      html += `<h3>${p.pattern === "2:4" ? "2:4 sparsity" : "Unstructured sparsity"}</h3><div class="numbers">`
+        + stat("sparsity", "sparse.sparsity", fraction(p.sparsity), p.sparsity)
+        + stat("weights set to zero", "sparse.prunedParameters", group(p.prunedParameters), p.prunedParameters) + "</div>"
+        + `<table id="sparse-storage"><tr><th>stored as</th><th>bytes</th><th>vs dense</th><th>how</th></tr>`
+        + storage.map(([name, bytes, how]) => `<tr data-key="sparse.${keys[name]}" data-value="${bytes}"><td>${name}</td><td>${size(bytes)}</td>`
+          + `<td>${fraction(bytes / p.denseBytes)}</td><td class="note">${esc(how)}</td></tr>`).join("") + "</table>"
+        + `<p class="notes">${esc(p.caveat)}</p>`;
+    }
+    if (d.references.length) {
+      html += `<h3>Published pruning results (${group(d.references.length)})</h3>` + grid("references", [
+        ["model", r => esc(r.model)], ["method", r => esc(r.method)], ["sparsity", r => esc(r.sparsity)],
+        ["dense", r => real(r.dense), "the dense model's score (see metric)"], ["pruned", r => real(r.pruned), "the pruned model's score"],
+        ["change", r => r.dense ? (r.pruned >= r.dense ? "+" : "") + percent(100 * (r.pruned - r.dense) / r.dense) : "–"],
+        ["metric", r => esc(r.metric), null, "text"], ["source", r => `<span class="note">${esc(r.source)}</span>`, null, "text"]], d.references, 6);
+    }
+    return html + formulaNotes(f) + list(d.warnings) + rest(d, ["model", "structured", "sparse", "references", "formulas", "warnings"]);
+  },
+
+  lowrank(d) {
+    const e = d.embedding;
+    const html = `<div class="numbers">${stat("rank r", "rank", group(d.rank), d.rank)}`
+      + stat("parameters before", "parametersBefore", group(d.parametersBefore), d.parametersBefore)
+      + stat("parameters after", "parametersAfter", group(d.parametersAfter), d.parametersAfter, d.formula, "params-after")
+      + stat("saved", "saved", `${group(d.saved)} (${fraction(d.saved / d.parametersBefore)})`, d.saved)
+      + stat("bytes saved", "savedBytes", size(d.savedBytes), d.savedBytes) + "</div>"
+      + (e ? `<h3>Embedding factorized (ALBERT)</h3><div class="numbers">`
+        + stat("vocabulary × hidden", null, `${group(e.vocabulary)} × ${group(e.hidden)}`)
+        + stat("embedding rank E", "embedding.rank", group(e.rank), e.rank)
+        + stat("parameters V·H", "embedding.parameters", group(e.parameters), e.parameters)
+        + stat("factored V·E + E·H", "embedding.factoredParameters", group(e.factoredParameters), e.factoredParameters)
+        + stat("saved", "embedding.saved", group(e.saved), e.saved)
+        + stat("reduction", "embedding.reduction", real(e.reduction) + "×", e.reduction) + "</div>" : "")
+      + `<h3>Matrices factorized (${group(d.matrices.length)})</h3>` + grid("matrices", [
+        ["matrix", m => esc(m.name)], ["shape", m => `${group(m.rows)} × ${group(m.columns)}`], ["parameters", m => group(m.parameters)],
+        ["factored r·(m + n)", m => group(m.factoredParameters)], ["saved", m => group(m.saved)],
+        ["worth it below rank", m => group(Math.floor(m.rows * m.columns / (m.rows + m.columns))), "m·n ÷ (m + n)"]], d.matrices, 8)
+      + `<p class="notes">${esc(d.formula)}</p>${list(d.warnings)}`;
+    return html + rest(d, ["model", "rank", "matrices", "parametersBefore", "parametersAfter", "saved", "savedBytes", "embedding", "formula", "warnings"]);
+  },
+
+  lora(d) {
+    const html = `<div class="numbers">${stat("trainable parameters", "trainableParameters", group(d.trainableParameters), d.trainableParameters, d.formula, "trainable")}`
+      + stat("share of the model", "trainablePercent", percent(d.trainablePercent), d.trainablePercent, "trainable ÷ parameters of the model", "share")
+      + stat("parameters of the model", "parameters", group(d.parameters), d.parameters)
+      + stat("rank r", "rank", group(d.rank), d.rank)
+      + stat("adapter file", "adapterBytes", size(d.adapterBytes), d.adapterBytes, "trainable parameters × 2 bytes (bf16)")
+      + stat("memory to train, LoRA", "loraMemoryBytes", size(d.loraMemoryBytes), d.loraMemoryBytes, "estimate: frozen bf16 base + adapters, their gradients and optimizer state + activations")
+      + stat("memory to train, QLoRA", "qloraMemoryBytes", size(d.qloraMemoryBytes), d.qloraMemoryBytes, "estimate: the same with a 4-bit base")
+      + stat("context", "context", group(d.context) + " tokens", d.context) + "</div>"
+      + `<p>Adapted matrices: ${d.targets.map(t => esc(MODULES[t] ?? t)).join(", ")}</p>`
+      + `<h3>Trainable parameters by matrix</h3>` + grid("modules", [["matrix", ([m]) => esc(MODULES[m] ?? m)],
+        ["trainable parameters", ([, n]) => group(n)], ["share of trainable", ([, n]) => fraction(n / d.trainableParameters)]], Object.entries(d.perModule))
+      + `<p class="notes">${esc(d.formula)}</p>${formulaNotes(d.assumptions, "Assumptions:")}${list(d.warnings)}`;
+    return html + rest(d, ["model", "parameters", "rank", "targets", "trainableParameters", "trainablePercent", "perModule", "loraMemoryBytes",
+      "qloraMemoryBytes", "context", "assumptions", "adapterBytes", "formula", "warnings"]);
+  },
+
+  advise(d) {
+    const precisions = [...new Set(Object.keys(d.largestFitting).concat(Object.keys(d.largestForLatency)))];
+    const sizes = precisions.length ? `<h3>Largest model</h3><table id="largest"><tr><th>weights</th><th title="${esc(d.formulas.largestFitting ?? "")}">that fits the memory</th>`
+      + `<th title="${esc(d.formulas.largestForLatency ?? "")}">that reaches the speed target</th></tr>`
+      + precisions.map(p => `<tr><td>${esc(p)}</td><td data-key="largestFitting.${esc(p)}" data-value="${d.largestFitting[p] ?? null}">${d.largestFitting[p] != null ? estimate(d.largestFitting[p]) + " parameters" : "–"}</td>`
+        + `<td data-key="largestForLatency.${esc(p)}" data-value="${d.largestForLatency[p] ?? null}">${d.largestForLatency[p] != null ? estimate(d.largestForLatency[p]) + " parameters" : "–"}</td></tr>`).join("")
+      + "</table>" + (Object.keys(d.largestForLatency).length ? "" : `<p class="notes">Give a decode speed target and a GPU to size the model by speed too.</p>`)
+      : `<p class="notes">Give a memory budget or a GPU to size the largest model that fits.</p>`;
+    const html = `<div class="numbers">${stat("task", "task", esc(d.task), d.task)}${stat("model size tier", "tier", esc(d.tier), d.tier, d.tierReason, "tier")}</div>`
+      + `<p id="tier-reason">Why: ${esc(d.tierReason)}</p><p id="smallest"><b>Where to start:</b> ${esc(d.smallestLikely)}</p>${sizes}`
+      + `<h3>Techniques</h3>` + grid("techniques", [["technique", t => esc(t.technique)], ["why", t => esc(t.reason), null, "text"]], d.techniques)
+      + `<h3>Decision flow</h3><ol id="decision-flow">${d.decisionFlow.map(s => `<li>${esc(s.replace(/^\d+\.\s*/, ""))}</li>`).join("")}</ol>`
+      + formulaNotes(d.formulas) + list(d.warnings);
+    return html + rest(d, ["task", "tier", "tierReason", "largestFitting", "largestForLatency", "smallestLikely", "techniques", "decisionFlow", "formulas", "warnings"]);
+  },
+
+  stats(d) {
+    const g = d.global, s = d.sparsity;
+    const bad = d.damage.issues.length > 0 || d.damage.verdict !== "no damage found";
+    const verdict = `<p class="${bad ? "warning" : "ok"}" role="status">Damage check: <b id="verdict" data-key="damage.verdict" data-value="${esc(JSON.stringify(d.damage.verdict))}">`
+      + `${esc(d.damage.verdict)}</b></p>${list(d.damage.issues)}`;
+    const numbers = `<div class="numbers">`
+      + stat("parameters scanned", "global.elements", group(g.elements), g.elements, null, "elements")
+      + stat("bytes scanned", "bytesScanned", size(d.bytesScanned), d.bytesScanned)
+      + stat("file", "complete", d.complete ? "complete" : "partial", d.complete)
+      + stat("mean", "global.mean", real(g.mean), g.mean, "over finite values, accumulated in float64", "mean")
+      + stat("standard deviation", "global.std", real(g.std), g.std, "population standard deviation over finite values", "std")
+      + stat("min", "global.min", real(g.min), g.min, null, "min") + stat("max", "global.max", real(g.max), g.max, null, "max")
+      + stat("largest |value|", "global.absMax", real(g.absMax), g.absMax)
+      + stat("exact zeros", "global.zeros", `${group(g.zeros)} (${fraction(g.zeros / g.elements)})`, g.zeros, null, "zeros")
+      + stat("NaN", "global.nan", group(g.nan), g.nan) + stat("infinite", "global.inf", group(g.inf), g.inf)
+      + stat("outliers", "global.outlierFraction", fraction(g.outlierFraction), g.outlierFraction, "values beyond k·σ of their own tensor")
+      + "</div>";
+    const nearZero = `<h3>Near zero</h3><table id="near-zero"><tr><th>|value| below</th><th>share of parameters</th></tr>`
+      + g.nearZero.map(z => `<tr><td>${real(z.threshold)}</td><td>${fraction(z.fraction)}</td></tr>`).join("") + "</table>";
+    const sparse = `<h3>Sparsity</h3><div class="numbers">${stat("sparsity (exact zeros)", "sparsity.sparsity", fraction(s.sparsity), s.sparsity, null, "sparsity")}`
+      + stat("looks pruned", "sparsity.looksPruned", yes(s.looksPruned), s.looksPruned)
+      + stat("stored dense", "sparsity.denseBytes", size(s.denseBytes), s.denseBytes)
+      + stat("as a bitmask", "sparsity.bitmaskBytes", size(s.bitmaskBytes), s.bitmaskBytes, "non-zero values + a 1-bit mask")
+      + stat("as CSR", "sparsity.csrBytes", size(s.csrBytes), s.csrBytes, "non-zero values + an int32 column index each + int32 row pointers") + "</div>"
+      + `<p>2:4 sparse weights (≥ 2 zeros in every 4): ${s.twoFourTensors.length ? s.twoFourTensors.map(esc).join(", ") : "none"}</p>`;
+    const spark = h => { const top = Math.max(...h.counts, 1); return h.counts.map(c => c === 0 ? " " : "▁▂▃▄▅▆▇█"[Math.min(7, Math.floor(8 * Math.log1p(c) / Math.log1p(top)))]).join(""); };
+    const columns = [["tensor", t => esc(t.name)], ["elements", t => group(t.elements)], ["min", t => real(t.min)], ["max", t => real(t.max)],
+      ["mean", t => real(t.mean)], ["std", t => real(t.std)], ["zeros", t => fraction(t.zeros / t.elements)],
+      ["outliers", t => fraction(t.outlierFraction)], ["NaN / inf", t => `${group(t.nan)} / ${group(t.inf)}`],
+      ["values", t => `<span class="spark" title="${esc(real(t.histogram.edges[0]) + " to " + real(t.histogram.edges[t.histogram.edges.length - 1]) + ", log heights")}">${spark(t.histogram)}</span>`]];
+    const tensors = `<h3>Per tensor (${group(d.tensors.length)})</h3>` + grid("stat-tensors", columns, d.tensors, 8)
+      + (d.buffers.length ? `<h3>Buffers (not parameters)</h3>` + grid("stat-buffers", columns, d.buffers, 8) : "")
+      + (d.skipped.length ? `<h3>Skipped</h3>` + grid("skipped", [["tensor", t => esc(t.name)], ["why", t => esc(t.reason), null, "text"]], d.skipped) : "");
+    return `${verdict}<p id="source">${esc(d.source)}</p>${numbers}${charts(d)}${nearZero}${sparse}${tensors}`
+      + rest(d, ["source", "complete", "global", "tensors", "buffers", "skipped", "sparsity", "damage", "bytesScanned"]);
+  },
+
+  batch(d) {
+    const recompute = c => c === "none" ? "none" : c;
+    const setting = r => `ZeRO-${r.zeroStage}, ${r.checkpointing === "none" ? "no recomputation" : r.checkpointing + " recomputation"}`;
+    const fitting = d.rows.filter(r => r.microBatch > 0);
+    // The best setting that fits: the shortest step, then the lowest ZeRO stage (the least communication).
+    const best = fitting.slice().sort((a, b) => (a.stepSeconds ?? Infinity) - (b.stepSeconds ?? Infinity) || a.zeroStage - b.zeroStage)[0];
+    const chosen = r => r.zeroStage === d.zeroStage && r.checkpointing === d.checkpointing;
+    let answer;
+    if (d.microBatch > 0) {
+      answer = `<p id="batch-answer">With ${setting(d)}, each of ${group(d.devices)} × ${esc(d.hardware)} holds <b>${group(d.microBatch)}</b> sequence(s) of `
+        + `${group(d.sequenceLength)} tokens: ${group(d.accumulationSteps)} accumulation step(s) make an effective batch of <b>${group(d.effectiveBatch)}</b> `
+        + `(target ${group(d.targetBatch)}), one optimizer step every ${duration(d.stepSeconds)}.</p>`;
+    } else if (best) {
+      answer = `<p id="batch-answer" class="warning" role="alert">${setting(d)} fits nothing: not one sequence of ${group(d.sequenceLength)} tokens fits `
+        + `one ${esc(d.hardware)} (${gb(d.perDeviceBytes)} needed, ${gb(d.capacityBytes)} there). The best setting that fits is <b id="best">${setting(best)}</b>: `
+        + `micro-batch ${group(best.microBatch)} × ${group(best.accumulationSteps)} step(s) = ${group(best.effectiveBatch)} sequences, `
+        + `${duration(best.stepSeconds)} per step (highlighted below).</p>`;
+    } else {
+      answer = `<p id="batch-answer" class="warning" role="alert">No setting fits: not one sequence of ${group(d.sequenceLength)} tokens fits one `
+        + `${esc(d.hardware)} under any ZeRO stage or recomputation mode. Use more GPUs, LoRA or a shorter sequence.</p>`;
+    }
+    const numbers = `<div class="numbers">`
+      + stat("micro-batch per GPU", "microBatch", d.microBatch > 0 ? group(d.microBatch) : "does not fit", d.microBatch, d.formulas.microBatch, "micro-batch")
+      + stat("accumulation steps", "accumulationSteps", d.microBatch > 0 ? group(d.accumulationSteps) : "–", d.accumulationSteps, d.formulas.accumulationSteps, "steps")
+      + stat("effective batch", "effectiveBatch", d.microBatch > 0 ? group(d.effectiveBatch) + " sequences" : "–", d.effectiveBatch, d.formulas.effectiveBatch, "effective")
+      + stat("memory per GPU", "perDeviceBytes", size(d.perDeviceBytes), d.perDeviceBytes, d.assumptions.memory)
+      + stat("GPU memory", "capacityBytes", size(d.capacityBytes), d.capacityBytes)
+      + stat("step time (estimate)", "stepSeconds", duration(d.stepSeconds), d.stepSeconds ?? null, d.formulas.stepSeconds, "step-time")
+      + stat("parameters", "parameters", estimate(d.parameters), d.parameters) + "</div>";
+    const fits = r => r.microBatch > 0;
+    const table = `<h3>Every ZeRO stage and recomputation mode</h3>` + grid("batch-rows", [
+      ["ZeRO stage", r => String(r.zeroStage)], ["recomputation", r => esc(recompute(r.checkpointing))],
+      ["micro-batch", r => fits(r) ? group(r.microBatch) : `<span class="bad">does not fit</span>`],
+      ["accumulation steps", r => fits(r) ? group(r.accumulationSteps) : "–"],
+      ["effective batch", r => fits(r) ? group(r.effectiveBatch) : "–"],
+      ["memory per GPU", r => size(r.perDeviceBytes) + (fits(r) ? "" : " for one sequence"), "at the micro-batch; for one sequence when none fits"],
+      ["step time", r => fits(r) ? duration(r.stepSeconds) : "–", d.formulas.stepSeconds]], d.rows, 12,
+      r => chosen(r) && fits(r) ? "recommended" : !d.microBatch && r === best ? "recommended" : !fits(r) ? "unfit" : "");
+    return `${answer}${numbers}${charts(d)}${table}<p class="notes">${esc(d.model)}, ${group(d.sequenceLength)} tokens per sequence, `
+      + `target ${group(d.targetBatch)} sequences over ${group(d.devices)} × ${esc(d.hardware)}.</p>${formulaNotes(d.formulas)}`
+      + `${formulaNotes(d.assumptions, "Assumptions:")}${list(d.warnings)}`
+      + rest(d, ["model", "parameters", "sequenceLength", "targetBatch", "devices", "hardware", "capacityBytes", "microBatch", "accumulationSteps",
+        "effectiveBatch", "perDeviceBytes", "stepSeconds", "zeroStage", "checkpointing", "rows", "formulas", "assumptions", "warnings"]);
+  },
+};
 
 /** The whole `heft inspect` report: the numbers, what the file says, every table, the tensors (folded, with a
  *  filter), buffers and a partial download as a visible warning. */
@@ -211,9 +464,9 @@ function inspectReport(data) {
   const table = (id, head, rows) => rows.length ? `<table id="${id}"><tr>${head.map(h => `<th>${esc(h)}</th>`).join("")}</tr>`
     + rows.map(r => `<tr>${r.map(c => `<td>${c}</td>`).join("")}</tr>`).join("") + "</table>" : "";
   const kinds = p.byKind ? table("by-kind", ["by kind", "parameters", "share"], Object.entries(p.byKind)
-    .map(([k, n]) => [esc(k), group(n), share(n, p.total)])) : "";
+    .map(([k, n]) => [esc(words(k)), group(n), share(n, p.total)])) : "";
   const locations = p.byLocation ? table("by-location", ["by location", "parameters", "share"], Object.entries(p.byLocation)
-    .map(([k, n]) => [esc(k), group(n), share(n, p.total)])) : "";
+    .map(([k, n]) => [esc(words(k)), group(n), share(n, p.total)])) : "";
   const storage = b.byStorage && Object.keys(b.byStorage).length ? table("storage", ["storage", "parameters", "bytes", "bits/param"],
     Object.entries(b.byStorage).sort((x, y) => y[1] - x[1]).map(([t, bytes]) => {
       const n = (p.byStorage || {})[t] ?? 0;
@@ -475,7 +728,7 @@ const pages = {
         + (files ? `<td>${group(s.fileBytes)}</td>` : "") + `<td>${s.bitsPerWeight.toFixed(3)}</td>`
         + (files ? `<td>${s.fileBitsPerWeight == null ? "–" : s.fileBitsPerWeight.toFixed(3)}</td>` : "")
         + `<td>${s.quantizedBitsPerWeight.toFixed(3)}</td><td>${gb(s.memoryBytes)}</td>`
-        + (speed ? `<td>${s.decodeTokensPerSecond == null ? "–" : s.decodeTokensPerSecond.toFixed(1)}</td>` : "")
+        + (speed ? `<td>${rate(s.decodeTokensPerSecond)}</td>` : "")
         + `<td>${s.fits == null ? "–" : s.fits ? "yes" : "no"}</td><td>${quality(s)}</td></tr>`).join("");
       const head = "<tr><th>scheme</th><th>family</th><th>tensor bytes</th>" + (files ? "<th>file bytes</th>" : "") + "<th>bits/weight</th>"
         + (files ? "<th>file bits/w</th>" : "") + "<th>quantized bits</th><th>memory at context</th>" + (speed ? "<th>decode tok/s</th>" : "")
@@ -504,9 +757,10 @@ const pages = {
   },
 };
 
-// The other calculators: a form of every input the server lists, and the generic answer.
-const genericPages = { prune: "plan/prune", lowrank: "plan/lowrank", lora: "plan/lora", advise: "advise", stats: "stats", batch: "plan/batch" };
-for (const [name, calculator] of Object.entries(genericPages)) {
+// The plans without a form of their own: a form of every input the server lists, labelled in plain words, and
+// the answer drawn by its renderer above.
+const answerPages = { prune: "plan/prune", lowrank: "plan/lowrank", lora: "plan/lora", advise: "advise", stats: "stats", batch: "plan/batch" };
+for (const [name, calculator] of Object.entries(answerPages)) {
   pages[name] = () => {
     const names = Object.keys(inputs(calculator)).filter(n => !["model", "example", "layers", "hidden", "heads", "kvHeads", "headDim", "vocab",
       "ffn", "maxContext"].includes(n));
@@ -515,7 +769,7 @@ for (const [name, calculator] of Object.entries(genericPages)) {
       ? `<label>Model<select name="model">${catalog.models.map(m =>
         `<option${m.name === params.get("model") ? " selected" : ""}>${esc(m.name)}</option>`).join("")}</select></label>`
       : modelControl(true);
-    mount(picker + names.map(n => control(calculator, n, n)).join(""), async v => generic(await api("/api/" + calculator, typed(calculator, v))));
+    mount(picker + names.map(n => control(calculator, n, words(n))).join(""), async v => answers[name](await api("/api/" + calculator, typed(calculator, v))));
   };
 }
 
