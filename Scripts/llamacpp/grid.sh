@@ -64,6 +64,18 @@ if [ ! -s "$sizes" ]; then
                 rm -f "$out"
             done
         done
+        # Gemma 3 270M is published only quantized: requantized from its Q4_K_M (the sizes depend on shapes and
+        # types, not on the values the source held).
+        for type in Q8_0 Q6_K Q5_K_M Q5_K_S Q5_1 Q5_0 Q4_K_M Q4_K_S Q4_1 Q4_0 IQ4_XS IQ4_NL Q3_K_L Q3_K_M Q3_K_S \
+            IQ3_M IQ3_S IQ3_XS IQ3_XXS Q2_K Q2_K_S IQ2_M IQ2_XXS IQ1_S; do
+            out="$work/quantized/gemma-3-270m-$type.gguf"
+            if "$bin/llama-quantize" --allow-requantize "$models/gemma-3-270m-q4_k_m.gguf" "$out" "$type" 1 >"$out.log" 2>&1; then
+                echo "gemma-3-270m	$type	$(stat -c %s "$out")"
+            elif grep -q "requires an importance matrix" "$out.log"; then
+                echo "gemma-3-270m	$type	refused"
+            fi
+            rm -f "$out"
+        done
     } >"$sizes"
 fi
 

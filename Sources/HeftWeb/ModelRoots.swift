@@ -75,13 +75,16 @@ public struct ModelRoots: Sendable {
                 directories: [root.path]
             ).map { model in
                 let relative = model.path.hasPrefix(root.path + "/") ? String(model.path.dropFirst(root.path.count + 1)) : ""
-                return ListedModel(
+                var listed = ListedModel(
                     name: relative.isEmpty ? root.name : "\(root.name)/\(relative)", source: "dir",
                     path: relative.isEmpty ? root.name : "\(root.name)/\(relative)",
                     format: model.format, parameters: model.parameters, bytes: model.bytes, quantization: model.quantization,
                     complete: model.complete,
                     error: model.error.map { $0.replacing(root.path, with: root.name) }
                 )
+                listed.fileType = model.fileType
+                listed.modelName = model.modelName
+                return listed
             }
         }
     }

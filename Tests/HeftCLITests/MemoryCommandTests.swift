@@ -21,6 +21,38 @@ import Testing
         #expect(object["totalBytes"] as? Int == total)
     }
 
+    /// A pasted launch command is the request: SmolLM2-135M (30 layers, 3 KV heads × 64) under llama-server with
+    /// -c 4096 -np 2 and q8_0 K and V gives two streams of 2,048 cells, each row 192 values = 6 blocks × 34 bytes:
+    /// 30 × (204 + 204) × 4,096 bytes of KV; the flag Heft does not read is named.
+    @Test func aPastedCommandSetsTheLaunch() throws {
+        let run = try Self.heft([
+            "memory", "--json", Fixtures.path("llamacpp/smollm2-135m-q4_k_m.gguf"), "--command",
+            "llama-server -m x.gguf -c 4096 -np 2 -fa on -ctk q8_0 -ctv q8_0 --frobnicate",
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(object["engine"] as? String == "llama.cpp")
+        let buffers = try #require(object["buffers"] as? [[String: Any]])
+        #expect(buffers.first { $0["kind"] as? String == "kv" }?["bytes"] as? Int == 30 * (204 + 204) * 4096)
+        #expect((object["warnings"] as? [String])?.contains { $0.contains("--frobnicate") } == true)
+    }
+
+    /// A recorded llama.cpp log: its settings are read and each buffer is printed beside Heft's, equal here.
+    @Test func aLogIsComparedBufferByBuffer() throws {
+        let log = Fixtures.packageRoot + "/Tests/Data/llamacpp/logs/gemma-3-270m-q4_k_m-c4096-ub512-np1-faon-kvf16.log"
+        let run = try Self.heft(["memory", Fixtures.path("llamacpp/gemma-3-270m-q4_k_m.gguf"), "--log", log, "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let rows = try #require((object["comparison"] as? [String: Any])?["rows"] as? [[String: Any]])
+        #expect(Set(rows.compactMap { $0["kind"] as? String }) == ["model", "kv", "compute", "output"])
+        for row in rows {
+            let difference = try #require(row["differenceMebibytes"] as? Double), resolution = try #require(row["resolutionMebibytes"] as? Double)
+            #expect(abs(difference) <= resolution, "\(row)")
+        }
+        let text = try Self.heft(["memory", Fixtures.path("llamacpp/gemma-3-270m-q4_k_m.gguf"), "--log", log])
+        #expect(text.status == 0 && text.stdout.contains("27.00"))
+    }
+
     @Test func defaultShowsFourKAndTheMaximumSideBySide() throws {
         let run = try Self.heft(["memory", "--json", Fixtures.config("mistral-7b-v0.1.json")])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])

@@ -171,8 +171,11 @@ import Testing
     @Test func quantizedFilesMatchLlamaQuantizeToTheByte() throws {
         // Each model's fixture has the same tensors as the F16 file llama-quantize read; Heft sizes the whole file it
         // writes (header + every tensor padded to the alignment) from the fixture's header, for every type.
-        #expect(Self.quantized.count >= 60)
-        let fixture = ["smollm2-135m": "smollm2-135m-q4_k_m", "qwen2.5-0.5b": "qwen2.5-0.5b-q8_0", "qwen3moe-mini": "qwen3moe-mini-q4_k_m"]
+        #expect(Self.quantized.count >= 90)
+        let fixture = [
+            "smollm2-135m": "smollm2-135m-q4_k_m", "qwen2.5-0.5b": "qwen2.5-0.5b-q8_0", "qwen3moe-mini": "qwen3moe-mini-q4_k_m",
+            "gemma-3-270m": "gemma-3-270m-q4_k_m",
+        ]
         var profiles: [String: ModelProfile] = [:]
         for (model, typeName, bytes) in Self.quantized {
             let name = try #require(fixture[model])

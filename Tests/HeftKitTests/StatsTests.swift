@@ -76,6 +76,12 @@ import Testing
         }
         let gemma = try InspectionReport.inspect(Fixtures.path("llamacpp/gemma-3-270m-q4_k_m.gguf"))
         #expect(gemma.name == "Gemma 3 270m" && gemma.sizeLabel == "270M")
+        // The listing carries both, beside the dominant-type summary.
+        let listed = ModelListing.list(
+            locator: ModelLocator(environment: ["HOME": "/nonexistent", "HF_HUB_CACHE": "/nonexistent", "OLLAMA_MODELS": "/nonexistent"]),
+            directories: [Fixtures.path("llamacpp")])
+        let entry = try #require(listed.first { $0.path.hasSuffix("gemma-3-270m-q4_k_m.gguf") })
+        #expect(entry.fileType == "Q4_K_M" && entry.modelName == "Gemma 3 270m")
     }
 
     @Test func handBuiltTensorsShowNaNZerosAndTwoFour() async throws {

@@ -22,7 +22,7 @@ extension Heft {
         @Option(name: .customLong("models"), help: "Also list the models in this folder (repeatable).", completion: .directory)
         var directories: [String] = []
 
-        @Flag(help: "Print JSON: {models: [{name, source, path, format, parameters, bytes, quantization, complete, error}]}.")
+        @Flag(help: "Print JSON: {models: [{name, source, path, format, parameters, bytes, quantization, fileType, modelName, complete, error}]}.")
         var json = false
 
         func run() async throws {
@@ -41,15 +41,20 @@ extension Heft {
                 print("No models found in \(locator.huggingFaceCache), \(locator.ollamaModels) or \(locator.lmStudioModels).")
                 return
             }
-            var table = TextTable(header: ["Model", "where", "format", "parameters", "size", "quantization", "status"], rightAligned: [3, 4])
+            // The name a model's metadata gives it, when any does: a file name often hides it.
+            let named = models.contains { $0.modelName != nil }
+            var table = TextTable(
+                header: ["Model"] + (named ? ["name"] : []) + ["where", "format", "parameters", "size", "quantization", "status"],
+                rightAligned: named ? [4, 5] : [3, 4])
             for model in models {
-                table.add([
-                    model.name, model.source, model.format ?? "-",
-                    model.parameters.map(Formatting.compactCount) ?? "-",
-                    model.bytes.map(Formatting.decimalSize) ?? "-",
-                    model.quantization ?? "-",
-                    model.error == nil ? (model.complete ? "complete" : "partial") : "error",
-                ])
+                table.add(
+                    [model.name] + (named ? [model.modelName ?? "-"] : []) + [
+                        model.source, model.format ?? "-",
+                        model.parameters.map(Formatting.compactCount) ?? "-",
+                        model.bytes.map(Formatting.decimalSize) ?? "-",
+                        model.quantization ?? "-",
+                        model.error == nil ? (model.complete ? "complete" : "partial") : "error",
+                    ])
             }
             print(table.render(indent: ""))
             let errors = models.filter { $0.error != nil }

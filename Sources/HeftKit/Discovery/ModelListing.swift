@@ -16,6 +16,10 @@ public struct ListedModel: Sendable, Codable, Hashable {
     public let complete: Bool
     /// Why the model could not be read, when it could not.
     public let error: String?
+    /// What the file says it is: a GGUF's `general.file_type` (`Q4_K_M`), or a checkpoint's quantization config.
+    public var fileType: String? = nil
+    /// The model's own name in its metadata (a GGUF's `general.name`), which a file name often hides.
+    public var modelName: String? = nil
 
     public init(
         name: String, source: String, path: String, format: String?, parameters: Int?, bytes: Int?, quantization: String?, complete: Bool,
@@ -112,7 +116,7 @@ public enum ModelListing {
                 quantization = nil
             }
             let partialBlobs = location.origin == .huggingFace && hasIncompleteBlobs(snapshot: location.path)
-            return ListedModel(
+            var listed = ListedModel(
                 name: location.name,
                 source: location.origin.rawValue,
                 path: location.path,
@@ -123,6 +127,9 @@ public enum ModelListing {
                 complete: report.complete && !partialBlobs,
                 error: nil
             )
+            listed.fileType = report.fileType
+            listed.modelName = report.name
+            return listed
         } catch {
             return failure(name: location.name, source: location.origin.rawValue, path: location.path, error)
         }

@@ -357,6 +357,65 @@ public enum Charts {
             body: body)
     }
 
+    /// "Speed by context": prefill and decode tokens per second at each swept context (log₂ axis), FlashAttention
+    /// and standard attention, on a log₁₀ rate axis labelled at decades; empty without a GPU.
+    public static func sweepSpeed(_ sweep: ContextSweep) -> String {
+        let width = 600, height = 320, left = 70.0, right = 580.0, bottom = 270.0
+        let points = sweep.points
+        guard let first = points.first, let last = points.last else { return "" }
+        let series: [(label: String, colour: String, dashed: Bool, value: (ContextSweep.Point) -> Double?)] = [
+            ("prefill, FlashAttention", palette[0], false, { $0.prefillTokensPerSecond }),
+            ("prefill, standard attention", palette[1], false, { $0.prefillTokensPerSecondStandard }),
+            ("decode, FlashAttention", palette[0], true, { $0.decodeTokensPerSecond }),
+            ("decode, standard attention", palette[1], true, { $0.decodeTokensPerSecondStandard }),
+        ]
+        let values = points.flatMap { p in series.compactMap { $0.value(p) } }.filter { $0 > 0 && $0.isFinite }
+        guard let lowest = values.min(), let highest = values.max() else { return "" }
+        let (legendMarks, legendBottom) = legend(
+            series.map { ($0.label, $0.colour, $0.dashed ? Swatch.dashed : Swatch.line) }, x: left, y: 38, right: right)
+        let top = legendBottom + 12
+        let lowDecade = Int(log10(lowest).rounded(.down)), highDecade = max(Int(log10(highest).rounded(.up)), lowDecade + 1)
+        let lo = log2(Double(first.context)), hi = max(log2(Double(last.context)), lo + 1)
+        func x(_ c: Int) -> Double { left + (right - left) * (log2(Double(c)) - lo) / (hi - lo) }
+        func y(_ rate: Double) -> Double {
+            bottom - (bottom - top) * (log10(rate) - Double(lowDecade)) / Double(highDecade - lowDecade)
+        }
+        var body: [String] = []
+        for decade in lowDecade...highDecade {
+            let rate = pow(10, Double(decade))
+            body.append(
+                "<line class=\"grid\" x1=\"\(n(left))\" y1=\"\(n(y(rate)))\" x2=\"\(n(right))\" y2=\"\(n(y(rate)))\" stroke=\"#ddd\"/>")
+            body.append(tickText(power(decade), value: rate, axis: "y", mark: "logtick", x: left - 6, y: y(rate) + 3, anchor: "end"))
+        }
+        let every = max(1, Int((Double(points.count) * 40 / (right - left)).rounded(.up)))
+        for (index, p) in points.enumerated() where index % every == 0 {
+            body.append(
+                tickText(
+                    contextLabel(p.context), value: Double(p.context), axis: "x", mark: "log2tick", x: x(p.context), y: bottom + 14, anchor: "middle")
+            )
+        }
+        for s in series {
+            let marks = points.compactMap { p in s.value(p).flatMap { $0 > 0 ? (p.context, $0) : nil } }
+            let path = marks.map { "\(n(x($0.0))),\(n(y($0.1)))" }.joined(separator: " ")
+            body.append(
+                "<polyline data-mark=\"line\" fill=\"none\" stroke=\"\(s.colour)\" stroke-width=\"2\"\(s.dashed ? " stroke-dasharray=\"5 3\"" : "") points=\"\(path)\"/>"
+            )
+            for (context, rate) in marks {
+                body.append(
+                    "<circle data-mark=\"point\" cx=\"\(n(x(context)))\" cy=\"\(n(y(rate)))\" r=\"3\" fill=\"\(s.colour)\"><title>\(escape(s.label)) at \(Formatting.grouped(context)) tokens: \(Formatting.approximate(rate)) tokens/s</title></circle>"
+                )
+            }
+        }
+        body += axes(
+            left: left, right: right, top: top, bottom: bottom, yLabel: "tokens per second (log scale)", xLabel: "context (tokens, log scale)")
+        body += legendMarks
+        return frame(
+            id: "sweepSpeed", width: width, height: height, title: "Speed by context",
+            description:
+                "Prefill and decode tokens per second at contexts from \(Formatting.grouped(first.context)) to \(Formatting.grouped(last.context)) tokens, with FlashAttention and with standard attention (estimates).",
+            body: body)
+    }
+
     /// "Models compared": weights and the rest of the memory at the context, per model, with the GPU's capacity.
     public static func compare(_ c: ModelComparison) -> String {
         // Short labels under the bars (the file name without folders, distinct); the full name in each tooltip.

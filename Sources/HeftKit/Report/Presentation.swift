@@ -20,7 +20,10 @@ extension MemoryEstimate: Presentable {
     public var document: MemoryJSON { MemoryJSON(self) }
     public var charts: [String: String] {
         var charts = ["memory": Charts.memory(self)]
-        if let sweep { charts["sweep"] = Charts.sweep(sweep) }
+        if let sweep {
+            charts["sweep"] = Charts.sweep(sweep)
+            if sweep.points.contains(where: { $0.decodeTokensPerSecond != nil }) { charts["sweepSpeed"] = Charts.sweepSpeed(sweep) }
+        }
         return charts
     }
 }

@@ -633,16 +633,19 @@ const pages = {
       const d = await api("/api/memory", typed(c, { ...v, sweep: true }));
       const s = d.sweep;
       const speed = s.points.some(p => p.decodeTokensPerSecond != null), fit = s.capacityBytes != null;
-      const head = "<tr><th>context</th><th>weights</th><th>KV cache</th><th>activations FA</th><th>activations std</th><th>total FA</th><th>total std</th>"
-        + (fit ? "<th>fits FA</th><th>fits std</th>" : "") + (speed ? "<th>prefill tok/s</th><th>decode tok/s</th>" : "") + "</tr>";
+      const other = d.mode === "training" ? "overhead + gradients + optimizer" : (d.buffers ? "output + driver" : "overhead");
+      const head = `<tr><th>context</th><th>weights</th><th>KV cache</th><th>${other}</th><th>activations FA</th><th>activations std</th><th>total FA</th><th>total std</th>`
+        + (fit ? "<th>fits FA</th><th>fits std</th>" : "")
+        + (speed ? "<th>prefill tok/s FA</th><th>prefill tok/s std</th><th>decode tok/s FA</th><th>decode tok/s std</th>" : "") + "</tr>";
       const yes = b => b ? "yes" : "no";
-      const rows = s.points.map(p => `<tr><td>${group(p.context)}</td><td>${gb(p.weightsBytes)}</td><td>${gb(p.kvCacheBytes)}</td>`
+      const rows = s.points.map(p => `<tr><td>${group(p.context)}</td><td>${gb(p.weightsBytes)}</td><td>${gb(p.kvCacheBytes)}</td><td>${gb(p.otherBytes)}</td>`
         + `<td>${gb(p.activationBytes)}</td><td>${gb(p.activationBytesStandard)}</td><td><b>${gb(p.totalBytes)}</b></td><td>${gb(p.totalBytesStandard)}</td>`
         + (fit ? `<td>${yes(p.fits)}</td><td>${yes(p.fitsStandard)}</td>` : "")
-        + (speed ? `<td>${rate(p.prefillTokensPerSecond)}</td><td>${rate(p.decodeTokensPerSecond)}</td>` : "") + "</tr>").join("");
+        + (speed ? `<td>${rate(p.prefillTokensPerSecond)}</td><td>${rate(p.prefillTokensPerSecondStandard)}</td>`
+          + `<td>${rate(p.decodeTokensPerSecond)}</td><td>${rate(p.decodeTokensPerSecondStandard)}</td>` : "") + "</tr>").join("");
       const longest = fit ? `<p id="longest">Longest context that fits: ${group(s.largestFitting)} with FlashAttention, `
         + `${group(s.largestFittingStandard)} with standard attention</p>` : "";
-      return `${longest}<div class="charts">${d.charts.sweep}</div><table id="sweep">${head}${rows}</table>${notes(d.formulas)}`
+      return `${longest}<div class="charts">${d.charts.sweep}${d.charts.sweepSpeed || ""}</div><table id="sweep">${head}${rows}</table>${notes(d.formulas)}`
         + `${notes(d.assumptions, "Assumptions:")}${list(d.warnings)}`;
     });
   },
@@ -652,9 +655,9 @@ const pages = {
     mount("", async () => {
       const listing = await api("/api/models");
       const rows = listing.models.map(m => `<tr><td><a href="/inspect?model=${encodeURIComponent(m.name)}">${esc(m.name)}</a></td>`
-        + `<td>${esc(m.format ?? "–")}</td><td>${m.parameters == null ? "–" : compact(m.parameters)}</td><td>${gb(m.bytes)}</td>`
+        + `<td>${esc(m.modelName ?? "–")}</td><td>${esc(m.format ?? "–")}</td><td>${m.parameters == null ? "–" : compact(m.parameters)}</td><td>${gb(m.bytes)}</td>`
         + `<td>${esc(m.quantization ?? "–")}</td><td>${m.error ? `<span class="error">${esc(m.error)}</span>` : m.complete ? "complete" : "partial"}</td></tr>`).join("");
-      return `<p>Folders served: ${listing.roots.map(esc).join(", ") || "none"}</p><table id="models"><tr><th>model</th><th>format</th>`
+      return `<p>Folders served: ${listing.roots.map(esc).join(", ") || "none"}</p><table id="models"><tr><th>model</th><th>name in its metadata</th><th>format</th>`
         + `<th>parameters</th><th>size</th><th>quantization</th><th>status</th></tr>${rows}</table>`;
     });
   },
