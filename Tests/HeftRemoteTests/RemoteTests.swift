@@ -230,6 +230,8 @@ import Testing
         let local = try InspectionReport.inspect(file, includeTensors: true)
         #expect(try Self.comparable(remote) == Self.comparable(local))
         #expect(remote.source == "ollama:minilm:q8")
+        // The params layer's num_ctx travels with the model: Ollama's context for it.
+        #expect(try await models().profile("ollama:minilm:q8", parameters: nil).numCtx == 2048)
         await #expect {
             try await models().inspection("ollama:nothing-here", includeTensors: false)
         } throws: { error in (error as? RemoteError)?.kind == .notFound }

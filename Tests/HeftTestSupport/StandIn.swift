@@ -240,12 +240,18 @@ public final class StandIn: @unchecked Sendable {
                 var hash: UInt64 = 0xcbf2_9ce4_8422_2325
                 for byte in "\(key):\(parts[4])".utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
                 let digest = "sha256:" + String(repeating: String(hash, radix: 16).leftPadding(16), count: 4)
-                state.withLock { $0.blobs[digest] = blob }
+                // The Modelfile's PARAMETER lines, as Ollama stores them: a JSON blob of their own.
+                let params = Array(#"{"num_ctx":2048,"stop":["<|end|>"]}"#.utf8)
+                let paramsDigest = "sha256:" + String(repeating: String(hash ^ 1, radix: 16).leftPadding(16), count: 4)
+                state.withLock {
+                    $0.blobs[digest] = blob
+                    $0.blobs[paramsDigest] = .bytes(params, size: params.count)
+                }
                 return json([
                     "schemaVersion": 2,
                     "layers": [
                         ["mediaType": "application/vnd.ollama.image.model", "digest": digest, "size": blob.size],
-                        ["mediaType": "application/vnd.ollama.image.params", "digest": "sha256:" + String(repeating: "0", count: 64), "size": 30],
+                        ["mediaType": "application/vnd.ollama.image.params", "digest": paramsDigest, "size": params.count],
                     ],
                 ])
             }
