@@ -208,6 +208,16 @@ import Testing
         #expect(plan.effectiveBatch == b * 8 * plan.accumulationSteps)
         #expect(plan.perDeviceBytes == (try await perGPU(b)))
         #expect(plan.rows.count == 12)
+        // By hand, from the ZeRO paper and Korthikanti et al.: ZeRO-2 keeps the bf16 weights (2P) and shards the
+        // bf16 gradients (2P ÷ 8) and mixed-precision Adam's 12 bytes per parameter (12P ÷ 8); each sequence of
+        // s = 4,096 stores 34·s·h·L bytes of activations with FlashAttention (h = 4,096, L = 32) and s·V·4 of fp32
+        // logits (V = 128,256); 512 MiB of runtime overhead. The micro-batch is the largest b within the GPU.
+        let P = 8_030_261_248, s = 4096
+        let static2 = 2 * P + 2 * P / 8 + 12 * P / 8 + (512 << 20)
+        let perSequence = 34 * s * 4096 * 32 + s * 128_256 * 4
+        let byHand = (1...8).last { static2 + $0 * perSequence <= capacity } ?? 0
+        #expect(plan.microBatch == byHand && plan.perDeviceBytes == static2 + byHand * perSequence)
+        #expect(plan.accumulationSteps == (64 + byHand * 8 - 1) / (byHand * 8))
         // Without ZeRO an 8B model's 16 bytes per parameter of weights, gradients and Adam state do not fit 80 GB.
         #expect(plan.rows.filter { $0.zeroStage == 0 }.allSatisfy { $0.microBatch == 0 })
 
