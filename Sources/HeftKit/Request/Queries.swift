@@ -465,6 +465,10 @@ public struct MemoryQuery: Calculator {
         if sweep {
             let maximum = max(profile.architecture.contextLength ?? 131_072, context ?? 0)
             estimate.sweep = try ContextSweep(profile: profile, request: request, maximum: min(maximum, 1 << 26))
+            estimate.formulas["sweep"] =
+                "each context from 1,024 doubling to the model's maximum, estimated twice: with FlashAttention, and with standard attention, "
+                + "which also stores the F32 scores (n_h × micro-batch × context × 4 bytes) and moves them 4 times per token in prefill and "
+                + "decode (16 × layers × heads × context bytes)"
         }
         return estimate
     }
