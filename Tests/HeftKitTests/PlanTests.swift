@@ -178,6 +178,23 @@ import Testing
         #expect(plan.recommended == "Q4_K_S")
     }
 
+    /// The budget and the GPU both bound the choice: 20 GB of budget on a 16 GB T4 leaves the T4's usable memory,
+    /// which F16's 17 GB at 4k does not fit; the pick is the lowest published loss within both.
+    @Test func budgetAndGPUBothBoundTheChoice() throws {
+        let profile = try MemoryEstimateTests.profile(config: MemoryEstimateTests.llama31)
+        let t4 = try HardwareCatalog.select("t4")
+        let plan = try QuantizePlan(profile: profile, context: 4096, hardware: t4, budgetBytes: 20_000_000_000)
+        let limit = min(20_000_000_000, t4.usableBytes)
+        for scheme in plan.schemes { #expect(scheme.fits == (scheme.memoryBytes <= limit), "\(scheme.name)") }
+        #expect(plan.schemes.first { $0.name == "F16" }?.fits == false)
+        let published = plan.schemes.filter { $0.memoryBytes <= limit }.compactMap { s in s.quality.compactMap(\.delta).first.map { (s.name, $0) } }
+        let best = try #require(published.min { $0.1 < $1.1 })
+        #expect(plan.recommended == best.0)
+        // A decode column on the GPU: bandwidth-bound, so fewer bytes decode faster.
+        let rates = plan.schemes.compactMap { s in s.decodeTokensPerSecond.map { (s.memoryBytes, $0) } }.sorted { $0.0 < $1.0 }
+        #expect(rates.count == plan.schemes.count && zip(rates, rates.dropFirst()).allSatisfy { $0.1 >= $1.1 })
+    }
+
     @Test func gradientAccumulationReachesTheTarget() async throws {
         // Llama-3.1-8B, 64 sequences of 4,096 tokens on 8 × A100-80GB with ZeRO-2: the micro-batch is the largest
         // b whose training memory fits one GPU, steps = ⌈64 ÷ (b × 8)⌉, effective = b × 8 × steps.

@@ -254,7 +254,9 @@ extension InspectionReport {
         let incomplete = source.tensors.filter { $0.dataEnd > fileSizes[$0.file, default: 0] }
         let complete = source.files.allSatisfy(\.complete)
         if !complete {
-            let present = source.files.map { "\(Path.fileName($0.path)) has \($0.bytes) of \($0.expectedBytes) bytes" }
+            let present = source.files.map {
+                "\(Path.fileName($0.path)) has \(Formatting.grouped($0.bytes)) of \(Formatting.grouped($0.expectedBytes)) bytes"
+            }
             warnings.append("partial download: " + present.joined(separator: "; "))
         }
         self.init(
