@@ -1,8 +1,7 @@
 // The lattice codebooks ("grids") of the IQ1/IQ2/IQ3 block types and the small level tables of IQ4 and
 // MXFP4/NVFP4, as ggml-common.h stores them: row i of a grid packs its 8 (or 4) values one per byte, value k in byte
-// k (little-endian), the IQ2/IQ3 magnitudes unsigned, IQ1's −1/0/+1 as int8. Converted by a script from
-// Sources/HeftFormats/Dequant/IQGrids.swift (generated from gguf-py 0.19.0 by Scripts/embed_iq_grids.py) and the
-// levels in Dequantizer.swift, and checked value for value against both and against gguf-py's own tables.
+// k (little-endian), the IQ2/IQ3 magnitudes unsigned, IQ1's −1/0/+1 as int8. Generated from gguf-py 0.19.0 by
+// Scripts/embed_iq_grids.py; do not edit.
 #include "HeftIQTables.h"
 
 /// ggml's `iq2xxs_grid`: 256 rows of 8 values from [8, 25, 43].
