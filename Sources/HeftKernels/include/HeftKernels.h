@@ -96,6 +96,12 @@ int heft_scan_blocks(uint32_t type, const void *source, size_t n, const uint32_t
 void heft_count_f32(const float *x, size_t n, uint32_t above, const uint32_t *bounds, int nbounds,
                     uint64_t *outliers, uint64_t *near);
 
+/// Counts finite values with |x| bit pattern > `above` among `n` values stored as whole blocks of ggml type `type`
+/// (as `heft_scan_blocks` takes them), dequantizing only the blocks whose scales allow a value past the threshold
+/// (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K; every block of the other types). Returns 0 for a type
+/// `heft_dequantize` does not implement.
+uint64_t heft_count_blocks(uint32_t type, const void *source, size_t n, uint32_t above);
+
 /// Dequantizes `blocks` whole blocks of ggml type `type` (its GGUF type id) from `source` into `destination`, bit
 /// for bit as gguf-py does. Returns 1, or 0 for a type this file does not implement (the caller's Swift code does).
 /// Implemented: F16 (1), Q4_0 (2), Q4_1 (3), Q5_0 (6), Q5_1 (7), Q8_0 (8), Q2_K (10), Q3_K (11), Q4_K (12), Q5_K (13),

@@ -348,8 +348,18 @@ public enum StatsScanner {
                 guard i < blocks.count else { return .success(found) }
                 let block = blocks[i]
                 do throws(FormatError) {
-                    try withValues(scanned[block.job], start: block.start, count: block.count, scratch) { x in
-                        found[block.job] += Self.count(x, above: block.above, bounds: []).outliers
+                    let job = scanned[block.job]
+                    if job.isFused, case .ggml(let type) = job.decoder, type.isQuantized {
+                        // Quantized blocks: only those whose scales allow a value past k·σ are decoded again.
+                        let stored = try Self.bytes(job, start: block.start, count: block.count)
+                        stored.withUnsafeBytes { raw in
+                            guard let base = raw.baseAddress else { return }
+                            found[block.job] += Int(heft_count_blocks(UInt32(type.id), base, block.count, block.above))
+                        }
+                    } else {
+                        try withValues(job, start: block.start, count: block.count, scratch) { x in
+                            found[block.job] += Self.count(x, above: block.above, bounds: []).outliers
+                        }
                     }
                 } catch {
                     return .failure(error)
