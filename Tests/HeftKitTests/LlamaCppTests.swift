@@ -275,7 +275,7 @@ import Testing
         let v = try #require(short.estimates.first?.vllm)
         #expect(!v.fits && v.message.contains("estimated maximum model length is \(v.kvCacheTokens)"))
         // Weights larger than the budget: the shortfall is everything over the budget plus one max_model_len
-        // sequence's cache (it was counted from an empty cache instead: 4 GiB short where 17 GB are missing).
+        // sequence's cache (it was counted from an empty cache instead: 4.29 GB short where 21.6 GB are missing).
         let heavy = try await memory {
             $0.spec.example = "mixtral-8x7b"; $0.engine = .vllm; $0.context = 32768; $0.setGPU("h100-sxm")
         }
