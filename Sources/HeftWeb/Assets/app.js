@@ -152,6 +152,21 @@ const notes = (formulas, title = "How the numbers are computed:") => `<div class
 const list = items => (items || []).length ? `<ul class="notes">${items.map(w => `<li>${esc(w)
   .replace(/(?<![\w.,])\d{5,}(?![\w,]|\.\d)/g, m => group(Number(m)))}</li>`).join("")}</ul>` : "";
 
+/** Numbers right-aligned and kept on one line ("45.7 MB"), words left-aligned ("Q4_K_M", "complete"). */
+function alignCells(root) {
+  for (const cell of root.querySelectorAll("td")) {
+    const text = cell.textContent.trim();
+    if (/^[-−+~≈]?[0-9.,]/.test(text) || text === "–" || text === "-") cell.classList.add("number");
+    else if (!cell.matches(":first-child")) cell.classList.add("words");
+  }
+  // A header sits over its column as the column's first cell does.
+  for (const table of root.querySelectorAll("table")) {
+    const header = table.querySelector("tr"), first = header?.nextElementSibling;
+    if (!header || !first) continue;
+    [...header.children].forEach((th, i) => { if (th.tagName === "TH" && first.children[i]?.classList.contains("words")) th.classList.add("words"); });
+  }
+}
+
 /** Shows `formHTML`, and re-runs `run(values)` whenever an input changes. */
 function mount(formHTML, run, extra = "") {
   main.innerHTML = `${extra}<form id="form" onsubmit="return false">${formHTML}</form><div id="out" data-state="loading">…</div>`;
@@ -162,6 +177,7 @@ function mount(formHTML, run, extra = "") {
     keepInURL(v);
     try {
       out.innerHTML = await run(v);
+      alignCells(out);
       out.dataset.state = "ready";
     } catch (e) {
       out.innerHTML = `<p class="error" role="alert">${esc(e.message)}</p>`;
