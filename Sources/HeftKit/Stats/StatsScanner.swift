@@ -332,7 +332,14 @@ public enum StatsScanner {
             for m in maxima[j] {
                 for b in m.reaching(above) {
                     let start = m.chunk * job.chunkSize + b * BlockMaxima.block
-                    reread.append((j, start, Swift.min(BlockMaxima.block, job.tensor.elementCount - start), above))
+                    let count = Swift.min(BlockMaxima.block, job.tensor.elementCount - start)
+                    // Neighbouring blocks of one tensor are read as one run (up to 64 blocks): a job is looked up,
+                    // and its references retained, once per run rather than once per block.
+                    if let last = reread.last, last.job == j, last.start + last.count == start, last.count + count <= 64 * BlockMaxima.block {
+                        reread[reread.count - 1].count += count
+                    } else {
+                        reread.append((j, start, count, above))
+                    }
                 }
             }
         }
