@@ -38,16 +38,18 @@ import Testing
         try fm.createDirectory(atPath: root.path + "/ollama/blobs", withIntermediateDirectories: true)
         try fm.copyItem(atPath: Fixtures.path("gguf/all-MiniLM-L6-v2.Q4_0.gguf"), toPath: root.path + "/ollama/blobs/sha256-" + Self.ggufDigest)
         try root.write("ollama/manifests/registry.ollama.ai/library/notjson/latest", text: "{not json")
-        // A Modelfile with PARAMETER num_ctx 2048: its params layer.
-        let params = String(repeating: "ef", count: 32)
-        try root.write("ollama/blobs/sha256-" + params, text: #"{"num_ctx":2048,"stop":["<|end|>"]}"#)
-        try root.write(
-            "ollama/manifests/registry.ollama.ai/library/minilm/ctx",
-            text: manifest.replacingOccurrences(
-                of: #"{"mediaType":"application/vnd.ollama.image.template""#,
-                with:
-                    #"{"mediaType":"application/vnd.ollama.image.params","digest":"sha256:\#(params)","size":34},{"mediaType":"application/vnd.ollama.image.template""#
-            ))
+        // Modelfiles with PARAMETER num_ctx 256 (within MiniLM's trained 512) and 2048 (past it): their params layers.
+        for (tag, numCtx, digit) in [("ctx", 256, "e"), ("long", 2048, "f")] {
+            let params = String(repeating: digit, count: 64)
+            try root.write("ollama/blobs/sha256-" + params, text: #"{"num_ctx":\#(numCtx),"stop":["<|end|>"]}"#)
+            try root.write(
+                "ollama/manifests/registry.ollama.ai/library/minilm/" + tag,
+                text: manifest.replacingOccurrences(
+                    of: #"{"mediaType":"application/vnd.ollama.image.template""#,
+                    with:
+                        #"{"mediaType":"application/vnd.ollama.image.params","digest":"sha256:\#(params)","size":34},{"mediaType":"application/vnd.ollama.image.template""#
+                ))
+        }
         try root.write(
             "ollama/manifests/registry.ollama.ai/library/noblob/q4",
             text: manifest.replacingOccurrences(of: Self.ggufDigest, with: String(repeating: "cd", count: 32)))
@@ -85,11 +87,15 @@ import Testing
         let run = try heft(["memory", "--json", "--engine", "ollama", "ollama:minilm:ctx"])
         #expect(run.status == 0, "\(run.stderr)")
         let object = try json(run)
-        #expect((object["estimates"] as? [[String: Any]])?.compactMap { $0["context"] as? Int } == [2048])
+        #expect((object["estimates"] as? [[String: Any]])?.compactMap { $0["context"] as? Int } == [256])
         let numCtx = (object["assumptions"] as? [String: String])?["numCtx"]
         #expect(numCtx?.contains("Modelfile") == true)
         let plain = try json(try heft(["memory", "--json", "--engine", "ollama", "ollama:minilm"]))
         #expect((plain["estimates"] as? [[String: Any]])?.compactMap { $0["context"] as? Int } == [512])
+        // llm/server.go clamps a num_ctx past the trained length to it, and says so; so does Heft.
+        let long = try json(try heft(["memory", "--json", "--engine", "ollama", "ollama:minilm:long"]))
+        #expect((long["estimates"] as? [[String: Any]])?.compactMap { $0["context"] as? Int } == [512])
+        #expect((long["warnings"] as? [String])?.contains { $0.contains("requested context size too large for model") } == true)
     }
 
     @Test func ollamaNameResolvesToItsModelLayerAndIsReportedByName() throws {

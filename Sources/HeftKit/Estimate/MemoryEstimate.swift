@@ -224,16 +224,21 @@ public struct MemoryEstimate: Sendable, Codable {
         }
         var contexts = request.contexts
         if contexts.isEmpty {
-            if engine == .ollama, let numCtx = profile.numCtx {
-                // The Modelfile's PARAMETER num_ctx comes before Ollama's default (api/types.go options).
-                contexts = [numCtx]
-            } else if engine == .ollama {
-                // Ollama's default num_ctx by total VRAM (server/routes.go), at most the trained length.
-                contexts = [min(request.ollama.defaultContext(hardware: request.hardware), maxContext ?? Int.max)]
+            if engine == .ollama {
+                // The Modelfile's PARAMETER num_ctx, else Ollama's default by total VRAM (server/routes.go).
+                contexts = [profile.numCtx ?? request.ollama.defaultContext(hardware: request.hardware)]
             } else {
                 contexts = [4096]
                 if let maxContext, maxContext != 4096 { contexts = maxContext < 4096 ? [maxContext] : [4096, maxContext] }
             }
+        }
+        if engine == .ollama, let maxContext, let asked = contexts.first(where: { $0 > maxContext }) {
+            // llm/server.go clamps every num_ctx (asked, Modelfile or default) to the trained length, logging
+            // "requested context size too large for model".
+            warnings.append(
+                "Ollama runs num_ctx \(Formatting.grouped(asked)) at the model's trained \(Formatting.grouped(maxContext)) tokens (its log says \"requested context size too large for model\")"
+            )
+            contexts = contexts.map { min($0, maxContext) }
         }
         for context in contexts {
             guard context >= 1, context <= 1 << 26 else { throw EstimateError(field: "context", "must be between 1 and 67,108,864 tokens") }
@@ -674,7 +679,6 @@ struct Estimator {
             guard perGPU else { return try self.total(context: context, batch: batch) }
             return (try self.llamaCpp(context: context, batch: batch).bytesPerGPU.max() ?? 0) + self.request.overheadBytes
         }
-        let total = perGPU ? try need(context, batch) : total
         let perDeviceBytes: [Int]
         if perGPU {
             perDeviceBytes = try llamaCpp(context: context, batch: batch).bytesPerGPU.map { $0 + request.overheadBytes }
@@ -684,6 +688,8 @@ struct Estimator {
             let count = max(selection.count, 1)
             perDeviceBytes = Array(repeating: (total + count - 1) / count, count: count)
         }
+        // The same as need(context, batch) for llama.cpp, whose allocation is already computed above.
+        let total = perGPU ? perDeviceBytes.max() ?? request.overheadBytes : total
         // Memory grows with context and with batch, so the largest of each that fits is a binary search.
         // A context past the model's trained maximum is not one it can use (without RoPE scaling), so the search
         // stops there when the maximum is known.
