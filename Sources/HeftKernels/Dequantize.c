@@ -14,6 +14,9 @@
 #include "HeftKernels.h"
 #include "Vectors.h"
 
+#include <math.h>
+#include <stdlib.h>
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -527,6 +530,40 @@ INLINE void tq2_0(const uint8_t *p, float *y) {
                     times(__builtin_convertvector((i8x16)((q1 >> shift) & 3) - 1, f32x16), d));
         }
     }
+}
+
+double heft_block_bound(uint32_t type, const void *source) {
+    const uint8_t *p = source;
+    double bound;
+    switch (type) {
+    case 3: bound = 15 * fabs(half(p)) + fabs(half(p + 2)); break;  // Q4_1: d·q + m, q < 16
+    case 7: bound = 31 * fabs(half(p)) + fabs(half(p + 2)); break;  // Q5_1: d·q + m, q < 32
+    case 12:                                                          // Q4_K, Q5_K: (d·scale)·q − dmin·min per 32
+    case 13: {
+        const float d = half(p), dmin = half(p + 2);
+        const double top = type == 12 ? 15 : 31;
+        bound = 0;
+        for (int j = 0; j < 8; j++) {
+            float step, offset;
+            sub_block(p, d, dmin, j, &step, &offset);
+            double b = fabs(step) * top + fabs(offset);
+            if (!(b <= bound)) bound = b;  // a NaN stays, so the block is decoded
+        }
+        break;
+    }
+    case 14: {  // Q6_K: (d·scale)·(q − 32) per 16 values, as q6_k reads them
+        int widest = 0;
+        for (int j = 0; j < 16; j++) {
+            int scale = (int8_t)p[192 + j];
+            if (abs(scale) > widest) widest = abs(scale);
+        }
+        bound = fabs(half(p + 208)) * widest * 32;
+        break;
+    }
+    default: return -1;
+    }
+    // Widened by 2^-20, far more than the float32 roundings of the reference's arithmetic can add.
+    return bound * (1 + 0x1p-20);
 }
 
 int heft_block_layout(uint32_t type, size_t *values, size_t *bytes) {

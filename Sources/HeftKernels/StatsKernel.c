@@ -665,51 +665,6 @@ HEFT_DISPATCH(, void, heft_count_f32,
 
 // MARK: outliers of stored blocks
 
-/// IEEE half to float (exact).
-INLINE double half_at(const uint8_t *p) {
-    _Float16 h;
-    memcpy(&h, p, 2);
-    return (double)h;
-}
-
-/// An upper bound on |value| over one stored block of `type`, from its scales alone (computed in double, then
-/// widened by 2^-20, far more than the three float32 roundings of the reference's arithmetic can add); a negative
-/// result when the type has no such bound here.
-INLINE double block_bound(uint32_t type, const uint8_t *p) {
-    double bound;
-    switch (type) {
-    case 2: bound = 8 * fabs(half_at(p)); break;                         // Q4_0: d·(q − 8), q < 16
-    case 3: bound = 15 * fabs(half_at(p)) + fabs(half_at(p + 2)); break; // Q4_1: d·q + m
-    case 6: bound = 16 * fabs(half_at(p)); break;                        // Q5_0: d·(q − 16), q < 32
-    case 7: bound = 31 * fabs(half_at(p)) + fabs(half_at(p + 2)); break; // Q5_1: d·q + m
-    case 8: bound = 128 * fabs(half_at(p)); break;                       // Q8_0: d·q, −128 ≤ q ≤ 127
-    case 12:                                                             // Q4_K and Q5_K: (d·sc)·q − dmin·m per 32
-    case 13: {
-        const double d = fabs(half_at(p)), dmin = fabs(half_at(p + 2)), top = type == 12 ? 15 : 31;
-        const uint8_t *s = p + 4;
-        bound = 0;
-        for (int j = 0; j < 8; j++) {
-            int scale = j < 4 ? s[j] & 63 : (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4);
-            int min = j < 4 ? s[j + 4] & 63 : (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
-            double b = d * scale * top + dmin * min;
-            if (b > bound) bound = b;
-        }
-        break;
-    }
-    case 14: {  // Q6_K: d·sc·(q − 32) per 16 values, sc int8 at 192, d at 208
-        int widest = 0;
-        for (int j = 0; j < 16; j++) {
-            int sc = (int8_t)p[192 + j];
-            if (abs(sc) > widest) widest = abs(sc);
-        }
-        bound = fabs(half_at(p + 208)) * widest * 32;
-        break;
-    }
-    default: return -1;
-    }
-    return bound * (1 + 0x1p-20);
-}
-
 /// The largest half-precision magnitude (as bits) whose value times `scale` (a power of two) is at most
 /// `threshold`: a block whose scale's magnitude bits are at most this holds no value past the threshold.
 static uint16_t half_limit(float threshold, float scale) {
@@ -730,14 +685,14 @@ static uint16_t half_limit(float threshold, float scale) {
 
 INLINE uint64_t heft_count_blocks_body(uint32_t type, const void *source, size_t n, uint32_t above) {
     size_t values, bytes;
-    if (!heft_block_layout(type, &values, &bytes) || values > HEFT_BLOCK || bytes > 256) return 0;
+    if (!heft_block_layout(type, &values, &bytes) || values > HEFT_BLOCK) return 0;
     float threshold;
     memcpy(&threshold, &above, 4);
-    const size_t most = HEFT_BLOCK / values;
     // The blocks whose scales allow a value past the threshold are gathered and decoded together (a call per
-    // block would cost more than decoding every block).
-    uint8_t gathered[HEFT_BLOCK * 9];  // up to HEFT_BLOCK / values blocks of at most 9 bytes per value
+    // block would cost more than decoding every block). No layout stores more than 2 bytes a value.
+    uint8_t gathered[2 * HEFT_BLOCK];
     float y[HEFT_BLOCK];
+    const size_t most = HEFT_BLOCK / values < sizeof gathered / bytes ? HEFT_BLOCK / values : sizeof gathered / bytes;
     uint64_t total = 0;
     const uint8_t *p = source;
     const size_t blocks = n / values;
@@ -756,12 +711,13 @@ INLINE uint64_t heft_count_blocks_body(uint32_t type, const void *source, size_t
                 memcpy(&d, p + i * bytes, 2);
                 wanted = (d & 0x7FFF) > limit;
             } else {
-                double bound = block_bound(type, p + i * bytes);
-                wanted = bound < 0 || bound > (double)threshold;
+                // Negative: no bound for this type; NaN (a NaN scale): decoded too, as anything not provably below.
+                double bound = heft_block_bound(type, p + i * bytes);
+                wanted = !(bound >= 0 && bound <= (double)threshold);
             }
             if (wanted) memcpy(gathered + held++ * bytes, p + i * bytes, bytes);
         }
-        if (held > 0 && (held == most || held * bytes + bytes > sizeof gathered || i == blocks)) {
+        if (held > 0 && (held == most || i == blocks)) {
             uint64_t over = 0;
             heft_dequantize(type, gathered, held, y);
             heft_count_f32(y, held * values, above, NULL, 0, &over, NULL);

@@ -102,6 +102,11 @@ void heft_count_f32(const float *x, size_t n, uint32_t above, const uint32_t *bo
 /// `heft_dequantize` does not implement.
 uint64_t heft_count_blocks(uint32_t type, const void *source, size_t n, uint32_t above);
 
+/// An upper bound on |value| over one stored block of ggml type `type`, from its scales alone (Q4_1, Q5_1, Q4_K,
+/// Q5_K, Q6_K), widened past the float32 roundings of the reference's arithmetic; NaN for a NaN scale; negative for
+/// a type without one here. `heft_count_blocks` skips the blocks it proves below the threshold.
+double heft_block_bound(uint32_t type, const void *source);
+
 /// Dequantizes `blocks` whole blocks of ggml type `type` (its GGUF type id) from `source` into `destination`, bit
 /// for bit as gguf-py does. Returns 1, or 0 for a type this file does not implement (the caller's Swift code does).
 /// Implemented: F16 (1), Q4_0 (2), Q4_1 (3), Q5_0 (6), Q5_1 (7), Q8_0 (8), Q2_K (10), Q3_K (11), Q4_K (12), Q5_K (13),

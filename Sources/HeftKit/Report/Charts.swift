@@ -302,6 +302,31 @@ public enum Charts {
         return frame(id: id, width: width, height: height, title: title, description: description, body: body)
     }
 
+    /// A swept context axis (log₂, from the first context to the last): the x of a context, and its labels at every
+    /// point, or every other one when they would crowd (about 40 px per label).
+    static func contextAxis(_ contexts: [Int], left: Double, right: Double, bottom: Double) -> (x: (Int) -> Double, marks: [String]) {
+        let lo = log2(Double(contexts.first ?? 1)), hi = max(log2(Double(contexts.last ?? 1)), lo + 1)
+        let x = { (c: Int) -> Double in left + (right - left) * (log2(Double(c)) - lo) / (hi - lo) }
+        let every = max(1, Int((Double(contexts.count) * 40 / (right - left)).rounded(.up)))
+        let marks = contexts.enumerated().filter { $0.offset % every == 0 }.map { _, c in
+            tickText(contextLabel(c), value: Double(c), axis: "x", mark: "log2tick", x: x(c), y: bottom + 14, anchor: "middle")
+        }
+        return (x, marks)
+    }
+
+    /// A series as a line through its points, each point with its value in a tooltip; nothing for an empty series.
+    static func line(
+        _ points: [(x: Double, y: Double, tooltip: String)], colour: String, dashed: Bool = false
+    ) -> [String] {
+        guard !points.isEmpty else { return [] }
+        let path = points.map { "\(n($0.x)),\(n($0.y))" }.joined(separator: " ")
+        let dash = dashed ? " stroke-dasharray=\"4 2\"" : ""  // as the legend's dashed swatch
+        return ["<polyline data-mark=\"line\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\"\(dash) points=\"\(path)\"/>"]
+            + points.map {
+                "<circle data-mark=\"point\" cx=\"\(n($0.x))\" cy=\"\(n($0.y))\" r=\"3\" fill=\"\(colour)\"><title>\(escape($0.tooltip))</title></circle>"
+            }
+    }
+
     /// "Memory by context": total memory at each swept context (log₂ axis, labelled at powers of two), FlashAttention
     /// and standard attention, with the GPU's capacity when one is given.
     public static func sweep(_ sweep: ContextSweep) -> String {
@@ -319,29 +344,18 @@ public enum Charts {
         let unit = byteUnit(upTo: highestBytes)
         let scale = ticks(upTo: highestBytes / unit.scale)
         let maximum = scale.last ?? highestBytes / unit.scale
-        let lo = log2(Double(first.context)), hi = max(log2(Double(last.context)), lo + 1)
-        func x(_ c: Int) -> Double { left + (right - left) * (log2(Double(c)) - lo) / (hi - lo) }
+        let (x, contextMarks) = contextAxis(points.map(\.context), left: left, right: right, bottom: bottom)
         func y(_ bytes: Int) -> Double { bottom - (bottom - top) * min(Double(bytes) / unit.scale, maximum) / maximum }
-        var body = valueAxis(scale, left: left, right: right) { bottom - (bottom - top) * $0 / maximum }
-        // Context labels at every other point when they would crowd (about 40 px per label): powers of two apart.
-        let every = max(1, Int((Double(points.count) * 40 / (right - left)).rounded(.up)))
-        for (index, p) in points.enumerated() where index % every == 0 {
-            body.append(
-                tickText(
-                    contextLabel(p.context), value: Double(p.context), axis: "x", mark: "log2tick", x: x(p.context), y: bottom + 14, anchor: "middle")
-            )
-        }
+        var body = valueAxis(scale, left: left, right: right) { bottom - (bottom - top) * $0 / maximum } + contextMarks
         for (series, colour, value) in [
             ("FlashAttention", palette[0], { (p: ContextSweep.Point) in p.totalBytes }),
             ("standard attention", palette[1], { (p: ContextSweep.Point) in p.totalBytesStandard }),
         ] {
-            let path = points.map { "\(n(x($0.context))),\(n(y(value($0))))" }.joined(separator: " ")
-            body.append("<polyline data-mark=\"line\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" points=\"\(path)\"/>")
-            for p in points {
-                body.append(
-                    "<circle data-mark=\"point\" cx=\"\(n(x(p.context)))\" cy=\"\(n(y(value(p))))\" r=\"3\" fill=\"\(colour)\"><title>\(escape(series)) at \(Formatting.grouped(p.context)) tokens: \(escape(Formatting.decimalSize(value(p))))</title></circle>"
-                )
-            }
+            body += line(
+                points.map {
+                    (x($0.context), y(value($0)), "\(series) at \(Formatting.grouped($0.context)) tokens: \(Formatting.decimalSize(value($0)))")
+                },
+                colour: colour)
         }
         if let capacity = sweep.capacityBytes {
             body.append(
@@ -375,36 +389,23 @@ public enum Charts {
             series.map { ($0.label, $0.colour, $0.dashed ? Swatch.dashed : Swatch.line) }, x: left, y: 38, right: right)
         let top = legendBottom + 12
         let lowDecade = Int(log10(lowest).rounded(.down)), highDecade = max(Int(log10(highest).rounded(.up)), lowDecade + 1)
-        let lo = log2(Double(first.context)), hi = max(log2(Double(last.context)), lo + 1)
-        func x(_ c: Int) -> Double { left + (right - left) * (log2(Double(c)) - lo) / (hi - lo) }
+        let (x, contextMarks) = contextAxis(points.map(\.context), left: left, right: right, bottom: bottom)
         func y(_ rate: Double) -> Double {
             bottom - (bottom - top) * (log10(rate) - Double(lowDecade)) / Double(highDecade - lowDecade)
         }
         var body: [String] = []
         for decade in lowDecade...highDecade {
             let rate = pow(10, Double(decade))
-            body.append(
-                "<line class=\"grid\" x1=\"\(n(left))\" y1=\"\(n(y(rate)))\" x2=\"\(n(right))\" y2=\"\(n(y(rate)))\" stroke=\"#ddd\"/>")
+            body.append("<line class=\"grid\" x1=\"\(n(left))\" y1=\"\(n(y(rate)))\" x2=\"\(n(right))\" y2=\"\(n(y(rate)))\"/>")
             body.append(tickText(power(decade), value: rate, axis: "y", mark: "logtick", x: left - 6, y: y(rate) + 3, anchor: "end"))
         }
-        let every = max(1, Int((Double(points.count) * 40 / (right - left)).rounded(.up)))
-        for (index, p) in points.enumerated() where index % every == 0 {
-            body.append(
-                tickText(
-                    contextLabel(p.context), value: Double(p.context), axis: "x", mark: "log2tick", x: x(p.context), y: bottom + 14, anchor: "middle")
-            )
-        }
-        for s in series {
+        body += contextMarks
+        // FlashAttention last, so that where both nearly coincide (decode) its line is the one on top.
+        for s in series.reversed() {
             let marks = points.compactMap { p in s.value(p).flatMap { $0 > 0 ? (p.context, $0) : nil } }
-            let path = marks.map { "\(n(x($0.0))),\(n(y($0.1)))" }.joined(separator: " ")
-            body.append(
-                "<polyline data-mark=\"line\" fill=\"none\" stroke=\"\(s.colour)\" stroke-width=\"2\"\(s.dashed ? " stroke-dasharray=\"5 3\"" : "") points=\"\(path)\"/>"
-            )
-            for (context, rate) in marks {
-                body.append(
-                    "<circle data-mark=\"point\" cx=\"\(n(x(context)))\" cy=\"\(n(y(rate)))\" r=\"3\" fill=\"\(s.colour)\"><title>\(escape(s.label)) at \(Formatting.grouped(context)) tokens: \(Formatting.approximate(rate)) tokens/s</title></circle>"
-                )
-            }
+            body += line(
+                marks.map { (x($0.0), y($0.1), "\(s.label) at \(Formatting.grouped($0.0)) tokens: \(Formatting.approximate($0.1)) tokens/s") },
+                colour: s.colour, dashed: s.dashed)
         }
         body += axes(
             left: left, right: right, top: top, bottom: bottom, yLabel: "tokens per second (log scale)", xLabel: "context (tokens, log scale)")

@@ -152,18 +152,23 @@ const notes = (formulas, title = "How the numbers are computed:") => `<div class
 const list = items => (items || []).length ? `<ul class="notes">${items.map(w => `<li>${esc(w)
   .replace(/(?<![\w.,])\d{5,}(?![\w,]|\.\d)/g, m => group(Number(m)))}</li>`).join("")}</ul>` : "";
 
-/** Numbers right-aligned and kept on one line ("45.7 MB"), words left-aligned ("Q4_K_M", "complete"). */
+/** Each table column aligned as most of its cells read: numbers right and on one line ("45.7 MB"), words left
+ *  ("Q4_K_M", "complete"), with its header; dashes and empty cells do not vote. The first column stays left. */
 function alignCells(root) {
-  for (const cell of root.querySelectorAll("td")) {
+  const kind = cell => {
     const text = cell.textContent.trim();
-    if (/^[-−+~≈]?[0-9.,]/.test(text) || text === "–" || text === "-") cell.classList.add("number");
-    else if (!cell.matches(":first-child")) cell.classList.add("words");
-  }
-  // A header sits over its column as the column's first cell does.
+    if (text === "" || text === "–" || text === "-") return 0;
+    return /^[-−+~≈]?[0-9.,]/.test(text) ? 1 : -1;
+  };
   for (const table of root.querySelectorAll("table")) {
-    const header = table.querySelector("tr"), first = header?.nextElementSibling;
-    if (!header || !first) continue;
-    [...header.children].forEach((th, i) => { if (th.tagName === "TH" && first.children[i]?.classList.contains("words")) th.classList.add("words"); });
+    const rows = [...table.rows], votes = [];
+    for (const row of rows) [...row.cells].forEach((cell, i) => { if (cell.tagName === "TD") votes[i] = (votes[i] || 0) + kind(cell); });
+    for (const row of rows) {
+      [...row.cells].forEach((cell, i) => {
+        if (i === 0 || row.cells.length !== rows[0].cells.length) return;
+        cell.classList.add(votes[i] < 0 ? "words" : "number");
+      });
+    }
   }
 }
 
@@ -417,7 +422,6 @@ const answers = {
   },
 
   batch(d) {
-    const recompute = c => c === "none" ? "none" : c;
     const setting = r => `ZeRO-${r.zeroStage}, ${r.checkpointing === "none" ? "no recomputation" : r.checkpointing + " recomputation"}`;
     const fitting = d.rows.filter(r => r.microBatch > 0);
     // The best setting that fits: the shortest step, then the lowest ZeRO stage (the least communication).
@@ -447,7 +451,7 @@ const answers = {
       + stat("parameters", "parameters", estimate(d.parameters), d.parameters) + "</div>";
     const fits = r => r.microBatch > 0;
     const table = `<h3>Every ZeRO stage and recomputation mode</h3>` + grid("batch-rows", [
-      ["ZeRO stage", r => String(r.zeroStage)], ["recomputation", r => esc(recompute(r.checkpointing))],
+      ["ZeRO stage", r => String(r.zeroStage)], ["recomputation", r => esc(r.checkpointing)],
       ["micro-batch", r => fits(r) ? group(r.microBatch) : `<span class="bad">does not fit</span>`],
       ["accumulation steps", r => fits(r) ? group(r.accumulationSteps) : "–"],
       ["effective batch", r => fits(r) ? group(r.effectiveBatch) : "–"],
@@ -649,11 +653,10 @@ const pages = {
       const d = await api("/api/memory", typed(c, { ...v, sweep: true }));
       const s = d.sweep;
       const speed = s.points.some(p => p.decodeTokensPerSecond != null), fit = s.capacityBytes != null;
-      const other = d.mode === "training" ? "overhead + gradients + optimizer" : (d.buffers ? "output + driver" : "overhead");
+      const other = d.mode === "training" ? "overhead + gradients + optimizer" : (d.llamaCpp ? "output + driver" : "overhead");
       const head = `<tr><th>context</th><th>weights</th><th>KV cache</th><th>${other}</th><th>activations FA</th><th>activations std</th><th>total FA</th><th>total std</th>`
         + (fit ? "<th>fits FA</th><th>fits std</th>" : "")
         + (speed ? "<th>prefill tok/s FA</th><th>prefill tok/s std</th><th>decode tok/s FA</th><th>decode tok/s std</th>" : "") + "</tr>";
-      const yes = b => b ? "yes" : "no";
       const rows = s.points.map(p => `<tr><td>${group(p.context)}</td><td>${gb(p.weightsBytes)}</td><td>${gb(p.kvCacheBytes)}</td><td>${gb(p.otherBytes)}</td>`
         + `<td>${gb(p.activationBytes)}</td><td>${gb(p.activationBytesStandard)}</td><td><b>${gb(p.totalBytes)}</b></td><td>${gb(p.totalBytesStandard)}</td>`
         + (fit ? `<td>${yes(p.fits)}</td><td>${yes(p.fitsStandard)}</td>` : "")
