@@ -118,6 +118,26 @@ for ctx in 512 1024 2048 3072 4096 6144 8192 12288 16384 20480 24576 28672 32768
     done
 done
 
+# Held out: two more mixtures of experts (Qwen3-30B-A3B's shapes in two layers; a Mixtral-style llama), run in F16
+# (llama.cpp's compute graph does not depend on the weights' type), over the grid's settings.
+[ -f "$models/mixtral-mini-f16.gguf" ] || "$python" "$root/Scripts/llamacpp/make_models.py" "$models" --held-out
+for model in qwen3moe-30b-a3b-2l-f16 mixtral-mini-f16; do
+    for ctx in 512 4096 32768; do
+        for ub in 512 128; do
+            for np in 1 4; do
+                for fa in on off; do
+                    for kv in f16 q8_0; do
+                        [ "$fa" = off ] && [ "$kv" = q8_0 ] && continue
+                        name="$model-c$ctx-ub$ub-np$np-fa$fa-kv$kv"
+                        [ -s "$holdout/$name.log" ] || "$bin/llama-completion" -m "$models/$model.gguf" -p "hello" -n 1 -no-cnv \
+                            -lv 4 -t 2 --seed 1 -c "$ctx" -ub "$ub" -np "$np" -fa "$fa" -ctk "$kv" -ctv "$kv" >"$holdout/$name.log" 2>&1
+                    done
+                done
+            done
+        done
+    done
+done
+
 [ -n "${HEFT_GRID_LOGS_ONLY:-}" ] && exit 0
 cd "$root"
 swift build -q --product heft

@@ -13,7 +13,11 @@ these files exercise the same allocations as the published checkpoints (whose we
 
 Each is written in F16 (norms and biases F32); `grid.sh` quantizes them with llama-quantize.
 
-usage: make_models.py OUTPUT_DIR
+With --held-out it writes two more mixtures of experts for the held-out check of the compute graph, with zero
+weights and run in F16: Qwen3-30B-A3B's shapes in two layers (128 experts, 8 active, 151,936-token vocabulary) and a
+Mixtral-style llama (8 experts, 2 active, experts as wide as `feed_forward_length`).
+
+usage: make_models.py OUTPUT_DIR [--held-out]
 """
 
 import sys
@@ -102,15 +106,22 @@ def dense(path: Path, arch: str, name: str, *, layers: int, hidden: int, heads: 
     finish(w)
 
 
-def moe(path: Path) -> None:
-    layers, hidden, heads, kv_heads, head, experts, used, expert_ffn, vocab = 8, 1024, 16, 4, 128, 16, 4, 384, 32000
-    w = gguf.GGUFWriter(str(path), "qwen3moe")
-    w.add_name("Qwen3-MoE mini (random weights)")
+def moe(path: Path, arch: str, name: str, *, layers: int, hidden: int, heads: int, kv_heads: int, head: int,
+        experts: int, used: int, expert_ffn: int, vocab: int, qk_norm: bool, random: bool = True) -> None:
+    """A mixture of experts: qwen3moe (Q/K norms, its own expert width) or llama with experts (Mixtral: the experts
+    are `feed_forward_length` wide). Without `random` the weights are zeros (large shapes write faster; llama.cpp's
+    buffers do not depend on the values)."""
+    w = gguf.GGUFWriter(str(path), arch)
+    w.add_name(name)
     w.add_context_length(40960)
     w.add_embedding_length(hidden)
     w.add_block_count(layers)
-    w.add_feed_forward_length(6144)
-    w.add_expert_feed_forward_length(expert_ffn)
+    if arch == "qwen3moe":
+        w.add_feed_forward_length(6144)
+        w.add_expert_feed_forward_length(expert_ffn)
+    else:
+        w.add_feed_forward_length(expert_ffn)
+        w.add_rope_dimension_count(head)
     w.add_expert_count(experts)
     w.add_expert_used_count(used)
     w.add_head_count(heads)
@@ -121,20 +132,31 @@ def moe(path: Path) -> None:
     w.add_layer_norm_rms_eps(1e-6)
     w.add_file_type(gguf.LlamaFileType.MOSTLY_F16)
     vocabulary(w, vocab)
-    w.add_tensor("token_embd.weight", matrix(vocab, hidden))
+
+    def weights(rows: int, cols: int, count: int = 0) -> np.ndarray:
+        shape = (count, rows, cols) if count else (rows, cols)
+        if not random:
+            return np.zeros(shape, dtype=np.float16)
+        return np.stack([matrix(rows, cols) for _ in range(count)]) if count else matrix(rows, cols)
+
+    w.add_tensor("token_embd.weight", weights(vocab, hidden))
     for i in range(layers):
         p = f"blk.{i}."
-        attention(w, p, hidden, heads, kv_heads, head)
-        w.add_tensor(p + "attn_q_norm.weight", vector(head, 1.0))
-        w.add_tensor(p + "attn_k_norm.weight", vector(head, 1.0))
-        w.add_tensor(p + "attn_output.weight", matrix(hidden, heads * head))
+        w.add_tensor(p + "attn_norm.weight", vector(hidden, 1.0))
+        w.add_tensor(p + "attn_q.weight", weights(heads * head, hidden))
+        w.add_tensor(p + "attn_k.weight", weights(kv_heads * head, hidden))
+        w.add_tensor(p + "attn_v.weight", weights(kv_heads * head, hidden))
+        if qk_norm:
+            w.add_tensor(p + "attn_q_norm.weight", vector(head, 1.0))
+            w.add_tensor(p + "attn_k_norm.weight", vector(head, 1.0))
+        w.add_tensor(p + "attn_output.weight", weights(hidden, heads * head))
         w.add_tensor(p + "ffn_norm.weight", vector(hidden, 1.0))
         w.add_tensor(p + "ffn_gate_inp.weight", vector(experts * hidden).reshape(experts, hidden))
-        w.add_tensor(p + "ffn_gate_exps.weight", np.stack([matrix(expert_ffn, hidden) for _ in range(experts)]))
-        w.add_tensor(p + "ffn_up_exps.weight", np.stack([matrix(expert_ffn, hidden) for _ in range(experts)]))
-        w.add_tensor(p + "ffn_down_exps.weight", np.stack([matrix(hidden, expert_ffn) for _ in range(experts)]))
+        w.add_tensor(p + "ffn_gate_exps.weight", weights(expert_ffn, hidden, experts))
+        w.add_tensor(p + "ffn_up_exps.weight", weights(expert_ffn, hidden, experts))
+        w.add_tensor(p + "ffn_down_exps.weight", weights(hidden, expert_ffn, experts))
     w.add_tensor("output_norm.weight", vector(hidden, 1.0))
-    w.add_tensor("output.weight", matrix(vocab, hidden))
+    w.add_tensor("output.weight", weights(vocab, hidden))
     finish(w)
 
 
@@ -148,11 +170,25 @@ def finish(w: gguf.GGUFWriter) -> None:
 def main() -> None:
     out = Path(sys.argv[1])
     out.mkdir(parents=True, exist_ok=True)
+    if sys.argv[2:] == ["--held-out"]:
+        held_out(out)
+        return
     dense(out / "smollm2-135m-f16.gguf", "llama", "SmolLM2-135M shapes (random weights)", layers=30, hidden=576,
           heads=9, kv_heads=3, ffn=1536, vocab=49152, context=8192, biases=False, rope_base=100000.0)
     dense(out / "qwen2.5-0.5b-f16.gguf", "qwen2", "Qwen2.5-0.5B shapes (random weights)", layers=24, hidden=896,
           heads=14, kv_heads=2, ffn=4864, vocab=151936, context=32768, biases=True, rope_base=1000000.0)
-    moe(out / "qwen3moe-mini-f16.gguf")
+    moe(out / "qwen3moe-mini-f16.gguf", "qwen3moe", "Qwen3-MoE mini (random weights)", layers=8, hidden=1024,
+        heads=16, kv_heads=4, head=128, experts=16, used=4, expert_ffn=384, vocab=32000, qk_norm=True)
+
+
+def held_out(out: Path) -> None:
+    """Two more mixtures of experts, for the held-out check of the compute graph: Qwen3-30B-A3B's shapes in two
+    layers (128 experts, 8 active, 151,936-token vocabulary) and a Mixtral-style llama with 8 experts, 2 active."""
+    moe(out / "qwen3moe-30b-a3b-2l-f16.gguf", "qwen3moe", "Qwen3-30B-A3B shapes, 2 layers (zero weights)", layers=2,
+        hidden=2048, heads=32, kv_heads=4, head=128, experts=128, used=8, expert_ffn=768, vocab=151936, qk_norm=True,
+        random=False)
+    moe(out / "mixtral-mini-f16.gguf", "llama", "Mixtral-style mini (zero weights)", layers=4, hidden=1024, heads=8,
+        kv_heads=2, head=128, experts=8, used=2, expert_ffn=3584, vocab=32000, qk_norm=False, random=False)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 import Foundation
-import HeftKit
 import HeftTestSupport
 import Testing
+
+@testable import HeftKit
 
 /// Heft's llama.cpp buffers against a real llama.cpp's printout: every launch recorded by
 /// `Scripts/llamacpp/grid.sh` (llama-completion -lv 4) replayed through the same path as `heft memory --log`.
@@ -35,11 +36,11 @@ import Testing
                 #expect(abs(row.differenceMebibytes) <= row.resolutionMebibytes + 1e-9, "\(name): \(row.kind) \(row.differenceMebibytes) MiB")
                 #expect(row.resolutionMebibytes == 0.005 * Double(row.buffers))
             case .compute:
-                if let within = row.withinRange {
-                    // A mixture of experts with flash attention: ggml-alloc's holes make the size a range, and the
-                    // printed size lies in it.
-                    #expect(model.contains("moe") && name.contains("faon"), "\(name): a range only where holes occur")
-                    #expect(within, "\(name): compute \(row.engineMebibytes) MiB outside \(row.heftMebibytes)–\(row.heftUpperMebibytes ?? 0)")
+                #expect(row.withinRange == nil, "\(name): a single figure, not a range")
+                if model.contains("moe") && name.contains("faon") {
+                    // A mixture of experts with flash attention: ggml-alloc replayed over the graph gives the
+                    // printed figure itself (no closed form does: its holes come and go with -c).
+                    #expect(abs(row.differenceMebibytes) <= row.resolutionMebibytes + 1e-9, "\(name): compute \(row.differenceMebibytes) MiB")
                 } else {
                     #expect(abs(row.relativeDifference) <= 0.10, "\(name): compute \(row.relativeDifference)")
                 }
@@ -50,9 +51,10 @@ import Testing
     }
 }
 
-/// The mixture of experts with flash attention at 13 contexts × 2 cache types, recorded after its rule was set:
-/// the printed compute buffer jumps between 66.50 and 85.56 MiB as ggml-alloc's holes come and go, and lies in
-/// Heft's range on every launch; the other buffers are exact.
+/// Launches recorded after the rules were set: the 16-expert model with flash attention at 13 contexts × 2 cache
+/// types (its printed compute buffer jumps between 66.50 and 85.56 MiB as ggml-alloc's holes come and go), and two
+/// more mixtures of experts — Qwen3-30B-A3B's shapes in two layers and a Mixtral-style `llama` — over the grid's
+/// settings. Every buffer equals the printed MiB; compute without flash attention is held to the 10 % goal.
 @Suite struct LlamaCppHoldoutTests {
     static let logs: [String] = {
         let folder = Fixtures.packageRoot + "/Tests/Data/llamacpp/holdout"
@@ -61,21 +63,69 @@ import Testing
         }
     }()
 
-    @Test func recorded() { #expect(Self.logs.count == 26) }
+    @Test func recorded() {
+        // 26 contexts-by-cache launches, and 2 models × 3 contexts × 2 micro-batches × 2 sequence counts × 3
+        // attention/cache settings.
+        #expect(Self.logs.count == 26 + 2 * 36)
+    }
 
     @Test(arguments: logs)
     func replay(_ path: String) async throws {
+        let name = (path as NSString).lastPathComponent
+        let model = String(name[..<name.range(of: "-c", options: .backwards, range: name.startIndex..<name.range(of: "-ub")!.lowerBound)!.lowerBound])
         var query = MemoryQuery()
-        query.spec.model = Fixtures.path("llamacpp/qwen3moe-mini-q4_k_m.gguf")
+        query.spec.model = Fixtures.path("llamacpp/\(model).gguf")
         query.log = try String(contentsOfFile: path, encoding: .utf8)
         let comparison = try #require(try await query.compute(with: LocalModels()).comparison)
         for row in comparison.rows {
-            if row.kind == .compute {
-                #expect(row.withinRange == true, "\(path): \(row.engineMebibytes) outside \(row.heftMebibytes)–\(row.heftUpperMebibytes ?? 0)")
+            if row.kind == .compute && name.contains("faoff") {
+                #expect(abs(row.relativeDifference) <= 0.10, "\(name): compute \(row.relativeDifference)")
             } else {
-                #expect(abs(row.differenceMebibytes) <= row.resolutionMebibytes + 1e-9, "\(path): \(row.kind)")
+                #expect(abs(row.differenceMebibytes) <= row.resolutionMebibytes + 1e-9, "\(name): \(row.kind) \(row.differenceMebibytes) MiB")
             }
         }
+    }
+}
+
+/// ggml-alloc's dynamic allocator (ggml-alloc.c), on cases worked by hand.
+@Suite struct GGMLAllocatorTests {
+    @Test func bestFitTakesTheSmallestHoleAndFreesMerge() {
+        var a = DynamicAllocator(alignment: 32)
+        let x = a.allocate(100)  // 0..<128 (aligned)
+        let y = a.allocate(64)  // 128..<192
+        let z = a.allocate(256)  // 192..<448
+        let w = a.allocate(32)  // 448..<480
+        #expect([x, y, z, w] == [0, 128, 192, 448] && a.maxSize == 480)
+        a.free(x, 100)
+        a.free(z, 256)
+        // Two holes, 128 and 256 bytes: 64 bytes go to the smaller one, 200 to the larger, 300 to the end.
+        #expect(a.allocate(64) == 0)
+        #expect(a.allocate(200) == 192)
+        #expect(a.allocate(300) == 480 && a.maxSize == 800)
+        // Freeing 128..<192 between the free 64..<128 and the allocated 192: it merges with the block before it.
+        a.free(y, 64)
+        #expect(a.allocate(128) == 64)
+    }
+
+    @Test func inPlaceOpsReuseTheirParent() {
+        // input (256 B) → a (1 KiB) → b (1 KiB): in place b takes a's bytes, 1,280 in all; otherwise the 256-byte
+        // hole the input leaves is too small for b, which goes above a: 2,304.
+        for inPlace in [true, false] {
+            var g = GGMLGraph()
+            let a = g.op([256], [g.input([64])])
+            g.op([256], [a], inPlace: inPlace, output: true)
+            #expect(g.allocatedBytes() == (inPlace ? 1280 : 2304))
+        }
+    }
+
+    @Test func aViewKeepsItsSourceAliveUntilItsLastReader() {
+        // input (1 KiB) → a → b in place → view of b → c (2 KiB). b lives until c has read the view, so c cannot
+        // use b's bytes: the input's 1 KiB hole is too small and c goes above b, at 2,048: 4,096 in all.
+        var g = GGMLGraph()
+        let a = g.op([256], [g.input([256])])
+        let b = g.op([256], [a], inPlace: true)
+        g.op([512], [g.view(b, [128, 2])], output: true)
+        #expect(g.allocatedBytes() == 4096)
     }
 }
 

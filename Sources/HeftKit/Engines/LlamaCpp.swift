@@ -332,11 +332,35 @@ public struct LlamaCppAllocation: Sendable, Hashable, Codable {
         // (n_used), the gate, up and activation outputs (n_used × expert width), the down outputs (n_used × E) and
         // the hidden state; measured 0 to 19.06 MiB on a 16-expert model at -ub 512, never more than this bound.
         var hole: Int?
+        var simulated: Int?
         if s.flashAttention, let used = a.expertsPerToken, let experts = a.experts, experts > 1 {
             let expert = a.expertFFNSize ?? a.ffnSize ?? 4 * hidden
             hole = 4 * N * (2 * experts + 2 * used + 3 * used * expert + used * hidden + hidden)
+            // On the CPU, for the graphs it models, ggml-alloc replayed node by node gives the size itself.
+            if gpus == 0 || gpuLayers == 0, let qkNorm = Self.modeledMoE(a), let kvHeads = a.kvHeads, used <= experts,
+                let first = layout.layers.first,
+                [hidden, heads, kvHeads, first.keyLength, first.valueLength, layers, vocab, experts, expert, N].allSatisfy({
+                    (1...1 << 31).contains($0)
+                })
+            {
+                let shape = MoEGraphShape(
+                    hidden: hidden, heads: heads, kvHeads: kvHeads, keyLength: first.keyLength, valueLength: first.valueLength,
+                    layers: layers, vocab: vocab, experts: experts, expertsUsed: used, expertWidth: expert, qkNorm: qkNorm,
+                    tokens: N, outputs: outputs, streams: streams, cellsPerStream: perStream,
+                    rotateK: s.typeK.isQuantized && first.keyLength % 64 == 0,
+                    rotateV: s.typeV.isQuantized && first.valueLength % 64 == 0)
+                guard let bytes = shape.graph().allocatedBytes() else {
+                    throw EstimateError("the compute buffer overflows 64 bits: lower the context or micro-batch")
+                }
+                simulated = bytes
+            }
         }
-        if gpus == 0 || gpuLayers == 0 {
+        if let simulated {
+            buffers.append(
+                EngineBuffer(
+                    device: "CPU", name: "CPU", kind: .compute, bytes: simulated,
+                    detail: "ggml-alloc replayed over the mixture-of-experts graph"))
+        } else if gpus == 0 || gpuLayers == 0 {
             buffers.append(EngineBuffer(device: "CPU", name: "CPU", kind: .compute, bytes: peak.1, upperBytes: hole.map { peak.1 + $0 }))
         } else {
             // Each GPU that holds layers reserves its part of the graph; the one with the output layer holds the logits.
@@ -378,16 +402,28 @@ public struct LlamaCppAllocation: Sendable, Hashable, Codable {
         self.reservedOutputs = outputs
         self.flashAttention = s.flashAttention
         self.buffers = buffers
-        self.computePeak = peak.0
+        self.computePeak = simulated == nil ? peak.0 : "ggml-alloc replayed over the graph"
         self.formulas = [
             "model":
                 "CPU_Mapped = last − first byte of the tensors kept on the CPU, per file (mmap); CPU_REPACK = Q4_0/Q4_K/IQ4_NL/MXFP4 matrices with rows % 8 = 0, copied (AVX2); GPU layers: output layer first, then the last repeating layers",
             "kv":
                 "per layer row(type_k, n_kv·key_length) + row(type_v, n_kv·value_length) × cells × streams; cells = pad(-c ÷ streams, 256); SWA layers pad(min(cells, window·(unified ? n_seq : 1) + n_ubatch), 256)",
             "output": "n_vocab × n_seq_max × 4 bytes (logits of one token per sequence)",
-            "compute":
-                "peak of the worst-case graph at N = min(n_ctx, n_ubatch) tokens: max(logits 4·O·(V + E), feed-forward 4·N·(3·FFN + E), attention 4·N·(heads·(d_k + d_v) + 2E)\(s.flashAttention ? "" : " + scores 4·cells·N·heads")) + inputs 4·E·N + mask \(s.flashAttention ? 2 : 4)·cells·N; O = \(s.tool == .server ? "n_seq" : "n_ubatch") outputs",
+            "compute": simulated != nil
+                ? "ggml-alloc (best fit, in-place reuse, frees after each tensor's last reader) replayed over the graph llama.cpp builds for \(a.modelType ?? "this model") at N = min(n_ctx, n_ubatch) = \(N) tokens with flash attention: the highest byte any tensor reaches"
+                : "peak of the worst-case graph at N = min(n_ctx, n_ubatch) tokens: max(logits 4·O·(V + E), feed-forward 4·N·(3·FFN + E), attention 4·N·(heads·(d_k + d_v) + 2E)\(s.flashAttention ? "" : " + scores 4·cells·N·heads")) + inputs 4·E·N + mask \(s.flashAttention ? 2 : 4)·cells·N; O = \(s.tool == .server ? "n_seq" : "n_ubatch") outputs"
+                ,
         ]
+    }
+
+    /// Whether the model's graph is one ``MoEGraphShape`` builds, and then whether Q and K have their own norms:
+    /// qwen3moe (true) and Mixtral, llama.cpp's `llama` architecture with experts (false).
+    static func modeledMoE(_ a: Architecture) -> Bool? {
+        switch a.modelType {
+        case "qwen3moe", "qwen3_moe": true
+        case "llama", "mixtral": false
+        default: nil
+        }
     }
 
     /// `GGML_PAD`.
