@@ -127,6 +127,17 @@ static inline void add_one(scalar_state *s, float v, double shift, const uint32_
     s->squares += d * d;
 }
 
+/// Values a fast loop's lane adds in float32 before they join the float64 sums: 8 (AVX-512) or 16 (narrower) per
+/// partial sum, which bounds each partial's rounding error at 16 × 2⁻²⁴ ≈ 1e-6 of its size.
+#define RUN 128
+
+/// A block whose largest magnitude is under 2⁻³²: float32 squares of its values would lose bits to underflow, so
+/// its sums are taken in float64 (an all-zero block is exact either way).
+static inline bool too_small(float low, float high) {
+    float magnitude = fabsf(low) > fabsf(high) ? fabsf(low) : fabsf(high);
+    return magnitude > 0 && magnitude < 0x1p-32f;
+}
+
 /// The vector figures of one block, kept in registers across blocks.
 typedef struct {
     uint64_t zeros, near[HEFT_MAX_BOUNDS];
@@ -144,7 +155,7 @@ typedef struct {
 /// fits the sixteen registers.
 INLINE bool scan_statistics(const float *x, size_t n, double shift, const uint32_t *bounds, int nbounds,
                                 const int slots, const bool careful, const bool masks, vector_state *v, scalar_state *s,
-                                float *block_low, float *block_high) {
+                                float *block_low, float *block_high, const char *ahead, size_t step) {
     const f64x8 shift8 = shift;
     u32x16 bound[HEFT_MAX_BOUNDS];
     for (int b = 0; b < slots; b++) bound[b] = (u32x16)(b < nbounds ? bounds[b] : 0u);
@@ -155,37 +166,47 @@ INLINE bool scan_statistics(const float *x, size_t n, double shift, const uint32
     i32x16 zero_lanes = 0, near_lanes[HEFT_MAX_BOUNDS];
     for (int b = 0; b < slots; b++) near_lanes[b] = 0;
     f64x8 sum0 = 0, sum1 = 0, squares0 = 0, squares1 = 0;
-    for (size_t i = 0; i < n; i += 16) {
-        __builtin_prefetch((const char *)(x + i) + HEFT_PREFETCH);
-        u32x16 bits;
-        memcpy(&bits, x + i, 64);
-        u32x16 magnitude = bits & MAGNITUDE;
-        if (careful && __builtin_reduce_or(magnitude >= INFINITY_BITS) != 0) {
-            // Rare: a NaN or an infinity among these 16; take them one at a time.
-            for (int l = 0; l < 16; l++) add_one(s, x[i + l], shift, bounds, nbounds);
-            continue;
+    const f32x16 shift16 = (float)shift;
+    for (size_t run = 0; run < n; run += RUN) {
+        // The fast loop's float32 partial sums: each lane adds RUN / 16 values, then joins the float64 sums.
+        f32x16 partial = 0, partial_squares = 0;
+        for (size_t i = run; i < run + RUN; i += 16) {
+            __builtin_prefetch(ahead + i / 16 * step);
+            u32x16 bits;
+            memcpy(&bits, x + i, 64);
+            u32x16 magnitude = bits & MAGNITUDE;
+            if (careful && __builtin_reduce_or(magnitude >= INFINITY_BITS) != 0) {
+                // Rare: a NaN or an infinity among these 16; take them one at a time.
+                for (int l = 0; l < 16; l++) add_one(s, x[i + l], shift, bounds, nbounds);
+                continue;
+            }
+            if (masks) {
+                zeros += mask_count(__builtin_convertvector(magnitude == 0, b16));
+                for (int b = 0; b < slots; b++) near[b] += mask_count(__builtin_convertvector(magnitude < bound[b], b16));
+            } else {
+                // Magnitudes and bounds are below 2^31, so the signed compare AVX2 has is exact.
+                zero_lanes -= (i32x16)(magnitude == 0);
+                for (int b = 0; b < slots; b++) near_lanes[b] -= (i32x16)((i32x16)magnitude < (i32x16)bound[b]);
+            }
+            f32x16 value = (f32x16)bits;
+            low = value < low ? value : low;
+            high = value > high ? value : high;
+            if (careful) {
+                f64x8 d0 = __builtin_convertvector(value.lo, f64x8) - shift8;
+                f64x8 d1 = __builtin_convertvector(value.hi, f64x8) - shift8;
+                sum0 += d0 + d1;
+                squares0 += d0 * d0 + d1 * d1;
+            } else {
+                f32x16 d = value - shift16;
+                partial += d;
+                partial_squares = __builtin_elementwise_fma(d, d, partial_squares);
+            }
         }
-        if (masks) {
-            zeros += mask_count(__builtin_convertvector(magnitude == 0, b16));
-            for (int b = 0; b < slots; b++) near[b] += mask_count(__builtin_convertvector(magnitude < bound[b], b16));
-        } else {
-            // Magnitudes and bounds are below 2^31, so the signed compare AVX2 has is exact.
-            zero_lanes -= (i32x16)(magnitude == 0);
-            for (int b = 0; b < slots; b++) near_lanes[b] -= (i32x16)((i32x16)magnitude < (i32x16)bound[b]);
-        }
-        f32x16 value = (f32x16)bits;
-        low = value < low ? value : low;
-        high = value > high ? value : high;
-        f64x8 d0 = __builtin_convertvector(value.lo, f64x8) - shift8;
-        f64x8 d1 = __builtin_convertvector(value.hi, f64x8) - shift8;
-        if (masks) {
-            sum0 += d0;
-            sum1 += d1;
-            squares0 += d0 * d0;
-            squares1 += d1 * d1;
-        } else {
-            sum0 += d0 + d1;
-            squares0 += d0 * d0 + d1 * d1;
+        if (!careful) {
+            sum0 += __builtin_convertvector(partial.lo, f64x8);
+            sum1 += __builtin_convertvector(partial.hi, f64x8);
+            squares0 += __builtin_convertvector(partial_squares.lo, f64x8);
+            squares1 += __builtin_convertvector(partial_squares.hi, f64x8);
         }
     }
     if (!masks) {
@@ -196,7 +217,7 @@ INLINE bool scan_statistics(const float *x, size_t n, double shift, const uint32
     f64x8 all = sum0 + sum1 + squares0 + squares1;
     double total = 0;
     for (int l = 0; l < 8; l++) total += all[l];
-    if (!careful && !isfinite(total)) return false;
+    if (!careful && (!isfinite(total) || too_small(__builtin_reduce_min(low), __builtin_reduce_max(high)))) return false;
     SCALAR(zeros);
     v->zeros += zeros;
     for (int b = 0; b < slots; b++) {
@@ -224,37 +245,53 @@ typedef double f64x4 __attribute__((ext_vector_type(4)));
 /// zeros, extremes, one sum and one sum of squares, the bounds and the shift) stays in the sixteen registers. The
 /// sixteen-lane version spilled half its state to the stack on AVX2 (measured with perf).
 INLINE bool scan_statistics8(const float *x, size_t n, double shift, const uint32_t *bounds, int nbounds, const bool careful,
-                             vector_state *v, scalar_state *s, float *block_low, float *block_high) {
+                             vector_state *v, scalar_state *s, float *block_low, float *block_high, const char *ahead,
+                             size_t step) {
     const f64x4 shift4 = shift;
     i32x8 bound[4];
     for (int b = 0; b < 4; b++) bound[b] = (i32x8)(int32_t)(b < nbounds ? bounds[b] : 0u);
+    const f32x8 shift8 = (float)shift;
     f32x8 low = INFINITY, high = -INFINITY;
     // Lanes count at most BLOCK / 8 values each: no overflow.
     i32x8 zero_lanes = 0, near_lanes[4] = {0, 0, 0, 0};
     f64x4 sum = 0, squares = 0;
-    for (size_t i = 0; i < n; i += 16) {
-        __builtin_prefetch((const char *)(x + i) + HEFT_PREFETCH);
-        u32x8 a, b;
-        memcpy(&a, x + i, 32);
-        memcpy(&b, x + i + 8, 32);
-        i32x8 ma = (i32x8)(a & MAGNITUDE), mb = (i32x8)(b & MAGNITUDE);
-        if (careful && __builtin_reduce_or((ma >= (i32x8)INFINITY_BITS) | (mb >= (i32x8)INFINITY_BITS)) != 0) {
-            for (int l = 0; l < 16; l++) add_one(s, x[i + l], shift, bounds, nbounds);
-            continue;
+    for (size_t run = 0; run < n; run += RUN) {
+        // The fast loop's float32 partial sums: each lane adds RUN / 8 values, then joins the float64 sums.
+        f32x8 partial = 0, partial_squares = 0;
+        for (size_t i = run; i < run + RUN; i += 16) {
+            __builtin_prefetch(ahead + i / 16 * step);
+            u32x8 a, b;
+            memcpy(&a, x + i, 32);
+            memcpy(&b, x + i + 8, 32);
+            i32x8 ma = (i32x8)(a & MAGNITUDE), mb = (i32x8)(b & MAGNITUDE);
+            if (careful && __builtin_reduce_or((ma >= (i32x8)INFINITY_BITS) | (mb >= (i32x8)INFINITY_BITS)) != 0) {
+                for (int l = 0; l < 16; l++) add_one(s, x[i + l], shift, bounds, nbounds);
+                continue;
+            }
+            // Magnitudes and bounds are below 2^31, so the signed compares AVX2 has are exact.
+            zero_lanes += (i32x8)(ma == 0) + (i32x8)(mb == 0);
+            for (int k = 0; k < 4; k++) near_lanes[k] += (i32x8)(ma < bound[k]) + (i32x8)(mb < bound[k]);
+            f32x8 va = (f32x8)a, vb = (f32x8)b;
+            // Selects, not __builtin_elementwise_min/max, whose NaN rules cost a compare and a blend each (a block
+            // holding a NaN is scanned again by the careful loop anyway).
+            f32x8 lo = va < vb ? va : vb, hi = va > vb ? va : vb;
+            low = lo < low ? lo : low;
+            high = hi > high ? hi : high;
+            if (careful) {
+                f64x4 d0 = __builtin_convertvector(va.lo, f64x4) - shift4, d1 = __builtin_convertvector(va.hi, f64x4) - shift4;
+                f64x4 d2 = __builtin_convertvector(vb.lo, f64x4) - shift4, d3 = __builtin_convertvector(vb.hi, f64x4) - shift4;
+                sum += (d0 + d1) + (d2 + d3);
+                squares += (d0 * d0 + d1 * d1) + (d2 * d2 + d3 * d3);
+            } else {
+                f32x8 da = va - shift8, db = vb - shift8;
+                partial += da + db;
+                partial_squares = __builtin_elementwise_fma(db, db, __builtin_elementwise_fma(da, da, partial_squares));
+            }
         }
-        // Magnitudes and bounds are below 2^31, so the signed compares AVX2 has are exact.
-        zero_lanes += (i32x8)(ma == 0) + (i32x8)(mb == 0);
-        for (int k = 0; k < 4; k++) near_lanes[k] += (i32x8)(ma < bound[k]) + (i32x8)(mb < bound[k]);
-        f32x8 va = (f32x8)a, vb = (f32x8)b;
-        // Selects, not __builtin_elementwise_min/max, whose NaN rules cost a compare and a blend each (a block
-        // holding a NaN is scanned again by the careful loop anyway).
-        f32x8 lo = va < vb ? va : vb, hi = va > vb ? va : vb;
-        low = lo < low ? lo : low;
-        high = hi > high ? hi : high;
-        f64x4 d0 = __builtin_convertvector(va.lo, f64x4) - shift4, d1 = __builtin_convertvector(va.hi, f64x4) - shift4;
-        f64x4 d2 = __builtin_convertvector(vb.lo, f64x4) - shift4, d3 = __builtin_convertvector(vb.hi, f64x4) - shift4;
-        sum += (d0 + d1) + (d2 + d3);
-        squares += (d0 * d0 + d1 * d1) + (d2 * d2 + d3 * d3);
+        if (!careful) {
+            sum += __builtin_convertvector(partial.lo, f64x4) + __builtin_convertvector(partial.hi, f64x4);
+            squares += __builtin_convertvector(partial_squares.lo, f64x4) + __builtin_convertvector(partial_squares.hi, f64x4);
+        }
     }
     // Each compare gave −1 per true lane.
     uint64_t zeros = (uint64_t)(-__builtin_reduce_add(zero_lanes)), near[4];
@@ -262,7 +299,7 @@ INLINE bool scan_statistics8(const float *x, size_t n, double shift, const uint3
     // A NaN or an infinity makes the float64 sums non-finite (finite floats cannot: their squares stay below 1e77).
     f64x4 all = sum + squares;
     double total = all[0] + all[1] + all[2] + all[3];
-    if (!careful && !isfinite(total)) return false;
+    if (!careful && (!isfinite(total) || too_small(__builtin_reduce_min(low), __builtin_reduce_max(high)))) return false;
     v->zeros += zeros;
     for (int k = 0; k < 4; k++) v->near[k] += near[k];
     // The wide state's first half carries the eight-lane sums (its other lanes stay 0).
@@ -285,19 +322,22 @@ INLINE bool scan_statistics8(const float *x, size_t n, double shift, const uint3
     return true;
 }
 
+/// `ahead` is prefetched as the loop goes, `step` bytes every 16 values: the next 4 KiB of a float32 tensor, or the
+/// next block's source when the block was dequantized into L1 (the source's fetch then overlaps this block's work).
 INLINE void statistics_block_body(const float *x, size_t n, double shift, const uint32_t *bounds, int nbounds,
-                                  vector_state *v, scalar_state *s, float *low, float *high) {
+                                  vector_state *v, scalar_state *s, float *low, float *high, const char *ahead,
+                                  size_t step) {
     // The fast loop does not look for NaN or infinities; a block that held one (its sums are no longer finite)
     // adds nothing and is scanned again by the careful loop.
     const bool masks = heft_kernel_isa() == HEFT_ISA_AVX512;
     if (!masks && nbounds <= 4) {
-        if (scan_statistics8(x, n, shift, bounds, nbounds, false, v, s, low, high)) return;
-        scan_statistics8(x, n, shift, bounds, nbounds, true, v, s, low, high);
+        if (scan_statistics8(x, n, shift, bounds, nbounds, false, v, s, low, high, ahead, step)) return;
+        scan_statistics8(x, n, shift, bounds, nbounds, true, v, s, low, high, ahead, step);
         return;
     }
 #define SCAN(slots, careful)                                                                                     \
-    (masks ? scan_statistics(x, n, shift, bounds, nbounds, slots, careful, true, v, s, low, high)                \
-           : scan_statistics(x, n, shift, bounds, nbounds, slots, careful, false, v, s, low, high))
+    (masks ? scan_statistics(x, n, shift, bounds, nbounds, slots, careful, true, v, s, low, high, ahead, step)   \
+           : scan_statistics(x, n, shift, bounds, nbounds, slots, careful, false, v, s, low, high, ahead, step))
     bool finite = nbounds <= 4 ? SCAN(4, false) : SCAN(HEFT_MAX_BOUNDS, false);
     if (finite) return;
     if (nbounds <= 4) SCAN(4, true);
@@ -308,8 +348,8 @@ INLINE void statistics_block_body(const float *x, size_t n, double shift, const 
 /// One block's statistics, compiled apart from the cell count so that each loop has the registers to itself.
 HEFT_DISPATCH(static, void, statistics_block,
               (const float *x, size_t n, double shift, const uint32_t *bounds, int nbounds, vector_state *v,
-               scalar_state *s, float *low, float *high),
-              (x, n, shift, bounds, nbounds, v, s, low, high))
+               scalar_state *s, float *low, float *high, const char *ahead, size_t step),
+              (x, n, shift, bounds, nbounds, v, s, low, high, ahead, step))
 
 // MARK: cell counts
 
@@ -536,13 +576,13 @@ static void scan_start(scan_state *sc, const float *first, size_t n, const uint3
 
 /// One block of at most BLOCK values: whole runs of 256 through the vector loops (statistics from memory, then
 /// the cells from L1), the rest one at a time. Returns the block's largest finite magnitude (bits).
-static uint32_t scan_block(scan_state *sc, const float *x, size_t m) {
+static uint32_t scan_block(scan_state *sc, const float *x, size_t m, const char *ahead, size_t step) {
     heft_grid *grid = sc->grid;
     size_t vectors = m / 256 * 256;
     float low = INFINITY, high = -INFINITY;
     if (vectors > 0) {
         uint64_t unusual = sc->s.nan + sc->s.inf;
-        statistics_block(x, vectors, sc->shift, sc->bounds, sc->nbounds, &sc->v, &sc->s, &low, &high);
+        statistics_block(x, vectors, sc->shift, sc->bounds, sc->nbounds, &sc->v, &sc->s, &low, &high, ahead, step);
         bool finite_only = sc->s.nan + sc->s.inf != unusual;
         if (finite_only) {  // the values taken one at a time count toward the block's range too
             for (size_t j = 0; j < vectors; j++) {
@@ -594,7 +634,9 @@ void heft_scan_f32(const float *x, size_t n, const uint32_t *bounds, int nbounds
                    uint32_t *block_max, heft_run_stats *out) {
     scan_state sc;
     scan_start(&sc, x, n, bounds, nbounds, grid);
-    for (size_t i = 0; i < n; i += BLOCK) block_max[i / BLOCK] = scan_block(&sc, x + i, n - i < BLOCK ? n - i : BLOCK);
+    for (size_t i = 0; i < n; i += BLOCK) {
+        block_max[i / BLOCK] = scan_block(&sc, x + i, n - i < BLOCK ? n - i : BLOCK, (const char *)(x + i) + HEFT_PREFETCH, 64);
+    }
     scan_finish(&sc, out);
 }
 
@@ -610,7 +652,9 @@ int heft_scan_blocks(uint32_t type, const void *source, size_t n, const uint32_t
         size_t m = n - i < BLOCK ? n - i : BLOCK;
         heft_dequantize(type, p + i / values * bytes, m / values, buffer);
         if (i == 0) scan_start(&sc, buffer, m, bounds, nbounds, grid);
-        block_max[i / BLOCK] = scan_block(&sc, buffer, m);
+        // The hardware prefetchers stop at each 4 KiB page: the statistics loop fetches the next block's source.
+        const uint8_t *next = p + (i + BLOCK < n ? i + BLOCK : i) / values * bytes;
+        block_max[i / BLOCK] = scan_block(&sc, buffer, m, (const char *)next, (16 * bytes + values - 1) / values);
     }
     if (n == 0) scan_start(&sc, buffer, 0, bounds, nbounds, grid);
     scan_finish(&sc, out);

@@ -69,3 +69,24 @@ import Testing
         #expect(marks.counts["bar"] == 2 && marks.counts["plan"] == 1)
     }
 }
+
+/// Human sizes and numbers: the unit changes where the web app's gb() changes it, and rounding never prints four
+/// significant digits where three were asked for.
+@Suite struct FormattingTests {
+    @Test func decimalSizesChangeUnitWhereTheyRoundToOne() {
+        #expect(Formatting.decimalSize(999) == "999 B")
+        #expect(Formatting.decimalSize(999_499) == "999 kB")
+        #expect(Formatting.decimalSize(999_500) == "1.00 MB")
+        #expect(Formatting.decimalSize(999_999_999) == "1.00 GB")
+        #expect(Formatting.decimalSize(1_500_000_000_000) == "1.50 TB")
+        #expect(Formatting.decimalSize(90_868_376) == "90.9 MB")
+    }
+
+    @Test func significantDigitsSurviveRoundingUp() {
+        #expect(Formatting.fixed(9.996, significant: 3) == "10.0")
+        #expect(Formatting.fixed(0.9996, significant: 3) == "1.00")
+        #expect(Formatting.fixed(99.96, significant: 3) == "100")
+        #expect(Formatting.fixed(1.234, significant: 3) == "1.23")
+        #expect(Formatting.fixed(0, significant: 3) == "0.00")
+    }
+}

@@ -27,9 +27,9 @@ import Testing
         #expect(Float(s.min) == Float(Self.double(r["min"])) && Float(s.max) == Float(Self.double(r["max"])), "\(s.name) extremes")
         #expect(Float(s.absMax) == Float(Self.double(r["absMax"])), "\(s.name) |max|")
         let mean = Self.double(r["mean"]), std = Self.double(r["std"])
-        // 1e-9 relative; a mean near zero is compared on the scale of its tensor's spread.
-        #expect(abs(s.mean - mean) <= 1e-9 * max(abs(mean), std * 1e-3), "\(s.name) mean \(s.mean) vs \(mean)")
-        #expect(abs(s.std - std) <= 1e-9 * std, "\(s.name) std \(s.std) vs \(std)")
+        // To 1e-6 of the tensor's spread (the kernels add float32 partial sums of 8 or 16 values, float64 above).
+        #expect(abs(s.mean - mean) <= 1e-6 * std, "\(s.name) mean \(s.mean) vs \(mean)")
+        #expect(abs(s.std - std) <= 1e-6 * std, "\(s.name) std \(s.std) vs \(std)")
         let finite = Double(s.elements - s.nan - s.inf)
         let near = (r["nearZero"] as? [Int]) ?? []
         #expect(s.nearZero.map { Int(($0.fraction * finite).rounded()) } == near, "\(s.name) near-zero")
@@ -198,7 +198,7 @@ import Testing
         let plain = PlainStatistics(values)
         #expect(s.zeros == plain.zeros && s.nan == plain.nan && s.inf == plain.inf)
         #expect(s.min == plain.finite.min() && s.max == plain.finite.max())
-        #expect(abs(s.mean - plain.mean) <= 1e-9 * plain.std && abs(s.std - plain.std) <= 1e-9 * plain.std)
+        #expect(abs(s.mean - plain.mean) <= 1e-6 * plain.std && abs(s.std - plain.std) <= 1e-6 * plain.std)
         let finite = Double(plain.finite.count)
         let rms = (plain.finite.map { $0 * $0 }.reduce(0, +) / finite).squareRoot()
         let expectedNear = options.thresholds.map { plain.near(relative ? $0 * rms : $0) }
@@ -315,7 +315,7 @@ import Testing
             let plain = PlainStatistics(b.output)
             #expect(s.elements == b.output.count && s.zeros == plain.zeros && s.nan == plain.nan, "\(b.name) counts")
             #expect(s.min == plain.finite.min() && s.max == plain.finite.max(), "\(b.name) extremes")
-            #expect(abs(s.mean - plain.mean) <= 1e-9 * plain.std && abs(s.std - plain.std) <= 1e-9 * plain.std, "\(b.name) moments")
+            #expect(abs(s.mean - plain.mean) <= 1e-6 * plain.std && abs(s.std - plain.std) <= 1e-6 * plain.std, "\(b.name) moments")
             #expect(s.histogram.counts == plain.histogram(s.histogram.edges), "\(b.name) histogram")
         }
     }

@@ -29,15 +29,14 @@ public enum Formatting {
         }
     }
 
-    /// Decimal size: `90868376` → `90.9 MB` (MB = 10⁶ bytes, GB = 10⁹ bytes).
+    /// Decimal size: `90868376` → `90.9 MB` (MB = 10⁶ bytes, GB = 10⁹ bytes, TB = 10¹² bytes).
     public static func decimalSize(_ bytes: Int) -> String {
         let v = Double(bytes)
-        switch bytes {
-        case ..<1_000: return "\(bytes) B"
-        case ..<1_000_000: return fixed(v / 1e3, significant: 3) + " kB"
-        case ..<1_000_000_000: return fixed(v / 1e6, significant: 3) + " MB"
-        default: return fixed(v / 1e9, significant: 3) + " GB"
+        // As the web app's gb(): the larger unit from the size that rounds to 1.00 of it (999,600 B is 1.00 MB).
+        for (scale, unit) in [(1e12, "TB"), (1e9, "GB"), (1e6, "MB"), (1e3, "kB")] where abs(v) >= scale * 0.9995 {
+            return fixed(v / scale, significant: 3) + " " + unit
         }
+        return "\(bytes) B"
     }
 
     /// Binary size: `90868376` → `86.7 MiB` (GiB = 2³⁰ bytes).
@@ -115,7 +114,11 @@ public enum Formatting {
 
     /// A number with about `significant` significant digits (at least none after the point).
     public static func fixed(_ value: Double, significant: Int) -> String {
-        let magnitude = value == 0 ? 1 : Int(log10(abs(value)).rounded(.down)) + 1
+        guard value.isFinite, value != 0 else { return fixed(value, decimals: max(0, significant - 1)) }
+        var magnitude = Int(log10(abs(value)).rounded(.down)) + 1
+        // A value that rounds up to the next power of ten (0.9996 → 1.00, 9.996 → 10.0) takes that power's digits.
+        let decimals = max(0, significant - magnitude)
+        if decimals < 15, abs(Double(fixed(value, decimals: decimals)) ?? 0) >= pow(10, Double(magnitude)) { magnitude += 1 }
         return fixed(value, decimals: max(0, significant - magnitude))
     }
 }

@@ -59,7 +59,8 @@ public struct TensorStatistics: Sendable, Codable {
     public let inf: Int
     public let min: Double
     public let max: Double
-    /// Over finite values, accumulated in float64 (Chan et al. pairwise merging).
+    /// Over finite values: float32 partial sums of 8 or 16 values, float64 above them (Chan et al. pairwise merging);
+    /// within 1e-6 of the standard deviation.
     public let mean: Double
     /// Population standard deviation over finite values.
     public let std: Double
