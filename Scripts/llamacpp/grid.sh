@@ -22,7 +22,7 @@ version=0.3.36
 src="$work/llama_cpp_python-$version/vendor/llama.cpp"
 bin="$src/build/bin"
 
-if [ ! -x "$bin/llama-completion" ] || [ ! -x "$bin/llama-quantize" ]; then
+if [ ! -x "$bin/llama-completion" ] || [ ! -x "$bin/llama-quantize" ] || [ ! -x "$bin/llama-server" ]; then
     command -v cmake >/dev/null || { apt-get update -qq && apt-get install -y -qq cmake >/dev/null; }
     (cd "$work" && pip download -q --no-deps --no-binary llama-cpp-python "llama-cpp-python==$version" -d . && tar xzf "llama_cpp_python-$version.tar.gz")
     # The vendored tree carries a .git file pointing at a parent repository that the package does not ship.
@@ -30,8 +30,8 @@ if [ ! -x "$bin/llama-completion" ] || [ ! -x "$bin/llama-quantize" ]; then
     # A portable AVX2 build (what every x86-64 machine of the last decade runs; no AVX-512 or AMX paths).
     cmake -S "$src" -B "$src/build" -DCMAKE_BUILD_TYPE=Release -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF \
         -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON -DGGML_AVX512=OFF \
-        -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_SERVER=OFF >/dev/null
-    cmake --build "$src/build" --target llama-completion llama-quantize -j"$(nproc)" >/dev/null
+        -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_SERVER=ON >/dev/null
+    cmake --build "$src/build" --target llama-completion llama-quantize llama-server -j"$(nproc)" >/dev/null
 fi
 
 models="$work/models"
@@ -136,6 +136,30 @@ for model in qwen3moe-30b-a3b-2l-f16 mixtral-mini-f16; do
             done
         done
     done
+done
+
+# llama-server: one token of logits per sequence, 4 unified sequences by default. Each server is stopped once it has
+# reserved its buffers.
+server_logs="$root/Tests/Data/llamacpp/server"
+mkdir -p "$server_logs"
+serve() { # name model args...
+    local name="$1" model="$2" out="$server_logs/$1.log"
+    shift 2
+    [ -s "$out" ] && return 0
+    "$bin/llama-server" -m "$model" --port 18099 -lv 4 -t 2 "$@" >"$out" 2>&1 &
+    local pid=$!
+    for _ in $(seq 120); do
+        sleep 0.5
+        grep -q "server is listening\|main: model loaded\|error" "$out" && break
+    done
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null || true
+}
+for model in gemma-3-270m-q4_k_m smollm2-135m-q4_k_m qwen2.5-0.5b-q8_0 qwen3moe-mini-q4_k_m mixtral-mini-f16 qwen3moe-30b-a3b-2l-f16; do
+    serve "$model-c4096-ub512-npdefault-faon-kvf16" "$models/$model.gguf" -c 4096 -fa on
+    serve "$model-c8192-ub512-np2-faon-kvq8_0" "$models/$model.gguf" -c 8192 -np 2 -fa on -ctk q8_0 -ctv q8_0
+    serve "$model-c4096-ub512-np1-faoff-kvf16" "$models/$model.gguf" -c 4096 -np 1 -fa off
+    serve "$model-c16384-ub256-npdefault-faon-kvf16" "$models/$model.gguf" -c 16384 -ub 256 -fa on
 done
 
 [ -n "${HEFT_GRID_LOGS_ONLY:-}" ] && exit 0

@@ -1,18 +1,19 @@
-/// The compute graph llama.cpp reserves for a mixture-of-experts model with flash attention, and ggml-alloc's
-/// allocation of it, node by node.
+/// The compute graph llama.cpp reserves with flash attention, and ggml-alloc's allocation of it, node by node.
 ///
 /// No closed form gives this buffer: ggml-alloc places each tensor in the smallest free block that holds it, so the
-/// logits at the end of the graph land in a hole or above the experts' working set depending on the order of earlier
-/// frees, and llama.cpp's own figure for one model moves by ±13 % as `-c` changes. Replaying the allocator over the
-/// graph gives the figure llama.cpp prints.
+/// logits at the end of the graph land in a hole or above the layers' working set depending on the order of earlier
+/// frees — llama.cpp's own figure for one mixture of experts moves by ±13 % as `-c` changes, and with few outputs
+/// (llama-server reserves one per sequence) a dense model's peak sits inside a layer, among the inputs and the
+/// holes. Replaying the allocator over the graph gives the figure llama.cpp prints.
 ///
 /// Sources, llama.cpp as vendored in llama-cpp-python 0.3.36:
 /// - `ggml/src/ggml-alloc.c`: `ggml_gallocr_alloc_graph_impl` (input leaves first, then each node: reuse a parent in
 ///   place when the op allows it and the parent is not a view, has no other consumer and has the same shape; free
 ///   parents whose last consumer ran), `ggml_dyn_tallocr_alloc` (best fit among the free blocks but the last, else
 ///   the last block, growing the buffer) and `ggml_dyn_tallocr_free_bytes` (merge with neighbours).
-/// - `src/models/qwen3moe.cpp`, `src/models/llama.cpp` and `src/llama-graph.cpp` (`build_inp_embd`, `build_attn`,
-///   `build_attn_mha`, `build_moe_ffn`): the nodes, in the order `ggml_build_forward_expand` records them.
+/// - `src/models/llama.cpp`, `qwen2.cpp`, `qwen3.cpp`, `qwen3moe.cpp` and `src/llama-graph.cpp` (`build_inp_embd`,
+///   `build_attn`, `build_attn_mha`, `build_ffn`, `build_moe_ffn`): the nodes, in the order
+///   `ggml_build_forward_expand` records them.
 /// - `src/llama-kv-cache.cpp`: the Hadamard rotations of Q, K and V applied when the cache type is quantized.
 struct GGMLGraph {
     /// A tensor of the graph. External tensors (weights, the KV cache and views of them) are left out: ggml-alloc
@@ -208,35 +209,63 @@ struct DynamicAllocator {
     }
 }
 
-/// The shapes that decide llama.cpp's graph for a mixture of experts.
-struct MoEGraphShape {
+/// The shapes that decide the graph llama.cpp builds for a llama-style decoder (`llama`, `qwen2`, `qwen3`,
+/// `qwen3moe`): pre-norm blocks of RoPE attention and a SwiGLU feed-forward, dense or a mixture of experts.
+struct DecoderGraphShape {
+    enum FeedForward {
+        case dense(width: Int)
+        case experts(count: Int, used: Int, width: Int)
+    }
+
+    /// `llama` and kin, or Gemma 3: embeddings scaled, Q scaled after RoPE, norms after attention and after the
+    /// feed-forward, GeGLU, and Q, K, V computed in that order.
+    enum Style {
+        case llama, gemma3
+    }
+
+    var style = Style.llama
     var hidden, heads, kvHeads, keyLength, valueLength, layers, vocab: Int
-    var experts, expertsUsed, expertWidth: Int
-    /// Q and K pass through their own RMS norms (qwen3moe; not Mixtral).
+    var feedForward: FeedForward
+    /// Layers that attend through the sliding-window cache (its own inputs and mask); empty without one.
+    var sliding: Set<Int> = []
+    var slidingCellsPerStream = 0
+    /// Q and K pass through their own RMS norms (qwen3, qwen3moe).
     var qkNorm: Bool
+    /// Q, K and V projections have biases (qwen2).
+    var qkvBias: Bool
     /// Tokens of the reserved micro-batch, the outputs it keeps, streams and cells per stream.
     var tokens, outputs, streams, cellsPerStream: Int
     /// The cache types are quantized: llama.cpp rotates Q, K (and V) by Hadamard matrices.
     var rotateK, rotateV: Bool
 
-    /// The graph `qwen3moe` (and `llama` with experts) builds for the worst-case micro-batch with flash attention.
+    /// The graph for the worst-case micro-batch with flash attention.
     func graph() -> GGMLGraph {
         var g = GGMLGraph()
         let N = tokens
         let tokensInput = g.input([N])
         _ = g.input([hidden, N])  // inp_embd: the embeddings path ggml_build_forward_select leaves unused
         // src/llama-kv-cache.cpp build_input_k_rot: the largest power of two from 64 dividing the head width.
-        var kRotation: Int?
-        if rotateK {
-            var n = 64
-            while keyLength % (n * 2) == 0 { n *= 2 }
-            kRotation = g.input([n, n])
+        var kWidth = 64
+        if rotateK { while keyLength % (kWidth * 2) == 0 { kWidth *= 2 } }
+        // Each cache (the sliding-window one first when layer 0 uses it) has its own rotations, indices and mask,
+        // met by the graph in that order; positions come after the first rotation of K.
+        struct CacheInputs {
+            var kRotation: Int?, vRotation: Int?
+            var kIndices = 0, vIndices = 0, mask = 0
         }
-        let positions = g.input([N])
-        let vRotation = rotateV ? g.input([64, 64]) : nil
-        let kIndices = g.input([N], elementBytes: 8)
-        let vIndices = g.input([N], elementBytes: 8)
-        let mask = g.input([cellsPerStream, N / streams, 1, streams], elementBytes: 2)
+        let order = sliding.contains(0) ? [true, false] : [false, true]
+        var inputs: [Bool: CacheInputs] = [:]
+        var positions = 0
+        for isSliding in order where isSliding ? !sliding.isEmpty : sliding.count < layers {
+            var c = CacheInputs()
+            if rotateK { c.kRotation = g.input([kWidth, kWidth]) }
+            if inputs.isEmpty { positions = g.input([N]) }
+            if rotateV { c.vRotation = g.input([64, 64]) }
+            c.kIndices = g.input([N], elementBytes: 8)
+            c.vIndices = g.input([N], elementBytes: 8)
+            c.mask = g.input([isSliding ? slidingCellsPerStream : cellsPerStream, N / streams, 1, streams], elementBytes: 2)
+            inputs[isSliding] = c
+        }
         let outIDs = g.input([outputs])
 
         func rmsNorm(_ x: Int) -> Int {
@@ -253,60 +282,94 @@ struct MoEGraphShape {
             let product = g.op([width, total / width], [rotation, flat])
             return g.view(product, shape)
         }
+        func projection(_ input: Int, heads: Int, width: Int) -> Int {
+            var x = g.op([heads * width, N], [input])
+            if qkvBias { x = g.op([heads * width, N], [x], inPlace: true) }
+            return g.view(x, [width, heads, N])
+        }
 
         var embeddings = g.op([hidden, N], [tokensInput])
+        if style == .gemma3 { embeddings = g.op([hidden, N], [embeddings], inPlace: true) }  // × √E
         for layer in 0..<layers {
-            let last = layer == layers - 1
+            guard let cache = inputs[sliding.contains(layer)] else { continue }
             let residual = embeddings
             let normed = rmsNorm(embeddings)
-            var q = g.view(g.op([heads * keyLength, N], [normed]), [keyLength, heads, N])
-            if qkNorm { q = rmsNorm(q) }
-            q = g.op([keyLength, heads, N], [q, positions], inPlace: true)  // RoPE
-            q = rotate(q, kRotation, width: g.tensors[kRotation ?? 0].shape[0])
-            var v = g.view(g.op([kvHeads * valueLength, N], [normed]), [valueLength, kvHeads, N])
-            v = rotate(v, vRotation, width: 64)
-            var k = g.view(g.op([kvHeads * keyLength, N], [normed]), [keyLength, kvHeads, N])
-            if qkNorm { k = rmsNorm(k) }
-            k = g.op([keyLength, kvHeads, N], [k, positions], inPlace: true)
-            k = rotate(k, kRotation, width: g.tensors[kRotation ?? 0].shape[0])
-            g.external([g.view(k, [kvHeads * keyLength, N]), kIndices])
-            g.external([g.view(v, [kvHeads * valueLength, N]), vIndices])
+            func query() -> Int {
+                var q = projection(normed, heads: heads, width: keyLength)
+                if qkNorm { q = rmsNorm(q) }
+                q = g.op([keyLength, heads, N], [q, positions], inPlace: true)  // RoPE
+                if style == .gemma3 { q = g.op([keyLength, heads, N], [q], inPlace: true) }  // × attention scale
+                return rotate(q, cache.kRotation, width: kWidth)
+            }
+            func key() -> Int {
+                var k = projection(normed, heads: kvHeads, width: keyLength)
+                if qkNorm { k = rmsNorm(k) }
+                k = g.op([keyLength, kvHeads, N], [k, positions], inPlace: true)
+                return rotate(k, cache.kRotation, width: kWidth)
+            }
+            func value() -> Int { rotate(projection(normed, heads: kvHeads, width: valueLength), cache.vRotation, width: 64) }
+            let q = query()
+            let k: Int, v: Int
+            if style == .gemma3 {
+                k = key()
+                v = value()
+            } else {
+                v = value()
+                k = key()
+            }
+            g.external([g.view(k, [kvHeads * keyLength, N]), cache.kIndices])
+            g.external([g.view(v, [kvHeads * valueLength, N]), cache.vIndices])
             let qStreams = g.view(g.view(q, [keyLength, heads, N / streams, streams]), [keyLength, N / streams, heads, streams])
-            let attention = g.op([valueLength, heads, N / streams, streams], [qStreams, mask])
+            let attention = g.op([valueLength, heads, N / streams, streams], [qStreams, cache.mask])
             var out = g.view(attention, [heads * valueLength, N])
-            out = rotate(out, vRotation, width: 64)
+            out = rotate(out, cache.vRotation, width: 64)
             var projected = g.op([hidden, N], [out])
             var input = residual
             var rows = N
+            let last = layer == layers - 1
+            // The last layer keeps only the rows of the outputs.
             if last {
                 rows = outputs
                 projected = g.op([hidden, rows], [projected, outIDs])
-                input = g.op([hidden, rows], [residual, outIDs])
             }
+            if style == .gemma3 { projected = rmsNorm(projected) }  // post-attention norm
+            if last { input = g.op([hidden, rows], [residual, outIDs]) }
             let ffnInput = g.op([hidden, rows], [projected, input], inPlace: true)
             let ffnNormed = rmsNorm(ffnInput)
-            // build_moe_ffn: router, softmax, top-k, normalized weights, the three expert matrices, the weighted sum.
-            let logits = g.op([experts, rows], [ffnNormed])
-            let probs = g.op([experts, rows], [logits], inPlace: true)
-            let probsRows = g.view(probs, [1, experts, rows])
-            let order = g.op([experts, rows], [probs], elementBytes: 4)
-            let chosen = g.view(order, [expertsUsed, rows])
-            let weights = g.op([1, expertsUsed, rows], [probsRows, chosen])
-            let weightsFlat = g.view(weights, [expertsUsed, rows])
-            let sum = g.op([1, rows], [weightsFlat])
-            let clamped = g.op([1, rows], [sum], inPlace: true)
-            let normalized = g.op([expertsUsed, rows], [weightsFlat, clamped], inPlace: true)
-            let normalizedRows = g.view(normalized, [1, expertsUsed, rows])
-            let perToken = g.view(ffnNormed, [hidden, 1, rows])
-            let gate = g.op([expertWidth, expertsUsed, rows], [perToken, chosen])
-            let up = g.op([expertWidth, expertsUsed, rows], [perToken, chosen])
-            let activated = g.op([expertWidth, expertsUsed, rows], [gate, up])
-            let down = g.op([hidden, expertsUsed, rows], [activated, chosen])
-            let weighted = g.op([hidden, expertsUsed, rows], [down, normalizedRows], inPlace: true)
-            let slots = (0..<expertsUsed).map { _ in g.view(weighted, [hidden, rows]) }
-            var sumOfExperts = expertsUsed == 1 ? g.op([hidden, rows], [slots[0]]) : slots[0]
-            for slot in slots.dropFirst() { sumOfExperts = g.op([hidden, rows], [sumOfExperts, slot], inPlace: true) }
-            embeddings = g.op([hidden, rows], [sumOfExperts, ffnInput], inPlace: true)
+            let ffnOut: Int
+            switch feedForward {
+            case .dense(let width):
+                // build_ffn with LLM_FFN_SILU, LLM_FFN_PAR: gate, up, SwiGLU, down.
+                let gate = g.op([width, rows], [ffnNormed])
+                let up = g.op([width, rows], [ffnNormed])
+                let down = g.op([hidden, rows], [g.op([width, rows], [gate, up])])
+                ffnOut = style == .gemma3 ? rmsNorm(down) : down  // Gemma 3: GeGLU, then the post-feed-forward norm
+            case .experts(let count, let used, let width):
+                // build_moe_ffn: router, softmax, top-k, normalized weights, the three expert matrices, the
+                // weighted sum.
+                let logits = g.op([count, rows], [ffnNormed])
+                let probs = g.op([count, rows], [logits], inPlace: true)
+                let probsRows = g.view(probs, [1, count, rows])
+                let order = g.op([count, rows], [probs])
+                let chosen = g.view(order, [used, rows])
+                let weights = g.op([1, used, rows], [probsRows, chosen])
+                let weightsFlat = g.view(weights, [used, rows])
+                let sum = g.op([1, rows], [weightsFlat])
+                let clamped = g.op([1, rows], [sum], inPlace: true)
+                let normalized = g.op([used, rows], [weightsFlat, clamped], inPlace: true)
+                let normalizedRows = g.view(normalized, [1, used, rows])
+                let perToken = g.view(ffnNormed, [hidden, 1, rows])
+                let gate = g.op([width, used, rows], [perToken, chosen])
+                let up = g.op([width, used, rows], [perToken, chosen])
+                let activated = g.op([width, used, rows], [gate, up])
+                let down = g.op([hidden, used, rows], [activated, chosen])
+                let weighted = g.op([hidden, used, rows], [down, normalizedRows], inPlace: true)
+                let slots = (0..<used).map { _ in g.view(weighted, [hidden, rows]) }
+                var total = used == 1 ? g.op([hidden, rows], [slots[0]]) : slots[0]
+                for slot in slots.dropFirst() { total = g.op([hidden, rows], [total, slot], inPlace: true) }
+                ffnOut = total
+            }
+            embeddings = g.op([hidden, rows], [ffnOut, ffnInput], inPlace: true)
         }
         let norm = g.op([hidden, outputs], [embeddings], inPlace: true)
         let resultNorm = g.op([hidden, outputs], [norm], inPlace: true, output: true)

@@ -93,8 +93,9 @@ public struct LlamaCppSettings: Sendable, Hashable {
 ///
 /// Each rule cites llama.cpp's source; `docs/estimates.md` lists them. KV and output buffers follow llama.cpp's
 /// arithmetic exactly; the model buffers are exact for a GGUF file (its tensor offsets); the compute buffer is
-/// the peak of ggml-alloc's worst-case graph, approximated by its three largest moments (the logits at the end,
-/// the feed-forward block, the attention block).
+/// ggml-alloc replayed over the worst-case graph (``DecoderGraphShape``) with flash attention on the CPU for the
+/// architectures it builds, and otherwise the peak of that graph approximated by its three largest moments (the
+/// logits at the end, the feed-forward block, the attention block).
 public struct LlamaCppAllocation: Sendable, Hashable, Codable {
     /// `n_ctx` after padding to 256 (and to a multiple of the streams).
     public let contextCells: Int
@@ -332,34 +333,29 @@ public struct LlamaCppAllocation: Sendable, Hashable, Codable {
         // (n_used), the gate, up and activation outputs (n_used × expert width), the down outputs (n_used × E) and
         // the hidden state; measured 0 to 19.06 MiB on a 16-expert model at -ub 512, never more than this bound.
         var hole: Int?
-        var simulated: Int?
-        if s.flashAttention, let used = a.expertsPerToken, let experts = a.experts, experts > 1 {
+        if let used = a.expertsPerToken, let experts = a.experts, experts > 1 {
             let expert = a.expertFFNSize ?? a.ffnSize ?? 4 * hidden
-            hole = 4 * N * (2 * experts + 2 * used + 3 * used * expert + used * hidden + hidden)
-            // On the CPU, for the graphs it models, ggml-alloc replayed node by node gives the size itself.
-            if gpus == 0 || gpuLayers == 0, let qkNorm = Self.modeledMoE(a), let kvHeads = a.kvHeads, used <= experts,
-                let first = layout.layers.first,
-                [hidden, heads, kvHeads, first.keyLength, first.valueLength, layers, vocab, experts, expert, N].allSatisfy({
-                    (1...1 << 31).contains($0)
-                })
-            {
-                let shape = MoEGraphShape(
-                    hidden: hidden, heads: heads, kvHeads: kvHeads, keyLength: first.keyLength, valueLength: first.valueLength,
-                    layers: layers, vocab: vocab, experts: experts, expertsUsed: used, expertWidth: expert, qkNorm: qkNorm,
-                    tokens: N, outputs: outputs, streams: streams, cellsPerStream: perStream,
-                    rotateK: s.typeK.isQuantized && first.keyLength % 64 == 0,
-                    rotateV: s.typeV.isQuantized && first.valueLength % 64 == 0)
-                guard let bytes = shape.graph().allocatedBytes() else {
-                    throw EstimateError("the compute buffer overflows 64 bits: lower the context or micro-batch")
-                }
-                simulated = bytes
+            if s.flashAttention { hole = 4 * N * (2 * experts + 2 * used + 3 * used * expert + used * hidden + hidden) }
+        }
+        // With flash attention on the CPU, for the graphs it models, ggml-alloc replayed node by node gives the size
+        // itself (no closed form does: holes come and go with -c, and with few outputs the peak sits in a layer).
+        var simulated: Int?
+        if s.flashAttention, gpus == 0 || gpuLayers == 0,
+            let shape = Self.decoderGraph(
+                profile, layout: layout, settings: s, tokens: N, outputs: outputs, streams: streams, cellsPerStream: perStream,
+                slidingCellsPerStream: slidingPerStream)
+        {
+            guard let bytes = shape.graph().allocatedBytes() else {
+                throw EstimateError("the compute buffer overflows 64 bits: lower the context or micro-batch")
             }
+            simulated = bytes
+            hole = nil
         }
         if let simulated {
             buffers.append(
                 EngineBuffer(
                     device: "CPU", name: "CPU", kind: .compute, bytes: simulated,
-                    detail: "ggml-alloc replayed over the mixture-of-experts graph"))
+                    detail: "ggml-alloc replayed over the graph"))
         } else if gpus == 0 || gpuLayers == 0 {
             buffers.append(EngineBuffer(device: "CPU", name: "CPU", kind: .compute, bytes: peak.1, upperBytes: hole.map { peak.1 + $0 }))
         } else {
@@ -416,14 +412,60 @@ public struct LlamaCppAllocation: Sendable, Hashable, Codable {
         ]
     }
 
-    /// Whether the model's graph is one ``MoEGraphShape`` builds, and then whether Q and K have their own norms:
-    /// qwen3moe (true) and Mixtral, llama.cpp's `llama` architecture with experts (false).
-    static func modeledMoE(_ a: Architecture) -> Bool? {
+    /// The graph ``DecoderGraphShape`` builds for this model, when it is one llama.cpp builds that way: `llama`
+    /// (dense, or with experts: Mixtral; biases on Q, K and V when the file has them), `qwen2` (biases) and
+    /// `qwen3moe` (Q/K norms), every layer attending to the whole cache, and `gemma3` (sliding-window layers beside
+    /// full ones). `nil` otherwise.
+    static func decoderGraph(
+        _ profile: ModelProfile, layout: AttentionLayout, settings s: LlamaCppSettings, tokens: Int, outputs: Int, streams: Int,
+        cellsPerStream: Int, slidingCellsPerStream: Int?
+    ) -> DecoderGraphShape? {
+        let a = profile.architecture
+        let biases = profile.tensors.contains { $0.name.hasSuffix("attn_q.bias") || $0.name.hasSuffix("q_proj.bias") }
+        let qkNorm: Bool, qkvBias: Bool
+        var style = DecoderGraphShape.Style.llama
         switch a.modelType {
-        case "qwen3moe", "qwen3_moe": true
-        case "llama", "mixtral": false
-        default: nil
+        case "qwen3moe", "qwen3_moe": (qkNorm, qkvBias) = (true, false)
+        case "qwen2": (qkNorm, qkvBias) = (false, true)
+        case "llama", "mixtral": (qkNorm, qkvBias) = (false, biases)
+        case "gemma3", "gemma3_text": (qkNorm, qkvBias, style) = (true, false, .gemma3)
+        default: return nil
         }
+        var sliding = Set<Int>()
+        for (index, layer) in layout.layers.enumerated() {
+            switch layer.kind {
+            case .full: break
+            case .sliding where style == .gemma3: sliding.insert(index)
+            default: return nil
+            }
+        }
+        guard let first = layout.layers.first,
+            layout.layers.allSatisfy({ ($0.kvHeads, $0.keyLength, $0.valueLength) == (first.kvHeads, first.keyLength, first.valueLength) }),
+            let layers = a.layers, layers == layout.layers.count, let hidden = a.hiddenSize, let heads = a.heads, let vocab = a.vocabSize,
+            sliding.isEmpty || slidingCellsPerStream != nil
+        else { return nil }
+        let feedForward: DecoderGraphShape.FeedForward
+        if let experts = a.experts, experts > 1, let used = a.expertsPerToken {
+            guard used <= experts else { return nil }
+            feedForward = .experts(count: experts, used: used, width: a.expertFFNSize ?? a.ffnSize ?? 4 * hidden)
+        } else {
+            guard let width = a.ffnSize else { return nil }
+            feedForward = .dense(width: width)
+        }
+        let widths: [Int]
+        switch feedForward {
+        case .dense(let width): widths = [width]
+        case .experts(let count, let used, let width): widths = [count, used, width]
+        }
+        // Every size the graph multiplies stays far from overflow; the tensors' bytes are checked as they are built.
+        let dims = [hidden, heads, first.kvHeads, first.keyLength, first.valueLength, layers, vocab, tokens, outputs] + widths
+        guard dims.allSatisfy({ (1...1 << 31).contains($0) }), tokens % streams == 0 else { return nil }
+        return DecoderGraphShape(
+            style: style, hidden: hidden, heads: heads, kvHeads: first.kvHeads, keyLength: first.keyLength, valueLength: first.valueLength,
+            layers: layers, vocab: vocab, feedForward: feedForward, sliding: sliding, slidingCellsPerStream: slidingCellsPerStream ?? 0,
+            qkNorm: qkNorm, qkvBias: qkvBias, tokens: tokens,
+            outputs: outputs, streams: streams, cellsPerStream: cellsPerStream,
+            rotateK: s.typeK.isQuantized && first.keyLength % 64 == 0, rotateV: s.typeV.isQuantized && first.valueLength % 64 == 0)
     }
 
     /// `GGML_PAD`.
