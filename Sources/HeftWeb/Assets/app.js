@@ -393,7 +393,7 @@ const answers = {
       + stat("parameters scanned", "global.elements", group(g.elements), g.elements, null, "elements")
       + stat("bytes scanned", "bytesScanned", size(d.bytesScanned), d.bytesScanned)
       + stat("file", "complete", d.complete ? "complete" : "partial", d.complete)
-      + stat("mean", "global.mean", real(g.mean), g.mean, "over finite values, accumulated in float64", "mean")
+      + stat("mean", "global.mean", real(g.mean), g.mean, "over finite values: float32 partial sums of 8 or 16 values, float64 above; within 1e-6 of σ", "mean")
       + stat("standard deviation", "global.std", real(g.std), g.std, "population standard deviation over finite values", "std")
       + stat("min", "global.min", real(g.min), g.min, null, "min") + stat("max", "global.max", real(g.max), g.max, null, "max")
       + stat("largest |value|", "global.absMax", real(g.absMax), g.absMax)
