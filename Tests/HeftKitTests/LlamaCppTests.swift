@@ -4,10 +4,9 @@ import Testing
 
 @testable import HeftKit
 
-/// Recorded llama.cpp launches replayed through the same path as `heft memory MODEL --log LOG`: model, KV and output
-/// buffers equal the printed MiB (each printed buffer is rounded to 0.01 MiB); with flash attention, where Heft
-/// replays ggml-alloc over the graph, so does the compute buffer; without it, the closed form is within the 10 % goal;
-/// the total within 5 % or 64 MiB.
+/// Recorded llama.cpp launches replayed through the same path as `heft memory MODEL --log LOG`: every buffer equals
+/// the printed MiB (each printed buffer is rounded to 0.01 MiB) — the compute buffer because Heft replays ggml-alloc
+/// over the graph llama.cpp builds — and the total is within 5 % or 64 MiB.
 enum LlamaCppLogs {
     static func logs(_ folder: String) -> [String] {
         let folder = Fixtures.packageRoot + "/Tests/Data/llamacpp/" + folder
@@ -27,12 +26,8 @@ enum LlamaCppLogs {
         #expect(estimate.engine == .llamaCpp)
         for row in comparison.rows {
             #expect(row.resolutionMebibytes == 0.005 * Double(row.buffers))
-            if row.kind == .compute && name.contains("faoff") {
-                #expect(row.withinRange == nil, "\(name): a single figure, not a range")
-                #expect(abs(row.relativeDifference) <= 0.10, "\(name): compute \(row.relativeDifference)")
-            } else {
-                #expect(abs(row.differenceMebibytes) <= row.resolutionMebibytes + 1e-9, "\(name): \(row.kind) \(row.differenceMebibytes) MiB")
-            }
+            #expect(row.withinRange == nil, "\(name): a single figure, not a range")
+            #expect(abs(row.differenceMebibytes) <= row.resolutionMebibytes + 1e-9, "\(name): \(row.kind) \(row.differenceMebibytes) MiB")
         }
         let total = comparison.heftTotalMebibytes - comparison.engineTotalMebibytes
         #expect(abs(total) <= max(0.05 * comparison.engineTotalMebibytes, 64), "\(name): total \(total) MiB")

@@ -1,4 +1,4 @@
-/// The compute graph llama.cpp reserves with flash attention, and ggml-alloc's allocation of it, node by node.
+/// The compute graph llama.cpp reserves, and ggml-alloc's allocation of it, node by node.
 ///
 /// No closed form gives this buffer: ggml-alloc places each tensor in the smallest free block that holds it, so the
 /// logits at the end of the graph land in a hole or above the layers' working set depending on the order of earlier
@@ -237,8 +237,11 @@ struct DecoderGraphShape {
     var tokens, outputs, streams, cellsPerStream: Int
     /// The cache types are quantized: llama.cpp rotates Q, K (and V) by Hadamard matrices.
     var rotateK, rotateV: Bool
+    /// Flash attention; without it the scores (cells × tokens × heads, F32) are materialized, the mask is F32 and V
+    /// is stored transposed (one index per value).
+    var flashAttention = true
 
-    /// The graph for the worst-case micro-batch with flash attention.
+    /// The graph for the worst-case micro-batch.
     func graph() -> GGMLGraph {
         var g = GGMLGraph()
         let N = tokens
@@ -262,8 +265,9 @@ struct DecoderGraphShape {
             if inputs.isEmpty { positions = g.input([N]) }
             if rotateV { c.vRotation = g.input([64, 64]) }
             c.kIndices = g.input([N], elementBytes: 8)
-            c.vIndices = g.input([N], elementBytes: 8)
-            c.mask = g.input([isSliding ? slidingCellsPerStream : cellsPerStream, N / streams, 1, streams], elementBytes: 2)
+            c.vIndices = g.input(flashAttention ? [N] : [N * kvHeads * valueLength], elementBytes: 8)
+            c.mask = g.input(
+                [isSliding ? slidingCellsPerStream : cellsPerStream, N / streams, 1, streams], elementBytes: flashAttention ? 2 : 4)
             inputs[isSliding] = c
         }
         let outIDs = g.input([outputs])
@@ -320,8 +324,18 @@ struct DecoderGraphShape {
             g.external([g.view(k, [kvHeads * keyLength, N]), cache.kIndices])
             g.external([g.view(v, [kvHeads * valueLength, N]), cache.vIndices])
             let qStreams = g.view(g.view(q, [keyLength, heads, N / streams, streams]), [keyLength, N / streams, heads, streams])
-            let attention = g.op([valueLength, heads, N / streams, streams], [qStreams, cache.mask])
-            var out = g.view(attention, [heads * valueLength, N])
+            var out: Int
+            if flashAttention {
+                let attention = g.op([valueLength, heads, N / streams, streams], [qStreams, cache.mask])
+                out = g.view(attention, [heads * valueLength, N])
+            } else {
+                // K·Q, softmax with the mask (in place), V·softmax, and the heads made contiguous again.
+                let cells = sliding.contains(layer) ? slidingCellsPerStream : cellsPerStream
+                let scores = g.op([cells, N / streams, heads, streams], [qStreams])
+                let weights = g.op([cells, N / streams, heads, streams], [scores, cache.mask], inPlace: true)
+                let weighted = g.op([valueLength, N / streams, heads, streams], [weights])
+                out = g.op([heads * valueLength, N], [g.view(weighted, [valueLength, heads, N / streams, streams])])
+            }
             out = rotate(out, cache.vRotation, width: 64)
             var projected = g.op([hidden, N], [out])
             var input = residual

@@ -93,8 +93,8 @@ public struct LlamaCppSettings: Sendable, Hashable {
 ///
 /// Each rule cites llama.cpp's source; `docs/estimates.md` lists them. KV and output buffers follow llama.cpp's
 /// arithmetic exactly; the model buffers are exact for a GGUF file (its tensor offsets); the compute buffer is
-/// ggml-alloc replayed over the worst-case graph (``DecoderGraphShape``) with flash attention on the CPU for the
-/// architectures it builds, and otherwise the peak of that graph approximated by its three largest moments (the
+/// ggml-alloc replayed over the worst-case graph (``DecoderGraphShape``) on the CPU for the architectures it builds,
+/// and otherwise the peak of that graph approximated by its three largest moments (the
 /// logits at the end, the feed-forward block, the attention block).
 public struct LlamaCppAllocation: Sendable, Hashable, Codable {
     /// `n_ctx` after padding to 256 (and to a multiple of the streams).
@@ -337,10 +337,10 @@ public struct LlamaCppAllocation: Sendable, Hashable, Codable {
             let expert = a.expertFFNSize ?? a.ffnSize ?? 4 * hidden
             if s.flashAttention { hole = 4 * N * (2 * experts + 2 * used + 3 * used * expert + used * hidden + hidden) }
         }
-        // With flash attention on the CPU, for the graphs it models, ggml-alloc replayed node by node gives the size
-        // itself (no closed form does: holes come and go with -c, and with few outputs the peak sits in a layer).
+        // On the CPU, for the graphs it models, ggml-alloc replayed node by node gives the size itself (no closed form
+        // does: holes come and go with -c, and with few outputs the peak sits in a layer).
         var simulated: Int?
-        if s.flashAttention, gpus == 0 || gpuLayers == 0,
+        if gpus == 0 || gpuLayers == 0,
             let shape = Self.decoderGraph(
                 profile, layout: layout, settings: s, tokens: N, outputs: outputs, streams: streams, cellsPerStream: perStream,
                 slidingCellsPerStream: slidingPerStream)
@@ -406,7 +406,7 @@ public struct LlamaCppAllocation: Sendable, Hashable, Codable {
                 "per layer row(type_k, n_kv·key_length) + row(type_v, n_kv·value_length) × cells × streams; cells = pad(-c ÷ streams, 256); SWA layers pad(min(cells, window·(unified ? n_seq : 1) + n_ubatch), 256)",
             "output": "n_vocab × n_seq_max × 4 bytes (logits of one token per sequence)",
             "compute": simulated != nil
-                ? "ggml-alloc (best fit, in-place reuse, frees after each tensor's last reader) replayed over the graph llama.cpp builds for \(a.modelType ?? "this model") at N = min(n_ctx, n_ubatch) = \(N) tokens with flash attention: the highest byte any tensor reaches"
+                ? "ggml-alloc (best fit, in-place reuse, frees after each tensor's last reader) replayed over the graph llama.cpp builds for \(a.modelType ?? "this model") at N = min(n_ctx, n_ubatch) = \(N) tokens \(s.flashAttention ? "with" : "without") flash attention: the highest byte any tensor reaches"
                 : "peak of the worst-case graph at N = min(n_ctx, n_ubatch) tokens: max(logits 4·O·(V + E), feed-forward 4·N·(3·FFN + E), attention 4·N·(heads·(d_k + d_v) + 2E)\(s.flashAttention ? "" : " + scores 4·cells·N·heads")) + inputs 4·E·N + mask \(s.flashAttention ? 2 : 4)·cells·N; O = \(s.tool == .server ? "n_seq" : "n_ubatch") outputs"
                 ,
         ]
@@ -465,7 +465,8 @@ public struct LlamaCppAllocation: Sendable, Hashable, Codable {
             layers: layers, vocab: vocab, feedForward: feedForward, sliding: sliding, slidingCellsPerStream: slidingCellsPerStream ?? 0,
             qkNorm: qkNorm, qkvBias: qkvBias, tokens: tokens,
             outputs: outputs, streams: streams, cellsPerStream: cellsPerStream,
-            rotateK: s.typeK.isQuantized && first.keyLength % 64 == 0, rotateV: s.typeV.isQuantized && first.valueLength % 64 == 0)
+            rotateK: s.typeK.isQuantized && first.keyLength % 64 == 0, rotateV: s.typeV.isQuantized && first.valueLength % 64 == 0,
+            flashAttention: s.flashAttention)
     }
 
     /// `GGML_PAD`.
