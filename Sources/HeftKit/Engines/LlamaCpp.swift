@@ -459,7 +459,10 @@ public struct LlamaCppAllocation: Sendable, Hashable, Codable {
         }
         // Every size the graph multiplies stays far from overflow; the tensors' bytes are checked as they are built.
         let dims = [hidden, heads, first.kvHeads, first.keyLength, first.valueLength, layers, vocab, tokens, outputs] + widths
-        guard dims.allSatisfy({ (1...1 << 31).contains($0) }), tokens % streams == 0 else { return nil }
+        // llama.cpp itself loads at most LLAMA_MAX_LAYERS = 512 layers and LLAMA_MAX_EXPERTS = 1024 experts
+        // (llama-hparams.h), which also bounds the graph replayed here.
+        guard dims.allSatisfy({ (1...1 << 31).contains($0) }), tokens % streams == 0, layers <= 512, widths.count == 1 || widths[0] <= 1024
+        else { return nil }
         return DecoderGraphShape(
             style: style, hidden: hidden, heads: heads, kvHeads: first.kvHeads, keyLength: first.keyLength, valueLength: first.valueLength,
             layers: layers, vocab: vocab, feedForward: feedForward, sliding: sliding, slidingCellsPerStream: slidingCellsPerStream ?? 0,
