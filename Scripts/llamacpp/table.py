@@ -109,7 +109,7 @@ def main() -> None:
           + f", total {worst_total:.2%}.\n")
     print(
         "**The compute buffer is llama.cpp's own figure**: Heft builds the graph llama.cpp builds (`llama`, `qwen2`, "
-        "`qwen3moe`, `gemma3`, with or without flash attention) node by node and replays ggml-alloc's best-fit "
+        "`qwen3`, `qwen3moe`, `gemma3`, with or without flash attention) node by node and replays ggml-alloc's best-fit "
         "allocator over it (`Sources/HeftKit/Engines/GGMLAllocator.swift`). No closed form does this: in a mixture "
         "of experts with flash attention the allocator leaves the experts' working set as a hole under the logits at "
         "some contexts and not at others (llama.cpp prints 66.50 to 85.56 MiB at `-ub 512` for one model as `-c` "
@@ -123,13 +123,14 @@ def main() -> None:
         print("Recorded after the rules above were set: the 16-expert model with flash attention over 13 contexts, and "
               "two more mixtures of experts in F16 over the grid's settings — Qwen3-30B-A3B's shapes in two layers "
               "(128 experts, 8 active, 151,936-token vocabulary) and a Mixtral-style `llama` with 8 experts, 2 "
-              f"active (zero weights, `make_models.py --held-out`). **{len(holdout)} launches; "
+              f"active, and a dense Qwen3 in Qwen3-0.6B's shapes (zero weights, `make_models.py --held-out`). "
+              f"**{len(holdout)} launches; "
               f"{len([p for p in holdout if not p[4]])} meet every goal.** Logs in `Tests/Data/llamacpp/holdout/`.\n")
         table(holdout)
     if server:
         print("\n## llama-server\n")
         print("`llama-server -lv 4`, stopped once its buffers are reserved: it reserves logits for one token per sequence "
-              "and, without `-np`, runs 4 sequences in one unified cache. Six models × four launches: the default at "
+              "and, without `-np`, runs 4 sequences in one unified cache. Seven models × four launches: the default at "
               "`-c 4096`; `-np 2` with a q8_0 cache; `-np 1` without flash attention; `-c 16384 -ub 256`. "
               f"**{len(server)} launches; {len([p for p in server if not p[4]])} meet every goal.** Logs in "
               "`Tests/Data/llamacpp/server/`.\n")

@@ -47,28 +47,28 @@ enum LlamaCppLogs {
 }
 
 /// Launches recorded after the rules were set: the 16-expert model with flash attention at 13 contexts × 2 cache
-/// types (its printed compute buffer jumps between 66.50 and 85.56 MiB as ggml-alloc's holes come and go), and two
-/// more mixtures of experts — Qwen3-30B-A3B's shapes in two layers and a Mixtral-style `llama` — over the grid's
-/// settings.
+/// types (its printed compute buffer jumps between 66.50 and 85.56 MiB as ggml-alloc's holes come and go), two more
+/// mixtures of experts — Qwen3-30B-A3B's shapes in two layers and a Mixtral-style `llama` — over the grid's
+/// settings, and a dense Qwen3 (Qwen3-0.6B's shapes).
 @Suite struct LlamaCppHoldoutTests {
     static let logs = LlamaCppLogs.logs("holdout")
 
     @Test func recorded() {
-        // 26 contexts-by-cache launches, and 2 models × 3 contexts × 2 micro-batches × 2 sequence counts × 3
-        // attention/cache settings.
-        #expect(Self.logs.count == 26 + 2 * 36)
+        // 26 contexts-by-cache launches; 2 models × 3 contexts × 2 micro-batches × 2 sequence counts × 3
+        // attention/cache settings; dense Qwen3 × 2 contexts × 2 sequence counts × 3 settings.
+        #expect(Self.logs.count == 26 + 2 * 36 + 12)
     }
 
     @Test(arguments: logs) func replay(_ path: String) async throws { try await LlamaCppLogs.replay(path) }
 }
 
-/// llama-server, which reserves logits for one token per sequence and runs 4 unified sequences by default: six
+/// llama-server, which reserves logits for one token per sequence and runs 4 unified sequences by default: seven
 /// models × four launches (the default; `-np 2` with a q8_0 cache; `-np 1` without flash attention; `-c 16384 -ub
 /// 256`). With few outputs the peak sits inside a layer, where the closed form was 5–16 % under.
 @Suite struct LlamaCppServerTests {
     static let logs = LlamaCppLogs.logs("server")
 
-    @Test func recorded() { #expect(Self.logs.count == 24) }
+    @Test func recorded() { #expect(Self.logs.count == 28) }
 
     @Test(arguments: logs) func replay(_ path: String) async throws { try await LlamaCppLogs.replay(path) }
 }

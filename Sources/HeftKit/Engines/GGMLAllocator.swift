@@ -11,7 +11,7 @@
 ///   place when the op allows it and the parent is not a view, has no other consumer and has the same shape; free
 ///   parents whose last consumer ran), `ggml_dyn_tallocr_alloc` (best fit among the free blocks but the last, else
 ///   the last block, growing the buffer) and `ggml_dyn_tallocr_free_bytes` (merge with neighbours).
-/// - `src/models/llama.cpp`, `qwen2.cpp`, `qwen3.cpp`, `qwen3moe.cpp` and `src/llama-graph.cpp` (`build_inp_embd`,
+/// - `src/models/llama.cpp`, `qwen2.cpp`, `qwen3.cpp`, `qwen3moe.cpp`, `gemma3.cpp` and `src/llama-graph.cpp` (`build_inp_embd`,
 ///   `build_attn`, `build_attn_mha`, `build_ffn`, `build_moe_ffn`): the nodes, in the order
 ///   `ggml_build_forward_expand` records them.
 /// - `src/llama-kv-cache.cpp`: the Hadamard rotations of Q, K and V applied when the cache type is quantized.
@@ -210,7 +210,7 @@ struct DynamicAllocator {
 }
 
 /// The shapes that decide the graph llama.cpp builds for a llama-style decoder (`llama`, `qwen2`, `qwen3`,
-/// `qwen3moe`): pre-norm blocks of RoPE attention and a SwiGLU feed-forward, dense or a mixture of experts.
+/// `qwen3moe`, and Gemma 3's variant): pre-norm blocks of RoPE attention and a SwiGLU feed-forward, dense or a mixture of experts.
 struct DecoderGraphShape {
     enum FeedForward {
         case dense(width: Int)

@@ -413,7 +413,7 @@ public struct LlamaCppAllocation: Sendable, Hashable, Codable {
     }
 
     /// The graph ``DecoderGraphShape`` builds for this model, when it is one llama.cpp builds that way: `llama`
-    /// (dense, or with experts: Mixtral; biases on Q, K and V when the file has them), `qwen2` (biases) and
+    /// (dense, or with experts: Mixtral; biases on Q, K and V when the file has them), `qwen2` (biases), `qwen3` and
     /// `qwen3moe` (Q/K norms), every layer attending to the whole cache, and `gemma3` (sliding-window layers beside
     /// full ones). `nil` otherwise.
     static func decoderGraph(
@@ -425,7 +425,7 @@ public struct LlamaCppAllocation: Sendable, Hashable, Codable {
         let qkNorm: Bool, qkvBias: Bool
         var style = DecoderGraphShape.Style.llama
         switch a.modelType {
-        case "qwen3moe", "qwen3_moe": (qkNorm, qkvBias) = (true, false)
+        case "qwen3", "qwen3moe", "qwen3_moe": (qkNorm, qkvBias) = (true, false)
         case "qwen2": (qkNorm, qkvBias) = (false, true)
         case "llama", "mixtral": (qkNorm, qkvBias) = (false, biases)
         case "gemma3", "gemma3_text": (qkNorm, qkvBias, style) = (true, false, .gemma3)
