@@ -9,7 +9,7 @@
 #    SmolLM2-135M, Qwen2.5-0.5B and a Qwen3-MoE (random weights: buffers depend on shapes, not values), quantized
 #    by llama-quantize;
 # 3. runs llama-completion -lv 4 over the grid and keeps each log in Tests/Data/llamacpp/logs/, the held-out
-#    launches (three more mixtures of experts and a dense Qwen3, `make_models.py --held-out`) in holdout/, and
+#    launches (two more mixtures of experts and a dense Qwen3, `make_models.py --held-out`) in holdout/, and
 #    llama-server launches, stopped once their buffers are reserved, in server/;
 # 4. writes docs/llamacpp-fidelity.md: llama.cpp's printed buffers beside Heft's (`heft memory --log`).
 #
