@@ -176,6 +176,11 @@ for model in gemma-3-270m-q4_k_m smollm2-135m-q4_k_m qwen2.5-0.5b-q8_0 qwen3moe-
     serve "$model-c4096-ub512-np1-faoff-kvf16" "$models/$model.gguf" -c 4096 -np 1 -fa off
     serve "$model-c16384-ub256-npdefault-faon-kvf16" "$models/$model.gguf" -c 16384 -ub 256 -fa on
 done
+# Many sequences with few tokens each: llama.cpp also reserves the graph of one token per sequence, which can be larger.
+serve qwen3moe-mini-q4_k_m-c512-ub512-np256-faon-kvf16 "$models/qwen3moe-mini-q4_k_m.gguf" -np 256 -c 512 -fa on
+serve smollm2-135m-q4_k_m-c4096-ub64-np64-faoff-kvf16 "$models/smollm2-135m-q4_k_m.gguf" -np 64 -c 4096 -ub 64 -fa off
+serve gemma-3-270m-q4_k_m-c8192-ub128-np32-faon-kvq8_0 "$models/gemma-3-270m-q4_k_m.gguf" -np 32 -c 8192 -ub 128 -fa on \
+    -ctk q8_0 -ctv q8_0
 
 [ -n "${HEFT_GRID_LOGS_ONLY:-}" ] && exit 0
 cd "$root"

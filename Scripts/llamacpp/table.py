@@ -131,7 +131,9 @@ def main() -> None:
         print("\n## llama-server\n")
         print("`llama-server -lv 4`, stopped once its buffers are reserved: it reserves logits for one token per sequence "
               "and, without `-np`, runs 4 sequences in one unified cache. Seven models × four launches: the default at "
-              "`-c 4096`; `-np 2` with a q8_0 cache; `-np 1` without flash attention; `-c 16384 -ub 256`. "
+              "`-c 4096`; `-np 2` with a q8_0 cache; `-np 1` without flash attention; `-c 16384 -ub 256`; and three "
+              "with 32 to 256 sequences, where the graph llama.cpp also reserves for one token per sequence is the "
+              "larger. "
               f"**{len(server)} launches; {len([p for p in server if not p[4]])} meet every goal.** Logs in "
               "`Tests/Data/llamacpp/server/`.\n")
         table(server)

@@ -345,10 +345,16 @@ public struct LlamaCppAllocation: Sendable, Hashable, Codable {
                 profile, layout: layout, settings: s, tokens: N, outputs: outputs, streams: streams, cellsPerStream: perStream,
                 slidingCellsPerStream: slidingPerStream)
         {
-            guard let bytes = shape.graph().allocatedBytes() else {
+            // llama-context.cpp sched_reserve reserves the prompt graph (N tokens) and the generation graph (one
+            // token per sequence, each an output), and the buffer takes the larger: with many sequences and few
+            // tokens each, the second can be.
+            var generation = shape
+            generation.tokens = sequences
+            generation.outputs = sequences
+            guard let prompt = shape.graph().allocatedBytes(), let decode = generation.graph().allocatedBytes() else {
                 throw EstimateError("the compute buffer overflows 64 bits: lower the context or micro-batch")
             }
-            simulated = bytes
+            simulated = max(prompt, decode)
             hole = nil
         }
         if let simulated {
