@@ -82,72 +82,51 @@ if [ ! -s "$sizes" ]; then
 fi
 
 logs="$root/Tests/Data/llamacpp/logs"
-mkdir -p "$logs"
-run() { # name model args...
-    local name="$1" model="$2"
-    shift 2
-    [ -s "$logs/$name.log" ] && return 0
+holdout="$root/Tests/Data/llamacpp/holdout"
+mkdir -p "$logs" "$holdout"
+run() { # dir name model args...
+    local dir="$1" name="$2" model="$3"
+    shift 3
+    [ -s "$dir/$name.log" ] && return 0
     # One token of output: enough for every buffer to be allocated and printed.
-    "$bin/llama-completion" -m "$model" -p "hello" -n 1 -no-cnv -lv 4 -t 2 --seed 1 "$@" >"$logs/$name.log" 2>&1 \
-        || { echo "llama-completion failed: $name (see $logs/$name.log)" >&2; return 0; }
+    "$bin/llama-completion" -m "$models/$model.gguf" -p "hello" -n 1 -no-cnv -lv 4 -t 2 --seed 1 "$@" >"$dir/$name.log" 2>&1 \
+        || { echo "llama-completion failed: $name (see $dir/$name.log)" >&2; return 0; }
 }
-for model in gemma-3-270m-q4_k_m smollm2-135m-q4_k_m qwen2.5-0.5b-q8_0 qwen3moe-mini-q4_k_m; do
+grid() { # dir model: 3 contexts × 2 micro-batches × 2 sequence counts × 3 attention/cache settings
+    local dir="$1" model="$2"
     for ctx in 512 4096 32768; do
         for ub in 512 128; do
             for np in 1 4; do
-                for fa in on off; do
-                    for kv in f16 q8_0; do
-                        # llama.cpp refuses a quantized V cache without flash attention.
-                        [ "$fa" = off ] && [ "$kv" = q8_0 ] && continue
-                        run "$model-c$ctx-ub$ub-np$np-fa$fa-kv$kv" "$models/$model.gguf" \
-                            -c "$ctx" -ub "$ub" -np "$np" -fa "$fa" -ctk "$kv" -ctv "$kv"
-                    done
+                for setting in "on f16" "on q8_0" "off f16"; do # llama.cpp refuses a quantized V cache without FA
+                    set -- $setting
+                    run "$dir" "$model-c$ctx-ub$ub-np$np-fa$1-kv$2" "$model" -c "$ctx" -ub "$ub" -np "$np" -fa "$1" -ctk "$2" -ctv "$2"
                 done
             done
         done
     done
-done
+}
+for model in gemma-3-270m-q4_k_m smollm2-135m-q4_k_m qwen2.5-0.5b-q8_0 qwen3moe-mini-q4_k_m; do grid "$logs" "$model"; done
 echo "llama.cpp vendored in llama-cpp-python $version" >"$logs/../llama-cpp-version.txt"
 
 # Held out: the mixture of experts with flash attention over finer contexts, where ggml-alloc's holes come and go.
-holdout="$root/Tests/Data/llamacpp/holdout"
-mkdir -p "$holdout"
 for ctx in 512 1024 2048 3072 4096 6144 8192 12288 16384 20480 24576 28672 32768; do
     for kv in f16 q8_0; do
-        name="qwen3moe-mini-q4_k_m-c$ctx-ub512-np1-faon-kv$kv"
-        [ -s "$holdout/$name.log" ] || "$bin/llama-completion" -m "$models/qwen3moe-mini-q4_k_m.gguf" -p "hello" -n 1 -no-cnv -lv 4 -t 2 \
-            --seed 1 -c "$ctx" -ub 512 -np 1 -fa on -ctk "$kv" -ctv "$kv" >"$holdout/$name.log" 2>&1
+        run "$holdout" "qwen3moe-mini-q4_k_m-c$ctx-ub512-np1-faon-kv$kv" qwen3moe-mini-q4_k_m -c "$ctx" -ub 512 -np 1 -fa on \
+            -ctk "$kv" -ctv "$kv"
     done
 done
 
-# Held out: two more mixtures of experts (Qwen3-30B-A3B's shapes in two layers; a Mixtral-style llama), run in F16
-# (llama.cpp's compute graph does not depend on the weights' type), over the grid's settings.
-[ -f "$models/mixtral-mini-f16.gguf" ] || "$python" "$root/Scripts/llamacpp/make_models.py" "$models" --held-out
-for model in qwen3moe-30b-a3b-2l-f16 mixtral-mini-f16; do
-    for ctx in 512 4096 32768; do
-        for ub in 512 128; do
-            for np in 1 4; do
-                for fa in on off; do
-                    for kv in f16 q8_0; do
-                        [ "$fa" = off ] && [ "$kv" = q8_0 ] && continue
-                        name="$model-c$ctx-ub$ub-np$np-fa$fa-kv$kv"
-                        [ -s "$holdout/$name.log" ] || "$bin/llama-completion" -m "$models/$model.gguf" -p "hello" -n 1 -no-cnv \
-                            -lv 4 -t 2 --seed 1 -c "$ctx" -ub "$ub" -np "$np" -fa "$fa" -ctk "$kv" -ctv "$kv" >"$holdout/$name.log" 2>&1
-                    done
-                done
-            done
-        done
-    done
-done
-
-# Held out: dense Qwen3 (Q/K norms, heads wider than the width ÷ heads), F16.
+# Held out: two more mixtures of experts (Qwen3-30B-A3B's shapes in two layers; a Mixtral-style llama) over the grid's
+# settings, and a dense Qwen3 (Q/K norms, heads wider than the width ÷ heads) — in F16 (llama.cpp's compute graph
+# does not depend on the weights' type).
+[ -f "$models/qwen3-0.6b-f16.gguf" ] || "$python" "$root/Scripts/llamacpp/make_models.py" "$models" --held-out
+for model in qwen3moe-30b-a3b-2l-f16 mixtral-mini-f16; do grid "$holdout" "$model"; done
 for ctx in 4096 32768; do
     for np in 1 4; do
         for setting in "on f16" "on q8_0" "off f16"; do
             set -- $setting
-            name="qwen3-0.6b-f16-c$ctx-ub512-np$np-fa$1-kv$2"
-            [ -s "$holdout/$name.log" ] || "$bin/llama-completion" -m "$models/qwen3-0.6b-f16.gguf" -p "hello" -n 1 -no-cnv -lv 4 \
-                -t 2 --seed 1 -c "$ctx" -ub 512 -np "$np" -fa "$1" -ctk "$2" -ctv "$2" >"$holdout/$name.log" 2>&1
+            run "$holdout" "qwen3-0.6b-f16-c$ctx-ub512-np$np-fa$1-kv$2" qwen3-0.6b-f16 -c "$ctx" -ub 512 -np "$np" -fa "$1" \
+                -ctk "$2" -ctv "$2"
         done
     done
 done
@@ -157,10 +136,10 @@ done
 server_logs="$root/Tests/Data/llamacpp/server"
 mkdir -p "$server_logs"
 serve() { # name model args...
-    local name="$1" model="$2" out="$server_logs/$1.log"
+    local model="$2" out="$server_logs/$1.log"
     shift 2
     [ -s "$out" ] && return 0
-    "$bin/llama-server" -m "$model" --port 18099 -lv 4 -t 2 "$@" >"$out" 2>&1 &
+    "$bin/llama-server" -m "$models/$model.gguf" --port 18099 -lv 4 -t 2 "$@" >"$out" 2>&1 &
     local pid=$!
     for _ in $(seq 120); do
         sleep 0.5
@@ -171,16 +150,15 @@ serve() { # name model args...
 }
 for model in gemma-3-270m-q4_k_m smollm2-135m-q4_k_m qwen2.5-0.5b-q8_0 qwen3moe-mini-q4_k_m mixtral-mini-f16 qwen3moe-30b-a3b-2l-f16 \
     qwen3-0.6b-f16; do
-    serve "$model-c4096-ub512-npdefault-faon-kvf16" "$models/$model.gguf" -c 4096 -fa on
-    serve "$model-c8192-ub512-np2-faon-kvq8_0" "$models/$model.gguf" -c 8192 -np 2 -fa on -ctk q8_0 -ctv q8_0
-    serve "$model-c4096-ub512-np1-faoff-kvf16" "$models/$model.gguf" -c 4096 -np 1 -fa off
-    serve "$model-c16384-ub256-npdefault-faon-kvf16" "$models/$model.gguf" -c 16384 -ub 256 -fa on
+    serve "$model-c4096-ub512-npdefault-faon-kvf16" "$model" -c 4096 -fa on
+    serve "$model-c8192-ub512-np2-faon-kvq8_0" "$model" -c 8192 -np 2 -fa on -ctk q8_0 -ctv q8_0
+    serve "$model-c4096-ub512-np1-faoff-kvf16" "$model" -c 4096 -np 1 -fa off
+    serve "$model-c16384-ub256-npdefault-faon-kvf16" "$model" -c 16384 -ub 256 -fa on
 done
 # Many sequences with few tokens each: llama.cpp also reserves the graph of one token per sequence, which can be larger.
-serve qwen3moe-mini-q4_k_m-c512-ub512-np256-faon-kvf16 "$models/qwen3moe-mini-q4_k_m.gguf" -np 256 -c 512 -fa on
-serve smollm2-135m-q4_k_m-c4096-ub64-np64-faoff-kvf16 "$models/smollm2-135m-q4_k_m.gguf" -np 64 -c 4096 -ub 64 -fa off
-serve gemma-3-270m-q4_k_m-c8192-ub128-np32-faon-kvq8_0 "$models/gemma-3-270m-q4_k_m.gguf" -np 32 -c 8192 -ub 128 -fa on \
-    -ctk q8_0 -ctv q8_0
+serve qwen3moe-mini-q4_k_m-c512-ub512-np256-faon-kvf16 qwen3moe-mini-q4_k_m -np 256 -c 512 -fa on
+serve smollm2-135m-q4_k_m-c4096-ub64-np64-faoff-kvf16 smollm2-135m-q4_k_m -np 64 -c 4096 -ub 64 -fa off
+serve gemma-3-270m-q4_k_m-c8192-ub128-np32-faon-kvq8_0 gemma-3-270m-q4_k_m -np 32 -c 8192 -ub 128 -fa on -ctk q8_0 -ctv q8_0
 
 [ -n "${HEFT_GRID_LOGS_ONLY:-}" ] && exit 0
 cd "$root"

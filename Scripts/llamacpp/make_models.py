@@ -66,16 +66,34 @@ def vector(n: int, value: float | None = None) -> np.ndarray:
     return (RNG.standard_normal(n, dtype=np.float32) * 0.02).astype(np.float32)
 
 
-def attention(w: gguf.GGUFWriter, p: str, hidden: int, heads: int, kv_heads: int, head: int) -> None:
-    """A block's attention norm and Q, K, V projections (tensor order as the converter writes it)."""
+def weights(random: bool):
+    """Weight matrices (stacked `count` deep for experts): random, or zeros (large shapes write faster; llama.cpp's
+    buffers do not depend on the values)."""
+    def make(rows: int, cols: int, count: int = 0) -> np.ndarray:
+        shape = (count, rows, cols) if count else (rows, cols)
+        if not random:
+            return np.zeros(shape, dtype=np.float16)
+        return np.stack([matrix(rows, cols) for _ in range(count)]) if count else matrix(rows, cols)
+    return make
+
+
+def attention(w: gguf.GGUFWriter, p: str, hidden: int, heads: int, kv_heads: int, head: int, make=matrix,
+              qk_norm: bool = False) -> None:
+    """A block's attention norm and Q, K, V projections (tensor order as the converter writes it), and Q/K norms."""
     w.add_tensor(p + "attn_norm.weight", vector(hidden, 1.0))
-    w.add_tensor(p + "attn_q.weight", matrix(heads * head, hidden))
-    w.add_tensor(p + "attn_k.weight", matrix(kv_heads * head, hidden))
-    w.add_tensor(p + "attn_v.weight", matrix(kv_heads * head, hidden))
+    w.add_tensor(p + "attn_q.weight", make(heads * head, hidden))
+    w.add_tensor(p + "attn_k.weight", make(kv_heads * head, hidden))
+    w.add_tensor(p + "attn_v.weight", make(kv_heads * head, hidden))
+    if qk_norm:
+        w.add_tensor(p + "attn_q_norm.weight", vector(head, 1.0))
+        w.add_tensor(p + "attn_k_norm.weight", vector(head, 1.0))
 
 
 def dense(path: Path, arch: str, name: str, *, layers: int, hidden: int, heads: int, kv_heads: int, ffn: int,
-          vocab: int, context: int, biases: bool, rope_base: float) -> None:
+          vocab: int, context: int, biases: bool, rope_base: float, head: int | None = None, qk_norm: bool = False,
+          random: bool = True) -> None:
+    """A dense decoder; `head` wider than hidden ÷ heads is written as the key and value length (Qwen3)."""
+    make = weights(random)
     w = gguf.GGUFWriter(str(path), arch)
     w.add_name(name)
     w.add_context_length(context)
@@ -84,25 +102,29 @@ def dense(path: Path, arch: str, name: str, *, layers: int, hidden: int, heads: 
     w.add_feed_forward_length(ffn)
     w.add_head_count(heads)
     w.add_head_count_kv(kv_heads)
-    w.add_rope_dimension_count(hidden // heads)
+    if head is None:
+        head = hidden // heads
+        w.add_rope_dimension_count(head)
+    else:
+        w.add_key_length(head)
+        w.add_value_length(head)
     w.add_rope_freq_base(rope_base)
     w.add_layer_norm_rms_eps(1e-6)
     w.add_file_type(gguf.LlamaFileType.MOSTLY_F16)
     vocabulary(w, vocab)
-    head = hidden // heads
-    w.add_tensor("token_embd.weight", matrix(vocab, hidden))
+    w.add_tensor("token_embd.weight", make(vocab, hidden))
     for i in range(layers):
         p = f"blk.{i}."
-        attention(w, p, hidden, heads, kv_heads, head)
+        attention(w, p, hidden, heads, kv_heads, head, make, qk_norm)
         if biases:
             w.add_tensor(p + "attn_q.bias", vector(heads * head))
             w.add_tensor(p + "attn_k.bias", vector(kv_heads * head))
             w.add_tensor(p + "attn_v.bias", vector(kv_heads * head))
-        w.add_tensor(p + "attn_output.weight", matrix(hidden, heads * head))
+        w.add_tensor(p + "attn_output.weight", make(hidden, heads * head))
         w.add_tensor(p + "ffn_norm.weight", vector(hidden, 1.0))
-        w.add_tensor(p + "ffn_gate.weight", matrix(ffn, hidden))
-        w.add_tensor(p + "ffn_up.weight", matrix(ffn, hidden))
-        w.add_tensor(p + "ffn_down.weight", matrix(hidden, ffn))
+        w.add_tensor(p + "ffn_gate.weight", make(ffn, hidden))
+        w.add_tensor(p + "ffn_up.weight", make(ffn, hidden))
+        w.add_tensor(p + "ffn_down.weight", make(hidden, ffn))
     w.add_tensor("output_norm.weight", vector(hidden, 1.0))
     finish(w)
 
@@ -110,8 +132,7 @@ def dense(path: Path, arch: str, name: str, *, layers: int, hidden: int, heads: 
 def moe(path: Path, arch: str, name: str, *, layers: int, hidden: int, heads: int, kv_heads: int, head: int,
         experts: int, used: int, expert_ffn: int, vocab: int, qk_norm: bool, random: bool = True) -> None:
     """A mixture of experts: qwen3moe (Q/K norms, its own expert width) or llama with experts (Mixtral: the experts
-    are `feed_forward_length` wide). Without `random` the weights are zeros (large shapes write faster; llama.cpp's
-    buffers do not depend on the values)."""
+    are `feed_forward_length` wide)."""
     w = gguf.GGUFWriter(str(path), arch)
     w.add_name(name)
     w.add_context_length(40960)
@@ -134,30 +155,19 @@ def moe(path: Path, arch: str, name: str, *, layers: int, hidden: int, heads: in
     w.add_file_type(gguf.LlamaFileType.MOSTLY_F16)
     vocabulary(w, vocab)
 
-    def weights(rows: int, cols: int, count: int = 0) -> np.ndarray:
-        shape = (count, rows, cols) if count else (rows, cols)
-        if not random:
-            return np.zeros(shape, dtype=np.float16)
-        return np.stack([matrix(rows, cols) for _ in range(count)]) if count else matrix(rows, cols)
-
-    w.add_tensor("token_embd.weight", weights(vocab, hidden))
+    make = weights(random)
+    w.add_tensor("token_embd.weight", make(vocab, hidden))
     for i in range(layers):
         p = f"blk.{i}."
-        w.add_tensor(p + "attn_norm.weight", vector(hidden, 1.0))
-        w.add_tensor(p + "attn_q.weight", weights(heads * head, hidden))
-        w.add_tensor(p + "attn_k.weight", weights(kv_heads * head, hidden))
-        w.add_tensor(p + "attn_v.weight", weights(kv_heads * head, hidden))
-        if qk_norm:
-            w.add_tensor(p + "attn_q_norm.weight", vector(head, 1.0))
-            w.add_tensor(p + "attn_k_norm.weight", vector(head, 1.0))
-        w.add_tensor(p + "attn_output.weight", weights(hidden, heads * head))
+        attention(w, p, hidden, heads, kv_heads, head, make, qk_norm)
+        w.add_tensor(p + "attn_output.weight", make(hidden, heads * head))
         w.add_tensor(p + "ffn_norm.weight", vector(hidden, 1.0))
         w.add_tensor(p + "ffn_gate_inp.weight", vector(experts * hidden).reshape(experts, hidden))
-        w.add_tensor(p + "ffn_gate_exps.weight", weights(expert_ffn, hidden, experts))
-        w.add_tensor(p + "ffn_up_exps.weight", weights(expert_ffn, hidden, experts))
-        w.add_tensor(p + "ffn_down_exps.weight", weights(hidden, expert_ffn, experts))
+        w.add_tensor(p + "ffn_gate_exps.weight", make(expert_ffn, hidden, experts))
+        w.add_tensor(p + "ffn_up_exps.weight", make(expert_ffn, hidden, experts))
+        w.add_tensor(p + "ffn_down_exps.weight", make(hidden, expert_ffn, experts))
     w.add_tensor("output_norm.weight", vector(hidden, 1.0))
-    w.add_tensor("output.weight", weights(vocab, hidden))
+    w.add_tensor("output.weight", make(vocab, hidden))
     finish(w)
 
 
@@ -183,51 +193,17 @@ def main() -> None:
 
 
 def held_out(out: Path) -> None:
-    """Two more mixtures of experts, for the held-out check of the compute graph: Qwen3-30B-A3B's shapes in two
-    layers (128 experts, 8 active, 151,936-token vocabulary) and a Mixtral-style llama with 8 experts, 2 active."""
+    """For the held-out check of the compute graph: two more mixtures of experts — Qwen3-30B-A3B's shapes in two
+    layers (128 experts, 8 active, 151,936-token vocabulary) and a Mixtral-style llama with 8 experts, 2 active — and
+    Qwen3-0.6B's shapes (dense qwen3: 16 heads of 128, wider than 1024 ÷ 16, Q/K norms, tied embeddings)."""
     moe(out / "qwen3moe-30b-a3b-2l-f16.gguf", "qwen3moe", "Qwen3-30B-A3B shapes, 2 layers (zero weights)", layers=2,
         hidden=2048, heads=32, kv_heads=4, head=128, experts=128, used=8, expert_ffn=768, vocab=151936, qk_norm=True,
         random=False)
     moe(out / "mixtral-mini-f16.gguf", "llama", "Mixtral-style mini (zero weights)", layers=4, hidden=1024, heads=8,
         kv_heads=2, head=128, experts=8, used=2, expert_ffn=3584, vocab=32000, qk_norm=False, random=False)
-    qwen3(out / "qwen3-0.6b-f16.gguf")
-
-
-def qwen3(path: Path) -> None:
-    """Qwen3-0.6B's shapes (dense qwen3: 28 layers, 1024 wide, 16 heads of 128 — wider than 1024 / 16 — 8 KV heads,
-    Q/K norms, 151,936-token vocabulary, tied embeddings), zero weights."""
-    layers, hidden, heads, kv_heads, head, ffn, vocab = 28, 1024, 16, 8, 128, 3072, 151936
-    w = gguf.GGUFWriter(str(path), "qwen3")
-    w.add_name("Qwen3-0.6B shapes (zero weights)")
-    w.add_context_length(40960)
-    w.add_embedding_length(hidden)
-    w.add_block_count(layers)
-    w.add_feed_forward_length(ffn)
-    w.add_head_count(heads)
-    w.add_head_count_kv(kv_heads)
-    w.add_key_length(head)
-    w.add_value_length(head)
-    w.add_rope_freq_base(1e6)
-    w.add_layer_norm_rms_eps(1e-6)
-    w.add_file_type(gguf.LlamaFileType.MOSTLY_F16)
-    vocabulary(w, vocab)
-    zeros = lambda rows, cols: np.zeros((rows, cols), dtype=np.float16)
-    w.add_tensor("token_embd.weight", zeros(vocab, hidden))
-    for i in range(layers):
-        p = f"blk.{i}."
-        w.add_tensor(p + "attn_norm.weight", vector(hidden, 1.0))
-        w.add_tensor(p + "attn_q.weight", zeros(heads * head, hidden))
-        w.add_tensor(p + "attn_k.weight", zeros(kv_heads * head, hidden))
-        w.add_tensor(p + "attn_v.weight", zeros(kv_heads * head, hidden))
-        w.add_tensor(p + "attn_q_norm.weight", vector(head, 1.0))
-        w.add_tensor(p + "attn_k_norm.weight", vector(head, 1.0))
-        w.add_tensor(p + "attn_output.weight", zeros(hidden, heads * head))
-        w.add_tensor(p + "ffn_norm.weight", vector(hidden, 1.0))
-        w.add_tensor(p + "ffn_gate.weight", zeros(ffn, hidden))
-        w.add_tensor(p + "ffn_up.weight", zeros(ffn, hidden))
-        w.add_tensor(p + "ffn_down.weight", zeros(hidden, ffn))
-    w.add_tensor("output_norm.weight", vector(hidden, 1.0))
-    finish(w)
+    dense(out / "qwen3-0.6b-f16.gguf", "qwen3", "Qwen3-0.6B shapes (zero weights)", layers=28, hidden=1024, heads=16,
+          kv_heads=8, ffn=3072, vocab=151936, context=40960, biases=False, rope_base=1e6, head=128, qk_norm=True,
+          random=False)
 
 
 if __name__ == "__main__":

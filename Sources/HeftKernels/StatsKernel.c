@@ -145,14 +145,15 @@ typedef struct {
     f64x8 sum0, sum1, squares0, squares1;
 } vector_state;
 
-/// Every figure but the cells, for the whole vectors of `x` (n a multiple of 16), added to `v`; in the careful loop
+/// Every figure but the cells, for the whole vectors of `x` (n a multiple of RUN), added to `v`; in the careful loop
 /// vectors holding a NaN or an infinity go to `s` one value at a time. Sets the block's finite minimum and maximum of
-/// the vector path. The fast loop returns false, adding nothing, when the block holds a NaN or an infinity.
+/// the vector path. The fast loop returns false, adding nothing, when the block holds a NaN or an infinity or only
+/// magnitudes under 2⁻³² (see `too_small`).
 ///
-/// With `masks` (AVX-512) zeros and near-zero values are counted as compare masks and popcounts, which run on the
-/// scalar ports; without (AVX2 and narrower, where a 16-lane mask costs packs and shuffles) as vector counters
-/// that subtract each compare's −1, and the two halves' float64 sums share accumulators, so that the loop's state
-/// fits the sixteen registers.
+/// The fast loop sums in float32 for RUN values (8 per lane) and adds those partials to the float64 sums; the
+/// careful loop sums in float64 throughout. With `masks` (AVX-512) zeros and near-zero values are counted as compare
+/// masks and popcounts, which run on the scalar ports; without (AVX2 and narrower, where a 16-lane mask costs packs
+/// and shuffles) as vector counters that subtract each compare's −1.
 INLINE bool scan_statistics(const float *x, size_t n, double shift, const uint32_t *bounds, int nbounds,
                                 const int slots, const bool careful, const bool masks, vector_state *v, scalar_state *s,
                                 float *block_low, float *block_high, const char *ahead, size_t step) {

@@ -29,7 +29,6 @@ struct GGMLGraph {
         /// The op is one ggml_op_can_inplace accepts.
         var inPlace = false
         var sources: [Int] = []
-        var isInput = false
         var isOutput = false
         /// Writes into external memory (SET_ROWS into the KV cache): nothing to place.
         var isExternal = false
@@ -62,7 +61,7 @@ struct GGMLGraph {
 
     mutating func input(_ shape: [Int], elementBytes: Int = 4) -> Int {
         let shape = Self.padded(shape)
-        tensors.append(Tensor(bytes: bytes(shape, elementBytes), shape: shape, elementBytes: elementBytes, isInput: true))
+        tensors.append(Tensor(bytes: bytes(shape, elementBytes), shape: shape, elementBytes: elementBytes))
         leaves.append(tensors.count - 1)
         return tensors.count - 1
     }
@@ -111,14 +110,13 @@ struct GGMLGraph {
             if t.inPlace {
                 for parent in t.sources {
                     let p = tensors[parent]
-                    // A view is never reused (ggml_gallocr_is_own is false for it), nor an output.
+                    // A view is never reused (ggml_gallocr_is_own is false for it), nor an output. The same shape means
+                    // the same size, so ggml_gallocr_free_extra_space has nothing to give back.
                     guard allocated[parent], !p.isOutput, p.shape == t.shape, p.elementBytes == t.elementBytes else { continue }
                     if children[parent] == 1 && views[parent] == 0 {
                         allocated[parent] = false
                         offset[id] = offset[parent]
                         allocated[id] = true
-                        let extra = allocator.aligned(p.bytes) - allocator.aligned(t.bytes)
-                        if extra > 0 { allocator.free(offset[parent] + allocator.aligned(t.bytes), extra) }
                         return
                     }
                 }
@@ -163,7 +161,7 @@ struct DynamicAllocator {
 
     init(alignment: Int) { self.alignment = alignment }
 
-    func aligned(_ size: Int) -> Int { (size + alignment - 1) / alignment * alignment }
+    private func aligned(_ size: Int) -> Int { (size + alignment - 1) / alignment * alignment }
 
     mutating func allocate(_ bytes: Int) -> Int {
         let size = aligned(bytes)

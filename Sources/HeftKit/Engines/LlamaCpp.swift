@@ -333,13 +333,14 @@ public struct LlamaCppAllocation: Sendable, Hashable, Codable {
         // (n_used), the gate, up and activation outputs (n_used × expert width), the down outputs (n_used × E) and
         // the hidden state; measured 0 to 19.06 MiB on a 16-expert model at -ub 512, never more than this bound.
         var hole: Int?
-        if let used = a.expertsPerToken, let experts = a.experts, experts > 1 {
+        if s.flashAttention, let used = a.expertsPerToken, let experts = a.experts, experts > 1 {
             let expert = a.expertFFNSize ?? a.ffnSize ?? 4 * hidden
-            if s.flashAttention { hole = 4 * N * (2 * experts + 2 * used + 3 * used * expert + used * hidden + hidden) }
+            hole = 4 * N * (2 * experts + 2 * used + 3 * used * expert + used * hidden + hidden)
         }
         // On the CPU, for the graphs it models, ggml-alloc replayed node by node gives the size itself (no closed form
         // does: holes come and go with -c, and with few outputs the peak sits in a layer).
         var simulated: Int?
+        var replayedPeak = ""
         if gpus == 0 || gpuLayers == 0,
             let shape = Self.decoderGraph(
                 profile, layout: layout, settings: s, tokens: N, outputs: outputs, streams: streams, cellsPerStream: perStream,
@@ -355,13 +356,17 @@ public struct LlamaCppAllocation: Sendable, Hashable, Codable {
                 throw EstimateError("the compute buffer overflows 64 bits: lower the context or micro-batch")
             }
             simulated = max(prompt, decode)
+            replayedPeak =
+                prompt >= decode
+                ? "ggml-alloc replayed over the prompt graph (\(N) tokens)"
+                : "ggml-alloc replayed over the generation graph (one token for each of \(sequences) sequences)"
             hole = nil
         }
         if let simulated {
             buffers.append(
                 EngineBuffer(
                     device: "CPU", name: "CPU", kind: .compute, bytes: simulated,
-                    detail: "ggml-alloc replayed over the graph"))
+                    detail: replayedPeak))
         } else if gpus == 0 || gpuLayers == 0 {
             buffers.append(EngineBuffer(device: "CPU", name: "CPU", kind: .compute, bytes: peak.1, upperBytes: hole.map { peak.1 + $0 }))
         } else {
@@ -404,7 +409,7 @@ public struct LlamaCppAllocation: Sendable, Hashable, Codable {
         self.reservedOutputs = outputs
         self.flashAttention = s.flashAttention
         self.buffers = buffers
-        self.computePeak = simulated == nil ? peak.0 : "ggml-alloc replayed over the graph"
+        self.computePeak = simulated == nil ? peak.0 : replayedPeak
         self.formulas = [
             "model":
                 "CPU_Mapped = last − first byte of the tensors kept on the CPU, per file (mmap); CPU_REPACK = Q4_0/Q4_K/IQ4_NL/MXFP4 matrices with rows % 8 = 0, copied (AVX2); GPU layers: output layer first, then the last repeating layers",
@@ -412,7 +417,7 @@ public struct LlamaCppAllocation: Sendable, Hashable, Codable {
                 "per layer row(type_k, n_kv·key_length) + row(type_v, n_kv·value_length) × cells × streams; cells = pad(-c ÷ streams, 256); SWA layers pad(min(cells, window·(unified ? n_seq : 1) + n_ubatch), 256)",
             "output": "n_vocab × n_seq_max × 4 bytes (logits of one token per sequence)",
             "compute": simulated != nil
-                ? "ggml-alloc (best fit, in-place reuse, frees after each tensor's last reader) replayed over the graph llama.cpp builds for \(a.modelType ?? "this model") at N = min(n_ctx, n_ubatch) = \(N) tokens \(s.flashAttention ? "with" : "without") flash attention: the highest byte any tensor reaches"
+                ? "ggml-alloc (best fit, in-place reuse, frees after each tensor's last reader) replayed over the graphs llama.cpp builds for \(a.modelType ?? "this model") \(s.flashAttention ? "with" : "without") flash attention, the prompt's at N = min(n_ctx, n_ubatch) = \(N) tokens and generation's at one token per sequence (\(sequences)): the highest byte any tensor reaches, the larger of the two"
                 : "peak of the worst-case graph at N = min(n_ctx, n_ubatch) tokens: max(logits 4·O·(V + E), feed-forward 4·N·(3·FFN + E), attention 4·N·(heads·(d_k + d_v) + 2E)\(s.flashAttention ? "" : " + scores 4·cells·N·heads")) + inputs 4·E·N + mask \(s.flashAttention ? 2 : 4)·cells·N; O = \(s.tool == .server ? "n_seq" : "n_ubatch") outputs"
                 ,
         ]
@@ -451,17 +456,16 @@ public struct LlamaCppAllocation: Sendable, Hashable, Codable {
             sliding.isEmpty || slidingCellsPerStream != nil
         else { return nil }
         let feedForward: DecoderGraphShape.FeedForward
+        let widths: [Int]
         if let experts = a.experts, experts > 1, let used = a.expertsPerToken {
             guard used <= experts else { return nil }
-            feedForward = .experts(count: experts, used: used, width: a.expertFFNSize ?? a.ffnSize ?? 4 * hidden)
+            let width = a.expertFFNSize ?? a.ffnSize ?? 4 * hidden
+            feedForward = .experts(count: experts, used: used, width: width)
+            widths = [experts, used, width]
         } else {
             guard let width = a.ffnSize else { return nil }
             feedForward = .dense(width: width)
-        }
-        let widths: [Int]
-        switch feedForward {
-        case .dense(let width): widths = [width]
-        case .experts(let count, let used, let width): widths = [count, used, width]
+            widths = [width]
         }
         // Every size the graph multiplies stays far from overflow; the tensors' bytes are checked as they are built.
         let dims = [hidden, heads, first.kvHeads, first.keyLength, first.valueLength, layers, vocab, tokens, outputs] + widths

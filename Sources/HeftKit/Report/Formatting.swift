@@ -117,8 +117,8 @@ public enum Formatting {
         guard value.isFinite, value != 0 else { return fixed(value, decimals: max(0, significant - 1)) }
         var magnitude = Int(log10(abs(value)).rounded(.down)) + 1
         // A value that rounds up to the next power of ten (0.9996 → 1.00, 9.996 → 10.0) takes that power's digits.
-        let decimals = max(0, significant - magnitude)
-        if decimals < 15, abs(Double(fixed(value, decimals: decimals)) ?? 0) >= pow(10, Double(magnitude)) { magnitude += 1 }
+        let scale = pow(10, Double(max(0, significant - magnitude)))
+        if (abs(value) * scale).rounded() / scale >= pow(10, Double(magnitude)) { magnitude += 1 }
         return fixed(value, decimals: max(0, significant - magnitude))
     }
 }
