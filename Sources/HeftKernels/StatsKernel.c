@@ -11,6 +11,7 @@
 #include "Vectors.h"
 
 #include <math.h>
+#include <stdlib.h>
 #if defined(__x86_64__)
 #include <xmmintrin.h>
 #endif
@@ -111,15 +112,18 @@ typedef struct {
     double sum, squares;
 } scalar_state;
 
-static inline void add_one(scalar_state *s, float v, double shift, const uint32_t *bounds, int nbounds) {
+/// One value into `s`; its zero and near-zero counts only with `conditions` (without, the codes gave them).
+static inline void add_one(scalar_state *s, float v, double shift, const uint32_t *bounds, int nbounds, bool conditions) {
     uint32_t b = bits_of(v), m = b & MAGNITUDE;
     if (m >= INFINITY_BITS) {
         if (m > INFINITY_BITS) s->nan++;
         else s->inf++;
         return;
     }
-    if (m == 0) s->zeros++;
-    for (int k = 0; k < nbounds; k++) s->near[k] += m < bounds[k];
+    if (conditions) {
+        if (m == 0) s->zeros++;
+        for (int k = 0; k < nbounds; k++) s->near[k] += m < bounds[k];
+    }
     if (v < s->low) s->low = v;
     if (v > s->high) s->high = v;
     double d = (double)v - shift;
@@ -155,8 +159,9 @@ typedef struct {
 /// masks and popcounts, which run on the scalar ports; without (AVX2 and narrower, where a 16-lane mask costs packs
 /// and shuffles) as vector counters that subtract each compare's −1.
 INLINE bool scan_statistics(const float *x, size_t n, double shift, const uint32_t *bounds, int nbounds,
-                                const int slots, const bool careful, const bool masks, vector_state *v, scalar_state *s,
-                                float *block_low, float *block_high, const char *ahead, size_t step) {
+                                const int slots, const bool careful, const bool masks, const bool conditions,
+                                vector_state *v, scalar_state *s, float *block_low, float *block_high, const char *ahead,
+                                size_t step) {
     const f64x8 shift8 = shift;
     u32x16 bound[HEFT_MAX_BOUNDS];
     for (int b = 0; b < slots; b++) bound[b] = (u32x16)(b < nbounds ? bounds[b] : 0u);
@@ -178,10 +183,11 @@ INLINE bool scan_statistics(const float *x, size_t n, double shift, const uint32
             u32x16 magnitude = bits & MAGNITUDE;
             if (careful && __builtin_reduce_or(magnitude >= INFINITY_BITS) != 0) {
                 // Rare: a NaN or an infinity among these 16; take them one at a time.
-                for (int l = 0; l < 16; l++) add_one(s, x[i + l], shift, bounds, nbounds);
+                for (int l = 0; l < 16; l++) add_one(s, x[i + l], shift, bounds, nbounds, conditions);
                 continue;
             }
-            if (masks) {
+            if (!conditions) {
+            } else if (masks) {
                 zeros += mask_count(__builtin_convertvector(magnitude == 0, b16));
                 for (int b = 0; b < slots; b++) near[b] += mask_count(__builtin_convertvector(magnitude < bound[b], b16));
             } else {
@@ -246,8 +252,8 @@ typedef double f64x4 __attribute__((ext_vector_type(4)));
 /// zeros, extremes, one sum and one sum of squares, the bounds and the shift) stays in the sixteen registers. The
 /// sixteen-lane version spilled half its state to the stack on AVX2 (measured with perf).
 INLINE bool scan_statistics8(const float *x, size_t n, double shift, const uint32_t *bounds, int nbounds, const bool careful,
-                             vector_state *v, scalar_state *s, float *block_low, float *block_high, const char *ahead,
-                             size_t step) {
+                             const bool conditions, vector_state *v, scalar_state *s, float *block_low, float *block_high,
+                             const char *ahead, size_t step) {
     const f64x4 shift4 = shift;
     i32x8 bound[4];
     for (int b = 0; b < 4; b++) bound[b] = (i32x8)(int32_t)(b < nbounds ? bounds[b] : 0u);
@@ -266,12 +272,14 @@ INLINE bool scan_statistics8(const float *x, size_t n, double shift, const uint3
             memcpy(&b, x + i + 8, 32);
             i32x8 ma = (i32x8)(a & MAGNITUDE), mb = (i32x8)(b & MAGNITUDE);
             if (careful && __builtin_reduce_or((ma >= (i32x8)INFINITY_BITS) | (mb >= (i32x8)INFINITY_BITS)) != 0) {
-                for (int l = 0; l < 16; l++) add_one(s, x[i + l], shift, bounds, nbounds);
+                for (int l = 0; l < 16; l++) add_one(s, x[i + l], shift, bounds, nbounds, conditions);
                 continue;
             }
             // Magnitudes and bounds are below 2^31, so the signed compares AVX2 has are exact.
-            zero_lanes += (i32x8)(ma == 0) + (i32x8)(mb == 0);
-            for (int k = 0; k < 4; k++) near_lanes[k] += (i32x8)(ma < bound[k]) + (i32x8)(mb < bound[k]);
+            if (conditions) {
+                zero_lanes += (i32x8)(ma == 0) + (i32x8)(mb == 0);
+                for (int k = 0; k < 4; k++) near_lanes[k] += (i32x8)(ma < bound[k]) + (i32x8)(mb < bound[k]);
+            }
             f32x8 va = (f32x8)a, vb = (f32x8)b;
             // Selects, not __builtin_elementwise_min/max, whose NaN rules cost a compare and a blend each (a block
             // holding a NaN is scanned again by the careful loop anyway).
@@ -325,32 +333,43 @@ INLINE bool scan_statistics8(const float *x, size_t n, double shift, const uint3
 
 /// `ahead` is prefetched as the loop goes, `step` bytes every 16 values: the next 4 KiB of a float32 tensor, or the
 /// next block's source when the block was dequantized into L1 (the source's fetch then overlaps this block's work).
+///
+/// Without `conditions` zeros and near-zero values are not counted (the caller counted them on the stored codes).
 INLINE void statistics_block_body(const float *x, size_t n, double shift, const uint32_t *bounds, int nbounds,
-                                  vector_state *v, scalar_state *s, float *low, float *high, const char *ahead,
-                                  size_t step) {
+                                  bool conditions, vector_state *v, scalar_state *s, float *low, float *high,
+                                  const char *ahead, size_t step) {
     // The fast loop does not look for NaN or infinities; a block that held one (its sums are no longer finite)
     // adds nothing and is scanned again by the careful loop.
     const bool masks = heft_kernel_isa() == HEFT_ISA_AVX512;
-    if (!masks && nbounds <= 4) {
-        if (scan_statistics8(x, n, shift, bounds, nbounds, false, v, s, low, high, ahead, step)) return;
-        scan_statistics8(x, n, shift, bounds, nbounds, true, v, s, low, high, ahead, step);
+#define SCAN8(careful, counted) scan_statistics8(x, n, shift, bounds, nbounds, careful, counted, v, s, low, high, ahead, step)
+    if (!masks && !conditions) {
+        if (!SCAN8(false, false)) SCAN8(true, false);
         return;
     }
-#define SCAN(slots, careful)                                                                                     \
-    (masks ? scan_statistics(x, n, shift, bounds, nbounds, slots, careful, true, v, s, low, high, ahead, step)   \
-           : scan_statistics(x, n, shift, bounds, nbounds, slots, careful, false, v, s, low, high, ahead, step))
-    bool finite = nbounds <= 4 ? SCAN(4, false) : SCAN(HEFT_MAX_BOUNDS, false);
+    if (!masks && nbounds <= 4) {
+        if (!SCAN8(false, true)) SCAN8(true, true);
+        return;
+    }
+#undef SCAN8
+#define SCAN(slots, careful, counted)                                                                            \
+    (masks ? scan_statistics(x, n, shift, bounds, nbounds, slots, careful, true, counted, v, s, low, high, ahead, step) \
+           : scan_statistics(x, n, shift, bounds, nbounds, slots, careful, false, counted, v, s, low, high, ahead, step))
+    if (!conditions) {
+        if (!SCAN(0, false, false)) SCAN(0, true, false);
+        return;
+    }
+    bool finite = nbounds <= 4 ? SCAN(4, false, true) : SCAN(HEFT_MAX_BOUNDS, false, true);
     if (finite) return;
-    if (nbounds <= 4) SCAN(4, true);
-    else SCAN(HEFT_MAX_BOUNDS, true);
+    if (nbounds <= 4) SCAN(4, true, true);
+    else SCAN(HEFT_MAX_BOUNDS, true, true);
 #undef SCAN
 }
 
 /// One block's statistics, compiled apart from the cell count so that each loop has the registers to itself.
 HEFT_DISPATCH(static, void, statistics_block,
-              (const float *x, size_t n, double shift, const uint32_t *bounds, int nbounds, vector_state *v,
-               scalar_state *s, float *low, float *high, const char *ahead, size_t step),
-              (x, n, shift, bounds, nbounds, v, s, low, high, ahead, step))
+              (const float *x, size_t n, double shift, const uint32_t *bounds, int nbounds, bool conditions,
+               vector_state *v, scalar_state *s, float *low, float *high, const char *ahead, size_t step),
+              (x, n, shift, bounds, nbounds, conditions, v, s, low, high, ahead, step))
 
 // MARK: cell counts
 
@@ -577,13 +596,24 @@ static void scan_start(scan_state *sc, const float *first, size_t n, const uint3
 
 /// One block of at most BLOCK values: whole runs of 256 through the vector loops (statistics from memory, then
 /// the cells from L1), the rest one at a time. Returns the block's largest finite magnitude (bits).
-static uint32_t scan_block(scan_state *sc, const float *x, size_t m, const char *ahead, size_t step) {
+///
+/// Without `conditions` zeros and near-zero values are left out (counted on the stored codes instead).
+///
+/// With `range` the statistics of the whole runs were taken already (BF16's 16-bit loop), and range[0], range[1] are
+/// their finite minimum and maximum.
+static uint32_t scan_block(scan_state *sc, const float *x, size_t m, const char *ahead, size_t step, bool conditions,
+                           const float *range) {
     heft_grid *grid = sc->grid;
     size_t vectors = m / 256 * 256;
     float low = INFINITY, high = -INFINITY;
     if (vectors > 0) {
         uint64_t unusual = sc->s.nan + sc->s.inf;
-        statistics_block(x, vectors, sc->shift, sc->bounds, sc->nbounds, &sc->v, &sc->s, &low, &high, ahead, step);
+        if (range) {
+            low = range[0];
+            high = range[1];
+        } else {
+            statistics_block(x, vectors, sc->shift, sc->bounds, sc->nbounds, conditions, &sc->v, &sc->s, &low, &high, ahead, step);
+        }
         bool finite_only = sc->s.nan + sc->s.inf != unusual;
         if (finite_only) {  // the values taken one at a time count toward the block's range too
             for (size_t j = 0; j < vectors; j++) {
@@ -601,7 +631,7 @@ static uint32_t scan_block(scan_state *sc, const float *x, size_t m, const char 
     }
     if (vectors < m) flush(grid, &sc->c);  // the values one at a time may widen the grid
     for (size_t j = vectors; j < m; j++) {
-        add_one(&sc->s, x[j], sc->shift, sc->bounds, sc->nbounds);
+        add_one(&sc->s, x[j], sc->shift, sc->bounds, sc->nbounds, conditions);
         if (!isfinite(x[j])) continue;
         grid_add(grid, x[j]);
         if (x[j] < low) low = x[j];
@@ -636,10 +666,280 @@ void heft_scan_f32(const float *x, size_t n, const uint32_t *bounds, int nbounds
     scan_state sc;
     scan_start(&sc, x, n, bounds, nbounds, grid);
     for (size_t i = 0; i < n; i += BLOCK) {
-        block_max[i / BLOCK] = scan_block(&sc, x + i, n - i < BLOCK ? n - i : BLOCK, (const char *)(x + i) + HEFT_PREFETCH, 64);
+        block_max[i / BLOCK] = scan_block(&sc, x + i, n - i < BLOCK ? n - i : BLOCK, (const char *)(x + i) + HEFT_PREFETCH, 64, true, NULL);
     }
     scan_finish(&sc, out);
 }
+
+// MARK: counts on the codes
+
+// Q4_0, Q5_0 and Q8_0 store each value as d·k: a half-precision scale d and an integer code k with |k| ≤ 8, 16 or
+// 128. The product has at most 11 + 8 significant bits, so the reference's float32 multiplication is exact, and
+// |d·k| grows with |k|: a value lies below a bound exactly when |k| is below a cutoff that depends on |d| alone.
+// With one cutoff per half-precision magnitude and bound, zeros and near-zero values are counted on the codes, 32
+// to a vector register, instead of on the decoded floats.
+
+typedef uint8_t u8x32 __attribute__((ext_vector_type(32)));
+typedef int8_t i8x32 __attribute__((ext_vector_type(32)));
+
+/// Slots of a cutoff row: zeros (|x| < the smallest subnormal), then up to seven bounds.
+#define CODE_SLOTS 8
+/// Finite half-precision magnitudes: bit patterns 0 … 0x7BFF.
+#define HALF_FINITE 0x7C00
+
+/// For each finite |d| and slot, the number c of j = 0 … 128 with |d|·j below the slot's bound (bit patterns), so
+/// that d·k counts exactly when |k| < c; stored as c − 128 (−128 … 1) for a signed byte compare with |k| − 128.
+/// Built for one set of bounds and kept by its thread.
+typedef struct {
+    uint32_t bound[CODE_SLOTS];
+    int slots;
+    int8_t cut[HALF_FINITE][CODE_SLOTS];
+} cutoff_table;
+
+static _Thread_local cutoff_table *thread_cutoffs;
+
+/// The cutoffs for zeros and `nbounds` (≤ 7) bounds, built once per thread and set of bounds; NULL when they cannot
+/// be allocated (the caller then counts on the decoded floats).
+static const cutoff_table *cutoffs(const uint32_t *bounds, int nbounds) {
+    cutoff_table *t = thread_cutoffs;
+    if (t == NULL && (t = thread_cutoffs = malloc(sizeof *t)) == NULL) return NULL;
+    uint32_t bound[CODE_SLOTS] = {1};  // |x| < the smallest subnormal: x = ±0
+    for (int b = 0; b < nbounds; b++) bound[1 + b] = bounds[b];
+    const int slots = 1 + nbounds;
+    if (t->slots == slots && memcmp(t->bound, bound, sizeof bound) == 0) return t;
+    t->slots = 0;  // incomplete while it is rebuilt
+    for (int k = 0; k < CODE_SLOTS; k++) {
+        // As |d| grows the cutoff can only fall: one walk down from 129 over all magnitudes.
+        int c = 129;
+        for (uint32_t h = 0; h < HALF_FINITE; h++) {
+            _Float16 half;
+            uint16_t bits = (uint16_t)h;
+            memcpy(&half, &bits, 2);
+            const float d = (float)half;
+            while (c > 0 && (k >= slots || bits_of(d * (float)(c - 1)) >= bound[k])) c--;  // exact products
+            t->cut[h][k] = (int8_t)(c - 128);
+        }
+    }
+    memcpy(t->bound, bound, sizeof bound);
+    t->slots = slots;
+    return t;
+}
+
+/// |k| − 128 (a signed byte, −128 … 0) for one block's 32 codes k, in any order (counting does not need it).
+INLINE i8x32 code_magnitudes(const uint32_t type, const uint8_t *p) {
+    i8x32 k;
+    if (type == 8) {  // Q8_0: d, qs[32] int8
+        memcpy(&k, p + 2, 32);
+    } else {
+        u8x16 q;
+        memcpy(&q, p + (type == 6 ? 6 : 2), 16);
+        u8x32 x = __builtin_shufflevector(q & 0xF, q >> 4, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17,
+                                          18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31);
+        if (type == 6) {  // Q5_0: d, qh[4], qs[16]; bit j of qh is value j's fifth bit (low nibbles are values 0 … 15)
+            u8x16 h16 = 0;
+            memcpy(&h16, p + 2, 4);
+            u8x32 spread = __builtin_shufflevector(h16, h16, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2,
+                                                   2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+            const u8x32 bit = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128,
+                               1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
+            x |= (u8x32)((spread & bit) != 0) & 0x10;
+            k = (i8x32)x - 16;
+        } else {  // Q4_0: d, qs[16]
+            k = (i8x32)x - 8;
+        }
+    }
+    return (i8x32)((u8x32)__builtin_elementwise_abs(k) ^ 0x80);  // |−128| wraps to 0x80: 128 unsigned
+}
+
+/// Adds to counts[slot] the values of `blocks` Q4_0, Q5_0 or Q8_0 blocks whose |code| is below their scale's cutoff
+/// (at most 128 blocks). Returns false, adding nothing, when a scale is NaN or infinite.
+INLINE bool code_counts_of(const uint32_t type, const uint8_t *p, size_t blocks, const size_t bytes,
+                           const cutoff_table *t, uint64_t *counts) {
+    // Lanes count the codes below their cutoff (−1 each), at most one per block: no overflow in 128 blocks.
+    i8x32 below[CODE_SLOTS];
+    for (int k = 0; k < CODE_SLOTS; k++) below[k] = 0;
+    const int slots = t->slots;
+    for (size_t b = 0; b < blocks; b++, p += bytes) {
+        uint16_t h;
+        memcpy(&h, p, 2);
+        h &= 0x7FFF;
+        if (h >= HALF_FINITE) return false;
+        const i8x32 magnitude = code_magnitudes(type, p);
+        const int8_t *row = t->cut[h];
+#define SLOT(k) below[k] += (i8x32)((i8x32)row[k] > magnitude)
+        SLOT(0);
+        SLOT(1);
+        SLOT(2);
+        SLOT(3);
+        SLOT(4);
+        if (slots > 5) {
+            SLOT(5);
+            SLOT(6);
+            SLOT(7);
+        }
+#undef SLOT
+    }
+    for (int k = 0; k < slots; k++) {
+        int64_t sum = 0;
+        for (int l = 0; l < 32; l++) sum += below[k][l];
+        counts[k] += (uint64_t)(-sum);
+    }
+    return true;
+}
+
+INLINE bool code_counts_body(uint32_t type, const uint8_t *p, size_t blocks, size_t bytes, const cutoff_table *t,
+                             uint64_t *counts) {
+    switch (type) {  // each type's loop compiled apart
+    case 2: return code_counts_of(2, p, blocks, 18, t, counts);
+    case 6: return code_counts_of(6, p, blocks, 22, t, counts);
+    default: return code_counts_of(8, p, blocks, 34, t, counts);
+    }
+}
+
+HEFT_DISPATCH(static, bool, code_counts,
+              (uint32_t type, const uint8_t *p, size_t blocks, size_t bytes, const cutoff_table *t, uint64_t *counts),
+              (type, p, blocks, bytes, t, counts))
+
+// MARK: F16 and BF16 on their bit patterns
+
+// F16 and BF16 magnitudes order as their 16-bit patterns do, so every comparison the statistics make — zeros, |x|
+// below a bound, NaN and infinities, minimum and maximum — can be made on the patterns, sixteen to a 256-bit
+// register instead of eight floats. Only the sums and the histogram cells need the floats, which the same loop
+// widens (BF16: the pattern is a float32's upper half; F16: F16C's conversion where the instruction set has it).
+
+typedef int16_t i16x16 __attribute__((ext_vector_type(16)));
+typedef uint16_t u16x16 __attribute__((ext_vector_type(16)));
+typedef _Float16 f16x16 __attribute__((ext_vector_type(16)));
+
+/// Slots of the 16-bit loop: zeros, then up to four bounds.
+#define HALF_SLOTS 5
+
+/// The float32 bits of the magnitude pattern `h` of F16 (type 1) or BF16 (30).
+static uint32_t widened_bits(uint32_t type, uint16_t h) {
+    if (type == 30) return (uint32_t)h << 16;
+    _Float16 half;
+    memcpy(&half, &h, 2);
+    return bits_of((float)half);
+}
+
+/// For each slot the smallest magnitude pattern of F16 or BF16 whose float32 bits reach the slot's bound (zeros: 1),
+/// so that |x| < bound exactly when the magnitude pattern is below it (the first non-finite pattern: every finite
+/// value is).
+static void half_cutoffs(uint32_t type, const uint32_t *bounds, int nbounds, int16_t *cut) {
+    const uint32_t end = type == 30 ? 0x7F80 : 0x7C00;  // ±Inf
+    for (int k = 0; k < HALF_SLOTS; k++) {
+        if (k > nbounds) {
+            cut[k] = 0;  // an unused slot counts nothing
+            continue;
+        }
+        uint32_t bound = k == 0 ? 1 : bounds[k - 1];
+        uint32_t lo = 0, hi = end;  // widening is monotonic: the first pattern in [lo, hi) reaching the bound
+        while (lo < hi) {
+            uint32_t mid = (lo + hi) / 2;
+            if (widened_bits(type, (uint16_t)mid) >= bound) hi = mid;
+            else lo = mid + 1;
+        }
+        cut[k] = (int16_t)lo;
+    }
+}
+
+/// An order-preserving map of BF16 patterns to signed 16-bit keys (negative values: magnitude bits flipped); it is
+/// its own inverse.
+INLINE i16x16 order_key(i16x16 b) { return b ^ ((b >> 15) & 0x7FFF); }
+
+/// The statistics of `n` F16 or BF16 values (a multiple of 256) but the cells, added to `v`, with the floats written
+/// to `y` (BF16's in another order within each 16, which neither the sums nor the cells depend on). Sums as the fast float loop
+/// takes them (float32 partials of 16 values per lane). Returns false, adding nothing, for a run that holds NaN or
+/// ±Inf, whose float32 sums overflow, or that holds only magnitudes under 2⁻³² (the caller then takes the floats'
+/// careful loop).
+INLINE bool half_statistics_of(const uint32_t type, const uint16_t *src, size_t n, double shift, const int16_t *cut,
+                               vector_state *v, float *range, float *y, const char *ahead, size_t step) {
+    const int16_t finite_end = type == 30 ? 0x7F80 : 0x7C00;
+    const f32x8 shift8 = (float)shift;
+    i16x16 count[HALF_SLOTS], bound[HALF_SLOTS];
+    for (int k = 0; k < HALF_SLOTS; k++) {
+        count[k] = 0;  // lanes count at most n / 16 ≤ 256 values each
+        bound[k] = cut[k];
+    }
+    i16x16 low = INT16_MAX, high = INT16_MIN, unusual = 0;
+    f64x4 sum = 0, squares = 0;
+    const u16x16 zero = 0;
+    for (size_t run = 0; run < n; run += RUN) {
+        f32x8 partial = 0, partial_squares = 0;
+        for (size_t i = run; i < run + RUN; i += 16) {
+            __builtin_prefetch(ahead + i / 16 * step);
+            i16x16 b;
+            memcpy(&b, src + i, 32);
+            i16x16 magnitude = b & 0x7FFF;
+            unusual |= (i16x16)(magnitude >= finite_end);
+            for (int k = 0; k < HALF_SLOTS; k++) count[k] += (i16x16)(magnitude < bound[k]);
+            i16x16 key = order_key(b);
+            low = key < low ? key : low;
+            high = key > high ? key : high;
+            f32x8 va, vb;
+            if (type == 30) {
+                // Each pattern becomes the upper half of a float32: interleaved with zeros (unpack low and high).
+                u16x16 u = (u16x16)b;
+                va = (f32x8)__builtin_shufflevector(zero, u, 0, 16, 1, 17, 2, 18, 3, 19, 8, 24, 9, 25, 10, 26, 11, 27);
+                vb = (f32x8)__builtin_shufflevector(zero, u, 4, 20, 5, 21, 6, 22, 7, 23, 12, 28, 13, 29, 14, 30, 15, 31);
+            } else {
+                f16x16 h;
+                memcpy(&h, &b, 32);
+                f32x16 wide = __builtin_convertvector(h, f32x16);
+                va = wide.lo;
+                vb = wide.hi;
+            }
+            memcpy(y + i, &va, 32);
+            memcpy(y + i + 8, &vb, 32);
+            f32x8 da = va - shift8, db = vb - shift8;
+            partial += da + db;
+            partial_squares = __builtin_elementwise_fma(db, db, __builtin_elementwise_fma(da, da, partial_squares));
+        }
+        sum += __builtin_convertvector(partial.lo, f64x4) + __builtin_convertvector(partial.hi, f64x4);
+        squares += __builtin_convertvector(partial_squares.lo, f64x4) + __builtin_convertvector(partial_squares.hi, f64x4);
+    }
+    // NaN or ±Inf among the values, or float32 squares that overflowed (magnitudes past 2^64): the careful loop.
+    f64x4 all = sum + squares;
+    if (__builtin_reduce_or(unusual) != 0 || !isfinite(all[0] + all[1] + all[2] + all[3])) return false;
+    // Reduced as keys, then mapped back to patterns (order_key is its own inverse).
+    uint16_t lo = (uint16_t)order_key((i16x16)__builtin_reduce_min(low))[0];
+    uint16_t hi = (uint16_t)order_key((i16x16)__builtin_reduce_max(high))[0];
+    // Widened with their signs: the magnitude's float32 bits, and the sign bit.
+    float lowest, highest;
+    uint32_t lb = widened_bits(type, lo & 0x7FFF) | (uint32_t)(lo & 0x8000) << 16;
+    uint32_t hb = widened_bits(type, hi & 0x7FFF) | (uint32_t)(hi & 0x8000) << 16;
+    memcpy(&lowest, &lb, 4);
+    memcpy(&highest, &hb, 4);
+    if (too_small(lowest, highest)) return false;
+    for (int k = 0; k < HALF_SLOTS; k++) {
+        uint64_t c = (uint64_t)(-__builtin_reduce_add(__builtin_convertvector(count[k], i32x16)));
+        if (k == 0) v->zeros += c;
+        else v->near[k - 1] += c;
+    }
+    f64x8 wide_sum = 0, wide_squares = 0;
+    for (int l = 0; l < 4; l++) {
+        wide_sum[l] = sum[l];
+        wide_squares[l] = squares[l];
+    }
+    v->sum0 += wide_sum;
+    v->squares0 += wide_squares;
+    v->low[0] = lowest < v->low[0] ? lowest : v->low[0];
+    v->high[0] = highest > v->high[0] ? highest : v->high[0];
+    range[0] = lowest;
+    range[1] = highest;
+    return true;
+}
+
+INLINE bool half_statistics_body(uint32_t type, const uint16_t *src, size_t n, double shift, const int16_t *cut,
+                                 vector_state *v, float *range, float *y, const char *ahead, size_t step) {
+    if (type == 30) return half_statistics_of(30, src, n, shift, cut, v, range, y, ahead, step);
+    return half_statistics_of(1, src, n, shift, cut, v, range, y, ahead, step);
+}
+
+HEFT_DISPATCH(static, bool, half_statistics,
+              (uint32_t type, const uint16_t *src, size_t n, double shift, const int16_t *cut, vector_state *v,
+               float *range, float *y, const char *ahead, size_t step),
+              (type, src, n, shift, cut, v, range, y, ahead, step))
 
 int heft_scan_blocks(uint32_t type, const void *source, size_t n, const uint32_t *bounds, int nbounds,
                      heft_grid *grid, uint32_t *block_max, heft_run_stats *out) {
@@ -648,14 +948,43 @@ int heft_scan_blocks(uint32_t type, const void *source, size_t n, const uint32_t
     // Each block of BLOCK values is dequantized into L1 and scanned there.
     float buffer[BLOCK] __attribute__((aligned(64)));
     const uint8_t *p = source;
+    // Zeros and near-zero values of Q4_0, Q5_0 and Q8_0 are counted on the codes.
+    const cutoff_table *table = (type == 2 || type == 6 || type == 8) && nbounds >= 0 && nbounds < CODE_SLOTS
+                                    ? cutoffs(bounds, nbounds)
+                                    : NULL;
     scan_state sc;
+    // F16 and BF16 with at most four bounds take the 16-bit loop.
+    const bool sixteen = (type == 1 || type == 30) && nbounds >= 0 && nbounds < HALF_SLOTS;
+    int16_t cut16[HALF_SLOTS];
     for (size_t i = 0; i < n; i += BLOCK) {
         size_t m = n - i < BLOCK ? n - i : BLOCK;
-        heft_dequantize(type, p + i / values * bytes, m / values, buffer);
-        if (i == 0) scan_start(&sc, buffer, m, bounds, nbounds, grid);
+        const uint8_t *here = p + i / values * bytes;
+        if (sixteen) {
+            // F16 and BF16 runs of 256 are widened by the 16-bit loop below (which writes every float even when it
+            // hands the block to the float loops); the tail is widened here, and the first block in full for the shift.
+            size_t whole = i == 0 ? 0 : m / 256 * 256;
+            heft_dequantize(type, here + whole * 2, m - whole, buffer + whole);
+        } else {
+            heft_dequantize(type, here, m / values, buffer);
+        }
+        if (i == 0) {
+            scan_start(&sc, buffer, m, bounds, nbounds, grid);
+            if (sixteen) half_cutoffs(type, sc.bounds, sc.nbounds, cut16);
+        }
+        uint64_t counts[CODE_SLOTS] = {0};
+        const bool coded = table != NULL && code_counts(type, here, m / values, bytes, table, counts);
+        if (coded) {
+            sc.v.zeros += counts[0];
+            for (int b = 0; b < sc.nbounds; b++) sc.v.near[b] += counts[1 + b];
+        }
         // The hardware prefetchers stop at each 4 KiB page: the statistics loop fetches the next block's source.
         const uint8_t *next = p + (i + BLOCK < n ? i + BLOCK : i) / values * bytes;
-        block_max[i / BLOCK] = scan_block(&sc, buffer, m, (const char *)next, (16 * bytes + values - 1) / values);
+        float range[2];
+        const bool halves = sixteen && m >= 256 &&
+                            half_statistics(type, (const uint16_t *)here, m / 256 * 256, sc.shift, cut16, &sc.v, range,
+                                            buffer, (const char *)next, 16 * bytes);
+        block_max[i / BLOCK] = scan_block(&sc, buffer, m, (const char *)next, (16 * bytes + values - 1) / values,
+                                          !coded, halves ? range : NULL);
     }
     if (n == 0) scan_start(&sc, buffer, 0, bounds, nbounds, grid);
     scan_finish(&sc, out);

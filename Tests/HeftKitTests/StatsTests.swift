@@ -320,6 +320,123 @@ import Testing
         }
     }
 
+    /// Q4_0, Q5_0 and Q8_0 count zeros and near-zero values on their codes (a value d·k lies below a bound when |k| is
+    /// below a cutoff of |d|). Adversarial blocks — scales ±0, subnormal, the largest half, NaN and ±Inf (those
+    /// blocks fall back to the decoded floats); codes of −128; bounds equal to a stored value and one float above
+    /// it — must give the counts of a plain loop over the reference dequantizer's floats. With 7 bounds the codes
+    /// are used, with 8 (past the cutoff table's slots) the floats: both must agree with the loop.
+    @Test(arguments: [7, 8])
+    func zerosAndNearZeroFromTheCodesMatchTheDecodedFloats(bounds: Int) async throws {
+        var generator = SplitMix64(seed: 31)
+        let types: [(GGMLType, Int)] = [("Q4_0", 18), ("Q5_0", 22), ("Q8_0", 34)].map { (GGMLType.named($0.0)!, $0.1) }
+        let blocks = 300
+        var data: [[UInt8]] = []
+        for (t, (type, bytes)) in types.enumerated() {
+            var raw = (0..<blocks * bytes).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+            for b in 0..<blocks {
+                let r = generator.next() % 12
+                var half: UInt16 =
+                    r == 0
+                    ? 0
+                    : r == 1
+                        ? 0x8000
+                        : r == 2
+                            ? UInt16(generator.next() % 0x400)
+                            : r == 3
+                                ? 0x7BFF
+                                : UInt16(0x1C00 + generator.next() % 0x1800)
+                if generator.next() % 2 == 0 { half ^= 0x8000 }
+                if b == 150 { half = [0x7E00, 0x7C00, 0xFC00][t] }  // NaN, +Inf, −Inf scales
+                raw[b * bytes] = UInt8(half & 0xFF)
+                raw[b * bytes + 1] = UInt8(half >> 8)
+                if type.name == "Q8_0" && r == 5 { raw[b * bytes + 2 + Int(generator.next() % 32)] = 0x80 }  // k = −128
+            }
+            data.append(raw)
+        }
+        var gguf = GGUFBuilder(tensorCount: UInt64(types.count), kvCount: 0)
+        var offset = 0
+        for (t, (type, _)) in types.enumerated() {
+            gguf.tensor("blk.\(t).ffn_up.weight", ne: [32, UInt64(blocks)], type: UInt32(type.id), offset: UInt64(offset))
+            offset += (data[t].count + 31) / 32 * 32
+        }
+        gguf.pad(to: 32)
+        for raw in data {
+            gguf.raw(raw)
+            gguf.pad(to: 32)
+        }
+        let decoded: [[Float]] = zip(types, data).map { entry, raw in
+            var y = [Float](repeating: 0, count: blocks * 32)
+            raw.withUnsafeBytes { source in
+                y.withUnsafeMutableBufferPointer { Dequantizer.dequantize(entry.0, source.baseAddress!, count: blocks * 32, into: $0.baseAddress!) }
+            }
+            return y
+        }
+        // Bounds at stored magnitudes (strictly below excludes the value itself), one float above, and in between.
+        let finite = decoded.flatMap { $0 }.filter { $0.isFinite && $0 != 0 }.map(abs)
+        var thresholds: [Double] = []
+        for i in 0..<bounds {
+            let v = finite[Int(generator.next() % UInt64(finite.count))]
+            thresholds.append(Double(i % 3 == 0 ? v : i % 3 == 1 ? v.nextUp : v * 1.5))
+        }
+        var options = StatsOptions()
+        options.thresholds = thresholds
+        let directory = try TemporaryDirectory()
+        let report = try await StatsScanner.scan(try ModelSource.open(try directory.write("codes.gguf", gguf.bytes)), options: options)
+        for (t, values) in decoded.enumerated() {
+            let s = try #require(report.tensors.first { $0.name == "blk.\(t).ffn_up.weight" })
+            let plain = PlainStatistics(values)
+            #expect(plain.nan + plain.inf >= 32, "the non-finite scale's block")
+            #expect(s.zeros == plain.zeros && s.nan == plain.nan && s.inf == plain.inf, "\(types[t].0.name)")
+            let counted = s.nearZero.map { Int(($0.fraction * Double(plain.finite.count)).rounded()) }
+            #expect(counted == thresholds.map { t in plain.finite.filter { abs($0) < Double(Float(t)) }.count }, "\(types[t].0.name)")
+            #expect(s.min == plain.finite.min() && s.max == plain.finite.max())
+            #expect(s.histogram.counts == plain.histogram(s.histogram.edges))
+        }
+    }
+
+    /// F16 and BF16 take their statistics on the 16-bit patterns (sixteen to a register) and widen only for the sums
+    /// and cells. Blocks holding NaN, ±Inf, the largest finite values (whose float32 squares overflow) or only
+    /// magnitudes under 2⁻³² go back to the float loops; the rest stay. Every count, the extremes and the cells must
+    /// be a plain loop's over the widened values, with bounds at stored values and one float above them.
+    @Test(arguments: ["F16", "BF16"])
+    func sixteenBitFloatsScanOnTheirPatterns(dtype: String) async throws {
+        var generator = SplitMix64(seed: dtype == "F16" ? 41 : 43)
+        let count = 5 * 4_096 + 1_000  // whole blocks of each kind, then a tail that is no multiple of 256
+        var patterns = (0..<count).map { _ -> UInt16 in
+            let magnitude = dtype == "F16" ? UInt16(0x1000 + generator.next() % 0x3000) : UInt16(0x3800 + generator.next() % 0x0A00)
+            return magnitude | UInt16(truncatingIfNeeded: generator.next() & 0x8000)
+        }
+        for i in stride(from: 3, to: count, by: 97) { patterns[i] = i % 2 == 0 ? 0 : 0x8000 }  // ±0
+        for i in stride(from: 5, to: count, by: 101) { patterns[i] = UInt16(1 + i % 0x7F) }  // subnormals
+        patterns[4_096 + 7] = dtype == "F16" ? 0x7E00 : 0x7FC0  // NaN in block 1
+        patterns[2 * 4_096 + 9] = dtype == "F16" ? 0xFC00 : 0xFF80  // −Inf in block 2
+        patterns[3 * 4_096 + 11] = dtype == "F16" ? 0x7BFF : 0x7F7F  // the largest finite value in block 3
+        if dtype == "BF16" {
+            for i in 4 * 4_096..<5 * 4_096 { patterns[i] = UInt16(0x2000 + i % 0x0F00) | UInt16(i % 2) << 15 }  // under 2⁻³²
+        }
+        let values = patterns.map { bits -> Float in
+            dtype == "BF16" ? Float(bitPattern: UInt32(bits) << 16) : Float(Float16(bitPattern: bits))
+        }
+        let data = patterns.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+        let header = #"{"w.weight":{"dtype":"\#(dtype)","shape":[\#(count)],"data_offsets":[0,\#(data.count)]}}"#
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("w.safetensors", SafetensorsBuilder.file(header: header, dataBytes: 0) + data)
+        let finite = values.filter(\.isFinite)
+        var options = StatsOptions()
+        options.thresholds = (0..<4).map { i in
+            let v = abs(finite[Int(generator.next() % UInt64(finite.count))])
+            return Double(i % 2 == 0 ? v : v.nextUp)
+        }
+        let s = try #require(try await StatsScanner.scan(try ModelSource.open(path), options: options).tensors.first)
+        let plain = PlainStatistics(values)
+        #expect(s.zeros == plain.zeros && s.nan == plain.nan && s.inf == plain.inf)
+        #expect(s.min == plain.finite.min() && s.max == plain.finite.max())
+        let counted = s.nearZero.map { Int(($0.fraction * Double(plain.finite.count)).rounded()) }
+        #expect(counted == options.thresholds.map { t in plain.finite.filter { abs($0) < Double(Float(t)) }.count })
+        #expect(s.histogram.counts == plain.histogram(s.histogram.edges))
+        #expect(abs(s.mean - plain.mean) <= 1e-6 * plain.std && abs(s.std - plain.std) <= 1e-6 * plain.std)
+    }
+
     /// The text report's histogram row: heights on a log scale, computed here by hand for 0, 1, 15 and 255.
     @Test func histogramBarsUseALogScale() {
         // log(2)/log(256) = 1/8 → the lowest bar; log(16)/log(256) = 1/2 → the fourth; the largest is full.
