@@ -324,7 +324,8 @@ import Testing
     /// below a cutoff of |d|). Adversarial blocks — scales ±0, subnormal, the largest half, NaN and ±Inf (those
     /// blocks fall back to the decoded floats); codes of −128; bounds equal to a stored value and one float above
     /// it — must give the counts of a plain loop over the reference dequantizer's floats. With 7 bounds the codes
-    /// are used, with 8 (past the cutoff table's slots) the floats: both must agree with the loop.
+    /// are used, with 8 (past the cutoff table's slots) the floats: both must agree with the loop. Outliers past
+    /// 1.5σ are counted on the codes too.
     @Test(arguments: [7, 8])
     func zerosAndNearZeroFromTheCodesMatchTheDecodedFloats(bounds: Int) async throws {
         var generator = SplitMix64(seed: 31)
@@ -380,6 +381,7 @@ import Testing
         }
         var options = StatsOptions()
         options.thresholds = thresholds
+        options.outlierK = 1.5  // blocks past 1.5σ are counted again on their codes (NaN and ±Inf scales: decoded)
         let directory = try TemporaryDirectory()
         let report = try await StatsScanner.scan(try ModelSource.open(try directory.write("codes.gguf", gguf.bytes)), options: options)
         for (t, values) in decoded.enumerated() {
@@ -391,6 +393,7 @@ import Testing
             #expect(counted == thresholds.map { t in plain.finite.filter { abs($0) < Double(Float(t)) }.count }, "\(types[t].0.name)")
             #expect(s.min == plain.finite.min() && s.max == plain.finite.max())
             #expect(s.histogram.counts == plain.histogram(s.histogram.edges))
+            #expect(Int((s.outlierFraction * Double(plain.finite.count)).rounded()) == plain.outliers(1.5), "\(types[t].0.name)")
         }
     }
 
@@ -423,6 +426,7 @@ import Testing
         let path = try directory.write("w.safetensors", SafetensorsBuilder.file(header: header, dataBytes: 0) + data)
         let finite = values.filter(\.isFinite)
         var options = StatsOptions()
+        options.outlierK = dtype == "F16" ? 1 : 0.001  // BF16's largest value makes σ huge
         options.thresholds = (0..<4).map { i in
             let v = abs(finite[Int(generator.next() % UInt64(finite.count))])
             return Double(i % 2 == 0 ? v : v.nextUp)
@@ -435,6 +439,52 @@ import Testing
         #expect(counted == options.thresholds.map { t in plain.finite.filter { abs($0) < Double(Float(t)) }.count })
         #expect(s.histogram.counts == plain.histogram(s.histogram.edges))
         #expect(abs(s.mean - plain.mean) <= 1e-6 * plain.std && abs(s.std - plain.std) <= 1e-6 * plain.std)
+        // Outliers: the blocks reaching k·σ are widened again.
+        #expect(Int((s.outlierFraction * Double(plain.finite.count)).rounded()) == plain.outliers(options.outlierK))
+    }
+
+    /// Once σ is known only the blocks of 4,096 values whose largest magnitude passes k·σ are read again, and within
+    /// them only the stored blocks whose scales allow it (gathered and decoded together; Q8_0 counted on its codes).
+    /// Tensors of 323 blocks of 32 whose last blocks stay below the threshold, random codes under scales of four
+    /// magnitudes: the outliers must be a plain loop's over the reference dequantizer's floats.
+    @Test(arguments: ["Q4_1", "Q5_1", "IQ4_NL", "MXFP4", "Q8_0"])
+    func outliersReadAgainMatchAPlainLoop(name: String) async throws {
+        let type = try #require(GGMLType.named(name))
+        var generator = SplitMix64(seed: 53)
+        let blocks = 8 * 40 + 3
+        var raw = (0..<blocks * type.bytesPerBlock).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+        for b in 0..<blocks {
+            let o = b * type.bytesPerBlock
+            if name == "MXFP4" {
+                raw[o] = b >= blocks - 3 ? 100 : UInt8(120 + generator.next() % 8)  // E8M0 scale
+                continue
+            }
+            let half: UInt16 = b >= blocks - 3 ? 0x0400 : UInt16(0x2000 + (generator.next() % 4) * 0x0400)
+            raw[o] = UInt8(half & 0xFF)
+            raw[o + 1] = UInt8(half >> 8)
+            if name == "Q4_1" || name == "Q5_1" {  // the min, as small as the scale
+                raw[o + 2] = UInt8(half & 0xFF)
+                raw[o + 3] = UInt8(half >> 8) | 0x80
+            }
+        }
+        var values = [Float](repeating: 0, count: blocks * type.blockSize)
+        raw.withUnsafeBytes { source in
+            values.withUnsafeMutableBufferPointer { Dequantizer.dequantize(type, source.baseAddress!, count: $0.count, into: $0.baseAddress!) }
+        }
+        var gguf = GGUFBuilder(tensorCount: 1, kvCount: 0)
+        gguf.tensor("blk.0.ffn_up.weight", ne: [UInt64(type.blockSize), UInt64(blocks)], type: UInt32(type.id), offset: 0)
+        gguf.pad(to: 32)
+        gguf.raw(raw)
+        let directory = try TemporaryDirectory()
+        var options = StatsOptions()
+        options.outlierK = 2
+        let report = try await StatsScanner.scan(try ModelSource.open(try directory.write("g.gguf", gguf.bytes)), options: options)
+        let s = try #require(report.tensors.first)
+        let plain = PlainStatistics(values)
+        let tail = values.suffix(3 * type.blockSize).map { Double(abs($0)) }.max()!
+        #expect(tail < 2 * plain.std, "the last group stays below the threshold")
+        #expect(plain.outliers(2) > 0)
+        #expect(Int((s.outlierFraction * Double(plain.finite.count)).rounded()) == plain.outliers(2))
     }
 
     /// The text report's histogram row: heights on a log scale, computed here by hand for 0, 1, 15 and 255.
