@@ -21,9 +21,12 @@ for _ in range(100):
     except Exception:
         time.sleep(0.1)
 PY
+# One worker: with two, schemathesis crashed inside itself twice in a row here (a KeyError in a cache keyed by
+# source lines while it described a strategy, which its two threads share) and passed on the next run; one worker
+# takes as long (39 s) and gives the same run every time.
 run() {
     .fixtures/.venv/bin/schemathesis --config-file schemathesis.toml run "http://127.0.0.1:$port/api/openapi.json" --checks all \
-        --max-examples "$examples" --workers 2 --seed 20261129 --suppress-health-check all --no-color
+        --max-examples "$examples" --workers 1 --seed 20261129 --suppress-health-check all --no-color
 }
 log=$(mktemp)
 trap 'kill $server 2>/dev/null || true; rm -f "$log"' EXIT
