@@ -699,7 +699,7 @@ typedef int8_t i8x32 __attribute__((ext_vector_type(32)));
 
 /// For each finite |d| and slot, the number c of j = 0 … 128 with |d|·j below the slot's bound (bit patterns), so
 /// that d·k counts exactly when |k| < c; stored as c − 128 (−128 … 1) for a signed byte compare with |k| − 128.
-/// Built for one set of bounds and kept by its thread.
+/// Built for one set of bounds and kept by its thread (254 KB; the scans run on the few threads of Swift's pool).
 typedef struct {
     uint32_t bound[CODE_SLOTS];
     int slots;
@@ -712,7 +712,7 @@ static _Thread_local cutoff_table *thread_cutoffs;
 /// be allocated (the caller then counts on the decoded floats).
 static const cutoff_table *cutoffs(const uint32_t *bounds, int nbounds) {
     cutoff_table *t = thread_cutoffs;
-    if (t == NULL && (t = thread_cutoffs = malloc(sizeof *t)) == NULL) return NULL;
+    if (t == NULL && (t = thread_cutoffs = calloc(1, sizeof *t)) == NULL) return NULL;  // slots 0: no table yet
     uint32_t bound[CODE_SLOTS] = {1};  // |x| < the smallest subnormal: x = ±0
     for (int b = 0; b < nbounds; b++) bound[1 + b] = bounds[b];
     const int slots = 1 + nbounds;
