@@ -778,7 +778,7 @@ INLINE bool code_counts_of(const uint32_t type, const uint8_t *p, size_t blocks,
         const i8x32 magnitude = code_magnitudes(type, p);
         const int8_t *row = t->cut[h];
 #define SLOT(k) below[k] += (i8x32)((i8x32)row[k] > magnitude)
-        SLOT(0);
+        SLOT(0);  // zeros and the usual four bounds; the table's unused slots have cutoff 0 and count nothing
         SLOT(1);
         SLOT(2);
         SLOT(3);
@@ -798,8 +798,7 @@ INLINE bool code_counts_of(const uint32_t type, const uint8_t *p, size_t blocks,
     return true;
 }
 
-INLINE bool code_counts_body(uint32_t type, const uint8_t *p, size_t blocks, size_t bytes, const cutoff_table *t,
-                             uint64_t *counts) {
+INLINE bool code_counts_body(uint32_t type, const uint8_t *p, size_t blocks, const cutoff_table *t, uint64_t *counts) {
     switch (type) {  // each type's loop compiled apart
     case 2: return code_counts_of(2, p, blocks, 18, t, counts);
     case 6: return code_counts_of(6, p, blocks, 22, t, counts);
@@ -808,8 +807,8 @@ INLINE bool code_counts_body(uint32_t type, const uint8_t *p, size_t blocks, siz
 }
 
 HEFT_DISPATCH(static, bool, code_counts,
-              (uint32_t type, const uint8_t *p, size_t blocks, size_t bytes, const cutoff_table *t, uint64_t *counts),
-              (type, p, blocks, bytes, t, counts))
+              (uint32_t type, const uint8_t *p, size_t blocks, const cutoff_table *t, uint64_t *counts),
+              (type, p, blocks, t, counts))
 
 // MARK: F16 and BF16 on their bit patterns
 
@@ -983,7 +982,7 @@ int heft_scan_blocks(uint32_t type, const void *source, size_t n, const uint32_t
             if (sixteen) half_cutoffs(type, sc.bounds, sc.nbounds, cut16);
         }
         uint64_t counts[CODE_SLOTS] = {0};
-        const bool coded = table != NULL && code_counts(type, here, m / values, bytes, table, counts);
+        const bool coded = table != NULL && code_counts(type, here, m / values, table, counts);
         if (coded) {
             sc.v.zeros += counts[0];
             for (int b = 0; b < sc.nbounds; b++) sc.v.near[b] += counts[1 + b];
