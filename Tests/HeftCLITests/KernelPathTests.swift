@@ -88,6 +88,58 @@ import Testing
         }
     }
 
+    /// The paths that count on stored patterns — Q4_0, Q5_0 and Q8_0 on their codes, F16 and BF16 on their 16-bit
+    /// patterns — on every instruction set, with the inputs that separate them from the float loops: scales of ±0,
+    /// a subnormal, ±1, 0.5 and the largest half, a NaN and an infinite scale, codes of −128, NaN and ±Inf values,
+    /// and bounds (0.5, 3, 16) that stored values equal exactly. Every count, extreme and cell is the same on each.
+    @Test func patternPathsAgreeOnEveryInstructionSet() throws {
+        var generator = SplitMix64(seed: 61)
+        let scales: [UInt16] = [0x0000, 0x8000, 0x0001, 0x3C00, 0xBC00, 0x3800, 0x7BFF, 0x3C00, 0x3800]
+        var gguf = GGUFBuilder(tensorCount: 5, kvCount: 1)
+        gguf.kvString("general.architecture", "llama")
+        var data: [[UInt8]] = []
+        for (t, (type, bytes)) in [(2, 18), (6, 22), (8, 34)].enumerated() {
+            let blocks = 8 * 130 + 5
+            var raw = (0..<blocks * bytes).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+            for b in 0..<blocks {
+                let half = b == 700 ? [0x7E00, 0x7C00, 0xFC00][t] : scales[Int(generator.next() % UInt64(scales.count))]
+                raw[b * bytes] = UInt8(half & 0xFF)
+                raw[b * bytes + 1] = UInt8(half >> 8)
+                if type == 8 && b % 7 == 0 { raw[b * bytes + 2 + b % 32] = 0x80 }  // k = −128
+            }
+            gguf.tensor("blk.\(t).ffn_up.weight", ne: [32, UInt64(blocks)], type: UInt32(type), offset: UInt64(data.reduce(0) { $0 + $1.count }))
+            data.append(raw + [UInt8](repeating: 0, count: (32 - raw.count % 32) % 32))
+        }
+        for (t, type) in [1, 30].enumerated() {
+            let count = 9 * 4_096 + 300
+            var raw: [UInt8] = []
+            for i in 0..<count {
+                var bits = UInt16(truncatingIfNeeded: generator.next())
+                if type == 30 { bits = 0x3800 + bits % 0x0A00 | bits & 0x8000 } else { bits = 0x1000 + bits % 0x3800 | bits & 0x8000 }
+                if i % 97 == 0 { bits = type == 30 ? 0x3F00 : 0x3800 }  // 0.5
+                if i % 89 == 0 { bits = type == 30 ? 0x4140 : 0x4200 }  // 3
+                if i % 83 == 0 { bits = i % 2 == 0 ? 0 : 0x8000 }
+                if i == 5_000 { bits = type == 30 ? 0x7FC0 : 0x7E00 }  // NaN in block 1
+                if i == 9_000 { bits = type == 30 ? 0xFF80 : 0xFC00 }  // −Inf in block 2
+                raw += [UInt8(bits & 0xFF), UInt8(bits >> 8)]
+            }
+            gguf.tensor("blk.\(3 + t).ffn_down.weight", ne: [UInt64(count)], type: UInt32(type), offset: UInt64(data.reduce(0) { $0 + $1.count }))
+            data.append(raw + [UInt8](repeating: 0, count: (32 - raw.count % 32) % 32))
+        }
+        gguf.pad(to: 32)
+        for raw in data { gguf.raw(raw) }
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("patterns.gguf", gguf.bytes)
+        let extra = ["--thresholds", "0.5,3,16,1e-3", "--k", "1.5"]
+        let reference = try Self.stats(path, kernels: "generic", extra: extra)
+        let tensors = try #require(reference["tensors"] as? [[String: Any]])
+        #expect(tensors.count == 5 && tensors.allSatisfy { ($0["nan"] as? Int ?? 0) + ($0["inf"] as? Int ?? 0) > 0 })
+        for kernels in ["baseline", "avx2", "avx512"] {
+            let difference = Self.difference(reference, try Self.stats(path, kernels: kernels, extra: extra))
+            #expect(difference == nil, "generic vs \(kernels): \(difference ?? "")")
+        }
+    }
+
     @Test(arguments: [
         "all-MiniLM-L6-v2/model.safetensors", "gguf/all-MiniLM-L6-v2.Q4_1.gguf", "gguf/all-MiniLM-L6-v2.Q5_0.gguf",
         "gguf/all-MiniLM-L6-v2.Q8_0.gguf", "gguf/all-MiniLM-L6-v2.BF16.gguf", "gguf/all-MiniLM-L6-v2.F16.gguf",
