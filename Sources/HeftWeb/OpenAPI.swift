@@ -203,7 +203,12 @@ enum OpenAPI {
                     ("200", answer), ("400", errorResponse("A field out of bounds, unknown, or missing: `field` names it.")),
                     ("403", errorResponse("The model id leads outside the served folders.")),
                     ("404", errorResponse("No model with that id.")), ("413", errorResponse("The body is larger than the server accepts.")),
-                    ("422", errorResponse("The model cannot support the request (a file that breaks its format's rules, a missing architecture).")),
+                    (
+                        "422",
+                        errorResponse(
+                            "The model cannot support the request (a file that breaks its format's rules, a missing architecture, a Hub name with a bad :QUANT or @REVISION)."
+                        )
+                    ),
                 ])
             ))
         return .object(members)

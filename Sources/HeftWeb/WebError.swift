@@ -49,10 +49,12 @@ public struct WebError: HTTPResponseError {
             return WebError(
                 notFound ? .notFound : .unprocessableContent, field: error.field.map { _ in "model" } ?? "model", message: error.description)
         case let error as RemoteError:
-            // What the Hub or registry said, in the same words as the command line; never a 5xx.
+            // What the Hub or registry said, in the same words as the command line; never a 5xx. A name that cannot
+            // be a model's (ORG/NAME with a bad :QUANT or @REVISION) is a string the documented pattern admits, so
+            // it is unprocessable (422), not malformed (400).
             let status: HTTPResponse.Status =
                 switch error.kind {
-                case .badName: .badRequest
+                case .badName: .unprocessableContent
                 case .notFound: .notFound
                 case .gated, .unauthorized: .forbidden
                 default: .unprocessableContent

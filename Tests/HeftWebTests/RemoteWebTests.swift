@@ -64,7 +64,8 @@ import Testing
     }
 
     @Test(arguments: [
-        ("hf:org/absent", 404), ("hf:org/gated", 403), ("hf:org/na me", 400), ("https://example.com/model.gguf", 400),
+        ("hf:org/absent", 404), ("hf:org/gated", 403), ("hf:org/na me", 422), ("hf:org/name:Q4_K_M!", 422),
+        ("https://example.com/model.gguf", 422),
     ])
     func remoteFailuresAre4xxNamingTheModel(model: String, status: Int) async throws {
         try await app().test(.router) { client in
