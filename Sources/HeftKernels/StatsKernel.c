@@ -247,6 +247,29 @@ typedef int32_t i32x8 __attribute__((ext_vector_type(8)));
 typedef float f32x8 __attribute__((ext_vector_type(8)));
 typedef double f64x4 __attribute__((ext_vector_type(4)));
 
+/// Adds a run's eight-lane float32 partial sums to the float64 sums.
+INLINE void fold_partials(f32x8 partial, f32x8 partial_squares, f64x4 *sum, f64x4 *squares) {
+    *sum += __builtin_convertvector(partial.lo, f64x4) + __builtin_convertvector(partial.hi, f64x4);
+    *squares += __builtin_convertvector(partial_squares.lo, f64x4) + __builtin_convertvector(partial_squares.hi, f64x4);
+}
+
+/// Whether four-lane sums stayed finite (a NaN or an infinity, or float32 squares past 2^128, make them not).
+INLINE bool finite_sums(f64x4 sum, f64x4 squares) {
+    f64x4 all = sum + squares;
+    return isfinite(all[0] + all[1] + all[2] + all[3]);
+}
+
+/// Adds four-lane sums to the wide state, whose first half carries them (its other lanes stay 0).
+INLINE void add_sums(vector_state *v, f64x4 sum, f64x4 squares) {
+    f64x8 wide_sum = 0, wide_squares = 0;
+    for (int l = 0; l < 4; l++) {
+        wide_sum[l] = sum[l];
+        wide_squares[l] = squares[l];
+    }
+    v->sum0 += wide_sum;
+    v->squares0 += wide_squares;
+}
+
 /// `scan_statistics` for up to four near-zero bounds on eight-lane vectors (AVX2's 256 bits, or two SSE2 registers):
 /// 16 values a step as two halves that share every counter and sum, so that the loop's state (four bound counters,
 /// zeros, extremes, one sum and one sum of squares, the bounds and the shift) stays in the sixteen registers. The
@@ -300,10 +323,7 @@ INLINE bool scan_statistics8(const float *x, size_t n, double shift, const uint3
                 partial_squares = __builtin_elementwise_fma(db, db, __builtin_elementwise_fma(da, da, partial_squares));
             }
         }
-        if (!careful) {
-            sum += __builtin_convertvector(partial.lo, f64x4) + __builtin_convertvector(partial.hi, f64x4);
-            squares += __builtin_convertvector(partial_squares.lo, f64x4) + __builtin_convertvector(partial_squares.hi, f64x4);
-        }
+        if (!careful) fold_partials(partial, partial_squares, &sum, &squares);
     }
     // Each compare gave −1 per true lane.
     if (conditions && !careful && __builtin_reduce_min(smallest) == 0) {
@@ -316,19 +336,12 @@ INLINE bool scan_statistics8(const float *x, size_t n, double shift, const uint3
     uint64_t zeros = (uint64_t)(-__builtin_reduce_add(zero_lanes)), near[4];
     for (int k = 0; k < 4; k++) near[k] = (uint64_t)(-__builtin_reduce_add(near_lanes[k]));
     // A NaN or an infinity makes the float64 sums non-finite (finite floats cannot: their squares stay below 1e77).
-    f64x4 all = sum + squares;
-    double total = all[0] + all[1] + all[2] + all[3];
-    if (!careful && (!isfinite(total) || too_small(__builtin_reduce_min(low), __builtin_reduce_max(high)))) return false;
+    if (!careful && (!finite_sums(sum, squares) || too_small(__builtin_reduce_min(low), __builtin_reduce_max(high)))) {
+        return false;
+    }
     v->zeros += zeros;
     for (int k = 0; k < 4; k++) v->near[k] += near[k];
-    // The wide state's first half carries the eight-lane sums (its other lanes stay 0).
-    f64x8 wide_sum = 0, wide_squares = 0;
-    for (int l = 0; l < 4; l++) {
-        wide_sum[l] = sum[l];
-        wide_squares[l] = squares[l];
-    }
-    v->sum0 += wide_sum;
-    v->squares0 += wide_squares;
+    add_sums(v, sum, squares);
     f32x16 low16 = INFINITY, high16 = -INFINITY;
     for (int l = 0; l < 8; l++) {
         low16[l] = low[l];
@@ -905,12 +918,10 @@ INLINE bool half_statistics_of(const uint32_t type, const uint16_t *src, size_t 
             partial += da + db;
             partial_squares = __builtin_elementwise_fma(db, db, __builtin_elementwise_fma(da, da, partial_squares));
         }
-        sum += __builtin_convertvector(partial.lo, f64x4) + __builtin_convertvector(partial.hi, f64x4);
-        squares += __builtin_convertvector(partial_squares.lo, f64x4) + __builtin_convertvector(partial_squares.hi, f64x4);
+        fold_partials(partial, partial_squares, &sum, &squares);
     }
     // NaN or ±Inf among the values, or float32 squares that overflowed (magnitudes past 2^64): the careful loop.
-    f64x4 all = sum + squares;
-    if (__builtin_reduce_or(unusual) != 0 || !isfinite(all[0] + all[1] + all[2] + all[3])) return false;
+    if (__builtin_reduce_or(unusual) != 0 || !finite_sums(sum, squares)) return false;
     // Reduced as keys, then mapped back to patterns (order_key is its own inverse).
     uint16_t lo = (uint16_t)order_key((i16x16)__builtin_reduce_min(low))[0];
     uint16_t hi = (uint16_t)order_key((i16x16)__builtin_reduce_max(high))[0];
@@ -926,13 +937,7 @@ INLINE bool half_statistics_of(const uint32_t type, const uint16_t *src, size_t 
         if (k == 0) v->zeros += c;
         else v->near[k - 1] += c;
     }
-    f64x8 wide_sum = 0, wide_squares = 0;
-    for (int l = 0; l < 4; l++) {
-        wide_sum[l] = sum[l];
-        wide_squares[l] = squares[l];
-    }
-    v->sum0 += wide_sum;
-    v->squares0 += wide_squares;
+    add_sums(v, sum, squares);
     v->low[0] = lowest < v->low[0] ? lowest : v->low[0];
     v->high[0] = highest > v->high[0] ? highest : v->high[0];
     range[0] = lowest;
