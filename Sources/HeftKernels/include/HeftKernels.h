@@ -99,9 +99,10 @@ void heft_count_f32(const float *x, size_t n, uint32_t above, const uint32_t *bo
                     uint64_t *outliers, uint64_t *near);
 
 /// Counts finite values with |x| bit pattern > `above` among `n` values stored as whole blocks of ggml type `type`
-/// (as `heft_scan_blocks` takes them), dequantizing only the blocks whose scales allow a value past the threshold
-/// (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K; every block of the other types). Returns 0 for a type
-/// `heft_dequantize` does not implement.
+/// (as `heft_scan_blocks` takes them), reading again only the blocks whose scales allow a value past the threshold
+/// (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K; every block of the other types): Q4_0, Q5_0 and Q8_0 blocks with
+/// a finite scale are counted on their codes, the rest dequantized. Returns 0 for a type `heft_dequantize` does not
+/// implement.
 uint64_t heft_count_blocks(uint32_t type, const void *source, size_t n, uint32_t above);
 
 /// An upper bound on |value| over one stored block of ggml type `type`, from its scales alone (Q4_1, Q5_1, Q4_K,
