@@ -451,8 +451,13 @@ enum cell_method {
 };
 
 /// Cells of 16 values as one-hot words; lanes that are not finite (only in blocks that hold some) count nowhere.
+///
+/// A shift by 32 or more must give 0 (a cell in the other word, or 255 for a lane that counts nowhere). AVX2's and
+/// AVX-512's variable shifts do that; C leaves it undefined, and baseline x86-64 (SSE2) computes such shifts with
+/// a float trick that gives other bits (a NaN in a block with a grid of width 2^15 was counted in cells 0, 1 and
+/// 3). With `masked` the shift amount is masked and the lanes out of range cleared.
 INLINE void one_hot(const float *x, f32x16 scale, f32x16 origin, const enum cell_method method,
-                    const bool finite_only, const int words, u32x16 *w) {
+                    const bool finite_only, const bool masked, const int words, u32x16 *w) {
     u32x16 bits;
     memcpy(&bits, x, 64);
     u32x16 cell;
@@ -465,6 +470,12 @@ INLINE void one_hot(const float *x, f32x16 scale, f32x16 origin, const enum cell
         if (method == MULTIPLY_FIXED) cell = (((u32x16)t == 0x80000000u) & (bits != 0x80000000u)) ? cell - 1 : cell;
     }
     if (finite_only) cell = (bits & MAGNITUDE) < INFINITY_BITS ? cell : (u32x16)255;
+    if (masked) {
+        u32x16 bit = (u32x16)1 << (cell & 31);
+        w[0] = (u32x16)(cell < 32) & bit;
+        if (words == 2) w[1] = (u32x16)(cell - 32 < 32) & bit;
+        return;
+    }
     w[0] = (u32x16)1 << cell;  // shifts of 32 or more give 0
     if (words == 2) w[1] = (u32x16)1 << (cell - 32);
 }
@@ -493,7 +504,7 @@ INLINE void one_hot(const float *x, f32x16 scale, f32x16 origin, const enum cell
 
 /// Counts the cells of `n` values (a multiple of 256) into `c`.
 INLINE void count_cells(const float *x, size_t n, float scale1, float origin1, const enum cell_method method,
-                        const bool finite_only, const int words, sliced_counts *c, heft_grid *grid) {
+                        const bool finite_only, const bool masked, const int words, sliced_counts *c, heft_grid *grid) {
     const f32x16 scale = scale1, origin = origin1;
     u32x16 ones[2], twos[2], fours[2], eights[2];
     for (int w = 0; w < 2; w++) {
@@ -504,7 +515,7 @@ INLINE void count_cells(const float *x, size_t n, float scale1, float origin1, c
     }
     for (size_t i = 0; i < n; i += 256) {
         const float *q = x + i;
-#define VALUES(k, out) one_hot(q + 16 * (k), scale, origin, method, finite_only, words, out)
+#define VALUES(k, out) one_hot(q + 16 * (k), scale, origin, method, finite_only, masked, words, out)
         HARLEY_SEAL(VALUES, ones, twos, fours, eights, c->sixteens[c->pending]);
 #undef VALUES
         if (++c->pending == 16) {  // the second tree, then the 256s ripple into the planes
@@ -542,8 +553,9 @@ INLINE void count_cells(const float *x, size_t n, float scale1, float origin1, c
 
 #define COUNT_CELLS(method, words)                                                                               \
     do {                                                                                                         \
-        if (finite_only) count_cells(x, n, scale, origin, method, true, words, c, grid);                         \
-        else count_cells(x, n, scale, origin, method, false, words, c, grid);                                    \
+        if (masked) count_cells(x, n, scale, origin, method, true, true, words, c, grid);                        \
+        else if (finite_only) count_cells(x, n, scale, origin, method, true, false, words, c, grid);             \
+        else count_cells(x, n, scale, origin, method, false, false, words, c, grid);                             \
     } while (0)
 
 /// One block's cell counts (into `c`, spilling into `grid`), with the cheapest exact cell computation for this
@@ -551,6 +563,8 @@ INLINE void count_cells(const float *x, size_t n, float scale1, float origin1, c
 INLINE void cells_block_body(const float *x, size_t n, heft_grid *grid, bool finite_only, sliced_counts *c) {
     const int k = grid->width_exponent;
     const bool one_word = grid->cells <= 32;
+    // Below AVX2 a shift by 32 or more is not 0 (see `one_hot`); the masked loop also skips non-finite lanes.
+    const bool masked = heft_kernel_isa() < HEFT_ISA_AVX2 && (finite_only || !one_word);
 #if defined(__x86_64__)
     // Rounding down needs the offset 2^(k+23) − origin·2^k exact in float32 and the binade below 2^128; the generic
     // path (arm64's) never sets the rounding mode.

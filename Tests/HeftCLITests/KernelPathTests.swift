@@ -140,6 +140,66 @@ import Testing
         }
     }
 
+    /// Histograms of blocks that hold NaN or ±Inf count only the finite values, on every instruction set: F32 values
+    /// near 0.01 (cells narrower than 1) and near 10⁵ (wider than 1), and Q4_0 blocks under random half scales (NaN,
+    /// ±Inf and the largest halves among them). Each tensor's counts equal a plain count of its values in the
+    /// reported bins. Baseline x86-64 once counted such lanes in other cells: its variable shifts are not 0 past 31.
+    @Test func histogramsCountOnlyFiniteValuesOnEveryInstructionSet() throws {
+        var generator = SplitMix64(seed: 77)
+        var gguf = GGUFBuilder(tensorCount: 3, kvCount: 1)
+        gguf.kvString("general.architecture", "llama")
+        var tensors: [(name: String, values: [Float], raw: [UInt8], type: UInt32)] = []
+        for (t, scale) in [Float(0.01), 100_000].enumerated() {
+            let values: [Float] = (0..<20_000).map { i in
+                if i % 701 == 3 { return .nan }
+                if i % 997 == 5 { return i % 2 == 0 ? .infinity : -.infinity }
+                return scale * (Float(generator.next() % 2_000_001) / 1_000_000 - 1)
+            }
+            tensors.append(
+                ("blk.\(t).ffn_up.weight", values, values.flatMap { v in (0..<4).map { UInt8(truncatingIfNeeded: v.bitPattern >> (8 * $0)) } }, 0))
+        }
+        let blocks = 1_000
+        var raw = (0..<blocks * 18).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+        var values: [Float] = []
+        for b in 0..<blocks {
+            if b % 50 == 7 { (raw[b * 18], raw[b * 18 + 1]) = (0x00, b % 100 == 7 ? 0x7E : 0x7C) }  // NaN, +Inf
+            let d = Float(Float16(bitPattern: UInt16(raw[b * 18]) | UInt16(raw[b * 18 + 1]) << 8))
+            for j in 0..<32 {
+                let byte = raw[b * 18 + 2 + j % 16]
+                values.append(d * Float(Int(j < 16 ? byte & 0x0F : byte >> 4) - 8))
+            }
+        }
+        tensors.append(("blk.2.ffn_down.weight", values, raw, 2))
+        var offset = 0
+        for tensor in tensors {
+            let blockValues = tensor.type == 2 ? 32 : 1
+            gguf.tensor(
+                tensor.name, ne: [UInt64(blockValues * 100), UInt64(tensor.values.count / (blockValues * 100))], type: tensor.type,
+                offset: UInt64(offset))
+            offset += tensor.raw.count + (32 - tensor.raw.count % 32) % 32
+        }
+        gguf.pad(to: 32)
+        for tensor in tensors { gguf.raw(tensor.raw + [UInt8](repeating: 0, count: (32 - tensor.raw.count % 32) % 32)) }
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("nonfinite.gguf", gguf.bytes)
+        for kernels in ["generic", "baseline", "avx2", "avx512"] {
+            let found = try #require(try Self.stats(path, kernels: kernels)["tensors"] as? [[String: Any]])
+            for tensor in tensors {
+                let entry = try #require(found.first { $0["name"] as? String == tensor.name })
+                let histogram = try #require(entry["histogram"] as? [String: Any])
+                let width = try #require(histogram["binWidth"] as? Double), edges = try #require(histogram["edges"] as? [Double])
+                let counts = try #require(histogram["counts"] as? [Int])
+                var expected = [Int](repeating: 0, count: counts.count)
+                for v in tensor.values where v.isFinite {
+                    // Edges are multiples of the width, a power of two: the quotients are exact.
+                    let bin = Int((Double(v) / width).rounded(.down) - (edges[0] / width).rounded(.down))
+                    if expected.indices.contains(bin) { expected[bin] += 1 } else { Issue.record("\(tensor.name): \(v) outside the bins") }
+                }
+                #expect(counts == expected, "\(tensor.name) \(kernels)")
+            }
+        }
+    }
+
     @Test(arguments: [
         "all-MiniLM-L6-v2/model.safetensors", "gguf/all-MiniLM-L6-v2.Q4_1.gguf", "gguf/all-MiniLM-L6-v2.Q5_0.gguf",
         "gguf/all-MiniLM-L6-v2.Q8_0.gguf", "gguf/all-MiniLM-L6-v2.BF16.gguf", "gguf/all-MiniLM-L6-v2.F16.gguf",
