@@ -246,6 +246,8 @@ typedef uint32_t u32x8 __attribute__((ext_vector_type(8)));
 typedef int32_t i32x8 __attribute__((ext_vector_type(8)));
 typedef float f32x8 __attribute__((ext_vector_type(8)));
 typedef double f64x4 __attribute__((ext_vector_type(4)));
+typedef int16_t i16x16 __attribute__((ext_vector_type(16)));
+typedef int16_t i16x8 __attribute__((ext_vector_type(8)));
 
 /// Adds a run's eight-lane float32 partial sums to the float64 sums.
 INLINE void fold_partials(f32x8 partial, f32x8 partial_squares, f64x4 *sum, f64x4 *squares) {
@@ -270,77 +272,136 @@ INLINE void add_sums(vector_state *v, f64x4 sum, f64x4 squares) {
     v->squares0 += wide_squares;
 }
 
-/// `scan_statistics` for up to four near-zero bounds on eight-lane vectors (AVX2's 256 bits, or two SSE2 registers):
-/// 16 values a step as two halves that share every counter and sum, so that the loop's state (four bound counters,
-/// zeros, extremes, one sum and one sum of squares, the bounds and the shift) stays in the sixteen registers. The
-/// sixteen-lane version spilled half its state to the stack on AVX2 (measured with perf).
-INLINE bool scan_statistics8(const float *x, size_t n, double shift, const uint32_t *bounds, int nbounds, const bool careful,
-                             const bool conditions, vector_state *v, scalar_state *s, float *block_low, float *block_high,
-                             const char *ahead, size_t step) {
+/// `scan_statistics`' careful loop for up to four near-zero bounds on eight-lane vectors (AVX2's 256 bits, or two SSE2
+/// registers), 16 values a step as two halves that share every counter and sum: float64 sums throughout, and
+/// vectors holding a NaN or an infinity go to `s` one value at a time. The blocks `fast_statistics8` hands back.
+INLINE void careful_statistics8(const float *x, size_t n, double shift, const uint32_t *bounds, int nbounds,
+                                const bool conditions, vector_state *v, scalar_state *s, float *block_low,
+                                float *block_high) {
     const f64x4 shift4 = shift;
     i32x8 bound[4];
     for (int b = 0; b < 4; b++) bound[b] = (i32x8)(int32_t)(b < nbounds ? bounds[b] : 0u);
-    const f32x8 shift8 = (float)shift;
     f32x8 low = INFINITY, high = -INFINITY;
     // Lanes count at most BLOCK / 8 values each: no overflow.
-    // Zeros: the fast loop keeps only the smallest magnitude and counts them afterwards, in L1, in the blocks that
-    // hold one (two instructions per 16 values instead of four; dense weights seldom hold an exact zero).
-    i32x8 zero_lanes = 0, near_lanes[4] = {0, 0, 0, 0}, smallest = INT32_MAX;
+    i32x8 zero_lanes = 0, near_lanes[4] = {0, 0, 0, 0};
+    f64x4 sum = 0, squares = 0;
+    for (size_t i = 0; i < n; i += 16) {
+        u32x8 a, b;
+        memcpy(&a, x + i, 32);
+        memcpy(&b, x + i + 8, 32);
+        i32x8 ma = (i32x8)(a & MAGNITUDE), mb = (i32x8)(b & MAGNITUDE);
+        if (__builtin_reduce_or((ma >= (i32x8)INFINITY_BITS) | (mb >= (i32x8)INFINITY_BITS)) != 0) {
+            for (int l = 0; l < 16; l++) add_one(s, x[i + l], shift, bounds, nbounds, conditions);
+            continue;
+        }
+        // Magnitudes and bounds are below 2^31, so the signed compares AVX2 has are exact.
+        if (conditions) {
+            zero_lanes += (i32x8)(ma == 0) + (i32x8)(mb == 0);
+            for (int k = 0; k < 4; k++) near_lanes[k] += (i32x8)(ma < bound[k]) + (i32x8)(mb < bound[k]);
+        }
+        f32x8 va = (f32x8)a, vb = (f32x8)b;
+        f32x8 lo = va < vb ? va : vb, hi = va > vb ? va : vb;
+        low = lo < low ? lo : low;
+        high = hi > high ? hi : high;
+        f64x4 d0 = __builtin_convertvector(va.lo, f64x4) - shift4, d1 = __builtin_convertvector(va.hi, f64x4) - shift4;
+        f64x4 d2 = __builtin_convertvector(vb.lo, f64x4) - shift4, d3 = __builtin_convertvector(vb.hi, f64x4) - shift4;
+        sum += (d0 + d1) + (d2 + d3);
+        squares += (d0 * d0 + d1 * d1) + (d2 * d2 + d3 * d3);
+    }
+    // Each compare gave −1 per true lane.
+    v->zeros += (uint64_t)(-__builtin_reduce_add(zero_lanes));
+    for (int k = 0; k < 4; k++) v->near[k] += (uint64_t)(-__builtin_reduce_add(near_lanes[k]));
+    add_sums(v, sum, squares);
+    f32x16 low16 = INFINITY, high16 = -INFINITY;
+    for (int l = 0; l < 8; l++) {
+        low16[l] = low[l];
+        high16[l] = high[l];
+    }
+    v->low = __builtin_elementwise_min(v->low, low16);
+    v->high = __builtin_elementwise_max(v->high, high16);
+    *block_low = __builtin_reduce_min(low);
+    *block_high = __builtin_reduce_max(high);
+}
+
+/// The fast loop on eight-lane vectors (AVX2's 256 bits, or two SSE2 registers) for up to four near-zero bounds, 16
+/// values a step as two halves, for blocks without NaN or infinities (a block that holds one makes the sums
+/// non-finite and returns false, adding nothing; `careful_statistics8` takes it again). Sums as `scan_statistics`'
+/// fast loop takes them. The loop's state stays in the sixteen registers (the sixteen-lane loop spilled half of it
+/// to the stack on AVX2, measured with perf), in fewer instructions a value than before:
+///
+/// - It counts magnitudes at or above each bound, as magnitude > bound − 1, whose bound can be read from memory
+///   (x86's compare takes its second operand from memory, not its first); a block's near-zero counts are its
+///   values minus these. A bound of 0 becomes −1, which every magnitude passes.
+/// - With `by_bound` (a positive bound is counted), a block none of whose magnitudes is below the smallest positive
+///   bound holds no zero; only the other blocks count their zeros again, in L1. Without it the loop keeps the
+///   smallest magnitude and counts zeros again only in blocks where it is 0.
+/// - Minimum and maximum are plain compare-and-select pairs, which x86 does in one instruction each.
+INLINE bool fast_statistics8(const float *x, size_t n, double shift, const uint32_t *bounds, int nbounds,
+                             const bool conditions, const bool by_bound, int zero_slot, vector_state *v,
+                             float *block_low, float *block_high, const char *ahead, size_t step) {
+    i32x8 below[4];
+    for (int k = 0; k < 4; k++) below[k] = (i32x8)(k < nbounds ? (int32_t)bounds[k] - 1 : -1);
+    const f32x8 shift8 = (float)shift;
+    f32x8 low = INFINITY, high = -INFINITY, low_b = INFINITY, high_b = -INFINITY;
+    // Two bounds' counts share a register: bound 2j in the low 16 bits of each 32-bit lane, bound 2j + 1 in the
+    // high 16 bits. A lane counts at most BLOCK / 8 values: no overflow.
+    i16x16 at_least[2] = {0, 0};
+    i32x8 smallest = INT32_MAX;
     f64x4 sum = 0, squares = 0;
     for (size_t run = 0; run < n; run += RUN) {
-        // The fast loop's float32 partial sums: each lane adds RUN / 8 values, then joins the float64 sums.
         f32x8 partial = 0, partial_squares = 0;
         for (size_t i = run; i < run + RUN; i += 16) {
             __builtin_prefetch(ahead + i / 16 * step);
-            u32x8 a, b;
+            i32x8 a, b;
+            f32x8 va, vb;
             memcpy(&a, x + i, 32);
             memcpy(&b, x + i + 8, 32);
-            i32x8 ma = (i32x8)(a & MAGNITUDE), mb = (i32x8)(b & MAGNITUDE);
-            if (careful && __builtin_reduce_or((ma >= (i32x8)INFINITY_BITS) | (mb >= (i32x8)INFINITY_BITS)) != 0) {
-                for (int l = 0; l < 16; l++) add_one(s, x[i + l], shift, bounds, nbounds, conditions);
-                continue;
-            }
-            // Magnitudes and bounds are below 2^31, so the signed compares AVX2 has are exact.
+            memcpy(&va, x + i, 32);
+            memcpy(&vb, x + i + 8, 32);
             if (conditions) {
-                if (careful) zero_lanes += (i32x8)(ma == 0) + (i32x8)(mb == 0);
-                else smallest = __builtin_elementwise_min(smallest, __builtin_elementwise_min(ma, mb));
-                for (int k = 0; k < 4; k++) near_lanes[k] += (i32x8)(ma < bound[k]) + (i32x8)(mb < bound[k]);
+                i32x8 ma = a & (i32x8)MAGNITUDE, mb = b & (i32x8)MAGNITUDE;
+                if (!by_bound) smallest = __builtin_elementwise_min(smallest, __builtin_elementwise_min(ma, mb));
+                for (int j = 0; j < 2; j++) {
+                    // Added as 16-bit halves: a 32-bit −2 would leave −1 in its high half.
+                    i16x16 even = (i16x16)(ma > below[2 * j]) + (i16x16)(mb > below[2 * j]);
+                    i16x16 odd = (i16x16)(ma > below[2 * j + 1]) + (i16x16)(mb > below[2 * j + 1]);
+                    at_least[j] += __builtin_shufflevector(even, odd, 0, 17, 2, 19, 4, 21, 6, 23, 8, 25, 10, 27, 12, 29, 14, 31);
+                }
             }
-            f32x8 va = (f32x8)a, vb = (f32x8)b;
-            // Selects, not __builtin_elementwise_min/max, whose NaN rules cost a compare and a blend each (a block
-            // holding a NaN is scanned again by the careful loop anyway).
-            f32x8 lo = va < vb ? va : vb, hi = va > vb ? va : vb;
-            low = lo < low ? lo : low;
-            high = hi > high ? hi : high;
-            if (careful) {
-                f64x4 d0 = __builtin_convertvector(va.lo, f64x4) - shift4, d1 = __builtin_convertvector(va.hi, f64x4) - shift4;
-                f64x4 d2 = __builtin_convertvector(vb.lo, f64x4) - shift4, d3 = __builtin_convertvector(vb.hi, f64x4) - shift4;
-                sum += (d0 + d1) + (d2 + d3);
-                squares += (d0 * d0 + d1 * d1) + (d2 * d2 + d3 * d3);
-            } else {
-                f32x8 da = va - shift8, db = vb - shift8;
-                partial += da + db;
-                partial_squares = __builtin_elementwise_fma(db, db, __builtin_elementwise_fma(da, da, partial_squares));
+            low = va < low ? va : low;
+            high = va > high ? va : high;
+            low_b = vb < low_b ? vb : low_b;
+            high_b = vb > high_b ? vb : high_b;
+            f32x8 da = va - shift8, db = vb - shift8;
+            partial += da + db;
+            partial_squares = __builtin_elementwise_fma(db, db, __builtin_elementwise_fma(da, da, partial_squares));
+        }
+        fold_partials(partial, partial_squares, &sum, &squares);
+    }
+    low = low_b < low ? low_b : low;
+    high = high_b > high ? high_b : high;
+    if (!finite_sums(sum, squares) || too_small(__builtin_reduce_min(low), __builtin_reduce_max(high))) return false;
+    if (conditions) {
+        // Each compare gave −1 per true lane.
+        uint64_t near[4];
+        for (int j = 0; j < 2; j++) {
+            i16x8 even = __builtin_shufflevector(at_least[j], at_least[j], 0, 2, 4, 6, 8, 10, 12, 14);
+            i16x8 odd = __builtin_shufflevector(at_least[j], at_least[j], 1, 3, 5, 7, 9, 11, 13, 15);
+            near[2 * j] = n - (uint64_t)(-__builtin_reduce_add(__builtin_convertvector(even, i32x8)));
+            near[2 * j + 1] = n - (uint64_t)(-__builtin_reduce_add(__builtin_convertvector(odd, i32x8)));
+        }
+        bool zeros = by_bound ? near[zero_slot] > 0 : __builtin_reduce_min(smallest) == 0;
+        if (zeros) {
+            i32x8 zero_lanes = 0;
+            for (size_t i = 0; i < n; i += 8) {
+                i32x8 m;
+                memcpy(&m, x + i, 32);
+                zero_lanes += (i32x8)((m & (i32x8)MAGNITUDE) == 0);
             }
+            v->zeros += (uint64_t)(-__builtin_reduce_add(zero_lanes));
         }
-        if (!careful) fold_partials(partial, partial_squares, &sum, &squares);
+        for (int k = 0; k < nbounds && k < 4; k++) v->near[k] += near[k];
     }
-    // Each compare gave −1 per true lane.
-    if (conditions && !careful && __builtin_reduce_min(smallest) == 0) {
-        for (size_t i = 0; i < n; i += 8) {
-            i32x8 m;
-            memcpy(&m, x + i, 32);
-            zero_lanes += (i32x8)((m & (i32x8)MAGNITUDE) == 0);
-        }
-    }
-    uint64_t zeros = (uint64_t)(-__builtin_reduce_add(zero_lanes)), near[4];
-    for (int k = 0; k < 4; k++) near[k] = (uint64_t)(-__builtin_reduce_add(near_lanes[k]));
-    // A NaN or an infinity makes the float64 sums non-finite (finite floats cannot: their squares stay below 1e77).
-    if (!careful && (!finite_sums(sum, squares) || too_small(__builtin_reduce_min(low), __builtin_reduce_max(high)))) {
-        return false;
-    }
-    v->zeros += zeros;
-    for (int k = 0; k < 4; k++) v->near[k] += near[k];
     add_sums(v, sum, squares);
     f32x16 low16 = INFINITY, high16 = -INFINITY;
     for (int l = 0; l < 8; l++) {
@@ -354,6 +415,15 @@ INLINE bool scan_statistics8(const float *x, size_t n, double shift, const uint3
     return true;
 }
 
+/// The smallest positive bound among the first `nbounds` (at most 4), or −1 when there is none.
+static inline int smallest_positive_bound(const uint32_t *bounds, int nbounds) {
+    int slot = -1;
+    for (int k = 0; k < nbounds && k < 4; k++) {
+        if (bounds[k] > 0 && (slot < 0 || bounds[k] < bounds[slot])) slot = k;
+    }
+    return slot;
+}
+
 /// `ahead` is prefetched as the loop goes, `step` bytes every 16 values: the next 4 KiB of a float32 tensor, or the
 /// next block's source when the block was dequantized into L1 (the source's fetch then overlaps this block's work).
 ///
@@ -364,16 +434,19 @@ INLINE void statistics_block_body(const float *x, size_t n, double shift, const 
     // The fast loop does not look for NaN or infinities; a block that held one (its sums are no longer finite)
     // adds nothing and is scanned again by the careful loop.
     const bool masks = heft_kernel_isa() == HEFT_ISA_AVX512;
-#define SCAN8(careful, counted) scan_statistics8(x, n, shift, bounds, nbounds, careful, counted, v, s, low, high, ahead, step)
+#define FAST8(counted, by_bound, slot)                                                                            \
+    fast_statistics8(x, n, shift, bounds, nbounds, counted, by_bound, slot, v, low, high, ahead, step)
     if (!masks && !conditions) {
-        if (!SCAN8(false, false)) SCAN8(true, false);
+        if (!FAST8(false, false, 0)) careful_statistics8(x, n, shift, bounds, nbounds, false, v, s, low, high);
         return;
     }
     if (!masks && nbounds <= 4) {
-        if (!SCAN8(false, true)) SCAN8(true, true);
+        int slot = smallest_positive_bound(bounds, nbounds);
+        bool finite = slot >= 0 ? FAST8(true, true, slot) : FAST8(true, false, 0);
+        if (!finite) careful_statistics8(x, n, shift, bounds, nbounds, true, v, s, low, high);
         return;
     }
-#undef SCAN8
+#undef FAST8
 #define SCAN(slots, careful, counted)                                                                            \
     (masks ? scan_statistics(x, n, shift, bounds, nbounds, slots, careful, true, counted, v, s, low, high, ahead, step) \
            : scan_statistics(x, n, shift, bounds, nbounds, slots, careful, false, counted, v, s, low, high, ahead, step))
@@ -631,26 +704,41 @@ static void scan_start(scan_state *sc, const float *first, size_t n, const uint3
     }
 }
 
+/// F16 or BF16 source of a block's whole runs, for the 16-bit loop (`half_statistics`), which widens them into `y`
+/// (the block's floats).
+typedef struct {
+    uint32_t type;
+    const uint16_t *src;
+    const int16_t *cut;
+    int zero_slot;
+    float *y;
+} half_source;
+
+static bool half_statistics(uint32_t type, const uint16_t *src, size_t n, double shift, const int16_t *cut,
+                            int zero_slot, vector_state *v, float *range, float *y, const char *ahead, size_t step);
+
 /// One block of at most BLOCK values: whole runs of 256 through the vector loops (statistics from memory, then
 /// the cells from L1), the rest one at a time. Returns the block's largest finite magnitude (bits).
 ///
 /// Without `conditions` zeros and near-zero values are left out (counted on the stored codes instead).
 ///
-/// With `range` the statistics of the whole runs were taken already (BF16's 16-bit loop), and range[0], range[1] are
-/// their finite minimum and maximum.
+/// With `half` the statistics of the whole runs are taken on the F16 or BF16 patterns, which are widened into `x`
+/// as they go (a block holding NaN, ±Inf or extreme values goes through the float loops instead).
 static uint32_t scan_block(scan_state *sc, const float *x, size_t m, const char *ahead, size_t step, bool conditions,
-                           const float *range) {
+                           const half_source *half) {
     heft_grid *grid = sc->grid;
     size_t vectors = m / 256 * 256;
     float low = INFINITY, high = -INFINITY;
     if (vectors > 0) {
         uint64_t unusual = sc->s.nan + sc->s.inf;
-        if (range) {
-            low = range[0];
-            high = range[1];
-        } else {
-            statistics_block(x, vectors, sc->shift, sc->bounds, sc->nbounds, conditions, &sc->v, &sc->s, &low, &high, ahead, step);
+        float range[2];
+        if (!half || !half_statistics(half->type, half->src, vectors, sc->shift, half->cut, half->zero_slot, &sc->v,
+                                      range, half->y, ahead, step)) {
+            statistics_block(x, vectors, sc->shift, sc->bounds, sc->nbounds, conditions, &sc->v, &sc->s, &range[0],
+                             &range[1], ahead, step);
         }
+        low = range[0];
+        high = range[1];
         bool finite_only = sc->s.nan + sc->s.inf != unusual;
         if (finite_only) {  // the values taken one at a time count toward the block's range too
             for (size_t j = 0; j < vectors; j++) {
@@ -889,16 +977,21 @@ INLINE i16x16 order_key(i16x16 b) { return b ^ ((b >> 15) & 0x7FFF); }
 /// takes them (float32 partials of 16 values per lane). Returns false, adding nothing, for a run that holds NaN or
 /// ±Inf, whose float32 sums overflow, or that holds only magnitudes under 2⁻³² (the caller then takes the floats'
 /// careful loop).
-INLINE bool half_statistics_of(const uint32_t type, const uint16_t *src, size_t n, double shift, const int16_t *cut,
-                               vector_state *v, float *range, float *y, const char *ahead, size_t step) {
+INLINE bool half_statistics_of(const uint32_t type, const bool zeros_in_loop, const uint16_t *src, size_t n,
+                               double shift, const int16_t *cut, int zero_slot, vector_state *v, float *range,
+                               float *y, const char *ahead, size_t step) {
     const int16_t finite_end = type == 30 ? 0x7F80 : 0x7C00;
     const f32x8 shift8 = (float)shift;
-    i16x16 count[HALF_SLOTS], bound[HALF_SLOTS];
+    // Magnitudes at or above each slot's cutoff, as magnitude > cutoff − 1 (the cutoff can then be read from
+    // memory); a slot counts its values minus these. A cutoff of 0 (an unused slot) gives −1, which every
+    // magnitude passes. Lanes count at most n / 16 ≤ 256 values each.
+    i16x16 at_least[HALF_SLOTS], below[HALF_SLOTS];
     for (int k = 0; k < HALF_SLOTS; k++) {
-        count[k] = 0;  // lanes count at most n / 16 ≤ 256 values each
-        bound[k] = cut[k];
+        at_least[k] = 0;
+        below[k] = (i16x16)(int16_t)(cut[k] - 1);
     }
-    i16x16 low = INT16_MAX, high = INT16_MIN, unusual = 0;
+    const int first = zeros_in_loop ? 0 : 1;
+    i16x16 low = INT16_MAX, high = INT16_MIN;
     f64x4 sum = 0, squares = 0;
     const u16x16 zero = 0;
     for (size_t run = 0; run < n; run += RUN) {
@@ -908,8 +1001,8 @@ INLINE bool half_statistics_of(const uint32_t type, const uint16_t *src, size_t 
             i16x16 b;
             memcpy(&b, src + i, 32);
             i16x16 magnitude = b & 0x7FFF;
-            unusual |= (i16x16)(magnitude >= finite_end);
-            for (int k = 0; k < HALF_SLOTS; k++) count[k] += (i16x16)(magnitude < bound[k]);
+            for (int k = first; k < HALF_SLOTS; k++) at_least[k] += (i16x16)(magnitude > below[k]);
+            // NaN and ±Inf show in the extremes of the keys (below).
             i16x16 key = order_key(b);
             low = key < low ? key : low;
             high = key > high ? key : high;
@@ -934,11 +1027,14 @@ INLINE bool half_statistics_of(const uint32_t type, const uint16_t *src, size_t 
         }
         fold_partials(partial, partial_squares, &sum, &squares);
     }
-    // NaN or ±Inf among the values, or float32 squares that overflowed (magnitudes past 2^64): the careful loop.
-    if (__builtin_reduce_or(unusual) != 0 || !finite_sums(sum, squares)) return false;
+    int16_t lowest_key = __builtin_reduce_min(low), highest_key = __builtin_reduce_max(high);
+    // NaN or ±Inf among the values (a positive one has a key at or past the first non-finite pattern, a negative one
+    // at or below that pattern's key, −1 − pattern), or float32 squares that overflowed (magnitudes past 2^64): the
+    // careful loop.
+    if (highest_key >= finite_end || lowest_key <= -1 - finite_end || !finite_sums(sum, squares)) return false;
     // Reduced as keys, then mapped back to patterns (order_key is its own inverse).
-    uint16_t lo = (uint16_t)order_key((i16x16)__builtin_reduce_min(low))[0];
-    uint16_t hi = (uint16_t)order_key((i16x16)__builtin_reduce_max(high))[0];
+    uint16_t lo = (uint16_t)order_key((i16x16)lowest_key)[0];
+    uint16_t hi = (uint16_t)order_key((i16x16)highest_key)[0];
     // Widened with their signs: the magnitude's float32 bits, and the sign bit.
     float lowest, highest;
     uint32_t lb = widened_bits(type, lo & 0x7FFF) | (uint32_t)(lo & 0x8000) << 16;
@@ -946,11 +1042,26 @@ INLINE bool half_statistics_of(const uint32_t type, const uint16_t *src, size_t 
     memcpy(&lowest, &lb, 4);
     memcpy(&highest, &hb, 4);
     if (too_small(lowest, highest)) return false;
-    for (int k = 0; k < HALF_SLOTS; k++) {
-        uint64_t c = (uint64_t)(-__builtin_reduce_add(__builtin_convertvector(count[k], i32x16)));
-        if (k == 0) v->zeros += c;
-        else v->near[k - 1] += c;
+    uint64_t below_count[HALF_SLOTS];
+    for (int k = first; k < HALF_SLOTS; k++) {
+        below_count[k] = n - (uint64_t)(-__builtin_reduce_add(__builtin_convertvector(at_least[k], i32x16)));
     }
+    if (!zeros_in_loop) {
+        // Without the zero slot: a run none of whose magnitudes is below the smallest positive cutoff holds no zero;
+        // the others count their zeros again (from L1).
+        below_count[0] = 0;
+        if (below_count[zero_slot] > 0) {
+            i16x16 zeros = 0;
+            for (size_t i = 0; i < n; i += 16) {
+                i16x16 b;
+                memcpy(&b, src + i, 32);
+                zeros += (i16x16)((b & 0x7FFF) == 0);
+            }
+            below_count[0] = (uint64_t)(-__builtin_reduce_add(__builtin_convertvector(zeros, i32x16)));
+        }
+    }
+    v->zeros += below_count[0];
+    for (int k = 1; k < HALF_SLOTS; k++) v->near[k - 1] += below_count[k];
     add_sums(v, sum, squares);
     v->low[0] = lowest < v->low[0] ? lowest : v->low[0];
     v->high[0] = highest > v->high[0] ? highest : v->high[0];
@@ -959,16 +1070,23 @@ INLINE bool half_statistics_of(const uint32_t type, const uint16_t *src, size_t 
     return true;
 }
 
+/// `zero_slot`: the bound slot with the smallest cutoff of at least 1 (every zero lies below it), or 0 (none) to
+/// count zeros in the loop.
 INLINE bool half_statistics_body(uint32_t type, const uint16_t *src, size_t n, double shift, const int16_t *cut,
-                                 vector_state *v, float *range, float *y, const char *ahead, size_t step) {
-    if (type == 30) return half_statistics_of(30, src, n, shift, cut, v, range, y, ahead, step);
-    return half_statistics_of(1, src, n, shift, cut, v, range, y, ahead, step);
+                                 int zero_slot, vector_state *v, float *range, float *y, const char *ahead,
+                                 size_t step) {
+    if (type == 30) {
+        if (zero_slot > 0) return half_statistics_of(30, false, src, n, shift, cut, zero_slot, v, range, y, ahead, step);
+        return half_statistics_of(30, true, src, n, shift, cut, 0, v, range, y, ahead, step);
+    }
+    if (zero_slot > 0) return half_statistics_of(1, false, src, n, shift, cut, zero_slot, v, range, y, ahead, step);
+    return half_statistics_of(1, true, src, n, shift, cut, 0, v, range, y, ahead, step);
 }
 
 HEFT_DISPATCH(static, bool, half_statistics,
-              (uint32_t type, const uint16_t *src, size_t n, double shift, const int16_t *cut, vector_state *v,
-               float *range, float *y, const char *ahead, size_t step),
-              (type, src, n, shift, cut, v, range, y, ahead, step))
+              (uint32_t type, const uint16_t *src, size_t n, double shift, const int16_t *cut, int zero_slot,
+               vector_state *v, float *range, float *y, const char *ahead, size_t step),
+              (type, src, n, shift, cut, zero_slot, v, range, y, ahead, step))
 
 int heft_scan_blocks(uint32_t type, const void *source, size_t n, const uint32_t *bounds, int nbounds,
                      heft_grid *grid, uint32_t *block_max, heft_run_stats *out) {
@@ -985,6 +1103,7 @@ int heft_scan_blocks(uint32_t type, const void *source, size_t n, const uint32_t
     // F16 and BF16 with at most four bounds take the 16-bit loop.
     const bool sixteen = (type == 1 || type == 30) && nbounds >= 0 && nbounds < HALF_SLOTS;
     int16_t cut16[HALF_SLOTS];
+    int zero_slot = 0;
     for (size_t i = 0; i < n; i += BLOCK) {
         size_t m = n - i < BLOCK ? n - i : BLOCK;
         const uint8_t *here = p + i / values * bytes;
@@ -998,7 +1117,12 @@ int heft_scan_blocks(uint32_t type, const void *source, size_t n, const uint32_t
         }
         if (i == 0) {
             scan_start(&sc, buffer, m, bounds, nbounds, grid);
-            if (sixteen) half_cutoffs(type, sc.bounds, sc.nbounds, cut16);
+            if (sixteen) {
+                half_cutoffs(type, sc.bounds, sc.nbounds, cut16);
+                for (int k = 1; k <= sc.nbounds; k++) {
+                    if (cut16[k] >= 1 && (zero_slot == 0 || cut16[k] < cut16[zero_slot])) zero_slot = k;
+                }
+            }
         }
         uint64_t counts[CODE_SLOTS] = {0};
         const bool coded = table != NULL && code_counts(type, here, m / values, table, counts);
@@ -1008,12 +1132,9 @@ int heft_scan_blocks(uint32_t type, const void *source, size_t n, const uint32_t
         }
         // The hardware prefetchers stop at each 4 KiB page: the statistics loop fetches the next block's source.
         const uint8_t *next = p + (i + BLOCK < n ? i + BLOCK : i) / values * bytes;
-        float range[2];
-        const bool halves = sixteen && m >= 256 &&
-                            half_statistics(type, (const uint16_t *)here, m / 256 * 256, sc.shift, cut16, &sc.v, range,
-                                            buffer, (const char *)next, 16 * bytes);
+        const half_source half = {type, (const uint16_t *)here, cut16, zero_slot, buffer};
         block_max[i / BLOCK] = scan_block(&sc, buffer, m, (const char *)next, (16 * bytes + values - 1) / values,
-                                          !coded, halves ? range : NULL);
+                                          !coded, sixteen ? &half : NULL);
     }
     if (n == 0) scan_start(&sc, buffer, 0, bounds, nbounds, grid);
     scan_finish(&sc, out);
