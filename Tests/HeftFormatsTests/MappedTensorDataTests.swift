@@ -57,6 +57,47 @@ import Testing
     }
 
     /// A partial download: tensors wholly inside the bytes that arrived read exactly; the one cut off is refused.
+    /// The kilobytes of the process's pages mapped from the file at `path`: the `Rss` of every entry of
+    /// /proc/self/smaps that maps it (advice given to part of a map splits its entry).
+    static func residentKilobytes(of path: String) throws -> Int {
+        let file = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        // Read to the end: /proc files report a size of 0.
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/self/smaps"))
+        defer { try? handle.close() }
+        let smaps = String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
+        var inside = false, total = 0, entries = 0
+        for line in smaps.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            if let first = fields.first, first.contains("-"), !first.hasSuffix(":") {
+                inside = fields.count >= 6 && fields[5...].joined(separator: " ") == file
+                if inside { entries += 1 }
+            } else if inside, fields.first == "Rss:", fields.count >= 2, let kilobytes = Int(fields[1]) {
+                total += kilobytes
+            }
+        }
+        guard entries > 0 else { throw FormatError(file: "/proc/self/smaps", rule: .io, detail: "nothing maps \(file)") }
+        return total
+    }
+
+    /// Released spans leave the page tables (their whole pages: the file's resident size falls by at least the span
+    /// less two pages) and read the same bytes again afterwards.
+    @Test func releasedSpansLeaveThePageTablesAndReadTheSameBytesAgain() throws {
+        // A copy no other test maps while this one measures.
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("copy.safetensors", [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.safetensors))))
+        let map = try MappedTensorData(path: path)
+        let span = try map.span("all", offset: 0, count: map.size)
+        let before = Self.bytes(span)  // every page read, so mapped
+        let mapped = try Self.residentKilobytes(of: path)
+        #expect(mapped * 1024 >= map.size - 4096, "\(mapped) KiB of \(map.size) bytes mapped")
+        let part = try span.chunk(at: 10_000, count: map.size / 2)
+        part.release()
+        let left = try Self.residentKilobytes(of: path)
+        #expect((mapped - left) * 1024 >= part.count - 2 * 4096, "\(mapped) KiB mapped, \(left) KiB after releasing \(part.count) bytes")
+        #expect(Self.bytes(span) == before)
+        #expect(before == (try Self.read(path, offset: 0, count: map.size)))
+    }
+
     @Test func aTensorPastTheEndOfATruncatedFileIsRefused() throws {
         let directory = try TemporaryDirectory()
         let length = try MappedFile.size(of: Self.safetensors) / 2

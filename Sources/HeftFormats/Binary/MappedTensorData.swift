@@ -133,6 +133,20 @@ public struct TensorSpan: Sendable {
     @inlinable
     public func isAligned(to alignment: Int) -> Bool { (map.address + offset) % alignment == 0 }
 
+    /// Drops the whole pages inside these bytes from the process's page tables (Linux: `MADV_DONTNEED`), once they
+    /// have been read: the file's pages stay in the page cache, and a later read maps them again. Removing a map
+    /// undoes every page mapped in it, on one core, when the last reference goes: 45 ms for a 2 GB file whose pages
+    /// were all read. Released by the workers chunk by chunk as they go, that work is shared by both cores, and
+    /// the final removal has nothing left to undo. Pages that also hold bytes outside the span are kept.
+    public func release() {
+        #if os(Linux)
+            let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+            guard page > 0, map.address != 0 else { return }
+            let first = (map.address + offset + page - 1) / page * page, end = (map.address + offset + count) / page * page
+            if end > first, let start = UnsafeMutableRawPointer(bitPattern: first) { madvise(start, end - first, MADV_DONTNEED) }
+        #endif
+    }
+
     /// Calls `body` with the bytes, in place; the map stays alive until `body` returns. Do not let the buffer escape.
     @inlinable
     public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {

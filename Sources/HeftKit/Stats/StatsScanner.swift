@@ -316,7 +316,9 @@ public enum StatsScanner {
         let found = try await eachUnit(
             jobs, units: units, initial: { _ in WorkerFindings(thresholds: slots, bins: options.bins) }, progress: options.progress
         ) {
-            (findings, job, chunk, scratch) throws(FormatError) in try findings.add(job, chunk: chunk, scratch: scratch, bounds: absolute)
+            (findings, job, chunk, scratch) throws(FormatError) in
+            // The relative thresholds' pass reads every chunk again: its pages stay mapped until then.
+            try findings.add(job, chunk: chunk, scratch: scratch, bounds: absolute, release: !options.relative)
         }
         var moments = jobs.map { _ in Moments(thresholds: slots) }
         var cells = jobs.map { _ in CellHistogram(bins: options.bins) }
@@ -391,6 +393,8 @@ public enum StatsScanner {
                     let c = Self.count(x, above: .max, bounds: bounds[totals.0])
                     for b in totals.1.indices { totals.1[b] += c.near[b] }
                 }
+                let start = chunk * job.chunkSize
+                try Self.bytes(job, start: start, count: Swift.min(job.chunkSize, job.tensor.elementCount - start)).release()
             }
             for (job, counts) in perUnit { for b in counts.indices { near[job][b] += counts[b] } }
         }
@@ -478,7 +482,11 @@ extension StatsScanner {
 
         /// Scans chunk `chunk` of `job`: the common block types straight from the map (dequantized block by block in
         /// L1 by the kernel), everything else as floats (read in place, or decoded into `scratch`).
-        mutating func add(_ job: Job, chunk: Int, scratch: UnsafeMutablePointer<Float>, bounds: [UInt32]) throws(FormatError) {
+        /// Scans chunk `chunk` of `job`; with `release` its pages are dropped from the page tables afterwards (see
+        /// ``TensorSpan/release()``): no later pass reads the whole tensor again.
+        mutating func add(
+            _ job: Job, chunk: Int, scratch: UnsafeMutablePointer<Float>, bounds: [UInt32], release: Bool
+        ) throws(FormatError) {
             let start = chunk * job.chunkSize
             let count = Swift.min(job.chunkSize, job.tensor.elementCount - start)
             var run = heft_run_stats()
@@ -498,6 +506,7 @@ extension StatsScanner {
                     }
                 }
             }
+            if release { stored.release() }
             moments.merge(Moments(run: run, count: count, thresholds: moments.nearZero.count))
             maxima.append(BlockMaxima(chunk: chunk, maxima: blockMaxima))
         }
