@@ -21,11 +21,11 @@
 #include <immintrin.h>
 #endif
 
-/// IEEE half to float, exact (the F16C instruction where the clone has it).
+/// IEEE half to float, exact (see `heft_half`).
 INLINE float half(const uint8_t *p) {
-    _Float16 h;
-    memcpy(&h, p, 2);
-    return (float)h;
+    uint16_t bits;
+    memcpy(&bits, p, 2);
+    return heft_half(bits);
 }
 
 INLINE u8x16 bytes16(const uint8_t *p) {

@@ -1207,24 +1207,54 @@ static uint16_t half_limit(float threshold, float scale) {
     }
 }
 
+/// For one threshold, each finite half magnitude's outlier cutoff c − 128 once it has been worked out (`UNKNOWN`
+/// before): a tensor's scales take few distinct values, so almost every block finds its cutoff here instead of
+/// dividing and checking (that took 0.24 ns a value of a Q8_0 tensor read again; 0.10 with the table).
+typedef struct {
+    uint32_t threshold;
+    int8_t cut[HALF_FINITE];
+} outlier_cutoffs;
+
+#define UNKNOWN 127
+
+static _Thread_local outlier_cutoffs *thread_outlier_cutoffs;
+
+/// This thread's cutoffs for `threshold` (bits), emptied when the threshold changes; NULL without memory.
+static outlier_cutoffs *outlier_table(uint32_t threshold) {
+    outlier_cutoffs *t = thread_outlier_cutoffs;
+    if (t == NULL) {
+        if ((t = thread_outlier_cutoffs = malloc(sizeof *t)) == NULL) return NULL;
+        t->threshold = ~threshold;  // emptied below
+    }
+    if (t->threshold != threshold) {
+        memset(t->cut, UNKNOWN, sizeof t->cut);
+        t->threshold = threshold;
+    }
+    return t;
+}
+
 /// The values of one Q4_0, Q5_0 or Q8_0 block with a finite scale d whose magnitude passes `threshold` (finite, not
 /// negative), from its codes: |d·k| > threshold exactly when |k| reaches the number c of j = 0 … 128 with
-/// |d|·j ≤ threshold (exact products), which a division finds and the products check.
-INLINE uint64_t code_outliers(const uint32_t type, const uint8_t *p, float threshold) {
+/// |d|·j ≤ threshold (exact products), which a division finds and the products check, once per scale and
+/// threshold in `table` (or every time without one).
+INLINE uint64_t code_outliers(const uint32_t type, const uint8_t *p, float threshold, outlier_cutoffs *table) {
     uint16_t h;
     memcpy(&h, p, 2);
     h &= 0x7FFF;
-    _Float16 half;
-    memcpy(&half, &h, 2);
-    const float d = (float)half;
-    int c = 129;
-    if (d > 0) {
-        const float q = threshold / d;
-        c = q >= 128 ? 129 : (int)q + 1;
-        while (c > 0 && d * (float)(c - 1) > threshold) c--;
-        while (c < 129 && d * (float)c <= threshold) c++;
+    int8_t cut = table ? table->cut[h] : UNKNOWN;
+    if (cut == UNKNOWN) {
+        const float d = heft_half(h);
+        int c = 129;
+        if (d > 0) {
+            const float q = threshold / d;
+            c = q >= 128 ? 129 : (int)q + 1;
+            while (c > 0 && d * (float)(c - 1) > threshold) c--;
+            while (c < 129 && d * (float)c <= threshold) c++;
+        }
+        cut = (int8_t)(c - 128);
+        if (table) table->cut[h] = cut;
     }
-    const i8x32 below = (i8x32)((i8x32)(int8_t)(c - 128) > code_magnitudes(type, p));
+    const i8x32 below = (i8x32)((i8x32)cut > code_magnitudes(type, p));
     return (uint64_t)(32 + __builtin_reduce_add(below));  // each code below the cutoff gave −1
 }
 
@@ -1245,6 +1275,7 @@ INLINE uint64_t heft_count_blocks_body(uint32_t type, const void *source, size_t
     // only if its scale's bits pass a limit computed once (NaN and infinite scales always do).
     const float scale = type == 8 ? 128 : type == 6 ? 16 : type == 2 ? 8 : 0;
     const uint16_t limit = scale > 0 ? half_limit(threshold, scale) : 0;
+    outlier_cutoffs *table = scale > 0 && above < INFINITY_BITS ? outlier_table(above) : NULL;
     size_t held = 0;
     for (size_t i = 0; i <= blocks; i++) {
         if (i < blocks) {
@@ -1257,9 +1288,9 @@ INLINE uint64_t heft_count_blocks_body(uint32_t type, const void *source, size_t
                 wanted = (d & 0x7FFF) > limit;
                 // A finite scale's block is counted on its codes; NaN and infinite scales are decoded.
                 if (wanted && (d & 0x7FFF) < HALF_FINITE && above < INFINITY_BITS) {
-                    total += type == 8 ? code_outliers(8, p + i * bytes, threshold)
-                             : type == 6 ? code_outliers(6, p + i * bytes, threshold)
-                                         : code_outliers(2, p + i * bytes, threshold);
+                    total += type == 8 ? code_outliers(8, p + i * bytes, threshold, table)
+                             : type == 6 ? code_outliers(6, p + i * bytes, threshold, table)
+                                         : code_outliers(2, p + i * bytes, threshold, table);
                     wanted = false;
                 }
             } else {
