@@ -122,34 +122,34 @@ def bf16_file():
 
 
 def interleaved(commands, runs):
-    """Median seconds of each command, run in turn (a, b, c, a, b, c, …) so that a machine whose speed drifts
-    (a shared virtual machine: 20–30 % between runs minutes apart) slows every command alike."""
+    """Median and fastest seconds of each command, run in turn (a, b, c, a, b, c, …) so that a machine whose speed
+    drifts (a shared virtual machine: 20–30 % between runs minutes apart) slows every command alike."""
     times = [[] for _ in commands]
     for _ in range(runs):
         for i, (argv, env) in enumerate(commands):
             start = time.perf_counter()
             subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, env=env)
             times[i].append(time.perf_counter() - start)
-    return [statistics.median(t) for t in times]
+    return [(statistics.median(t), min(t)) for t in times]
 
 
-def compare(label, file, data_bytes, numpy_fn, heft_runs=7, numpy_runs=3):
+def compare(label, file, data_bytes, numpy_fn, heft_runs=15, numpy_runs=3):
     fresh_in_page_cache(file)
     commands = [([heft, "stats", "--json", file], None), ([reader, file], None)]
     if avx512:
         # The AVX2 kernels, forced, on the same file: what the common x86-64 machine runs.
         commands.append(([heft, "stats", "--json", file], dict(os.environ, HEFT_KERNELS="avx2")))
     seconds = interleaved(commands, heft_runs)
-    heft_seconds, limit_seconds = seconds[0], seconds[1]
+    (heft_seconds, heft_fastest), (limit_seconds, limit_fastest) = seconds[0], seconds[1]
     gb = data_bytes / 1e9
-    print(f"{label}: {gb:.2f} GB, page cache warm after a fresh read; heft median of {heft_runs}, numpy median of {numpy_runs}")
-    print(f"  heft stats   {heft_seconds:7.3f} s  {gb / heft_seconds:6.2f} GB/s  ({'AVX-512' if avx512 else 'AVX2'} kernels)")
+    print(f"{label}: {gb:.2f} GB, page cache warm after a fresh read; heft median (fastest) of {heft_runs}, numpy median of {numpy_runs}")
+    print(f"  heft stats   {heft_seconds:7.3f} s  {gb / heft_seconds:6.2f} GB/s  ({heft_fastest:.3f} s)  ({'AVX-512' if avx512 else 'AVX2'} kernels)")
     if avx512:
-        avx2_seconds = seconds[2]
-        print(f"  heft (AVX2)  {avx2_seconds:7.3f} s  {gb / avx2_seconds:6.2f} GB/s  (HEFT_KERNELS=avx2); "
-              f"{limit_seconds / avx2_seconds:.0%} of the plain read")
+        avx2_seconds, avx2_fastest = seconds[2]
+        print(f"  heft (AVX2)  {avx2_seconds:7.3f} s  {gb / avx2_seconds:6.2f} GB/s  ({avx2_fastest:.3f} s)  (HEFT_KERNELS=avx2); "
+              f"{limit_seconds / avx2_seconds:.0%} of the plain read ({limit_fastest / avx2_fastest:.0%} fastest to fastest)")
     file_gb = os.path.getsize(file) / 1e9
-    print(f"  plain read   {limit_seconds:7.3f} s  {file_gb / limit_seconds:6.2f} GB/s of the whole file (this machine's limit); "
+    print(f"  plain read   {limit_seconds:7.3f} s  {file_gb / limit_seconds:6.2f} GB/s  ({limit_fastest:.3f} s) of the whole file (this machine's limit); "
           f"heft takes {limit_seconds / heft_seconds:.0%} of it")
     if numpy_fn is None:
         return
