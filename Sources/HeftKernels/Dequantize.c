@@ -119,28 +119,18 @@ INLINE void q4_1(const uint8_t *p, float *y) {  // d, m, qs[16]: d·q + m
     store16(y + 16, scaled_plus(q >> 4, d, m));
 }
 
-/// The fifth bits of Q5_0/Q5_1: bit j of the little-endian qh goes to value j (low nibbles), bit 16 + j to 16 + j.
-INLINE u8x16 fifth_bits(const uint8_t *qh, int first) {
-    uint32_t bits;
-    memcpy(&bits, qh, 4);
-    const u32x16 lane = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
-    u32x16 b = ((u32x16)bits >> (lane + (u32x16)first)) & 1;
-    return __builtin_convertvector(b, u8x16) << 4;
-}
-
 INLINE void q5_0(const uint8_t *p, float *y) {  // d, qh[4], qs[16]: (q − 16)·d
     float d = half(p);
-    u8x16 q = bytes16(p + 6);
-    u8x16 low = (q & 0xF) | fifth_bits(p + 2, 0), high = (q >> 4) | fifth_bits(p + 2, 16);
-    store16(y, times(__builtin_convertvector((i8x16)low - 16, f32x16), d));
-    store16(y + 16, times(__builtin_convertvector((i8x16)high - 16, f32x16), d));
+    heft_u8x32 q = heft_five_bit_codes(p + 2, p + 6);
+    store16(y, times(__builtin_convertvector((i8x16)q.lo - 16, f32x16), d));
+    store16(y + 16, times(__builtin_convertvector((i8x16)q.hi - 16, f32x16), d));
 }
 
 INLINE void q5_1(const uint8_t *p, float *y) {  // d, m, qh[4], qs[16]: d·q + m
     float d = half(p), m = half(p + 2);
-    u8x16 q = bytes16(p + 8);
-    store16(y, scaled_plus((q & 0xF) | fifth_bits(p + 4, 0), d, m));
-    store16(y + 16, scaled_plus((q >> 4) | fifth_bits(p + 4, 16), d, m));
+    heft_u8x32 q = heft_five_bit_codes(p + 4, p + 8);
+    store16(y, scaled_plus(q.lo, d, m));
+    store16(y + 16, scaled_plus(q.hi, d, m));
 }
 
 INLINE void q8_0(const uint8_t *p, float *y) {  // d, qs[32] int8: q·d

@@ -856,23 +856,14 @@ INLINE i8x32 code_magnitudes(const uint32_t type, const uint8_t *p) {
     i8x32 k;
     if (type == 8) {  // Q8_0: d, qs[32] int8
         memcpy(&k, p + 2, 32);
-    } else {
+    } else if (type == 6) {  // Q5_0: d, qh[4], qs[16]
+        k = (i8x32)heft_five_bit_codes(p + 2, p + 6) - 16;
+    } else {  // Q4_0: d, qs[16]: low nibbles are values 0 … 15
         u8x16 q;
-        memcpy(&q, p + (type == 6 ? 6 : 2), 16);
+        memcpy(&q, p + 2, 16);
         u8x32 x = __builtin_shufflevector(q & 0xF, q >> 4, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17,
                                           18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31);
-        if (type == 6) {  // Q5_0: d, qh[4], qs[16]; bit j of qh is value j's fifth bit (low nibbles are values 0 … 15)
-            u8x16 h16 = 0;
-            memcpy(&h16, p + 2, 4);
-            u8x32 spread = __builtin_shufflevector(h16, h16, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2,
-                                                   2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
-            const u8x32 bit = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128,
-                               1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
-            x |= (u8x32)((spread & bit) != 0) & 0x10;
-            k = (i8x32)x - 16;
-        } else {  // Q4_0: d, qs[16]
-            k = (i8x32)x - 8;
-        }
+        k = (i8x32)x - 8;
     }
     return (i8x32)((u8x32)__builtin_elementwise_abs(k) ^ 0x80);  // |−128| wraps to 0x80: 128 unsigned
 }
