@@ -121,14 +121,14 @@ INLINE void q4_1(const uint8_t *p, float *y) {  // d, m, qs[16]: d·q + m
 
 INLINE void q5_0(const uint8_t *p, float *y) {  // d, qh[4], qs[16]: (q − 16)·d
     float d = half(p);
-    heft_u8x32 q = heft_five_bit_codes(p + 2, p + 6);
+    u8x32 q = heft_five_bit_codes(p + 2, p + 6);
     store16(y, times(__builtin_convertvector((i8x16)q.lo - 16, f32x16), d));
     store16(y + 16, times(__builtin_convertvector((i8x16)q.hi - 16, f32x16), d));
 }
 
 INLINE void q5_1(const uint8_t *p, float *y) {  // d, m, qh[4], qs[16]: d·q + m
     float d = half(p), m = half(p + 2);
-    heft_u8x32 q = heft_five_bit_codes(p + 4, p + 8);
+    u8x32 q = heft_five_bit_codes(p + 4, p + 8);
     store16(y, scaled_plus(q.lo, d, m));
     store16(y + 16, scaled_plus(q.hi, d, m));
 }

@@ -272,6 +272,19 @@ INLINE void add_sums(vector_state *v, f64x4 sum, f64x4 squares) {
     v->squares0 += wide_squares;
 }
 
+/// Adds eight-lane extremes to the wide state (its other lanes keep ±∞) and reports the block's minimum and maximum.
+INLINE void add_extremes(vector_state *v, f32x8 low, f32x8 high, float *block_low, float *block_high) {
+    f32x16 low16 = INFINITY, high16 = -INFINITY;
+    for (int l = 0; l < 8; l++) {
+        low16[l] = low[l];
+        high16[l] = high[l];
+    }
+    v->low = __builtin_elementwise_min(v->low, low16);
+    v->high = __builtin_elementwise_max(v->high, high16);
+    *block_low = __builtin_reduce_min(low);
+    *block_high = __builtin_reduce_max(high);
+}
+
 /// `scan_statistics`' careful loop for up to four near-zero bounds on eight-lane vectors (AVX2's 256 bits, or two SSE2
 /// registers), 16 values a step as two halves that share every counter and sum: float64 sums throughout, and
 /// vectors holding a NaN or an infinity go to `s` one value at a time. The blocks `fast_statistics8` hands back.
@@ -312,15 +325,7 @@ INLINE void careful_statistics8(const float *x, size_t n, double shift, const ui
     v->zeros += (uint64_t)(-__builtin_reduce_add(zero_lanes));
     for (int k = 0; k < 4; k++) v->near[k] += (uint64_t)(-__builtin_reduce_add(near_lanes[k]));
     add_sums(v, sum, squares);
-    f32x16 low16 = INFINITY, high16 = -INFINITY;
-    for (int l = 0; l < 8; l++) {
-        low16[l] = low[l];
-        high16[l] = high[l];
-    }
-    v->low = __builtin_elementwise_min(v->low, low16);
-    v->high = __builtin_elementwise_max(v->high, high16);
-    *block_low = __builtin_reduce_min(low);
-    *block_high = __builtin_reduce_max(high);
+    add_extremes(v, low, high, block_low, block_high);
 }
 
 /// The fast loop on eight-lane vectors (AVX2's 256 bits, or two SSE2 registers) for up to four near-zero bounds, 16
@@ -365,7 +370,8 @@ INLINE bool fast_statistics8(const float *x, size_t n, double shift, const uint3
                     // Added as 16-bit halves: a 32-bit −2 would leave −1 in its high half.
                     i16x16 even = (i16x16)(ma > below[2 * j]) + (i16x16)(mb > below[2 * j]);
                     i16x16 odd = (i16x16)(ma > below[2 * j + 1]) + (i16x16)(mb > below[2 * j + 1]);
-                    at_least[j] += __builtin_shufflevector(even, odd, 0, 17, 2, 19, 4, 21, 6, 23, 8, 25, 10, 27, 12, 29, 14, 31);
+                    at_least[j] +=
+                        __builtin_shufflevector(even, odd, 0, 17, 2, 19, 4, 21, 6, 23, 8, 25, 10, 27, 12, 29, 14, 31);
                 }
             }
             low = va < low ? va : low;
@@ -403,15 +409,7 @@ INLINE bool fast_statistics8(const float *x, size_t n, double shift, const uint3
         for (int k = 0; k < nbounds && k < 4; k++) v->near[k] += near[k];
     }
     add_sums(v, sum, squares);
-    f32x16 low16 = INFINITY, high16 = -INFINITY;
-    for (int l = 0; l < 8; l++) {
-        low16[l] = low[l];
-        high16[l] = high[l];
-    }
-    v->low = __builtin_elementwise_min(v->low, low16);
-    v->high = __builtin_elementwise_max(v->high, high16);
-    *block_low = __builtin_reduce_min(low);
-    *block_high = __builtin_reduce_max(high);
+    add_extremes(v, low, high, block_low, block_high);
     return true;
 }
 
@@ -804,8 +802,6 @@ void heft_scan_f32(const float *x, size_t n, const uint32_t *bounds, int nbounds
 // With one cutoff per half-precision magnitude and bound, zeros and near-zero values are counted on the codes, 32
 // to a vector register, instead of on the decoded floats.
 
-typedef uint8_t u8x32 __attribute__((ext_vector_type(32)));
-typedef int8_t i8x32 __attribute__((ext_vector_type(32)));
 
 /// Slots of a cutoff row: zeros (|x| < the smallest subnormal), then up to seven bounds.
 #define CODE_SLOTS 8
@@ -837,10 +833,7 @@ static const cutoff_table *cutoffs(const uint32_t *bounds, int nbounds) {
     int c[CODE_SLOTS];
     for (int k = 0; k < CODE_SLOTS; k++) c[k] = k < slots ? 129 : 0;
     for (uint32_t h = 0; h < HALF_FINITE; h++) {
-        _Float16 half;
-        uint16_t bits = (uint16_t)h;
-        memcpy(&half, &bits, 2);
-        const float d = (float)half;
+        const float d = heft_half((uint16_t)h);
         for (int k = 0; k < CODE_SLOTS; k++) {
             while (c[k] > 0 && bits_of(d * (float)(c[k] - 1)) >= bound[k]) c[k]--;  // exact products
             t->cut[h][k] = (int8_t)(c[k] - 128);
@@ -923,7 +916,6 @@ HEFT_DISPATCH(static, bool, code_counts,
 // register instead of eight floats. Only the sums and the histogram cells need the floats, which the same loop
 // widens (BF16: the pattern is a float32's upper half; F16: F16C's conversion where the instruction set has it).
 
-typedef int16_t i16x16 __attribute__((ext_vector_type(16)));
 typedef uint16_t u16x16 __attribute__((ext_vector_type(16)));
 typedef _Float16 f16x16 __attribute__((ext_vector_type(16)));
 
@@ -933,9 +925,7 @@ typedef _Float16 f16x16 __attribute__((ext_vector_type(16)));
 /// The float32 bits of the magnitude pattern `h` of F16 (type 1) or BF16 (30).
 static uint32_t widened_bits(uint32_t type, uint16_t h) {
     if (type == 30) return (uint32_t)h << 16;
-    _Float16 half;
-    memcpy(&half, &h, 2);
-    return bits_of((float)half);
+    return bits_of(heft_half(h));
 }
 
 /// For each slot the smallest magnitude pattern of F16 or BF16 whose float32 bits reach the slot's bound (zeros: 1),
@@ -1198,15 +1188,15 @@ static uint16_t half_limit(float threshold, float scale) {
     }
 }
 
-/// For one threshold, each finite half magnitude's outlier cutoff c − 128 once it has been worked out (`UNKNOWN`
-/// before): a tensor's scales take few distinct values, so almost every block finds its cutoff here instead of
-/// dividing and checking (that took 0.24 ns a value of a Q8_0 tensor read again; 0.10 with the table).
+/// For one threshold, each finite half magnitude's outlier cutoff c − 128 once it has been worked out
+/// (`CUT_UNKNOWN` before): a tensor's scales take few distinct values, so almost every block finds its cutoff here
+/// instead of dividing and checking (that took 0.24 ns a value of a Q8_0 tensor read again; 0.07 with the table).
 typedef struct {
     uint32_t threshold;
     int8_t cut[HALF_FINITE];
 } outlier_cutoffs;
 
-#define UNKNOWN 127
+#define CUT_UNKNOWN 127
 
 static _Thread_local outlier_cutoffs *thread_outlier_cutoffs;
 
@@ -1218,7 +1208,7 @@ static outlier_cutoffs *outlier_table(uint32_t threshold) {
         t->threshold = ~threshold;  // emptied below
     }
     if (t->threshold != threshold) {
-        memset(t->cut, UNKNOWN, sizeof t->cut);
+        memset(t->cut, CUT_UNKNOWN, sizeof t->cut);
         t->threshold = threshold;
     }
     return t;
@@ -1232,8 +1222,8 @@ INLINE uint64_t code_outliers(const uint32_t type, const uint8_t *p, float thres
     uint16_t h;
     memcpy(&h, p, 2);
     h &= 0x7FFF;
-    int8_t cut = table ? table->cut[h] : UNKNOWN;
-    if (cut == UNKNOWN) {
+    int8_t cut = table ? table->cut[h] : CUT_UNKNOWN;
+    if (cut == CUT_UNKNOWN) {
         const float d = heft_half(h);
         int c = 129;
         if (d > 0) {

@@ -17,13 +17,14 @@ typedef double f64x8 __attribute__((ext_vector_type(8)));
 typedef uint8_t u8x16 __attribute__((ext_vector_type(16)));
 typedef int8_t i8x16 __attribute__((ext_vector_type(16)));
 typedef bool b16 __attribute__((ext_vector_type(16)));
+typedef uint8_t u8x32 __attribute__((ext_vector_type(32)));
+typedef int8_t i8x32 __attribute__((ext_vector_type(32)));
+typedef uint32_t u32x4 __attribute__((ext_vector_type(4)));
+typedef _Float16 f16x8 __attribute__((ext_vector_type(8)));
 
 #include "HeftKernels.h"
 
 #define INLINE static inline __attribute__((always_inline))
-
-typedef _Float16 heft_f16x8 __attribute__((ext_vector_type(8)));
-typedef uint32_t heft_u32x4 __attribute__((ext_vector_type(4)));
 
 /// The IEEE half with bit pattern `bits`, exactly (the F16C instruction where the clone has it). The pattern goes
 /// into a vector whose other lanes are zero, moved there whole from a general register: converted from a
@@ -33,8 +34,8 @@ typedef uint32_t heft_u32x4 __attribute__((ext_vector_type(4)));
 INLINE float heft_half(uint16_t bits16) {
     uint32_t bits = bits16;
     __asm__("" : "+r"(bits));
-    heft_u32x4 lanes = {bits, 0, 0, 0};
-    return (float)((heft_f16x8)lanes)[0];
+    u32x4 lanes = {bits, 0, 0, 0};
+    return (float)((f16x8)lanes)[0];
 }
 
 /// Defines `storage ret name params` three times on x86-64 Linux — for AVX-512 (x86-64-v4), AVX2 (x86-64-v3) and baseline
@@ -60,24 +61,21 @@ INLINE float heft_half(uint16_t bits16) {
     storage ret name params { return name##_body args; }
 #endif
 
-typedef uint8_t heft_u8x32 __attribute__((ext_vector_type(32)));
-
 /// The 32 five-bit codes of a Q5_0 or Q5_1 block, in value order: qs's low nibbles (values 0 … 15) and high nibbles
 /// (16 … 31), each with its fifth bit from the little-endian qh (bit j for value j) as bit 4. The bits are spread
 /// with one byte shuffle and a compare (shifting each lane of a broadcast word by its index and packing the lanes
 /// to bytes took four times the instructions: Q5_0's dequantization 0.20 → 0.14 ns a value in L1, same run).
-INLINE heft_u8x32 heft_five_bit_codes(const uint8_t *qh, const uint8_t *qs) {
-    typedef uint8_t u8x16_ __attribute__((ext_vector_type(16)));
-    u8x16_ q, h16 = 0;
+INLINE u8x32 heft_five_bit_codes(const uint8_t *qh, const uint8_t *qs) {
+    u8x16 q, h16 = 0;
     memcpy(&q, qs, 16);
     memcpy(&h16, qh, 4);
-    heft_u8x32 x = __builtin_shufflevector(q & 0xF, q >> 4, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17,
+    u8x32 x = __builtin_shufflevector(q & 0xF, q >> 4, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17,
                                            18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31);
-    heft_u8x32 spread = __builtin_shufflevector(h16, h16, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2,
+    u8x32 spread = __builtin_shufflevector(h16, h16, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2,
                                                 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
-    const heft_u8x32 bit = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128,
+    const u8x32 bit = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128,
                             1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
-    return x | ((heft_u8x32)((spread & bit) != 0) & 0x10);
+    return x | ((u8x32)((spread & bit) != 0) & 0x10);
 }
 
 /// How far ahead of the value being read the scans prefetch, in bytes: past the next 4 KiB page, where the
