@@ -72,6 +72,11 @@ public enum StatsScanner {
         }
         var chunkSize: Int { isDirect || isFused ? StatsScanner.directChunk : StatsScanner.chunk }
         var chunks: Int { (tensor.elementCount + chunkSize - 1) / chunkSize }
+        /// The values of chunk `index`: `chunkSize` of them, fewer in the last.
+        func values(ofChunk index: Int) -> (start: Int, count: Int) {
+            let start = index * chunkSize
+            return (start, Swift.min(chunkSize, tensor.elementCount - start))
+        }
     }
 
     /// Calls `body` with chunk `index` of `job` as floats: straight from the map for aligned F32, else decoded
@@ -79,8 +84,8 @@ public enum StatsScanner {
     static func withChunk(
         _ job: Job, _ index: Int, _ scratch: UnsafeMutablePointer<Float>, _ body: (UnsafeBufferPointer<Float>) -> Void
     ) throws(FormatError) {
-        let start = index * job.chunkSize
-        try withValues(job, start: start, count: Swift.min(job.chunkSize, job.tensor.elementCount - start), scratch, body)
+        let (start, count) = job.values(ofChunk: index)
+        try withValues(job, start: start, count: count, scratch, body)
     }
 
     /// The stored bytes of values `start ..< start + count` of `job` (`start` on a ggml block boundary), checked to
@@ -393,8 +398,8 @@ public enum StatsScanner {
                     let c = Self.count(x, above: .max, bounds: bounds[totals.0])
                     for b in totals.1.indices { totals.1[b] += c.near[b] }
                 }
-                let start = chunk * job.chunkSize
-                try Self.bytes(job, start: start, count: Swift.min(job.chunkSize, job.tensor.elementCount - start)).release()
+                let (start, count) = job.values(ofChunk: chunk)
+                try Self.bytes(job, start: start, count: count).release()
             }
             for (job, counts) in perUnit { for b in counts.indices { near[job][b] += counts[b] } }
         }
@@ -483,12 +488,12 @@ extension StatsScanner {
         /// Scans chunk `chunk` of `job`: the common block types straight from the map (dequantized block by block in
         /// L1 by the kernel), everything else as floats (read in place, or decoded into `scratch`).
         /// Scans chunk `chunk` of `job`; with `release` its pages are dropped from the page tables afterwards (see
-        /// ``TensorSpan/release()``): no later pass reads the whole tensor again.
+        /// ``TensorSpan/release()``): the passes after it read only some blocks again (outliers), or a tensor that
+        /// looks 2:4-pruned, and map those pages anew.
         mutating func add(
             _ job: Job, chunk: Int, scratch: UnsafeMutablePointer<Float>, bounds: [UInt32], release: Bool
         ) throws(FormatError) {
-            let start = chunk * job.chunkSize
-            let count = Swift.min(job.chunkSize, job.tensor.elementCount - start)
+            let (start, count) = job.values(ofChunk: chunk)
             var run = heft_run_stats()
             var blockMaxima = [UInt32](repeating: 0, count: (count + BlockMaxima.block - 1) / BlockMaxima.block)
             let stored = try StatsScanner.bytes(job, start: start, count: count)
