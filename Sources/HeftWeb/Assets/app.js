@@ -199,17 +199,19 @@ function mount(formHTML, run, extra = "") {
 // ---- Quantities: one format per kind of number, and the exact value in a tooltip wherever the shown one is rounded.
 const SUPERSCRIPT = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
 const power = e => "10" + [...String(e)].map(c => SUPERSCRIPT[c]).join("");
-/** A measured real number with three significant digits and thousands separators (1,230, 0.0123), or m × 10ⁿ
- *  when it is tiny or huge (7.48 × 10⁻⁵), never a raw long float. */
-const real = x => {
+/** A measured real number with three significant digits (or `digits`) and thousands separators (1,230, 0.0123), or
+ *  m × 10ⁿ when it is tiny or huge (7.48 × 10⁻⁵), never a raw long float. */
+const real = (x, digits = 3) => {
   if (x == null) return "–";
   if (!isFinite(x)) return String(x);
   if (x === 0) return "0";
-  if (Math.abs(x) >= 1e-3 && Math.abs(x) < 1e15) return x.toLocaleString("en-US", { maximumSignificantDigits: 3 });
-  let e = Math.floor(Math.log10(Math.abs(x))), m = Number((x / 10 ** e).toPrecision(3));
+  if (Math.abs(x) >= 1e-3 && Math.abs(x) < 1e15) return x.toLocaleString("en-US", { maximumSignificantDigits: digits });
+  let e = Math.floor(Math.log10(Math.abs(x))), m = Number((x / 10 ** e).toPrecision(digits));
   if (Math.abs(m) >= 10) { m /= 10; e += 1; }
   return `${m} × ${power(e)}`;
 };
+/** A value read from the weights (min, max, mean, σ) with four significant digits, as `heft stats` prints it. */
+const value4 = x => real(x, 4);
 const tip = (text, exact) => `<span class="exact" title="${esc(exact)}">${text}</span>`;
 /** Bytes in the unit that suits them (GB = 10⁹ bytes), the exact count in the tooltip. */
 const size = b => b == null ? "–" : tip(gb(b), group(b) + " bytes");
@@ -393,14 +395,15 @@ const answers = {
       + stat("parameters scanned", "global.elements", group(g.elements), g.elements, null, "elements")
       + stat("bytes scanned", "bytesScanned", size(d.bytesScanned), d.bytesScanned)
       + stat("file", "complete", d.complete ? "complete" : "partial", d.complete)
-      + stat("mean", "global.mean", real(g.mean), g.mean, "over finite values: float32 partial sums of 8 or 16 values, float64 above; within 1e-6 of σ", "mean")
-      + stat("standard deviation", "global.std", real(g.std), g.std, "population standard deviation over finite values", "std")
-      + stat("min", "global.min", real(g.min), g.min, null, "min") + stat("max", "global.max", real(g.max), g.max, null, "max")
-      + stat("largest |value|", "global.absMax", real(g.absMax), g.absMax)
+      + stat("mean", "global.mean", value4(g.mean), g.mean, "over finite values: float32 partial sums of 8 or 16 values, float64 above; within 1e-6 of σ", "mean")
+      + stat("standard deviation", "global.std", value4(g.std), g.std, "population standard deviation over finite values", "std")
+      + stat("min", "global.min", value4(g.min), g.min, null, "min") + stat("max", "global.max", value4(g.max), g.max, null, "max")
+      + stat("largest |value|", "global.absMax", value4(g.absMax), g.absMax)
       + stat("exact zeros", "global.zeros", `${group(g.zeros)} (${fraction(g.zeros / g.elements)})`, g.zeros, null, "zeros")
       + stat("NaN", "global.nan", group(g.nan), g.nan) + stat("infinite", "global.inf", group(g.inf), g.inf)
       + stat("outliers", "global.outlierFraction", fraction(g.outlierFraction), g.outlierFraction, "values beyond k·σ of their own tensor")
-      + "</div>";
+      + `</div><p class="notes">Values read from the weights (min, max, mean, σ) to four significant digits, as the command line prints `
+      + `them; the exact figures are in the JSON answer of <code>/api/stats</code> and <code>heft stats --json</code>.</p>`;
     const nearZero = `<h3>Near zero</h3><table id="near-zero"><tr><th>|value| below</th><th>share of parameters</th></tr>`
       + g.nearZero.map(z => `<tr><td>${real(z.threshold)}</td><td>${fraction(z.fraction)}</td></tr>`).join("") + "</table>";
     const sparse = `<h3>Sparsity</h3><div class="numbers">${stat("sparsity (exact zeros)", "sparsity.sparsity", fraction(s.sparsity), s.sparsity, null, "sparsity")}`
@@ -410,8 +413,8 @@ const answers = {
       + stat("as CSR", "sparsity.csrBytes", size(s.csrBytes), s.csrBytes, "non-zero values + an int32 column index each + int32 row pointers") + "</div>"
       + `<p>2:4 sparse weights (≥ 2 zeros in every 4): ${s.twoFourTensors.length ? s.twoFourTensors.map(esc).join(", ") : "none"}</p>`;
     const spark = h => { const top = Math.max(...h.counts, 1); return h.counts.map(c => c === 0 ? " " : "▁▂▃▄▅▆▇█"[Math.min(7, Math.floor(8 * Math.log1p(c) / Math.log1p(top)))]).join(""); };
-    const columns = [["tensor", t => esc(t.name)], ["elements", t => group(t.elements)], ["min", t => real(t.min)], ["max", t => real(t.max)],
-      ["mean", t => real(t.mean)], ["std", t => real(t.std)], ["zeros", t => fraction(t.zeros / t.elements)],
+    const columns = [["tensor", t => esc(t.name)], ["elements", t => group(t.elements)], ["min", t => value4(t.min)], ["max", t => value4(t.max)],
+      ["mean", t => value4(t.mean)], ["std", t => value4(t.std)], ["zeros", t => fraction(t.zeros / t.elements)],
       ["outliers", t => fraction(t.outlierFraction)], ["NaN / inf", t => `${group(t.nan)} / ${group(t.inf)}`],
       ["values", t => `<span class="spark" title="${esc(real(t.histogram.edges[0]) + " to " + real(t.histogram.edges[t.histogram.edges.length - 1]) + ", log heights")}">${spark(t.histogram)}</span>`]];
     const tensors = `<h3>Per tensor (${group(d.tensors.length)})</h3>` + grid("stat-tensors", columns, d.tensors, 8)
