@@ -238,7 +238,7 @@ def stats_of(values, k=6.0, thresholds=(1e-6, 1e-4, 1e-3, 1e-2)):
     std = float(finite.std()) if finite.size else 0.0
     return {"elements": int(x.size), "zeros": int((x == 0).sum()), "nan": int(np.isnan(x).sum()), "inf": int(np.isinf(x).sum()),
             "min": float(finite.min()), "max": float(finite.max()), "mean": mean, "std": std, "absMax": float(np.abs(finite).max()),
-            "nearZero": [int((np.abs(finite) < t).sum()) for t in thresholds], "outliers": int((np.abs(finite) > k * std).sum()),
+            "nearZero": [int((np.abs(finite) < t).sum()) for t in thresholds], "outliers": int((np.abs(finite - mean) > k * std).sum()),
             "histogram": histogram_of(finite)}
 
 
@@ -251,7 +251,7 @@ for t in reader.tensors:
     stats["gguf"][t.name] = stats_of(gguf.quants.dequantize(t.data, t.tensor_type))
 everything = np.concatenate([np.asarray(v, dtype=np.float64).ravel() for k, v in tensors.items() if k != "embeddings.position_ids"])
 stats["safetensorsGlobal"] = stats_of(everything)
-# For all parameters together, an outlier is one beyond k·σ of its own tensor.
+# For all parameters together, an outlier is one more than k·σ from its own tensor's mean.
 stats["safetensorsGlobal"]["outliers"] = sum(s["outliers"] for s in stats["safetensors"].values())
 json.dump(stats, open(os.path.join(dest, "stats_reference.json"), "w"))
 print("stats reference written")

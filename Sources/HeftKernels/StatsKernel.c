@@ -844,8 +844,8 @@ static const cutoff_table *cutoffs(const uint32_t *bounds, int nbounds) {
     return t;
 }
 
-/// |k| − 128 (a signed byte, −128 … 0) for one block's 32 codes k, in any order (counting does not need it).
-INLINE i8x32 code_magnitudes(const uint32_t type, const uint8_t *p) {
+/// One Q4_0, Q5_0 or Q8_0 block's 32 codes k (−128 … 127), in any order (counting does not need it).
+INLINE i8x32 signed_codes(const uint32_t type, const uint8_t *p) {
     i8x32 k;
     if (type == 8) {  // Q8_0: d, qs[32] int8
         memcpy(&k, p + 2, 32);
@@ -858,7 +858,12 @@ INLINE i8x32 code_magnitudes(const uint32_t type, const uint8_t *p) {
                                           18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31);
         k = (i8x32)x - 8;
     }
-    return (i8x32)((u8x32)__builtin_elementwise_abs(k) ^ 0x80);  // |−128| wraps to 0x80: 128 unsigned
+    return k;
+}
+
+/// |k| − 128 (a signed byte, −128 … 0) for one block's 32 codes k, in any order.
+INLINE i8x32 code_magnitudes(const uint32_t type, const uint8_t *p) {
+    return (i8x32)((u8x32)__builtin_elementwise_abs(signed_codes(type, p)) ^ 0x80);  // |−128| wraps to 0x80: 128
 }
 
 /// Adds to counts[slot] the values of `blocks` Q4_0, Q5_0 or Q8_0 blocks whose |code| is below their scale's cutoff
@@ -1122,7 +1127,7 @@ int heft_scan_blocks(uint32_t type, const void *source, size_t n, const uint32_t
     return 1;
 }
 
-INLINE void heft_count_f32_body(const float *x, size_t n, uint32_t above, const uint32_t *bounds, int nbounds,
+INLINE void heft_count_f32_body(const float *x, size_t n, float lo, float hi, const uint32_t *bounds, int nbounds,
                                 uint64_t *outliers, uint64_t *near) {
     if (nbounds > HEFT_MAX_BOUNDS) nbounds = HEFT_MAX_BOUNDS;
     i32x16 over = 0, counts[HEFT_MAX_BOUNDS];
@@ -1131,16 +1136,17 @@ INLINE void heft_count_f32_body(const float *x, size_t n, uint32_t above, const 
         counts[b] = 0;
         bound[b] = (u32x16)(b < nbounds ? bounds[b] : 0u);
     }
-    const u32x16 limit = above;
+    const f32x16 low = lo, high = hi;
     size_t i = 0;
+    // A finite value outside [lo, hi]: NaN compares false both ways, ±Inf is left out by its magnitude.
+#define OUTSIDE(bits) (((f32x16)(bits) < low) | ((f32x16)(bits) > high)) & (((bits) & MAGNITUDE) < INFINITY_BITS)
     if (nbounds == 0) {
-        // Outliers alone (the pass after σ is known): one compare per 16 values.
+        // Outliers alone (the pass after σ is known): two compares per 16 values.
         for (; i + 16 <= n; i += 16) {
             __builtin_prefetch((const char *)(x + i) + HEFT_PREFETCH);
             u32x16 bits;
             memcpy(&bits, x + i, 64);
-            u32x16 magnitude = bits & MAGNITUDE;
-            over -= (i32x16)((magnitude > limit) & (magnitude < INFINITY_BITS));
+            over -= (i32x16)(OUTSIDE(bits));
         }
     }
     for (; i + 16 <= n; i += 16) {
@@ -1148,15 +1154,16 @@ INLINE void heft_count_f32_body(const float *x, size_t n, uint32_t above, const 
         u32x16 bits;
         memcpy(&bits, x + i, 64);
         u32x16 magnitude = bits & MAGNITUDE;
-        over = ((magnitude > limit) & (magnitude < INFINITY_BITS)) ? over + 1 : over;
+        over -= (i32x16)(OUTSIDE(bits));
         for (int b = 0; b < HEFT_MAX_BOUNDS; b++) counts[b] = magnitude < bound[b] ? counts[b] + 1 : counts[b];
     }
+#undef OUTSIDE
     uint64_t total = (uint64_t)__builtin_reduce_add(over);
     uint64_t totals[HEFT_MAX_BOUNDS];
     for (int b = 0; b < HEFT_MAX_BOUNDS; b++) totals[b] = (uint64_t)__builtin_reduce_add(counts[b]);
     for (; i < n; i++) {
         uint32_t m = bits_of(x[i]) & MAGNITUDE;
-        if (m > above && m < INFINITY_BITS) total++;
+        if ((x[i] < lo || x[i] > hi) && m < INFINITY_BITS) total++;
         for (int b = 0; b < nbounds; b++) totals[b] += m < bounds[b];
     }
     *outliers = total;
@@ -1164,9 +1171,9 @@ INLINE void heft_count_f32_body(const float *x, size_t n, uint32_t above, const 
 }
 
 HEFT_DISPATCH(, void, heft_count_f32,
-              (const float *x, size_t n, uint32_t above, const uint32_t *bounds, int nbounds, uint64_t *outliers,
+              (const float *x, size_t n, float lo, float hi, const uint32_t *bounds, int nbounds, uint64_t *outliers,
                uint64_t *near),
-              (x, n, above, bounds, nbounds, outliers, near))
+              (x, n, lo, hi, bounds, nbounds, outliers, near))
 
 // MARK: outliers of stored blocks
 
@@ -1198,13 +1205,15 @@ typedef struct {
 
 #define CUT_UNKNOWN 127
 
-static _Thread_local outlier_cutoffs *thread_outlier_cutoffs;
+/// One table for the values above the range and one for those below it.
+static _Thread_local outlier_cutoffs *thread_outlier_cutoffs[2];
 
-/// This thread's cutoffs for `threshold` (bits), emptied when the threshold changes; NULL without memory.
-static outlier_cutoffs *outlier_table(uint32_t threshold) {
-    outlier_cutoffs *t = thread_outlier_cutoffs;
+/// This thread's cutoffs for `threshold` (bits) on one side (0 or 1), emptied when the threshold changes; NULL
+/// without memory.
+static outlier_cutoffs *outlier_table(int side, uint32_t threshold) {
+    outlier_cutoffs *t = thread_outlier_cutoffs[side];
     if (t == NULL) {
-        if ((t = thread_outlier_cutoffs = malloc(sizeof *t)) == NULL) return NULL;
+        if ((t = thread_outlier_cutoffs[side] = malloc(sizeof *t)) == NULL) return NULL;
         t->threshold = ~threshold;  // emptied below
     }
     if (t->threshold != threshold) {
@@ -1214,14 +1223,10 @@ static outlier_cutoffs *outlier_table(uint32_t threshold) {
     return t;
 }
 
-/// The values of one Q4_0, Q5_0 or Q8_0 block with a finite scale d whose magnitude passes `threshold` (finite, not
-/// negative), from its codes: |d·k| > threshold exactly when |k| reaches the number c of j = 0 … 128 with
-/// |d|·j ≤ threshold (exact products), which a division finds and the products check, once per scale and
-/// threshold in `table` (or every time without one).
-INLINE uint64_t code_outliers(const uint32_t type, const uint8_t *p, float threshold, outlier_cutoffs *table) {
-    uint16_t h;
-    memcpy(&h, p, 2);
-    h &= 0x7FFF;
+/// The outlier cutoff c − 128 of a finite half magnitude `h` for a threshold t ≥ 0: c is the number of j = 0 … 128
+/// with |d|·j ≤ t (exact products), so |d·k| > t exactly when |k| ≥ c. A division finds it and the products check
+/// it, once per scale and threshold in `table` (or every time without one).
+INLINE int8_t code_cutoff(uint16_t h, float threshold, outlier_cutoffs *table) {
     int8_t cut = table ? table->cut[h] : CUT_UNKNOWN;
     if (cut == CUT_UNKNOWN) {
         const float d = heft_half(h);
@@ -1235,28 +1240,53 @@ INLINE uint64_t code_outliers(const uint32_t type, const uint8_t *p, float thres
         cut = (int8_t)(c - 128);
         if (table) table->cut[h] = cut;
     }
-    const i8x32 below = (i8x32)((i8x32)cut > code_magnitudes(type, p));
-    return (uint64_t)(32 + __builtin_reduce_add(below));  // each code below the cutoff gave −1
+    return cut;
 }
 
-INLINE uint64_t heft_count_blocks_body(uint32_t type, const void *source, size_t n, uint32_t above) {
+/// The values of one Q4_0, Q5_0 or Q8_0 block with a finite scale d outside [−below, above] (both finite or +∞,
+/// positive), from its signed codes k: d·k > above when d·k's sign is + and |k| reaches above's cutoff, d·k < −below
+/// when its sign is − and |k| reaches below's.
+INLINE uint64_t code_outliers(const uint32_t type, const uint8_t *p, float above, float below,
+                              outlier_cutoffs *tables[2]) {
+    uint16_t h;
+    memcpy(&h, p, 2);
+    const bool negative = h >> 15;
+    h &= 0x7FFF;
+    const int up = code_cutoff(h, negative ? below : above, tables[negative]) + 128;     // k ≥ up passes
+    const int down = code_cutoff(h, negative ? above : below, tables[!negative]) + 128;  // k ≤ −down passes
+    const i8x32 k = signed_codes(type, p);
+    // c is 1 … 129 (j = 0 always counts): k ≥ up is k > up − 1 (up − 1 ≤ 127 after the clamp; no code passes
+    // 127), and k ≤ −down is k < 1 − down (−128 … 0).
+    const i8x32 over = (i8x32)(k > (i8x32)(int8_t)(up - 1 > 127 ? 127 : up - 1));
+    const i8x32 under = (i8x32)(k < (i8x32)(int8_t)(1 - down));
+    // A code passes at most one side (up and down are at least 1): each lane is 0 or −1, their sum at least −32.
+    return (uint64_t)-(int)__builtin_reduce_add(over + under);
+}
+
+INLINE uint64_t heft_count_blocks_body(uint32_t type, const void *source, size_t n, float lo, float hi) {
     size_t values, bytes;
-    if (!heft_block_layout(type, &values, &bytes) || values > HEFT_BLOCK) return 0;
-    float threshold;
-    memcpy(&threshold, &above, 4);
-    // The blocks whose scales allow a value past the threshold are gathered and decoded together (a call per
-    // block would cost more than decoding every block). No layout stores more than 2 bytes a value.
+    if (!heft_block_layout(type, &values, &bytes) || values > HEFT_BLOCK || !(lo <= hi)) return 0;
+    // A range holding 0 inside: a value is outside only if its magnitude passes the nearer end, which the scales
+    // bound; any other range is checked on every block.
+    const bool around_zero = lo < 0 && hi > 0;
+    const float nearer = around_zero ? (hi < -lo ? hi : -lo) : 0;
+    // The blocks whose scales allow a value outside are gathered and decoded together (a call per block would cost
+    // more than decoding every block). No layout stores more than 2 bytes a value.
     uint8_t gathered[2 * HEFT_BLOCK];
     float y[HEFT_BLOCK];
     const size_t most = HEFT_BLOCK / values < sizeof gathered / bytes ? HEFT_BLOCK / values : sizeof gathered / bytes;
     uint64_t total = 0;
     const uint8_t *p = source;
     const size_t blocks = n / values;
-    // Q8_0, Q5_0 and Q4_0 values are d·k with |k| ≤ 128, 16 or 8, exact in float32: a block can pass the threshold
+    // Q8_0, Q5_0 and Q4_0 values are d·k with |k| ≤ 128, 16 or 8, exact in float32: a block can pass the nearer end
     // only if its scale's bits pass a limit computed once (NaN and infinite scales always do).
-    const float scale = type == 8 ? 128 : type == 6 ? 16 : type == 2 ? 8 : 0;
-    const uint16_t limit = scale > 0 ? half_limit(threshold, scale) : 0;
-    outlier_cutoffs *table = scale > 0 && above < INFINITY_BITS ? outlier_table(above) : NULL;
+    const float scale = around_zero ? (type == 8 ? 128 : type == 6 ? 16 : type == 2 ? 8 : 0) : 0;
+    const uint16_t limit = scale > 0 ? half_limit(nearer, scale) : 0;
+    outlier_cutoffs *tables[2] = {NULL, NULL};
+    if (scale > 0) {
+        tables[0] = outlier_table(0, bits_of(hi));
+        tables[1] = outlier_table(1, bits_of(-lo));
+    }
     size_t held = 0;
     for (size_t i = 0; i <= blocks; i++) {
         if (i < blocks) {
@@ -1268,23 +1298,25 @@ INLINE uint64_t heft_count_blocks_body(uint32_t type, const void *source, size_t
                 memcpy(&d, p + i * bytes, 2);
                 wanted = (d & 0x7FFF) > limit;
                 // A finite scale's block is counted on its codes; NaN and infinite scales are decoded.
-                if (wanted && (d & 0x7FFF) < HALF_FINITE && above < INFINITY_BITS) {
-                    total += type == 8 ? code_outliers(8, p + i * bytes, threshold, table)
-                             : type == 6 ? code_outliers(6, p + i * bytes, threshold, table)
-                                         : code_outliers(2, p + i * bytes, threshold, table);
+                if (wanted && (d & 0x7FFF) < HALF_FINITE) {
+                    total += type == 8 ? code_outliers(8, p + i * bytes, hi, -lo, tables)
+                             : type == 6 ? code_outliers(6, p + i * bytes, hi, -lo, tables)
+                                         : code_outliers(2, p + i * bytes, hi, -lo, tables);
                     wanted = false;
                 }
-            } else {
-                // Negative: no bound for this type; NaN (a NaN scale): decoded too, as anything not provably below.
+            } else if (around_zero) {
+                // Negative: no bound for this type; NaN (a NaN scale): decoded too, as anything not provably inside.
                 double bound = heft_block_bound(type, p + i * bytes);
-                wanted = !(bound >= 0 && bound <= (double)threshold);
+                wanted = !(bound >= 0 && bound <= (double)nearer);
+            } else {
+                wanted = true;
             }
             if (wanted) memcpy(gathered + held++ * bytes, p + i * bytes, bytes);
         }
         if (held > 0 && (held == most || i == blocks)) {
             uint64_t over = 0;
             heft_dequantize(type, gathered, held, y);
-            heft_count_f32(y, held * values, above, NULL, 0, &over, NULL);
+            heft_count_f32(y, held * values, lo, hi, NULL, 0, &over, NULL);
             total += over;
             held = 0;
         }
@@ -1293,4 +1325,5 @@ INLINE uint64_t heft_count_blocks_body(uint32_t type, const void *source, size_t
 }
 
 /// Built per instruction set like the scans, so that the scales' half-to-float conversions use F16C where it exists.
-HEFT_DISPATCH(, uint64_t, heft_count_blocks, (uint32_t type, const void *source, size_t n, uint32_t above), (type, source, n, above))
+HEFT_DISPATCH(, uint64_t, heft_count_blocks, (uint32_t type, const void *source, size_t n, float lo, float hi),
+              (type, source, n, lo, hi))

@@ -74,7 +74,7 @@ import Testing
         // Outliers beyond 2σ (so that every file has some): the blocks read again once σ is known, skipped by their
         // scales where the type allows it.
         let std = (finite.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(finite.count)).squareRoot()
-        let outliers = finite.filter { Double(abs($0)) > 2 * std }.count
+        let outliers = finite.filter { abs(Double($0) - mean) > 2 * std }.count
         for kernels in ["generic", "baseline", "avx2", "avx512"] {
             let global = try #require(try Self.stats(path, kernels: kernels, extra: ["--k", "2"])["global"] as? [String: Any])
             let fraction = try #require(global["outlierFraction"] as? Double)

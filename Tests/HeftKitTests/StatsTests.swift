@@ -161,9 +161,10 @@ import Testing
             return (finite.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(finite.count)).squareRoot()
         }
         func near(_ t: Double) -> Int { finite.filter { abs($0) < t }.count }
+        /// More than k·σ from the mean.
         func outliers(_ k: Double) -> Int {
-            let bound = k * std
-            return finite.filter { abs($0) > bound }.count
+            let mean = mean, bound = k * std
+            return finite.filter { abs($0 - mean) > bound }.count
         }
         func histogram(_ edges: [Double]) -> [Int] {
             var counts = [Int](repeating: 0, count: edges.count - 1)
@@ -485,6 +486,61 @@ import Testing
         #expect(tail < 2 * plain.std, "the last group stays below the threshold")
         #expect(plain.outliers(2) > 0)
         #expect(Int((s.outlierFraction * Double(plain.finite.count)).rounded()) == plain.outliers(2))
+    }
+
+    /// Outliers are counted about each tensor's mean: a range that holds 0 inside but lies off-centre (the codes'
+    /// two cutoffs differ, and negative scales swap them), and a range that lies wholly on one side (every block is
+    /// read again, including zeros, which are outliers there). Codes biased upwards under scales of both signs; the
+    /// counts must be a plain loop's over the reference dequantizer's floats, and both kinds of range must occur.
+    @Test(arguments: ["Q4_0", "Q5_0", "Q8_0", "Q4_K", "F32"])
+    func outliersAreCountedAboutTheMean(name: String) async throws {
+        let type = try #require(GGMLType.named(name))
+        var generator = SplitMix64(seed: 59)
+        let blocks = 2 * 4_096 / type.blockSize + 5  // past two blocks of 4,096 values
+        var raw = [UInt8]()
+        for _ in 0..<blocks {
+            var block = (0..<type.bytesPerBlock).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+            let negative: UInt8 = generator.next() % 5 == 0 ? 0x80 : 0  // a fifth of the scales below 0
+            switch name {
+            case "F32":
+                let v = Float(0.5 + generator.normal() * 0.02) * (negative == 0 ? 1 : -1)
+                block = withUnsafeBytes(of: generator.next() % 500 == 0 ? 0 : v.bitPattern.littleEndian) { [UInt8]($0) }
+            case "Q4_K":
+                block[1] = (block[1] & 0x03) | 0x30 | negative  // d: ±0.125 … ±0.25
+                block[2] = 0  // dmin = 0: every value d·sc·q has d's sign
+                block[3] = 0
+            default:
+                block[1] = (block[1] & 0x3F) | 0x10 | negative  // d
+                if name == "Q8_0" {
+                    for i in 2..<34 { block[i] = UInt8(bitPattern: Int8(Int(generator.next() % 148) - 20)) }
+                } else if name == "Q4_0" {
+                    for i in 2..<18 { block[i] = UInt8(5 + generator.next() % 11) | UInt8(5 + generator.next() % 11) << 4 }
+                } else {  // Q5_0: most high bits set, so that most codes are 0 … 15
+                    for i in 2..<6 { block[i] |= UInt8(truncatingIfNeeded: generator.next()) }
+                }
+            }
+            raw += block
+        }
+        var values = [Float](repeating: 0, count: blocks * type.blockSize)
+        raw.withUnsafeBytes { source in
+            values.withUnsafeMutableBufferPointer { Dequantizer.dequantize(type, source.baseAddress!, count: $0.count, into: $0.baseAddress!) }
+        }
+        var gguf = GGUFBuilder(tensorCount: 1, kvCount: 0)
+        gguf.tensor("blk.0.ffn_up.weight", ne: [UInt64(type.blockSize), UInt64(blocks)], type: UInt32(type.id), offset: 0)
+        gguf.pad(to: 32)
+        gguf.raw(raw)
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("m.gguf", gguf.bytes)
+        let plain = PlainStatistics(values)
+        var kinds = Set<Bool>()
+        for k in [0.1, 0.5, 1, 2, 3] {
+            var options = StatsOptions()
+            options.outlierK = k
+            let s = try #require(try await StatsScanner.scan(try ModelSource.open(path), options: options).tensors.first)
+            kinds.insert(plain.mean - k * plain.std < 0 && plain.mean + k * plain.std > 0)
+            #expect(Int((s.outlierFraction * Double(plain.finite.count)).rounded()) == plain.outliers(k), "\(name) k = \(k)")
+        }
+        #expect(kinds == [false, true], "\(name): ranges around 0 and off it")
     }
 
     /// The text report's histogram row: heights on a log scale, computed here by hand for 0, 1, 15 and 255.

@@ -1,6 +1,6 @@
 /// The text report of `heft stats`.
 public enum StatsText {
-    /// `relative` and `k` are the options the scan ran with (thresholds × RMS, outliers beyond k·σ).
+    /// `relative` and `k` are the options the scan ran with (thresholds × RMS, outliers more than k·σ from their tensor's mean).
     public static func render(_ report: StatsReport, relative: Bool, k: Double) -> String {
         let g = report.global
         func v(_ x: Double) -> String { x.isFinite ? Formatting.fixed(x, significant: 4) : "\(x)" }
@@ -13,7 +13,7 @@ public enum StatsText {
             "Near zero     "
                 + g.nearZero.map { "|w| < \($0.threshold)\(relative ? "·rms" : ""): \(Formatting.percent($0.fraction))" }.joined(
                     separator: "  "),
-            "Outliers      \(Formatting.percent(g.outlierFraction)) beyond \(k)·σ of their tensor",
+            "Outliers      \(Formatting.percent(g.outlierFraction)) more than \(k)·σ from their tensor's mean",
             "Sparse size   dense \(Formatting.decimalSize(report.sparsity.denseBytes)); bitmask \(Formatting.decimalSize(report.sparsity.bitmaskBytes)); CSR \(Formatting.decimalSize(report.sparsity.csrBytes))\(report.sparsity.looksPruned ? " — looks pruned" : "")",
             "              (\(SparseStorage.formulas), at the stored bytes per value)",
             "2:4           \(report.sparsity.twoFourTensors.isEmpty ? "no 2:4 structured tensors" : "\(report.sparsity.twoFourTensors.count) tensors follow 2:4")",

@@ -333,13 +333,14 @@ public enum StatsScanner {
             cells[unit.job].merge(f.cells)
             maxima[unit.job] += f.maxima
         }
-        // |x| > k·σ, once σ is known: only the blocks whose largest magnitude exceeds the bound are read again, by
-        // both workers taking the next block in turn.
-        var reread: [(job: Int, start: Int, count: Int, above: UInt32)] = []
+        // Beyond k·σ of the tensor's mean, once both are known: only the blocks that can hold such a value (whose
+        // largest magnitude passes the nearer end of the range) are read again, by both workers taking the next
+        // block in turn.
+        var reread: [(job: Int, start: Int, count: Int, range: OutlierRange)] = []
         for (j, job) in jobs.enumerated() {
-            let above = FloatBits.above(options.outlierK * moments[j].std)
+            let range = OutlierRange(mean: moments[j].mean, reach: options.outlierK * moments[j].std)
             for m in maxima[j] {
-                for b in m.reaching(above) {
+                for b in m.reaching(range) {
                     let start = m.chunk * job.chunkSize + b * BlockMaxima.block
                     let count = Swift.min(BlockMaxima.block, job.tensor.elementCount - start)
                     // Neighbouring blocks of one tensor are read as one run (up to 64 blocks): a job is looked up,
@@ -347,7 +348,7 @@ public enum StatsScanner {
                     if let last = reread.last, last.job == j, last.start + last.count == start, last.count + count <= 64 * BlockMaxima.block {
                         reread[reread.count - 1].count += count
                     } else {
-                        reread.append((j, start, count, above))
+                        reread.append((j, start, count, range))
                     }
                 }
             }
@@ -366,15 +367,16 @@ public enum StatsScanner {
                 do throws(FormatError) {
                     let job = scanned[block.job]
                     if job.isFused, case .ggml(let type) = job.decoder, type.isQuantized {
-                        // Quantized blocks: only those whose scales allow a value past k·σ are decoded again.
+                        // Quantized blocks: only those whose scales allow a value outside are decoded again.
                         let stored = try Self.bytes(job, start: block.start, count: block.count)
                         stored.withUnsafeBytes { raw in
                             guard let base = raw.baseAddress else { return }
-                            found[block.job] += Int(heft_count_blocks(UInt32(type.id), base, block.count, block.above))
+                            found[block.job] += Int(
+                                heft_count_blocks(UInt32(type.id), base, block.count, block.range.low, block.range.high))
                         }
                     } else {
                         try withValues(job, start: block.start, count: block.count, scratch) { x in
-                            found[block.job] += Self.count(x, above: block.above, bounds: []).outliers
+                            found[block.job] += Self.count(x, outside: block.range, bounds: []).outliers
                         }
                     }
                 } catch {
@@ -395,7 +397,7 @@ public enum StatsScanner {
             ) {
                 (totals, job, chunk, scratch) throws(FormatError) in
                 try withChunk(job, chunk, scratch) { x in
-                    let c = Self.count(x, above: .max, bounds: bounds[totals.0])
+                    let c = Self.count(x, outside: .everything, bounds: bounds[totals.0])
                     for b in totals.1.indices { totals.1[b] += c.near[b] }
                 }
                 let (start, count) = job.values(ofChunk: chunk)
@@ -517,13 +519,13 @@ extension StatsScanner {
         }
     }
 
-    /// Finite values with |x| above `above` (bits) and below each of `bounds` (bits).
-    static func count(_ x: UnsafeBufferPointer<Float>, above: UInt32, bounds: [UInt32]) -> (outliers: Int, near: [Int]) {
+    /// Finite values outside `range`, and those with |x| below each of `bounds` (bits).
+    static func count(_ x: UnsafeBufferPointer<Float>, outside range: OutlierRange, bounds: [UInt32]) -> (outliers: Int, near: [Int]) {
         var outliers: UInt64 = 0
         var near = [UInt64](repeating: 0, count: bounds.count)
         bounds.withUnsafeBufferPointer { b in
             near.withUnsafeMutableBufferPointer { n in
-                heft_count_f32(x.baseAddress, x.count, above, b.baseAddress, Int32(b.count), &outliers, n.baseAddress)
+                heft_count_f32(x.baseAddress, x.count, range.low, range.high, b.baseAddress, Int32(b.count), &outliers, n.baseAddress)
             }
         }
         return (Int(outliers), near.map { Int($0) })

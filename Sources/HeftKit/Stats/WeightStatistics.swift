@@ -6,7 +6,7 @@ public struct StatsOptions: Sendable {
     /// Near-zero thresholds: absolute, or × the tensor's RMS with ``relative``.
     public var thresholds: [Double] = [1e-6, 1e-4, 1e-3, 1e-2]
     public var relative = false
-    /// Outliers are |w| > k·σ of their own tensor.
+    /// Outliers are values more than k·σ from their own tensor's mean: |w − mean| > k·σ.
     public var outlierK = 6.0
     /// The most histogram bins; their width is a power of two (see ``TensorStatistics/Histogram``).
     public var bins = 32
@@ -66,7 +66,7 @@ public struct TensorStatistics: Sendable, Codable {
     public let std: Double
     public let absMax: Double
     public let nearZero: [NearZero]
-    /// Values beyond k·σ of their own tensor ÷ finite values (for "all parameters": summed over tensors).
+    /// Values more than k·σ from their own tensor's mean ÷ finite values (for "all parameters": summed over tensors).
     public let outlierFraction: Double
     public let histogram: Histogram
 }
@@ -133,13 +133,36 @@ enum FloatBits {
         return f.bitPattern
     }
 
-    /// |x| > t exactly when |x|'s bits > the bits of the largest float ≤ t.
-    static func above(_ t: Double) -> UInt32 {
-        guard t >= 0 else { return 0 }
-        guard t < Double(Float.greatestFiniteMagnitude) else { return Float.greatestFiniteMagnitude.bitPattern }
-        var f = Float(t)
-        if Double(f) > t { f = f.nextDown }
-        return f.bitPattern
+}
+
+/// The values a tensor holds within k·σ of its mean, as float32 ends: a finite float x is an outlier exactly when
+/// x < `low` or x > `high` (x < mean − k·σ or x > mean + k·σ, taken in float64).
+struct OutlierRange: Sendable, Equatable {
+    let low: Float
+    let high: Float
+
+    /// No value is outside (the relative thresholds' pass counts near-zero values alone).
+    static let everything = OutlierRange(low: -.infinity, high: .infinity)
+
+    init(low: Float, high: Float) {
+        self.low = low
+        self.high = high
+    }
+
+    init(mean: Double, reach: Double) {
+        let lo = mean - reach, hi = mean + reach
+        // x < lo exactly when x < the smallest float ≥ lo; x > hi exactly when x > the largest float ≤ hi.
+        var low = Float(lo), high = Float(hi)
+        if Double(low) < lo { low = low.nextUp }
+        if Double(high) > hi { high = high.nextDown }
+        self.init(low: lo.isNaN ? -.infinity : low, high: hi.isNaN ? .infinity : high)
+    }
+
+    /// A block can hold an outlier only if its largest magnitude (bits) passes this: the nearer end's magnitude when
+    /// the range holds 0 inside, else nil (any block can).
+    var magnitudeBound: UInt32? {
+        guard low < 0, high > 0 else { return nil }
+        return Swift.min(high, -low).bitPattern
     }
 }
 
@@ -173,6 +196,9 @@ struct BlockMaxima: Sendable {
 
     static let block = Int(HEFT_BLOCK)
 
-    /// The blocks with some |x| bit pattern above `above`.
-    func reaching(_ above: UInt32) -> [Int] { maxima.indices.filter { maxima[$0] > above } }
+    /// The blocks that can hold a value outside `range`.
+    func reaching(_ range: OutlierRange) -> [Int] {
+        guard let above = range.magnitudeBound else { return Array(maxima.indices) }
+        return maxima.indices.filter { maxima[$0] > above }
+    }
 }

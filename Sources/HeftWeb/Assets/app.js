@@ -229,11 +229,11 @@ const LABELS = {
   params: "or parameters", context: "context (tokens)", microBatch: "micro-batch", optimizer: "optimizer", qlora: "QLoRA",
   checkpointing: "recomputation", task: "task", dataTokens: "training data (tokens)", memory: "memory budget", tokensPerSecond: "decode speed target (tokens/s)",
   gpu: "GPU", sequenceLength: "sequence length (tokens)", targetBatch: "target batch (sequences)", zero: "ZeRO stage", mfu: "efficiency (MFU)",
-  thresholds: "near-zero thresholds", relative: "relative thresholds", outlierK: "outlier k (σ)", k: "outliers beyond k·σ", bins: "histogram bins", precision: "precision",
+  thresholds: "near-zero thresholds", relative: "relative thresholds", outlierK: "outlier k (σ)", k: "outliers beyond k·σ from the mean", bins: "histogram bins", precision: "precision",
   absMax: "largest |value|", perDeviceBytes: "memory per GPU", tierReason: "why this tier", stepSeconds: "step time", rows: "settings",
   decisionFlow: "decision flow", largestFitting: "largest model that fits the memory", largestForLatency: "largest model for the speed target",
   bitmask: "bitmask storage", csr: "CSR storage", structured: "structured pruning", effectiveBatch: "effective batch", accumulationSteps: "accumulation steps",
-  nan: "NaN values", inf: "infinite values", std: "standard deviation", outlierFraction: "outliers (beyond k·σ of their tensor)",
+  nan: "NaN values", inf: "infinite values", std: "standard deviation", outlierFraction: "outliers (more than k·σ from their tensor's mean)",
 };
 const words = k => LABELS[k] ?? String(k).replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase();
 /** A value by what its key says it is: bytes, seconds, a percentage or fraction, a count, a flag or text. */
@@ -401,7 +401,7 @@ const answers = {
       + stat("largest |value|", "global.absMax", value4(g.absMax), g.absMax)
       + stat("exact zeros", "global.zeros", `${group(g.zeros)} (${fraction(g.zeros / g.elements)})`, g.zeros, null, "zeros")
       + stat("NaN", "global.nan", group(g.nan), g.nan) + stat("infinite", "global.inf", group(g.inf), g.inf)
-      + stat("outliers", "global.outlierFraction", fraction(g.outlierFraction), g.outlierFraction, "values beyond k·σ of their own tensor")
+      + stat("outliers", "global.outlierFraction", fraction(g.outlierFraction), g.outlierFraction, "values more than k·σ from their own tensor's mean: |w − mean| > k·σ")
       + `</div><p class="notes">Values read from the weights (min, max, mean, σ) to four significant digits, as the command line prints `
       + `them; the exact figures are in the JSON answer of <code>/api/stats</code> and <code>heft stats --json</code>.</p>`;
     const nearZero = `<h3>Near zero</h3><table id="near-zero"><tr><th>|value| below</th><th>share of parameters</th></tr>`
