@@ -108,7 +108,7 @@ public struct StatsQuery: Calculator {
             parse: FieldParsers.thresholds, format: { $0.map(FieldParsers.scientific).joined(separator: ",") }),
         .flag("relative", \.relative, "Thresholds are multiples of each tensor's RMS."),
         .number("k", \.k, .above(0, upTo: 1_000), "Outliers are |w − mean| > k·σ of their own tensor."),
-        .integer("bins", \.bins, 1...StatsOptions.maximumBins, "The most histogram bins."),
+        .integer("bins", \.bins, StatsOptions.minimumBins...StatsOptions.maximumBins, "The most histogram bins."),
     ]
 
     public static let requiredGroups = [["model"]]

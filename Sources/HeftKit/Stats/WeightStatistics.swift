@@ -17,6 +17,9 @@ public struct StatsOptions: Sendable {
     public static let maximumThresholds = Int(HEFT_MAX_BOUNDS)
     /// The most histogram bins (one-hot bits the kernel adds in registers).
     public static let maximumBins = Int(HEFT_MAX_CELLS)
+    /// The fewest: bins are [i·2^k, (i + 1)·2^k), so values on both sides of 0 always take two, and one bin asked
+    /// for would widen to 2^126 before giving up.
+    public static let minimumBins = 2
 
     public init() {}
 }
