@@ -44,7 +44,8 @@ static inline uint32_t bits_of(float v) {
 
 void heft_grid_init(heft_grid *grid, int cells) {
     memset(grid, 0, sizeof *grid);
-    grid->cells = cells < 1 ? 1 : cells > HEFT_MAX_CELLS ? HEFT_MAX_CELLS : cells;
+    // One cell cannot hold values on both sides of 0 (cells are [i·2^k, (i + 1)·2^k)): two is the fewest.
+    grid->cells = cells < 2 ? 2 : cells > HEFT_MAX_CELLS ? HEFT_MAX_CELLS : cells;
     grid->low = INFINITY;
     grid->high = -INFINITY;
 }

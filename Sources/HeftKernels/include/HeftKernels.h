@@ -57,7 +57,7 @@ typedef struct {
 /// cell is a union of narrower ones, so counts move exactly; the result depends only on the values counted, not
 /// on their order or on how they were split between workers.
 typedef struct {
-    /// The most cells, 1 … HEFT_MAX_CELLS.
+    /// The most cells, 2 … HEFT_MAX_CELLS.
     int32_t cells;
     int32_t width_exponent;
     int64_t origin;
@@ -67,7 +67,7 @@ typedef struct {
     uint64_t counts[HEFT_MAX_CELLS];
 } heft_grid;
 
-/// An empty grid of at most `cells` cells.
+/// An empty grid of at most `cells` cells (clamped to 2 … HEFT_MAX_CELLS).
 void heft_grid_init(heft_grid *grid, int cells);
 
 /// Adds the counts of `from` to `into`, widening `into` as needed (both must have the same `cells`).

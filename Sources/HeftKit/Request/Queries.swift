@@ -107,7 +107,7 @@ public struct StatsQuery: Calculator {
             "Near-zero thresholds, comma-separated.",
             parse: FieldParsers.thresholds, format: { $0.map(FieldParsers.scientific).joined(separator: ",") }),
         .flag("relative", \.relative, "Thresholds are multiples of each tensor's RMS."),
-        .number("k", \.k, .above(0, upTo: 1_000), "Outliers are |w − mean| > k·σ of their own tensor."),
+        .number("k", \.k, .above(0, upTo: 1_000), "Outliers are |w − mean| > k·σ, with the mean and σ of their own tensor."),
         .integer("bins", \.bins, StatsOptions.minimumBins...StatsOptions.maximumBins, "The most histogram bins."),
     ]
 
