@@ -74,7 +74,7 @@ def numpy_statistics(x):
     a = np.abs(finite)
     return dict(zeros=int((x == 0).sum()), nan=int(np.isnan(x).sum()), inf=int(np.isinf(x).sum()),
                 min=float(finite.min()), max=float(finite.max()), mean=float(mean), std=float(std),
-                near=[int((a < t).sum()) for t in (1e-6, 1e-4, 1e-3, 1e-2)], outliers=int((a > 6 * std).sum()),
+                near=[int((a < t).sum()) for t in (1e-6, 1e-4, 1e-3, 1e-2)], outliers=int((np.abs(finite - mean) > 6 * std).sum()),
                 hist=np.histogram(finite, bins=32)[0].tolist())
 
 

@@ -1266,9 +1266,10 @@ INLINE uint64_t code_outliers(const uint32_t type, const uint8_t *p, float above
 
 INLINE uint64_t heft_count_blocks_body(uint32_t type, const void *source, size_t n, float lo, float hi) {
     size_t values, bytes;
-    if (!heft_block_layout(type, &values, &bytes) || values > HEFT_BLOCK || !(lo <= hi)) return 0;
+    if (!heft_block_layout(type, &values, &bytes) || values > HEFT_BLOCK) return 0;
     // A range holding 0 inside: a value is outside only if its magnitude passes the nearer end, which the scales
-    // bound; any other range is checked on every block.
+    // bound; any other range (including an empty one, lo > hi, outside which every finite value lies) is checked on
+    // every block.
     const bool around_zero = lo < 0 && hi > 0;
     const float nearer = around_zero ? (hi < -lo ? hi : -lo) : 0;
     // The blocks whose scales allow a value outside are gathered and decoded together (a call per block would cost

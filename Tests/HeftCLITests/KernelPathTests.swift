@@ -71,7 +71,7 @@ import Testing
         let path = try directory.write("\(type).gguf", gguf.bytes)
         let finite = expected.filter(\.isFinite)
         let mean = finite.reduce(0.0) { $0 + Double($1) } / Double(finite.count)
-        // Outliers beyond 2σ (so that every file has some): the blocks read again once σ is known, skipped by their
+        // Outliers more than 2σ from the mean (so that every file has some): the blocks read again once σ is known, skipped by their
         // scales where the type allows it.
         let std = (finite.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(finite.count)).squareRoot()
         let outliers = finite.filter { abs(Double($0) - mean) > 2 * std }.count

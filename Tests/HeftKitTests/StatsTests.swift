@@ -440,12 +440,12 @@ import Testing
         #expect(counted == options.thresholds.map { t in plain.finite.filter { abs($0) < Double(Float(t)) }.count })
         #expect(s.histogram.counts == plain.histogram(s.histogram.edges))
         #expect(abs(s.mean - plain.mean) <= 1e-6 * plain.std && abs(s.std - plain.std) <= 1e-6 * plain.std)
-        // Outliers: the blocks reaching k·σ are widened again.
+        // Outliers: the blocks that can hold a value more than k·σ from the mean are widened again.
         #expect(Int((s.outlierFraction * Double(plain.finite.count)).rounded()) == plain.outliers(options.outlierK))
     }
 
-    /// Once σ is known only the blocks of 4,096 values whose largest magnitude passes k·σ are read again, and within
-    /// them only the stored blocks whose scales allow it (gathered and decoded together; Q8_0 counted on its codes).
+    /// Once the mean and σ are known only the blocks of 4,096 values whose largest magnitude passes the nearer end of
+    /// mean ± k·σ are read again, and within them only the stored blocks whose scales allow it (gathered and decoded together; Q8_0 counted on its codes).
     /// Tensors of 323 blocks of 32 whose last blocks stay below the threshold, random codes under scales of four
     /// magnitudes: the outliers must be a plain loop's over the reference dequantizer's floats.
     @Test(arguments: ["Q4_1", "Q5_1", "IQ4_NL", "MXFP4", "Q8_0"])
@@ -483,7 +483,7 @@ import Testing
         let s = try #require(report.tensors.first)
         let plain = PlainStatistics(values)
         let tail = values.suffix(3 * type.blockSize).map { Double(abs($0)) }.max()!
-        #expect(tail < 2 * plain.std, "the last group stays below the threshold")
+        #expect(tail < 2 * plain.std - abs(plain.mean), "the last group stays inside the range")
         #expect(plain.outliers(2) > 0)
         #expect(Int((s.outlierFraction * Double(plain.finite.count)).rounded()) == plain.outliers(2))
     }
@@ -541,6 +541,33 @@ import Testing
             #expect(Int((s.outlierFraction * Double(plain.finite.count)).rounded()) == plain.outliers(k), "\(name) k = \(k)")
         }
         #expect(kinds == [false, true], "\(name): ranges around 0 and off it")
+    }
+
+    /// When no float lies within k·σ of the mean, every finite value is an outlier, on the codes' path as on the
+    /// floats': 95 codes of 1 and one of 2 under a scale of 1, as Q8_0 and as F32, with k = 10⁻⁷.
+    @Test func aRangeWithoutFloatsCountsEveryValue() async throws {
+        var q8 = [UInt8]()
+        var f32 = [UInt8]()
+        for b in 0..<3 {
+            q8 += [0x00, 0x3C]  // d = 1.0
+            for i in 0..<32 {
+                let k: UInt8 = b == 2 && i == 31 ? 2 : 1
+                q8.append(k)
+                f32 += withUnsafeBytes(of: Float(k).bitPattern.littleEndian) { [UInt8]($0) }
+            }
+        }
+        let directory = try TemporaryDirectory()
+        var options = StatsOptions()
+        options.outlierK = 1e-7
+        for (name, type, raw) in [("q8.gguf", GGMLType.named("Q8_0")!, q8), ("f32.gguf", GGMLType.named("F32")!, f32)] {
+            var gguf = GGUFBuilder(tensorCount: 1, kvCount: 0)
+            gguf.tensor("blk.0.ffn_up.weight", ne: [32, 3], type: UInt32(type.id), offset: 0)
+            gguf.pad(to: 32)
+            gguf.raw(raw)
+            let report = try await StatsScanner.scan(try ModelSource.open(try directory.write(name, gguf.bytes)), options: options)
+            let s = try #require(report.tensors.first)
+            #expect(s.outlierFraction == 1, "\(name)")
+        }
     }
 
     /// The text report's histogram row: heights on a log scale, computed here by hand for 0, 1, 15 and 255.

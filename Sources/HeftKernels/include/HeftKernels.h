@@ -94,21 +94,22 @@ void heft_scan_f32(const float *x, size_t n, const uint32_t *bounds, int nbounds
 int heft_scan_blocks(uint32_t type, const void *source, size_t n, const uint32_t *bounds, int nbounds,
                      heft_grid *grid, uint32_t *block_max, heft_run_stats *out);
 
-/// Counts finite values of `x` outside [lo, hi] (x < lo or x > hi: outliers) and, for b < nbounds, those with |x|
-/// bit pattern below bounds[b].
+/// Counts finite values of `x` outside [lo, hi] (x < lo or x > hi: outliers, every finite value when lo > hi) and,
+/// for b < nbounds, those with |x| bit pattern below bounds[b].
 void heft_count_f32(const float *x, size_t n, float lo, float hi, const uint32_t *bounds, int nbounds,
                     uint64_t *outliers, uint64_t *near);
 
 /// Counts finite values outside [lo, hi] among `n` values stored as whole blocks of ggml type `type` (as
-/// `heft_scan_blocks` takes them); 0 unless lo ≤ hi. When lo < 0 < hi it reads again only the blocks whose scales
-/// allow a magnitude past the nearer end (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K; every block of the other
-/// types), and counts Q4_0, Q5_0 and Q8_0 blocks with a finite scale on their codes; any other range is checked on
-/// every dequantized block. Returns 0 for a type `heft_dequantize` does not implement.
+/// `heft_scan_blocks` takes them; every finite value when lo > hi). When lo < 0 < hi it reads again only the blocks
+/// whose scales allow a magnitude past the nearer end (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K; every block of
+/// the other types), and counts Q4_0, Q5_0 and Q8_0 blocks with a finite scale on their codes; any other range is
+/// checked on every dequantized block. Returns 0 for a type `heft_dequantize` does not implement.
 uint64_t heft_count_blocks(uint32_t type, const void *source, size_t n, float lo, float hi);
 
 /// An upper bound on |value| over one stored block of ggml type `type`, from its scales alone (Q4_1, Q5_1, Q4_K,
 /// Q5_K, Q6_K), widened past the float32 roundings of the reference's arithmetic; NaN for a NaN scale; negative for
-/// a type without one here. `heft_count_blocks` skips the blocks it proves below the threshold.
+/// a type without one here. `heft_count_blocks` skips the blocks it proves inside a range that holds 0 (every
+/// magnitude at most the nearer end).
 double heft_block_bound(uint32_t type, const void *source);
 
 /// Dequantizes `blocks` whole blocks of ggml type `type` (its GGUF type id) from `source` into `destination`, bit

@@ -153,12 +153,19 @@ struct OutlierRange: Sendable, Equatable {
     }
 
     init(mean: Double, reach: Double) {
-        let lo = mean - reach, hi = mean + reach
-        // x < lo exactly when x < the smallest float ≥ lo; x > hi exactly when x > the largest float ≤ hi.
-        var low = Float(lo), high = Float(hi)
-        if Double(low) < lo { low = low.nextUp }
-        if Double(high) > hi { high = high.nextDown }
-        self.init(low: lo.isNaN ? -.infinity : low, high: hi.isNaN ? .infinity : high)
+        // Each end in float64 with its rounding error (a + b = sum + error exactly: Knuth's two-sum), so that the
+        // float32 ends are right for the exact mean ± reach even when the float64 sum lands on a float32.
+        func twoSum(_ a: Double, _ b: Double) -> (sum: Double, error: Double) {
+            let sum = a + b, b1 = sum - a
+            return (sum, (a - (sum - b1)) + (b - b1))
+        }
+        let lo = twoSum(mean, -reach), hi = twoSum(mean, reach)
+        // x < the low end exactly when x < the smallest float ≥ it; x > the high end exactly when x > the largest
+        // float ≤ it. When no float lies between the ends, low > high and every finite value is outside.
+        var low = Float(lo.sum), high = Float(hi.sum)
+        if Double(low) < lo.sum || (Double(low) == lo.sum && lo.error > 0) { low = low.nextUp }
+        if Double(high) > hi.sum || (Double(high) == hi.sum && hi.error < 0) { high = high.nextDown }
+        self.init(low: lo.sum.isNaN ? -.infinity : low, high: hi.sum.isNaN ? .infinity : high)
     }
 
     /// A block can hold an outlier only if its largest magnitude (bits) passes this: the nearer end's magnitude when
