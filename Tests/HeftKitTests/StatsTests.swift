@@ -577,6 +577,28 @@ import Testing
         #expect(Formatting.bars([]) == "" && Formatting.bars([0, 0]) == "  ")
     }
 
+    /// A GPTQ checkpoint packs eight 4-bit codes in each int32 of `qweight`: those integers are not weights, so they
+    /// are listed as not scanned (and not called damaged); every other tensor is the original model's, so its
+    /// statistics must equal the unpacked checkpoint's.
+    @Test func packedCodesAreNotReadAsWeights() async throws {
+        let source = try ModelSource.open(Fixtures.path("extra/minilm-gptq"))
+        let packed = try await StatsScanner.scan(source)
+        let original = try await StatsScanner.scan(try ModelSource.open(Fixtures.path("all-MiniLM-L6-v2")))
+        let qweights = Set(source.tensors.map(\.name).filter { $0.hasSuffix(".qweight") })
+        #expect(qweights.count == 36)
+        #expect(Set(packed.skipped.map(\.name)) == qweights)
+        #expect(packed.skipped.allSatisfy { $0.reason.hasPrefix("gptq packs 8 4-bit codes in each I32 element") })
+        #expect(!packed.complete)
+        #expect(!packed.damage.issues.contains { $0.contains("qweight") })
+        let before = Dictionary(uniqueKeysWithValues: original.tensors.map { ($0.name, $0) })
+        #expect(packed.tensors.count == original.tensors.count - 36)
+        for t in packed.tensors {
+            let o = try #require(before[t.name], "\(t.name)")
+            #expect(t.elements == o.elements && t.zeros == o.zeros && t.min == o.min && t.max == o.max, "\(t.name)")
+            #expect(t.histogram.counts == o.histogram.counts && t.outlierFraction == o.outlierFraction, "\(t.name)")
+        }
+    }
+
     @Test func partialDownloadsScanWhatIsThere() async throws {
         let directory = try TemporaryDirectory()
         let source = Fixtures.path("gguf/all-MiniLM-L6-v2.Q8_0.gguf")

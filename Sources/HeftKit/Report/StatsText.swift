@@ -29,7 +29,19 @@ public enum StatsText {
         }
         out += ["", table.render(indent: "")]
         if !report.buffers.isEmpty { out.append("Buffers (not parameters): " + report.buffers.map(\.name).joined(separator: ", ")) }
-        for s in report.skipped { out.append("Not scanned: \(s.name): \(s.reason)") }
+        // Tensors not scanned, a line per reason (in first-seen order) with the first names: a packed checkpoint
+        // skips every weight matrix for one reason.
+        var reasons: [String] = []
+        var names: [String: [String]] = [:]
+        for s in report.skipped {
+            if names[s.reason] == nil { reasons.append(s.reason) }
+            names[s.reason, default: []].append(s.name)
+        }
+        for reason in reasons {
+            let all = names[reason] ?? []
+            let shown = all.prefix(3).joined(separator: ", ") + (all.count > 3 ? ", and \(all.count - 3) more (every name in --json)" : "")
+            out.append("Not scanned: \(all.count == 1 ? shown : "\(all.count) tensors (\(shown))"): \(reason)")
+        }
         return out.joined(separator: "\n")
     }
 }

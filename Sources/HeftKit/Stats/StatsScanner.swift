@@ -290,6 +290,18 @@ public enum StatsScanner {
             let role = classifier.classify(tensor)
             if case .quantizationState = role { continue }
             if case .tiedCopy = role { continue }
+            // Packed low-bit codes (GPTQ's and AWQ's qweight, MLX's and compressed-tensors' packed weights,
+            // bitsandbytes 4-bit): each stored integer holds several codes, and the weights they stand for need the
+            // checkpoint's scales and zeros. Their integers are not weights: say so rather than report them.
+            if case .parameter(_, _, let logical) = role, logical != tensor.elementCount, let packing = classifier.packing {
+                skipped.append(
+                    .init(
+                        name: tensor.name,
+                        reason:
+                            "\(packing.method.rawValue) packs \(logical / Swift.max(tensor.elementCount, 1)) \(packing.bits)-bit codes in each \(tensor.storage.name) element; their weights need the checkpoint's scales and zeros, which heft stats does not apply"
+                    ))
+                continue
+            }
             jobs.append(Job(tensor: tensor, decoder: decoder, isParameter: role.isParameter, data: data))
         }
         if source.tensors.isEmpty {
