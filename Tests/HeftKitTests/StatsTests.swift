@@ -139,6 +139,20 @@ import Testing
     }
 
     /// A plain float64 loop over the same values: the reference for the vector kernel's edge cases.
+    /// A GGUF file of one tensor, `rows` rows of `width` values stored as `raw` (whole blocks of `type`), and its
+    /// values as the reference dequantizer decodes them.
+    static func oneTensor(_ type: GGMLType, raw: [UInt8], width: Int, rows: Int) -> (file: [UInt8], values: [Float]) {
+        var values = [Float](repeating: 0, count: width * rows)
+        raw.withUnsafeBytes { source in
+            values.withUnsafeMutableBufferPointer { Dequantizer.dequantize(type, source.baseAddress!, count: $0.count, into: $0.baseAddress!) }
+        }
+        var gguf = GGUFBuilder(tensorCount: 1, kvCount: 0)
+        gguf.tensor("blk.0.ffn_up.weight", ne: [UInt64(width), UInt64(rows)], type: UInt32(type.id), offset: 0)
+        gguf.pad(to: 32)
+        gguf.raw(raw)
+        return (gguf.bytes, values)
+    }
+
     struct PlainStatistics {
         var zeros = 0, nan = 0, inf = 0, finite: [Double] = []
 
@@ -468,18 +482,11 @@ import Testing
                 raw[o + 3] = UInt8(half >> 8) | 0x80
             }
         }
-        var values = [Float](repeating: 0, count: blocks * type.blockSize)
-        raw.withUnsafeBytes { source in
-            values.withUnsafeMutableBufferPointer { Dequantizer.dequantize(type, source.baseAddress!, count: $0.count, into: $0.baseAddress!) }
-        }
-        var gguf = GGUFBuilder(tensorCount: 1, kvCount: 0)
-        gguf.tensor("blk.0.ffn_up.weight", ne: [UInt64(type.blockSize), UInt64(blocks)], type: UInt32(type.id), offset: 0)
-        gguf.pad(to: 32)
-        gguf.raw(raw)
+        let (file, values) = Self.oneTensor(type, raw: raw, width: type.blockSize, rows: blocks)
         let directory = try TemporaryDirectory()
         var options = StatsOptions()
         options.outlierK = 2
-        let report = try await StatsScanner.scan(try ModelSource.open(try directory.write("g.gguf", gguf.bytes)), options: options)
+        let report = try await StatsScanner.scan(try ModelSource.open(try directory.write("g.gguf", file)), options: options)
         let s = try #require(report.tensors.first)
         let plain = PlainStatistics(values)
         let tail = values.suffix(3 * type.blockSize).map { Double(abs($0)) }.max()!
@@ -521,16 +528,9 @@ import Testing
             }
             raw += block
         }
-        var values = [Float](repeating: 0, count: blocks * type.blockSize)
-        raw.withUnsafeBytes { source in
-            values.withUnsafeMutableBufferPointer { Dequantizer.dequantize(type, source.baseAddress!, count: $0.count, into: $0.baseAddress!) }
-        }
-        var gguf = GGUFBuilder(tensorCount: 1, kvCount: 0)
-        gguf.tensor("blk.0.ffn_up.weight", ne: [UInt64(type.blockSize), UInt64(blocks)], type: UInt32(type.id), offset: 0)
-        gguf.pad(to: 32)
-        gguf.raw(raw)
+        let (file, values) = Self.oneTensor(type, raw: raw, width: type.blockSize, rows: blocks)
         let directory = try TemporaryDirectory()
-        let path = try directory.write("m.gguf", gguf.bytes)
+        let path = try directory.write("m.gguf", file)
         let plain = PlainStatistics(values)
         var kinds = Set<Bool>()
         for k in [0.1, 0.5, 1, 2, 3] {
@@ -560,11 +560,8 @@ import Testing
         var options = StatsOptions()
         options.outlierK = 1e-7
         for (name, type, raw) in [("q8.gguf", GGMLType.named("Q8_0")!, q8), ("f32.gguf", GGMLType.named("F32")!, f32)] {
-            var gguf = GGUFBuilder(tensorCount: 1, kvCount: 0)
-            gguf.tensor("blk.0.ffn_up.weight", ne: [32, 3], type: UInt32(type.id), offset: 0)
-            gguf.pad(to: 32)
-            gguf.raw(raw)
-            let report = try await StatsScanner.scan(try ModelSource.open(try directory.write(name, gguf.bytes)), options: options)
+            let file = Self.oneTensor(type, raw: raw, width: 32, rows: 3).file
+            let report = try await StatsScanner.scan(try ModelSource.open(try directory.write(name, file)), options: options)
             let s = try #require(report.tensors.first)
             #expect(s.outlierFraction == 1, "\(name)")
         }

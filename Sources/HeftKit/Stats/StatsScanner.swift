@@ -298,7 +298,7 @@ public enum StatsScanner {
                     .init(
                         name: tensor.name,
                         reason:
-                            "\(packing.method.rawValue) packs \(logical / Swift.max(tensor.elementCount, 1)) \(packing.bits)-bit codes in each \(tensor.storage.name) element; their weights need the checkpoint's scales and zeros, which heft stats does not apply"
+                            "\(packing.method.rawValue) packs \(logical % tensor.elementCount == 0 ? "\(logical / tensor.elementCount)" : "several") \(packing.bits)-bit codes in each \(tensor.storage.name) element; their weights need the checkpoint's scales and zeros, which heft stats does not apply"
                     ))
                 continue
             }

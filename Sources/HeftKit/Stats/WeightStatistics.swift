@@ -135,11 +135,10 @@ enum FloatBits {
         if Double(f) < t { f = f.nextUp }
         return f.bitPattern
     }
-
 }
 
 /// The values a tensor holds within k·σ of its mean, as float32 ends: a finite float x is an outlier exactly when
-/// x < `low` or x > `high` (x < mean − k·σ or x > mean + k·σ, taken in float64).
+/// x < `low` or x > `high`, that is x < mean − k·σ or x > mean + k·σ in exact arithmetic on the float64 mean and k·σ.
 struct OutlierRange: Sendable, Equatable {
     let low: Float
     let high: Float
