@@ -587,6 +587,10 @@ import Testing
         #expect(packed.skipped.allSatisfy { $0.reason.hasPrefix("gptq packs 8 4-bit codes in each I32 element") })
         #expect(!packed.complete)
         #expect(!packed.damage.issues.contains { $0.contains("qweight") })
+        // The text groups them on one line by their shared reason, naming the first three.
+        let lines = StatsText.render(packed, relative: false, k: 6).split(separator: "\n").filter { $0.hasPrefix("Not scanned") }
+        let first = qweights.sorted().prefix(3).joined(separator: ", ")
+        #expect(lines.count == 1 && lines[0].hasPrefix("Not scanned: \(qweights.count) tensors (\(first), and \(qweights.count - 3) more"))
         let before = Dictionary(uniqueKeysWithValues: original.tensors.map { ($0.name, $0) })
         #expect(packed.tensors.count == original.tensors.count - 36)
         for t in packed.tensors {
