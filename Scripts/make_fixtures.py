@@ -12,7 +12,12 @@ Writes into DEST:
   golden/                   for every ggml type gguf-py handles: TYPE.quantize.in.f32 -> TYPE.quantize.out.bin
                             (the reference quantizer's bytes) and TYPE.dequantize.in.bin (64 blocks) ->
                             TYPE.dequantize.out.f32 (the reference dequantizer's float32); index.json says which
-  extra/minilm-gptq/        MiniLM with every 2-D encoder weight packed GPTQ-style (4-bit, 8 per int32)
+  extra/minilm-gptq/        MiniLM with every 2-D encoder weight quantized GPTQ-style (4-bit, groups of 128, desc_act
+                            g_idx on every other layer, the original format's zero - 1)
+  extra/minilm-gptq8/       the same 8-bit, one group a column, checkpoint_format gptq_v2
+  extra/minilm-awq/         AWQ's GEMM layout (4-bit, groups of 128, its nibble order)
+  extra/minilm-mlx/         MLX affine, groups of 64, bfloat16 scales and biases, 2-, 4- and 8-bit layers and
+                            the word embeddings packed too
   extra/split/              MiniLM Q8_0 GGUF split into 3 files by gguf-py's split writer
   extra/bigendian.gguf      MiniLM F16 GGUF written big-endian
   reference.json            what the reference readers (gguf.GGUFReader, Python's json on the safetensors
@@ -35,32 +40,158 @@ tensors = load_file(os.path.join(minilm, "model.safetensors"))
 config = json.load(open(os.path.join(minilm, "config.json")))
 
 
-def gptq_pack():
-    """GPTQ layout: qweight int32 [in/8, out], qzeros int32 [groups, out/8], scales f16 [groups, out], g_idx."""
-    out_dir = os.path.join(extra, "minilm-gptq")
-    os.makedirs(out_dir, exist_ok=True)
-    packed = {}
-    for name, w in tensors.items():
-        if name.startswith("encoder.") and name.endswith(".weight") and w.ndim == 2:
+def bf16_bits(x):
+    """float32 -> bfloat16 bit patterns, rounded to nearest even (as torch and MLX round)."""
+    u = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    return ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
+
+
+def bf16_value(bits):
+    return (bits.astype(np.uint32) << 16).view(np.float32)
+
+
+def save_bf16(path, arrays, metadata):
+    """safetensors.numpy has no bfloat16: writes the file by its spec (8-byte length, JSON header, data)."""
+    header, blobs, offset = {"__metadata__": metadata}, [], 0
+    for name, (dtype, shape, raw) in arrays.items():
+        header[name] = {"dtype": dtype, "shape": list(shape), "data_offsets": [offset, offset + len(raw)]}
+        blobs.append(raw)
+        offset += len(raw)
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+
+
+def asymmetric(w, levels, axis):
+    """Per-group min/max quantization along `axis` of groups: float16 scale, integer zero and codes 0..levels."""
+    lo, hi = np.minimum(w.min(axis=axis, keepdims=True), 0), np.maximum(w.max(axis=axis, keepdims=True), 0)
+    scale = ((hi - lo) / levels).astype(np.float16).astype(np.float32)
+    scale[scale == 0] = 1
+    zero = np.clip(np.round(-lo / scale), 0, levels)
+    q = np.clip(np.round(w / scale) + zero, 0, levels)
+    return q.astype(np.uint32), zero.astype(np.uint32), scale
+
+
+def pack_words(codes, bits, axis, order=None):
+    """Packs codes (uint32) 32/bits to a word along `axis`, lowest bits first; `order[t]` is the code in nibble t."""
+    per = 32 // bits
+    codes = np.moveaxis(codes, axis, -1)
+    grouped = codes.reshape(codes.shape[:-1] + (codes.shape[-1] // per, per))
+    words = np.zeros(grouped.shape[:-1], dtype=np.uint32)
+    for t in range(per):
+        words |= grouped[..., order[t] if order else t] << np.uint32(bits * t)
+    return np.moveaxis(words, -1, axis)
+
+
+# Packed checkpoints of MiniLM: every 2-D encoder weight quantized by its format's rules, and, for heft stats, the
+# values each format's reference dequantization gives (written out here from the published code: AutoGPTQ's
+# dequantize_weight, AutoAWQ's unpack_awq/reverse_awq_order, mlx.core.dequantize), in float64.
+packed_values = {}
+
+
+def packed_checkpoints(seed=20261130):
+    rng = np.random.default_rng(seed)
+    layers = [(n, w) for n, w in tensors.items() if n.startswith("encoder.") and n.endswith(".weight") and w.ndim == 2]
+
+    def write(name, packed, quantization, dequantized):
+        out_dir = os.path.join(extra, name)
+        os.makedirs(out_dir, exist_ok=True)
+        for old in glob.glob(os.path.join(out_dir, "*")):
+            os.remove(old)
+        rest = {n: w for n, w in tensors.items() if not any(n == l for l, _ in layers)}
+        save_file({**rest, **packed}, os.path.join(out_dir, "model.safetensors"), metadata={"format": "pt"})
+        json.dump({**config, "quantization_config": quantization}, open(os.path.join(out_dir, "config.json"), "w"), indent=2)
+        packed_values[name] = dequantized
+
+    def gptq(bits, group, v2, act_order):
+        packed, values, levels, per = {}, {}, (1 << bits) - 1, 32 // bits
+        for i, (name, w) in enumerate(layers):
             base = name[: -len(".weight")]
             wt = w.T.astype(np.float32)  # [in, out]
             n_in, n_out = wt.shape
-            group = 128 if n_in % 128 == 0 else 32
-            q = np.clip(np.round(wt / (np.abs(wt).max() / 7 + 1e-12)) + 8, 0, 15).astype(np.uint32)
-            q = q.reshape(n_in // 8, 8, n_out)
-            qweight = np.zeros((n_in // 8, n_out), dtype=np.uint32)
-            for i in range(8):
-                qweight |= q[:, i, :] << (4 * i)
-            packed[base + ".qweight"] = qweight.view(np.int32)
-            packed[base + ".qzeros"] = np.zeros((n_in // group, n_out // 8), dtype=np.int32)
-            packed[base + ".scales"] = np.ones((n_in // group, n_out), dtype=np.float16)
-            packed[base + ".g_idx"] = (np.arange(n_in) // group).astype(np.int32)
-        else:
-            packed[name] = w
-    save_file(packed, os.path.join(out_dir, "model.safetensors"), metadata={"format": "pt"})
-    c = dict(config)
-    c["quantization_config"] = {"quant_method": "gptq", "bits": 4, "group_size": 128, "desc_act": False}
-    json.dump(c, open(os.path.join(out_dir, "config.json"), "w"), indent=2)
+            size = n_in if group < 0 else group
+            # desc_act: rows are quantized in a permuted order, so g_idx maps row -> group out of order.
+            order = rng.permutation(n_in) if act_order and i % 2 == 0 else np.arange(n_in)
+            g_idx = np.empty(n_in, dtype=np.int32)
+            g_idx[order] = np.arange(n_in) // size
+            groups = (n_in + size - 1) // size
+            q, zero, scale = np.zeros(wt.shape, np.uint32), np.zeros((groups, n_out), np.uint32), np.zeros((groups, n_out), np.float32)
+            for g in range(groups):
+                rows = g_idx == g
+                q[rows], zero[g], scale[g] = asymmetric(wt[rows], levels, axis=0)
+            stored = zero if v2 else (zero - 1) & levels  # the original format stores zero - 1 (0 wraps to the top)
+            packed[base + ".qweight"] = pack_words(q, bits, axis=0).view(np.int32)
+            packed[base + ".qzeros"] = pack_words(stored, bits, axis=1).view(np.int32)
+            packed[base + ".scales"] = scale.astype(np.float16)
+            if act_order or group > 0:
+                packed[base + ".g_idx"] = g_idx
+            # AutoGPTQ: zeros = unpacked qzeros + 1 (v1), weight = scales[g_idx] * (codes - zeros[g_idx]).
+            qz = (packed[base + ".qzeros"].view(np.uint32)[:, np.arange(n_out) // per] >> (bits * (np.arange(n_out) % per)).astype(np.uint32)) & levels
+            z = qz.astype(np.int64) + (0 if v2 else 1)
+            codes = (packed[base + ".qweight"].view(np.uint32)[np.arange(n_in) // per] >> (bits * (np.arange(n_in) % per)).astype(np.uint32)[:, None]) & levels
+            s = packed[base + ".scales"].astype(np.float64)
+            values[base + ".qweight"] = s[g_idx] * (codes.astype(np.int64) - z[g_idx])
+        return packed, values
+
+    packed, values = gptq(4, 128, v2=False, act_order=True)
+    write("minilm-gptq", packed, {"quant_method": "gptq", "bits": 4, "group_size": 128, "desc_act": True}, values)
+    packed, values = gptq(8, -1, v2=True, act_order=False)
+    write("minilm-gptq8", packed, {"quant_method": "gptq", "bits": 8, "group_size": -1, "desc_act": False, "checkpoint_format": "gptq_v2"}, values)
+
+    awq_order = [0, 2, 4, 6, 1, 3, 5, 7]
+    packed, values = {}, {}
+    for name, w in layers:
+        base = name[: -len(".weight")]
+        wt = w.T.astype(np.float32)
+        n_in, n_out = wt.shape
+        q, zero, scale = asymmetric(wt.reshape(n_in // 128, 128, n_out), 15, axis=1)
+        packed[base + ".qweight"] = pack_words(q.reshape(n_in, n_out), 4, axis=1, order=awq_order).view(np.int32)
+        packed[base + ".qzeros"] = pack_words(zero[:, 0, :], 4, axis=1, order=awq_order).view(np.int32)
+        packed[base + ".scales"] = scale[:, 0, :].astype(np.float16)
+        # AutoAWQ: unpack each word lowest nibble first, undo the order (reverse [0, 4, 1, 5, 2, 6, 3, 7]),
+        # weight = (codes - zeros) * scales, repeated over each group's rows.
+        reverse = np.array([0, 4, 1, 5, 2, 6, 3, 7])
+        columns = (np.arange(n_out) // 8) * 8 + reverse[np.arange(n_out) % 8]
+        def unpack(words):
+            nibbles = (words.view(np.uint32)[:, :, None] >> (4 * np.arange(8, dtype=np.uint32))) & 15
+            return nibbles.reshape(words.shape[0], -1)[:, columns].astype(np.int64)
+        iw, iz = unpack(packed[base + ".qweight"]), unpack(packed[base + ".qzeros"])
+        values[base + ".qweight"] = (iw - np.repeat(iz, 128, axis=0)) * np.repeat(packed[base + ".scales"].astype(np.float64), 128, axis=0)
+    write("minilm-awq", packed, {"quant_method": "awq", "bits": 4, "group_size": 128, "zero_point": True, "version": "gemm"}, values)
+
+    # MLX: affine quantization along the rows in groups of 64, bfloat16 scales and biases, and a mixed recipe
+    # (query weights 2-bit, the feed-forward's first weight 8-bit, the rest 4-bit; the word embeddings too).
+    arrays, values = {}, {}
+    for name, w in tensors.items():
+        quantized = name.endswith(".weight") and w.ndim == 2 and (name.startswith("encoder.") or "word_embeddings" in name)
+        if not quantized:
+            if w.dtype == np.int64:
+                arrays[name] = ("I64", w.shape, w.tobytes())
+            else:
+                arrays[name] = ("F32", w.shape, w.astype(np.float32).tobytes())
+            continue
+        bits = 2 if "query" in name else 8 if "intermediate" in name else 4
+        levels, base = (1 << bits) - 1, name[: -len(".weight")]
+        rows, cols = w.shape
+        grouped = w.astype(np.float32).reshape(rows, cols // 64, 64)
+        lo, hi = grouped.min(axis=2), grouped.max(axis=2)
+        scale = bf16_bits(np.where(hi > lo, (hi - lo) / levels, 1.0))
+        bias = bf16_bits(lo)
+        q = np.clip(np.round((grouped - bf16_value(bias)[..., None]) / bf16_value(scale)[..., None]), 0, levels).astype(np.uint32).reshape(rows, cols)
+        arrays[name] = ("U32", (rows, cols * bits // 32), pack_words(q, bits, axis=1).tobytes())
+        arrays[base + ".scales"] = ("BF16", scale.shape, scale.tobytes())
+        arrays[base + ".biases"] = ("BF16", bias.shape, bias.tobytes())
+        # mlx.core.dequantize: w = scale * q + bias per group, lowest bits of each uint32 first.
+        words = np.frombuffer(arrays[name][2], dtype=np.uint32).reshape(rows, -1)
+        codes = ((words[:, :, None] >> (bits * np.arange(32 // bits, dtype=np.uint32))) & levels).reshape(rows, cols)
+        exact = np.repeat(bf16_value(scale).astype(np.float64), 64, axis=1) * codes + np.repeat(bf16_value(bias).astype(np.float64), 64, axis=1)
+        values[name] = exact.astype(np.float32)  # one rounding, as float32 arithmetic gives scale·q + bias
+    out_dir = os.path.join(extra, "minilm-mlx")
+    os.makedirs(out_dir, exist_ok=True)
+    save_bf16(os.path.join(out_dir, "model.safetensors"), arrays, {"format": "mlx"})
+    json.dump({**config, "quantization": {"group_size": 64, "bits": 4}}, open(os.path.join(out_dir, "config.json"), "w"), indent=2)
+    packed_values["minilm-mlx"] = values
 
 
 # llama.cpp's `general.file_type` (enum llama_ftype) for the all-tensor types written here.
@@ -198,7 +329,7 @@ for qtype in (T.F32, T.F16, T.BF16, T.Q8_0, T.Q5_1, T.Q5_0, T.Q4_1, T.Q4_0):
     write_gguf(os.path.join(dest, "gguf", f"all-MiniLM-L6-v2.{qtype.name}.gguf"), qtype)
 sharded_copy()
 golden_vectors()
-gptq_pack()
+packed_checkpoints()
 split_dir = os.path.join(extra, "split")
 os.makedirs(split_dir, exist_ok=True)
 for old in glob.glob(os.path.join(split_dir, "*.gguf")):
@@ -253,5 +384,7 @@ everything = np.concatenate([np.asarray(v, dtype=np.float64).ravel() for k, v in
 stats["safetensorsGlobal"] = stats_of(everything)
 # For all parameters together, an outlier is one more than k·σ from its own tensor's mean.
 stats["safetensorsGlobal"]["outliers"] = sum(s["outliers"] for s in stats["safetensors"].values())
+# The packed checkpoints' weights, as their formats' reference dequantization gives them.
+stats["packed"] = {name: {t: stats_of(v) for t, v in values.items()} for name, values in packed_values.items()}
 json.dump(stats, open(os.path.join(dest, "stats_reference.json"), "w"))
 print("stats reference written")

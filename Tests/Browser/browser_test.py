@@ -67,7 +67,8 @@ with open(os.path.join(root, ".fixtures", "gguf", "all-MiniLM-L6-v2.Q8_0.gguf"),
         open(os.path.join(partial_root, "minilm-partial.gguf"), "wb") as out:
     out.write(f.read(6_000_000))
 server = subprocess.Popen([os.path.join(root, ".build", "debug", "heft"), "serve", "--port", str(port), "--models", os.path.join(root, ".fixtures", "gguf"),
-                          "--models", os.path.join(root, ".fixtures", "llamacpp"), "--models", partial_root],
+                          "--models", os.path.join(root, ".fixtures", "llamacpp"), "--models", partial_root,
+                          "--models", os.path.join(root, ".fixtures", "extra")],
                           env={**os.environ, "HF_ENDPOINT": start_hub(), "HEFT_CACHE": hub_cache, "HF_TOKEN": ""},
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 profile = tempfile.mkdtemp()
@@ -491,15 +492,21 @@ try:
         mantissa, power = text.split(" × 10")
         return float(mantissa) * 10 ** int(power.translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")))
 
-    for model in ["gguf/all-MiniLM-L6-v2.Q4_0.gguf", "gguf/all-MiniLM-L6-v2.F32.gguf", "gguf/all-MiniLM-L6-v2.BF16.gguf"]:
+    for model in ["gguf/all-MiniLM-L6-v2.Q4_0.gguf", "gguf/all-MiniLM-L6-v2.F32.gguf", "gguf/all-MiniLM-L6-v2.BF16.gguf", "extra/minilm-mlx"]:
         tab.load(f"/stats?model={model}")
-        line = next(l for l in subprocess.run([heft, "stats", os.path.join(root, ".fixtures", model)], capture_output=True, text=True,
-                                              check=True).stdout.splitlines() if l.startswith("Values"))
+        text = subprocess.run([heft, "stats", os.path.join(root, ".fixtures", model)], capture_output=True, text=True, check=True).stdout.splitlines()
+        line = next(l for l in text if l.startswith("Values"))
+        # Packed weights: the page says which tensors were decoded, and how, as the command line does.
+        decoded = [" ".join(l.split()) for l in text if l.startswith("Dequantized")]
+        listed = tab.eval("[...document.querySelectorAll('#dequantized li')].map(e => e.textContent)") or []
+        check(f"stats of {model}: the dequantized tensors as the command line says", decoded == listed and (len(decoded) == 3) == model.endswith("mlx"),
+              str((decoded, listed)))
         printed = dict(zip(["min", "max", "mean", "std", "absMax"], re.findall(r"(?:min|max|mean|std|\|max\|) (\S+)", line)))
         shown = {"min": tab.text("#min"), "max": tab.text("#max"), "mean": tab.text("#mean"), "std": tab.text("#std"),
                  "absMax": tab.text("[data-key='global.absMax'] b")}
         wrong = {k: (shown[k], v) for k, v in printed.items() if shown[k] is None or not math.isclose(number(shown[k]), float(v), rel_tol=1e-12)}
         check(f"stats of {model}: the values equal the command line's text", len(printed) == 5 and not wrong, str((printed, shown)))
+    tab.screenshot("stats-mlx")
     check("prune folds the published results", tab.load("/prune?example=llama-2-7b&dropLayers=8")
           and tab.eval("document.querySelectorAll('#references tr').length") == len(cli("plan", "prune", "--example", "llama-2-7b", "--drop-layers", "8")["references"]) + 1
           and tab.eval("!document.querySelector('.fold details').open && document.documentElement.scrollHeight < 3000"),

@@ -93,6 +93,16 @@ import Testing
         #expect(sharded.bytes.tensorData == single.bytes.tensorData)
     }
 
+    /// Every packed checkpoint of MiniLM counts the unpacked checkpoint's parameters: GPTQ at 8 bits, AWQ, and MLX,
+    /// whose mixed recipe packs the query weights at 2 bits and the first feed-forward weights at 8, not the 4 its
+    /// config names (each layer's width comes from its scales: groups × the group size).
+    @Test(arguments: ["minilm-gptq8", "minilm-awq", "minilm-mlx"])
+    func packedCheckpointsCountTheUnpackedParameters(_ name: String) throws {
+        let packed = try InspectionReport.inspect(Fixtures.path("extra/" + name))
+        let original = try Self.referenceElements("safetensors", "all-MiniLM-L6-v2/model.safetensors", excluding: ["embeddings.position_ids"])
+        #expect(packed.parameters.total == original)
+    }
+
     @Test func gptqPackedWeightsCountTheirLogicalParameters() throws {
         let packed = try InspectionReport.inspect(Fixtures.path("extra/minilm-gptq"))
         let original = try Self.referenceElements("safetensors", "all-MiniLM-L6-v2/model.safetensors", excluding: ["embeddings.position_ids"])

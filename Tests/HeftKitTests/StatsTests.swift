@@ -574,17 +574,111 @@ import Testing
         #expect(Formatting.bars([]) == "" && Formatting.bars([0, 0]) == "  ")
     }
 
-    /// A GPTQ checkpoint packs eight 4-bit codes in each int32 of `qweight`: those integers are not weights, so they
-    /// are listed as not scanned (and not called damaged); every other tensor is the original model's, so its
-    /// statistics must equal the unpacked checkpoint's.
-    @Test func packedCodesAreNotReadAsWeights() async throws {
-        let source = try ModelSource.open(Fixtures.path("extra/minilm-gptq"))
+    /// Packed low-bit checkpoints are scanned as the values their codes stand for: GPTQ 4-bit (desc_act `g_idx` on
+    /// every other layer, the original format's stored zero − 1, which wraps a zero of 0 to 16), GPTQ 8-bit
+    /// (`gptq_v2`, one group a column), AWQ's GEMM layout (its nibble order) and MLX (2-, 4- and 8-bit layers,
+    /// bfloat16 scales, packed embeddings). Every packed tensor's statistics equal numpy's over the values each
+    /// format's reference dequantization gives (Scripts/make_fixtures.py, written from AutoGPTQ's, AutoAWQ's and
+    /// MLX's code); every other tensor's equal the unpacked checkpoint's.
+    @Test(arguments: ["minilm-gptq", "minilm-gptq8", "minilm-awq", "minilm-mlx"])
+    func packedWeightsAreScannedAsTheirValues(_ name: String) async throws {
+        let report = try await StatsScanner.scan(try ModelSource.open(Fixtures.path("extra/" + name)))
+        let packed = try #require(try Self.reference("packed")[name] as? [String: [String: Any]])
+        let original = try Self.reference("safetensors")
+        #expect(report.complete && report.skipped.isEmpty, "\(report.skipped.map(\.reason))")
+        #expect(report.dequantized.reduce(0) { $0 + $1.tensors } == packed.count)
+        #expect(report.tensors.count == original.count)  // one statistic per weight, packed or not
+        for t in report.tensors {
+            Self.compare(t, try #require(packed[t.name] ?? original[t.name.replacingOccurrences(of: ".qweight", with: ".weight")], "\(t.name)"))
+        }
+        #expect(!report.damage.issues.contains { $0.contains("exploding") })
+        // The text says which tensors were decoded, and by which rule.
+        let lines = StatsText.render(report, relative: false, k: 6).split(separator: "\n").filter { $0.hasPrefix("Dequantized") }
+        #expect(lines.count == report.dequantized.count)
+        if name == "minilm-gptq" {
+            #expect(lines == ["Dequantized   36 tensors of GPTQ 4-bit codes, value = scale × (code − (stored zero + 1)) (exact in float32)"])
+        }
+    }
+
+    /// A packed checkpoint whose companions break its format's rules, or whose layout heft does not decode, has
+    /// those tensors listed as not scanned with the reason; the rest is scanned.
+    @Test func packedWeightsThatBreakTheirRulesAreNotScanned() async throws {
+        func tensor(_ name: String, _ dtype: String, _ shape: [Int], _ bytes: [UInt8]) -> (String, String, [Int], [UInt8]) {
+            (name, dtype, shape, bytes)
+        }
+        func int32s(_ values: [Int32]) -> [UInt8] { values.flatMap { withUnsafeBytes(of: $0.littleEndian) { Array($0) } } }
+        let zeros = { (n: Int) in [UInt8](repeating: 0, count: n) }
+        // GPTQ 4-bit: qweight [1, 8] holds 8 rows × 8 columns; qzeros [1, 1]; scales [1, 8].
+        let good = [
+            tensor("a.qweight", "I32", [1, 8], zeros(32)), tensor("a.qzeros", "I32", [1, 1], zeros(4)), tensor("a.scales", "F16", [1, 8], zeros(16)),
+        ]
+        let plain = tensor("n.weight", "F32", [2], zeros(8))
+        let cases: [(quantization: String, tensors: [(String, String, [Int], [UInt8])], reason: String)] = [
+            (#"{"quant_method": "gptq", "bits": 4, "group_size": 8}"#, good + [plain], ""),
+            (#"{"quant_method": "gptq", "bits": 3, "group_size": 8}"#, good + [plain], "not decoded: 3-bit codes straddle 32-bit words"),
+            (#"{"quant_method": "gptq", "bits": 4, "group_size": 8}"#, [good[0], good[2], plain], "its qzeros tensor (a.qzeros) is missing"),
+            (
+                #"{"quant_method": "gptq", "bits": 4, "group_size": 8}"#,
+                good + [tensor("a.g_idx", "I32", [8], int32s([0, 0, 0, 1, 0, 0, 0, 0])), plain],
+                "a.g_idx[3] is 1, outside the 1 groups of a.scales"
+            ),
+            (
+                #"{"quant_method": "gptq", "bits": 4, "group_size": 4}"#, good + [plain],
+                "a.scales has 1 groups, where 8 input rows in groups of 4 need 2"
+            ),
+            (
+                #"{"quant_method": "gptq", "bits": 4, "group_size": 8}"#, [good[0], tensor("a.qzeros", "I32", [1, 2], zeros(8)), good[2], plain],
+                "a.qzeros has shape [1, 2], where a.qweight needs [1, 1]"
+            ),
+            (
+                #"{"quant_method": "gptq", "bits": 4, "group_size": 8}"#, [good[0], good[1], tensor("a.scales", "I32", [1, 8], zeros(32)), plain],
+                "a.scales is I32"
+            ),
+            (#"{"quant_method": "awq", "bits": 4, "group_size": 8, "version": "gemv"}"#, good + [plain], "AWQ's gemv layout is not decoded"),
+        ]
+        for c in cases {
+            let dir = try TemporaryDirectory()
+            var header: [String] = [], data: [UInt8] = []
+            for (name, dtype, shape, bytes) in c.tensors {
+                header.append(
+                    #""\#(name)":{"dtype":"\#(dtype)","shape":[\#(shape.map(String.init).joined(separator: ","))],"data_offsets":[\#(data.count),\#(data.count + bytes.count)]}"#
+                )
+                data += bytes
+            }
+            try dir.write("model.safetensors", SafetensorsBuilder.file(header: "{" + header.joined(separator: ",") + "}", dataBytes: 0) + data)
+            var config = try Fixtures.json(Fixtures.path("all-MiniLM-L6-v2/config.json"))
+            config["quantization_config"] = try JSONSerialization.jsonObject(with: Data(c.quantization.utf8))
+            try dir.write("config.json", Array(try JSONSerialization.data(withJSONObject: config)))
+            let report = try await StatsScanner.scan(try ModelSource.open(dir.path))
+            if c.reason.isEmpty {
+                #expect(report.complete && report.dequantized.map(\.tensors) == [1], "\(report.skipped.map(\.reason))")
+                let a = try #require(report.tensors.first { $0.name == "a.qweight" })
+                // Codes 0 and stored zeros 0 (zero 1 in the original format) with scales +0: every value is −0.
+                #expect(a.elements == 64 && a.zeros == 64)
+            } else {
+                #expect(report.skipped.map(\.name) == ["a.qweight"], "\(c.reason)")
+                #expect(report.skipped.first?.reason.contains(c.reason) == true, "\(report.skipped.first?.reason ?? "none") vs \(c.reason)")
+                #expect(report.tensors.map(\.name) == ["n.weight"])
+            }
+        }
+    }
+
+    /// Codes heft does not decode (here the GPTQ checkpoint's config claims 3 bits, whose codes straddle words) are
+    /// not read as weights: their int32 words would be values up to 2·10⁹. They are listed as not scanned, on one
+    /// line of the text for their shared reason, not called damaged, and every other tensor is scanned as before.
+    @Test func packedCodesHeftDoesNotDecodeAreNotReadAsWeights() async throws {
+        let directory = try TemporaryDirectory()
+        try directory.copy(Fixtures.path("extra/minilm-gptq/model.safetensors"), to: "model.safetensors")
+        var config = try Fixtures.json(Fixtures.path("extra/minilm-gptq/config.json"))
+        config["quantization_config"] = ["quant_method": "gptq", "bits": 3, "group_size": 128]
+        try directory.write("config.json", Array(try JSONSerialization.data(withJSONObject: config)))
+        let source = try ModelSource.open(directory.path)
         let packed = try await StatsScanner.scan(source)
         let original = try await StatsScanner.scan(try ModelSource.open(Fixtures.path("all-MiniLM-L6-v2")))
         let qweights = Set(source.tensors.map(\.name).filter { $0.hasSuffix(".qweight") })
         #expect(qweights.count == 36)
         #expect(Set(packed.skipped.map(\.name)) == qweights)
-        #expect(packed.skipped.allSatisfy { $0.reason.hasPrefix("gptq packs 8 4-bit codes in each I32 element") })
+        #expect(packed.skipped.allSatisfy { $0.reason.hasPrefix("GPTQ packs several 3-bit codes in each I32 element, not decoded") })
         #expect(!packed.complete)
         #expect(!packed.damage.issues.contains { $0.contains("qweight") })
         // The text groups them on one line by their shared reason, naming the first three.

@@ -126,6 +126,43 @@ int heft_dequantize(uint32_t type, const void *source, size_t blocks, float *des
 /// other type.
 int heft_widen(uint32_t type, const void *source, size_t n, float *destination);
 
+/// How a checkpoint packs low-bit codes into 32-bit words (`heft_packed.method`).
+enum {
+    /// GPTQ: `qweight` [rows / (32 / bits)][columns], codes packed down the input rows, lowest bits first;
+    /// `qzeros` [groups][columns / (32 / bits)]; `scales` [groups][columns]; value = scale · (code − (zero + offset)).
+    HEFT_PACKED_GPTQ = 0,
+    /// AWQ (GEMM layout): `qweight` and `qzeros` [·][columns / 8], nibble t of a word holding column 8·c + (0, 2, 4,
+    /// 6, 1, 3, 5, 7)[t]; value = scale · (code − zero).
+    HEFT_PACKED_AWQ = 1,
+    /// MLX (affine): `weight` [rows][columns / (32 / bits)], lowest bits first; `scales` and `biases`
+    /// [rows][columns / group]; value = scale · code + bias, rounded once.
+    HEFT_PACKED_MLX = 2,
+};
+
+/// A packed weight as a logical matrix of `rows` × `columns` values, enumerated row by row (AWQ's columns in the
+/// order they are stored). The caller has checked every shape, and every `groups` entry against the scales' rows.
+typedef struct {
+    int32_t method;
+    /// 2, 4 or 8.
+    int32_t bits;
+    /// The scales' and biases' ggml type: F32 (0), F16 (1) or BF16 (30).
+    int32_t scale_type;
+    /// Added to every stored GPTQ zero: 1 for GPTQ's original checkpoint format, 0 for its v2.
+    int32_t zero_offset;
+    size_t rows, columns;
+    /// Rows (GPTQ without `groups`, AWQ) or columns (MLX) that share a scale.
+    size_t group_size;
+    const uint32_t *codes;
+    const uint32_t *zeros;
+    const void *scales;
+    const void *biases;
+    /// GPTQ's `g_idx`: the group of each row, or NULL.
+    const int32_t *groups;
+} heft_packed;
+
+/// Values [start, start + count) of a packed weight, as float32, into `out`.
+void heft_dequantize_packed(const heft_packed *p, size_t start, size_t count, float *out);
+
 /// Values and bytes per block of a type `heft_dequantize` implements; returns 0 for any other type.
 int heft_block_layout(uint32_t type, size_t *values, size_t *bytes);
 

@@ -15,11 +15,15 @@ public struct QuantizationPacking: Sendable, Hashable, Codable {
     public let bits: Int
     /// Elements sharing one scale, when stated.
     public let groupSize: Int?
+    /// The layout within the method, when stated: GPTQ's `checkpoint_format` (`gptq`, whose stored zeros are one
+    /// less than the zeros used, or `gptq_v2`), AWQ's `version` (`gemm`, `gemv`, …).
+    public let variant: String?
 
-    public init(method: Method, bits: Int, groupSize: Int?) {
+    public init(method: Method, bits: Int, groupSize: Int?, variant: String? = nil) {
         self.method = method
         self.bits = bits
         self.groupSize = groupSize
+        self.variant = variant
     }
 
     /// Reads `quantization_config` (Transformers) or `quantization` (MLX) from a config, or returns `nil`.
@@ -56,6 +60,7 @@ public struct QuantizationPacking: Sendable, Hashable, Codable {
         if method == .bitsandbytes {
             bits = quantization["load_in_4bit"]?.boolValue == true ? 4 : 8
         }
-        return QuantizationPacking(method: method, bits: bits ?? 4, groupSize: groupSize)
+        let variant = (quantization["checkpoint_format"] ?? quantization["format"] ?? quantization["version"])?.stringValue?.lowercased()
+        return QuantizationPacking(method: method, bits: bits ?? 4, groupSize: groupSize, variant: variant)
     }
 }

@@ -110,7 +110,7 @@ public struct ModelProfile: Sendable {
         }
         var tensors: [SizedTensor] = []
         if !source.tensors.isEmpty {
-            let classifier = TensorClassifier(packing: report.quantization, family: architecture.family)
+            let classifier = TensorClassifier(packing: report.quantization, family: architecture.family, tensors: source.tensors)
             for tensor in source.tensors {
                 let role = classifier.classify(tensor)
                 var elements = tensor.elementCount

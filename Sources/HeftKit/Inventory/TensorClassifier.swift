@@ -14,9 +14,18 @@ public struct TensorClassifier: Sendable {
     /// follows attention; in Llama it feeds the MLP).
     public var family: Family?
 
-    public init(packing: QuantizationPacking? = nil, family: Family? = nil) {
+    /// The shapes of MLX `scales` tensors by name: a layer's logical width is its groups × the group size, whatever
+    /// bits the layer was quantized with (MLX's mixed recipes quantize some layers with other bits than the
+    /// config's default).
+    public var groupShapes: [String: [Int]] = [:]
+
+    /// `tensors`: the checkpoint's tensors, whose MLX scales give each packed layer's width.
+    public init(packing: QuantizationPacking? = nil, family: Family? = nil, tensors: [TensorInfo] = []) {
         self.packing = packing
         self.family = family
+        if packing?.method == .mlx {
+            for t in tensors where t.name.hasSuffix(".scales") { groupShapes[t.name] = t.shape }
+        }
     }
 
     /// Containers whose next numeric component is a block index.
@@ -102,6 +111,13 @@ public struct TensorClassifier: Sendable {
         }
         guard [.i32, .u32].contains(dtype) else { return tensor.elementCount }
         let packed = last == "qweight" || last == "weight_packed" || (packing.method == .mlx && last == "weight")
+        if packed, packing.method == .mlx, let size = packing.groupSize, size > 0,
+            let scales = groupShapes[String(tensor.name.dropLast("weight".count)) + "scales"], scales.count == tensor.shape.count,
+            scales.dropLast() == tensor.shape.dropLast(), let groups = scales.last,
+            let logical = Checked.multiply(tensor.elementCount / Swift.max(1, tensor.shape.last ?? 1), groups).flatMap({ Checked.multiply($0, size) })
+        {
+            return logical
+        }
         guard packed, packing.bits > 0, 32 % packing.bits == 0 || packing.bits == 3 || packing.bits == 6 else {
             return tensor.elementCount
         }

@@ -153,7 +153,7 @@ extension InspectionReport {
         } else {
             architecture = Architecture(source: .tensorShapes)
         }
-        let classifier = TensorClassifier(packing: configArchitecture?.packing, family: architecture.family)
+        let classifier = TensorClassifier(packing: configArchitecture?.packing, family: architecture.family, tensors: source.tensors)
         let anatomy = Anatomy(tensors: source.tensors, classifier: classifier, tied: architecture.tiedEmbeddings)
         if configArchitecture == nil, source.gguf == nil, !source.tensors.isEmpty {
             architecture = Architecture(shapesOf: anatomy.entries.map { ($0.tensor, $0.role) })
@@ -294,7 +294,7 @@ extension InspectionReport {
             name = gguf["general.name"]?.stringValue
             sizeLabel = gguf["general.size_label"]?.stringValue
         } else if let packing = configArchitecture?.packing {
-            fileType = "\(packing.method.rawValue) \(packing.bits)-bit" + (packing.groupSize.map { " g\($0)" } ?? "")
+            fileType = "\(packing.method.rawValue) \(packing.bits)-bit" + (packing.groupSize.map { $0 > 0 ? " g\($0)" : " per-channel" } ?? "")
         }
     }
 

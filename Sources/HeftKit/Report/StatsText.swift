@@ -18,7 +18,13 @@ public enum StatsText {
             "              (\(SparseStorage.formulas), at the stored bytes per value)",
             "2:4           \(report.sparsity.twoFourTensors.isEmpty ? "no 2:4 structured tensors" : "\(report.sparsity.twoFourTensors.count) tensors follow 2:4")",
             "Damage        \(report.damage.verdict)\(report.complete ? "" : " in the scanned tensors (\(report.skipped.count) not scanned)")",
+
         ]
+        // Packed weights are reported as the values their codes and scales stand for: say so, and how.
+        out.insert(
+            contentsOf: report.dequantized.map {
+                "Dequantized   \(Formatting.grouped($0.tensors)) tensor\($0.tensors == 1 ? "" : "s") of \($0.rule) (exact in float32)"
+            }, at: 2)
         out += report.damage.issues.prefix(10).map { "  - \($0)" }
         var table = TextTable(header: ["Tensor", "elements", "zeros", "mean", "std", "|max|", "outliers"], rightAligned: [1, 2, 3, 4, 5, 6])
         for t in report.tensors {

@@ -9,6 +9,12 @@ public struct StatsReport: Sendable, Codable {
         public let reason: String
     }
 
+    public struct Dequantized: Sendable, Codable {
+        public let tensors: Int
+        /// The method, its bits and how each value is computed, e.g. "gptq 4-bit codes: scale × (code − (stored zero + 1))".
+        public let rule: String
+    }
+
     public struct Sparsity: Sendable, Codable {
         /// Exact zeros ÷ parameters.
         public let sparsity: Double
@@ -33,6 +39,8 @@ public struct StatsReport: Sendable, Codable {
     public let tensors: [TensorStatistics]
     public let buffers: [TensorStatistics]
     public let skipped: [Skipped]
+    /// Packed low-bit weights (GPTQ, AWQ, MLX) scanned as the values they decode to, by rule.
+    public let dequantized: [Dequantized]
     public let sparsity: Sparsity
     public let damage: Damage
     public let bytesScanned: Int
@@ -51,6 +59,8 @@ public enum StatsScanner {
         case ggml(GGMLType)
         /// Element `i` after the base address, one at a time (F64, F8 and integer dtypes), each `width` bytes.
         case element(width: Int, @Sendable (UnsafeRawPointer, Int) -> Float)
+        /// Low-bit codes packed in 32-bit words, decoded with their group scales (GPTQ, AWQ, MLX).
+        case packed(PackedWeight)
     }
 
     /// One tensor to scan, with its data: a span of the file's map, checked against the file when the job was made.
@@ -69,6 +79,10 @@ public enum StatsScanner {
             guard case .ggml(let type) = decoder else { return false }
             var values = 0, bytes = 0
             return heft_block_layout(UInt32(type.id), &values, &bytes) != 0
+        }
+        var isPacked: Bool {
+            if case .packed = decoder { return true }
+            return false
         }
         var chunkSize: Int { isDirect || isFused ? StatsScanner.directChunk : StatsScanner.chunk }
         var chunks: Int { (tensor.elementCount + chunkSize - 1) / chunkSize }
@@ -97,6 +111,8 @@ public enum StatsScanner {
             return try job.data.chunk(at: start / type.blockSize * type.bytesPerBlock, count: blocks * type.bytesPerBlock)
         case .element(let width, _):
             return try job.data.chunk(at: start * width, count: count * width)
+        case .packed:
+            return job.data  // the codes; their groups' scales lie in other tensors
         }
     }
 
@@ -104,13 +120,20 @@ public enum StatsScanner {
     static func withValues(
         _ job: Job, start: Int, count: Int, _ scratch: UnsafeMutablePointer<Float>, _ body: (UnsafeBufferPointer<Float>) -> Void
     ) throws(FormatError) {
-        decode(job, try bytes(job, start: start, count: count), count: count, scratch, body)
+        decode(job, try bytes(job, start: start, count: count), start: start, count: count, scratch, body)
     }
 
-    /// Calls `body` with the `count` values stored in `stored` (from ``bytes(_:start:count:)``) as floats.
+    /// Calls `body` with values `start ..< start + count` of `job`, stored in `stored` (from
+    /// ``bytes(_:start:count:)``), as floats.
     static func decode(
-        _ job: Job, _ stored: TensorSpan, count: Int, _ scratch: UnsafeMutablePointer<Float>, _ body: (UnsafeBufferPointer<Float>) -> Void
+        _ job: Job, _ stored: TensorSpan, start: Int, count: Int, _ scratch: UnsafeMutablePointer<Float>,
+        _ body: (UnsafeBufferPointer<Float>) -> Void
     ) {
+        if case .packed(let packed) = job.decoder {
+            packed.decode(start: start, count: count, into: scratch)
+            body(UnsafeBufferPointer(start: scratch, count: count))
+            return
+        }
         stored.withUnsafeBytes { raw in
             guard let source = raw.baseAddress else { return }
             switch job.decoder {
@@ -124,6 +147,7 @@ public enum StatsScanner {
             case .element(_, let convert):
                 for i in 0..<count { scratch[i] = convert(source, i) }
                 body(UnsafeBufferPointer(start: scratch, count: count))
+            case .packed: break  // decoded above
             }
         }
     }
@@ -270,13 +294,16 @@ public enum StatsScanner {
     /// Scans every tensor of `source`.
     public static func scan(_ source: ModelSource, options: StatsOptions = StatsOptions()) async throws(FormatError) -> StatsReport {
         let report = try InspectionReport(source: source, includeTensors: false)
-        let classifier = TensorClassifier(packing: report.quantization, family: report.architecture.family)
+        let classifier = TensorClassifier(packing: report.quantization, family: report.architecture.family, tensors: source.tensors)
         // Map every file once (HeftFormats owns the maps; each job's span keeps its file's map alive); pages are read
         // on demand and belong to the page cache.
         var maps: [String: MappedTensorData] = [:]
         for file in source.files where maps[file.path] == nil { maps[file.path] = try MappedTensorData(path: file.path) }
         var jobs: [Job] = []
         var skipped: [StatsReport.Skipped] = []
+        var packedKinds: [String: (description: String, tensors: Int)] = [:]
+        var packedOrder: [String] = []
+        let named = Dictionary(source.tensors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         for tensor in source.tensors {
             // A tensor that does not lie wholly inside its file's bytes is not read.
             guard let data = try? maps[tensor.file]?.span(of: tensor) else {
@@ -293,13 +320,28 @@ public enum StatsScanner {
             // Packed low-bit codes (GPTQ's and AWQ's qweight, MLX's and compressed-tensors' packed weights,
             // bitsandbytes 4-bit): each stored integer holds several codes, and the weights they stand for need the
             // checkpoint's scales and zeros. Their integers are not weights: say so rather than report them.
+            // GPTQ, AWQ and MLX codes are decoded with their scales; the rest are listed as not scanned.
             if case .parameter(_, _, let logical) = role, logical != tensor.elementCount, let packing = classifier.packing {
-                skipped.append(
-                    .init(
-                        name: tensor.name,
-                        reason:
-                            "\(packing.method.rawValue) packs \(logical % tensor.elementCount == 0 ? "\(logical / tensor.elementCount)" : "several") \(packing.bits)-bit codes in each \(tensor.storage.name) element; their weights need the checkpoint's scales and zeros, which heft stats does not apply"
-                    ))
+                do throws(PackedWeight.Refusal) {
+                    let packed = try PackedWeight.make(tensor, packing: packing, named: named) { (t) throws(FormatError) in
+                        guard let map = maps[t.file] else { throw FormatError(file: t.file, rule: .io, detail: "the file is not open") }
+                        return try map.span(of: t)
+                    }
+                    let logicalTensor = TensorInfo(
+                        name: tensor.name, shape: packed.shape, storage: tensor.storage, elementCount: packed.elementCount,
+                        dataOffset: tensor.dataOffset, byteCount: packed.byteCount, file: tensor.file)
+                    jobs.append(Job(tensor: logicalTensor, decoder: .packed(packed), isParameter: true, data: data))
+                    let kind = "\(packing.method.rawValue.uppercased()) \(packed.bits)-bit codes, value = \(packed.rule)"
+                    if packedKinds[kind] == nil { packedOrder.append(kind) }
+                    packedKinds[kind, default: (kind, 0)].tensors += 1
+                } catch {
+                    skipped.append(
+                        .init(
+                            name: tensor.name,
+                            reason:
+                                "\(packing.method.rawValue.uppercased()) packs \(logical % tensor.elementCount == 0 ? "\(logical / tensor.elementCount)" : "several") \(packing.bits)-bit codes in each \(tensor.storage.name) element, not decoded: \(error.reason)"
+                        ))
+                }
                 continue
             }
             jobs.append(Job(tensor: tensor, decoder: decoder, isParameter: role.isParameter, data: data))
@@ -413,7 +455,7 @@ public enum StatsScanner {
                     for b in totals.1.indices { totals.1[b] += c.near[b] }
                 }
                 let (start, count) = job.values(ofChunk: chunk)
-                try Self.bytes(job, start: start, count: count).release()
+                if !job.isPacked { try Self.bytes(job, start: start, count: count).release() }
             }
             for (job, counts) in perUnit { for b in counts.indices { near[job][b] += counts[b] } }
         }
@@ -452,7 +494,9 @@ public enum StatsScanner {
                 }
                 if s.elements > 0, s.zeros == s.elements { issues.append("\(s.name): every value is zero") }
                 if s.absMax > 1e4 { issues.append("\(s.name): values up to \(Formatting.fixed(s.absMax, significant: 3)) (exploding scale)") }
-                if job.tensor.shape.count == 2, s.zeros * 2 >= s.elements, s.elements >= 16, try await isTwoFour(job) { twoFour.append(s.name) }
+                if job.tensor.shape.count == 2, !job.isPacked, s.zeros * 2 >= s.elements, s.elements >= 16, try await isTwoFour(job) {
+                    twoFour.append(s.name)
+                }
             } else {
                 buffers.append(s)
             }
@@ -478,6 +522,7 @@ public enum StatsScanner {
             tensors: parameters,
             buffers: buffers,
             skipped: skipped,
+            dequantized: packedOrder.compactMap { packedKinds[$0] }.map { .init(tensors: $0.tensors, rule: $0.description) },
             sparsity: sparsity,
             // NaN or Inf is damage; an all-zero tensor or a huge scale is suspicious (an untrained pooler bias is all zeros).
             damage: .init(verdict: damaged ? "damaged" : issues.isEmpty ? "no damage found" : "suspicious", issues: issues),
@@ -520,12 +565,12 @@ extension StatsScanner {
                         }
                         if fused != 0 { return }
                     }
-                    StatsScanner.decode(job, stored, count: count, scratch) { x in
+                    StatsScanner.decode(job, stored, start: start, count: count, scratch) { x in
                         heft_scan_f32(x.baseAddress, x.count, b.baseAddress, Int32(b.count), &cells.grid, m.baseAddress, &run)
                     }
                 }
             }
-            if release { stored.release() }
+            if release, !job.isPacked { stored.release() }  // packed codes: other workers' chunks share their pages
             moments.merge(Moments(run: run, count: count, thresholds: moments.nearZero.count))
             maxima.append(BlockMaxima(chunk: chunk, maxima: blockMaxima))
         }

@@ -420,8 +420,11 @@ const answers = {
     const tensors = `<h3>Per tensor (${group(d.tensors.length)})</h3>` + grid("stat-tensors", columns, d.tensors, 8)
       + (d.buffers.length ? `<h3>Buffers (not parameters)</h3>` + grid("stat-buffers", columns, d.buffers, 8) : "")
       + (d.skipped.length ? `<h3>Skipped</h3>` + grid("skipped", [["tensor", t => esc(t.name)], ["why", t => esc(t.reason), null, "text"]], d.skipped) : "");
-    return `${verdict}<p id="source">${esc(d.source)}</p>${numbers}${charts(d)}${nearZero}${sparse}${tensors}`
-      + rest(d, ["source", "complete", "global", "tensors", "buffers", "skipped", "sparsity", "damage", "bytesScanned"]);
+    // Packed low-bit weights (GPTQ, AWQ, MLX) are scanned as the values their codes and scales stand for.
+    const dequantized = d.dequantized.length ? `<ul id="dequantized">` + d.dequantized.map(q =>
+      `<li>Dequantized ${group(q.tensors)} tensor${q.tensors === 1 ? "" : "s"} of ${esc(q.rule)} (exact in float32)</li>`).join("") + "</ul>" : "";
+    return `${verdict}<p id="source">${esc(d.source)}</p>${dequantized}${numbers}${charts(d)}${nearZero}${sparse}${tensors}`
+      + rest(d, ["source", "complete", "global", "tensors", "buffers", "skipped", "dequantized", "sparsity", "damage", "bytesScanned"]);
   },
 
   batch(d) {

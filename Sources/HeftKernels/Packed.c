@@ -1,0 +1,175 @@
+// Weights packed several codes to a 32-bit word with per-group scales, as GPTQ, AWQ and MLX store them in
+// safetensors checkpoints, decoded to float32 for heft stats. Each value is the exact product the format defines
+// (a code difference of at most 9 bits times a half-precision or bfloat16 scale fits float32's 24 bits); the
+// engines' half-precision kernels round it to 16 bits afterwards.
+#include "Vectors.h"
+
+#include <math.h>
+
+INLINE uint32_t word_at(const uint32_t *base, size_t index) {
+    uint32_t w;
+    memcpy(&w, (const char *)base + 4 * index, 4);  // safetensors data need not be 4-byte aligned
+    return w;
+}
+
+INLINE float scale_at(int32_t type, const void *base, size_t index) {
+    if (type == 0) {  // F32
+        float f;
+        memcpy(&f, (const char *)base + 4 * index, 4);
+        return f;
+    }
+    uint16_t h;
+    memcpy(&h, (const char *)base + 2 * index, 2);
+    if (type == 30) {  // BF16: the high half of a float32
+        uint32_t bits = (uint32_t)h << 16;
+        float f;
+        memcpy(&f, &bits, 4);
+        return f;
+    }
+    _Float16 half;
+    memcpy(&half, &h, 2);
+    return (float)half;  // F16, exactly
+}
+
+/// AWQ's packing order: nibble t of a word holds column 8·c + order[t] of its group of eight.
+static const uint8_t awq_order[8] = {0, 2, 4, 6, 1, 3, 5, 7};
+
+typedef uint16_t u16x16 __attribute__((ext_vector_type(16)));
+typedef _Float16 f16x16 __attribute__((ext_vector_type(16)));
+
+/// Sixteen scales from `index` on, widened exactly.
+INLINE f32x16 scales16(int32_t type, const void *base, size_t index) {
+    if (type == 0) {
+        f32x16 f;
+        memcpy(&f, (const char *)base + 4 * index, 64);
+        return f;
+    }
+    u16x16 h;
+    memcpy(&h, (const char *)base + 2 * index, 32);
+    if (type == 30) return (f32x16)(__builtin_convertvector(h, u32x16) << 16);
+    return __builtin_convertvector((f16x16)h, f32x16);
+}
+
+/// Words `index` … of a row, one per `per` lanes of sixteen: lane l holds word index + l / per. Only the 16 / per
+/// words the lanes need are read.
+INLINE u32x16 words16(const uint32_t *base, size_t index, const uint32_t bits) {
+    u32x4 w = 0;
+    memcpy(&w, (const char *)base + 4 * index, 4 * (16 / (32 / bits)));
+    if (bits == 2) return __builtin_shufflevector(w, w, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    if (bits == 4) return __builtin_shufflevector(w, w, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+    return __builtin_shufflevector(w, w, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
+}
+
+/// The shift of each lane's code in its word: bits · (l mod per).
+INLINE u32x16 shifts16(const uint32_t bits) {
+    const u32x16 lane = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+    return (lane & (32u / bits - 1u)) * bits;
+}
+
+/// Row `row`, columns [first, last), into `out`; `bits` and `type` are constants in each copy the switch below
+/// makes. Sixteen columns at a time where they start on a multiple of 16 (every word whole), one at a time at
+/// the ends.
+INLINE void packed_row(const heft_packed *p, size_t row, size_t first, size_t last, float *out, const uint32_t bits,
+                       const int32_t type) {
+    const uint32_t mask = (1u << bits) - 1u, per = 32u / bits;
+    const size_t columns = p->columns;
+    const u32x16 shifts = shifts16(bits);
+    // [from, to): the whole runs of 16 columns.
+    size_t from = (first + 15) / 16 * 16, to = last / 16 * 16;
+    if (from > to) from = to = last;
+    switch (p->method) {
+    case HEFT_PACKED_GPTQ: {
+        // codes [rows / per][columns] packed down the rows; zeros [groups][columns / per] across the columns.
+        const size_t g = p->groups ? word_at((const uint32_t *)p->groups, row) : row / p->group_size;
+        const uint32_t shift = bits * (uint32_t)(row % per);
+        const int32_t offset = p->zero_offset;
+        const size_t code_row = row / per * columns, zero_row = g * (columns / per), scale_row = g * columns;
+#define GPTQ_ONE(j)                                                                                              \
+    out[(j) - first] = scale_at(type, p->scales, scale_row + (j)) *                                              \
+                       (float)((int32_t)((word_at(p->codes, code_row + (j)) >> shift) & mask) -                  \
+                               ((int32_t)((word_at(p->zeros, zero_row + (j) / per) >> (bits * (uint32_t)((j) % per))) & mask) + offset))
+        for (size_t j = first; j < from; j++) GPTQ_ONE(j);
+        for (size_t j = from; j < to; j += 16) {
+            u32x16 codes;
+            memcpy(&codes, (const char *)p->codes + 4 * (code_row + j), 64);
+            i32x16 q = (i32x16)((codes >> shift) & mask);
+            i32x16 z = (i32x16)((words16(p->zeros, zero_row + j / per, bits) >> shifts) & mask) + offset;
+            f32x16 v = scales16(type, p->scales, scale_row + j) * __builtin_convertvector(q - z, f32x16);
+            memcpy(out + (j - first), &v, 64);
+        }
+        for (size_t j = to; j < last; j++) GPTQ_ONE(j);
+#undef GPTQ_ONE
+        break;
+    }
+    case HEFT_PACKED_AWQ: {
+        // codes [rows][columns / per] and zeros [groups][columns / per], both in AWQ's order within a word: the
+        // value in nibble t of word c is column per·c + awq_order[t] (4-bit only, per = 8).
+        const size_t g = row / p->group_size;
+        const size_t code_row = row * (columns / per), zero_row = g * (columns / per), scale_row = g * columns;
+#define AWQ_ONE(j)                                                                                               \
+    out[(j) - first] = scale_at(type, p->scales, scale_row + (j) / per * per + awq_order[(j) % per]) *           \
+                       (float)((int32_t)((word_at(p->codes, code_row + (j) / per) >> (bits * (uint32_t)((j) % per))) & mask) - \
+                               (int32_t)((word_at(p->zeros, zero_row + (j) / per) >> (bits * (uint32_t)((j) % per))) & mask))
+        for (size_t j = first; j < from; j++) AWQ_ONE(j);
+        for (size_t j = from; j < to; j += 16) {
+            i32x16 q = (i32x16)((words16(p->codes, code_row + j / per, bits) >> shifts) & mask);
+            i32x16 z = (i32x16)((words16(p->zeros, zero_row + j / per, bits) >> shifts) & mask);
+            f32x16 s = scales16(type, p->scales, scale_row + j);
+            s = __builtin_shufflevector(s, s, 0, 2, 4, 6, 1, 3, 5, 7, 8, 10, 12, 14, 9, 11, 13, 15);
+            f32x16 v = s * __builtin_convertvector(q - z, f32x16);
+            memcpy(out + (j - first), &v, 64);
+        }
+        for (size_t j = to; j < last; j++) AWQ_ONE(j);
+#undef AWQ_ONE
+        break;
+    }
+    default: {  // HEFT_PACKED_MLX: codes [rows][columns / per], scales and biases [rows][columns / group_size].
+        const size_t code_row = row * (columns / per), group_row = row * (columns / p->group_size);
+#define MLX_ONE(j)                                                                                               \
+    out[(j) - first] = fmaf(scale_at(type, p->scales, group_row + (j) / p->group_size),                          \
+                            (float)((word_at(p->codes, code_row + (j) / per) >> (bits * (uint32_t)((j) % per))) & mask), \
+                            scale_at(type, p->biases, group_row + (j) / p->group_size))
+        if (p->group_size % 16 != 0) from = to = last;  // a run of 16 would span two groups
+        for (size_t j = first; j < from; j++) MLX_ONE(j);
+        for (size_t j = from; j < to; j += 16) {
+            const size_t g = group_row + j / p->group_size;
+            const f32x16 scale = scale_at(type, p->scales, g), bias = scale_at(type, p->biases, g);
+            u32x16 q = (words16(p->codes, code_row + j / per, bits) >> shifts) & mask;
+            f32x16 v = __builtin_elementwise_fma(scale, __builtin_convertvector(q, f32x16), bias);
+            memcpy(out + (j - first), &v, 64);
+        }
+        for (size_t j = to; j < last; j++) MLX_ONE(j);
+#undef MLX_ONE
+        break;
+    }
+    }
+}
+
+#define PACKED_TYPES(bits)                                                                                       \
+    switch (p->scale_type) {                                                                                     \
+    case 0: packed_row(p, row, first, last, out, bits, 0); break;                                                \
+    case 1: packed_row(p, row, first, last, out, bits, 1); break;                                                \
+    default: packed_row(p, row, first, last, out, bits, 30); break;                                              \
+    }
+
+INLINE void packed_row_any(const heft_packed *p, size_t row, size_t first, size_t last, float *out) {
+    switch (p->bits) {
+    case 2: PACKED_TYPES(2); break;
+    case 4: PACKED_TYPES(4); break;
+    default: PACKED_TYPES(8); break;
+    }
+}
+
+INLINE void heft_dequantize_packed_body(const heft_packed *p, size_t start, size_t count, float *out) {
+    size_t done = 0;
+    while (done < count) {
+        const size_t at = start + done, row = at / p->columns, first = at % p->columns;
+        size_t last = p->columns;
+        if (last - first > count - done) last = first + (count - done);
+        packed_row_any(p, row, first, last, out + done);
+        done += last - first;
+    }
+}
+
+HEFT_DISPATCH(, void, heft_dequantize_packed, (const heft_packed *p, size_t start, size_t count, float *out),
+              (p, start, count, out))
