@@ -18,6 +18,9 @@ Writes into DEST:
   extra/minilm-awq/         AWQ's GEMM layout (4-bit, groups of 128, its nibble order)
   extra/minilm-mlx/         MLX affine, groups of 64, bfloat16 scales and biases, 2-, 4- and 8-bit layers and
                             the word embeddings packed too
+  extra/minilm-fp8/         FP8 weights: E4M3 in 128 x 128 blocks (weight_scale_inv) or with one scale, E5M2 with a
+                            bfloat16 scale a row
+  extra/minilm-int8/        compressed-tensors int8: a bfloat16 scale a row, or per 128 columns
   extra/split/              MiniLM Q8_0 GGUF split into 3 files by gguf-py's split writer
   extra/bigendian.gguf      MiniLM F16 GGUF written big-endian
   reference.json            what the reference readers (gguf.GGUFReader, Python's json on the safetensors
@@ -192,6 +195,84 @@ def packed_checkpoints(seed=20261130):
     save_bf16(os.path.join(out_dir, "model.safetensors"), arrays, {"format": "mlx"})
     json.dump({**config, "quantization": {"group_size": 64, "bits": 4}}, open(os.path.join(out_dir, "config.json"), "w"), indent=2)
     packed_values["minilm-mlx"] = values
+
+    # 8-bit weights with scales beside them. FP8 (E4M3 and E5M2 codes) as DeepSeek stores it, in 128 x 128 blocks
+    # (weight_scale_inv), and as compressed-tensors does, one float32 scale a tensor or a bfloat16 scale a row
+    # (weight_scale); int8 with a bfloat16 scale a row or per 128 columns. Each value is code x scale in float32.
+    def f8_table(e4m3):
+        codes = np.arange(256)
+        sign = np.where(codes & 0x80, -1.0, 1.0)
+        mbits, bias = (3, 7) if e4m3 else (2, 15)
+        exp, man = (codes >> mbits) & ((0x7F >> mbits)), codes & ((1 << mbits) - 1)
+        value = np.where(exp == 0, man / 2 ** mbits * 2.0 ** (1 - bias), (1 + man / 2 ** mbits) * 2.0 ** (exp - bias))
+        special = (codes & 0x7F) == 0x7F if e4m3 else exp == 0x1F
+        return np.where(special, np.nan, sign * value)
+
+    def f8_codes(x, e4m3):
+        table = f8_table(e4m3)
+        finite = np.flatnonzero(np.isfinite(table))
+        order = finite[np.argsort(table[finite], kind="stable")]
+        values = table[order]
+        i = np.clip(np.searchsorted(values, x), 1, len(values) - 1)
+        nearest = np.where(np.abs(values[i - 1] - x) <= np.abs(values[i] - x), i - 1, i)
+        return order[nearest].astype(np.uint8)
+
+    arrays, values = {}, {}
+    for name, w in tensors.items():
+        w = w.astype(np.float32) if w.dtype != np.int64 else w
+        if not (name.startswith("encoder.") and name.endswith(".weight") and w.ndim == 2):
+            arrays[name] = ("I64", w.shape, w.tobytes()) if w.dtype == np.int64 else ("F32", w.shape, w.tobytes())
+            continue
+        rows, cols = w.shape
+        e4m3 = "intermediate" not in name
+        top = 448.0 if e4m3 else 57344.0
+        if "self" in name:  # 128 x 128 blocks, float32 scales
+            blocks = np.zeros(((rows + 127) // 128, (cols + 127) // 128), np.float32)
+            for r in range(blocks.shape[0]):
+                for c in range(blocks.shape[1]):
+                    blocks[r, c] = np.abs(w[128 * r:128 * r + 128, 128 * c:128 * c + 128]).max() / top
+            scale = np.repeat(np.repeat(blocks, 128, axis=0), 128, axis=1)[:rows, :cols]
+            arrays[name + "_scale_inv"] = ("F32", blocks.shape, blocks.tobytes())
+        elif "intermediate" in name:  # E5M2, a bfloat16 scale a row
+            bits = bf16_bits(np.abs(w).max(axis=1, keepdims=True) / top)
+            scale = np.broadcast_to(bf16_value(bits), w.shape)
+            arrays[name + "_scale"] = ("BF16", bits.shape, bits.tobytes())
+        else:  # one float32 scale
+            one = np.array([np.abs(w).max() / top], np.float32)
+            scale = np.broadcast_to(one, w.shape)
+            arrays[name + "_scale"] = ("F32", one.shape, one.tobytes())
+        codes = f8_codes(w / scale, e4m3)
+        arrays[name] = ("F8_E4M3" if e4m3 else "F8_E5M2", w.shape, codes.tobytes())
+        values[name] = f8_table(e4m3)[codes].astype(np.float32) * scale.astype(np.float32)
+    out_dir = os.path.join(extra, "minilm-fp8")
+    os.makedirs(out_dir, exist_ok=True)
+    save_bf16(os.path.join(out_dir, "model.safetensors"), arrays, {"format": "pt"})
+    json.dump({**config, "quantization_config": {"quant_method": "fp8", "fmt": "e4m3", "activation_scheme": "dynamic", "weight_block_size": [128, 128]}},
+              open(os.path.join(out_dir, "config.json"), "w"), indent=2)
+    packed_values["minilm-fp8"] = values
+
+    arrays, values = {}, {}
+    for name, w in tensors.items():
+        if not (name.startswith("encoder.") and name.endswith(".weight") and w.ndim == 2):
+            arrays[name] = ("I64", w.shape, w.tobytes()) if w.dtype == np.int64 else ("F32", w.shape, w.astype(np.float32).tobytes())
+            continue
+        w = w.astype(np.float32)
+        rows, cols = w.shape
+        groups = cols // 128 if "attention" in name else 1
+        bits = bf16_bits(np.abs(w.reshape(rows, groups, cols // groups)).max(axis=2) / 127)
+        scale = np.repeat(bf16_value(bits), cols // groups, axis=1)
+        codes = np.clip(np.round(w / scale), -127, 127).astype(np.int8)
+        arrays[name] = ("I8", w.shape, codes.tobytes())
+        arrays[name + "_scale"] = ("BF16", bits.shape, bits.tobytes())
+        values[name] = codes.astype(np.float32) * scale.astype(np.float32)
+    out_dir = os.path.join(extra, "minilm-int8")
+    os.makedirs(out_dir, exist_ok=True)
+    save_bf16(os.path.join(out_dir, "model.safetensors"), arrays, {"format": "pt"})
+    weights = {"num_bits": 8, "type": "int", "symmetric": True, "strategy": "channel"}
+    json.dump({**config, "quantization_config": {"quant_method": "compressed-tensors", "format": "int-quantized",
+                                                 "config_groups": {"group_0": {"targets": ["Linear"], "weights": weights}}}},
+              open(os.path.join(out_dir, "config.json"), "w"), indent=2)
+    packed_values["minilm-int8"] = values
 
 
 # llama.cpp's `general.file_type` (enum llama_ftype) for the all-tensor types written here.

@@ -160,13 +160,36 @@ INLINE void packed_row_any(const heft_packed *p, size_t row, size_t first, size_
     }
 }
 
+/// HEFT_PACKED_SCALED: row `row`, columns [first, last): the codes widened exactly, then each times its block's
+/// scale.
+INLINE void scaled_row(const heft_packed *p, size_t row, size_t first, size_t last, float *out) {
+    const uint8_t *codes = (const uint8_t *)p->codes + row * p->columns;
+    if (p->code_type == 24) {  // int8
+        for (size_t j = first; j < last; j++) out[j - first] = (float)(int8_t)codes[j];
+    } else {
+        heft_widen((uint32_t)p->code_type, codes + first, last - first, out);
+    }
+    const size_t scale_row = row / p->block_rows * p->scale_columns;
+    if (p->scale_columns == 0) {
+        const float scale = scale_at(p->scale_type, p->scales, 0);
+        for (size_t j = first; j < last; j++) out[j - first] *= scale;
+        return;
+    }
+    for (size_t j = first; j < last;) {  // a scale at a time, over the columns of its block
+        const size_t block = j / p->group_size, end = (block + 1) * p->group_size < last ? (block + 1) * p->group_size : last;
+        const float scale = scale_at(p->scale_type, p->scales, scale_row + block);
+        for (; j < end; j++) out[j - first] *= scale;
+    }
+}
+
 INLINE void heft_dequantize_packed_body(const heft_packed *p, size_t start, size_t count, float *out) {
     size_t done = 0;
     while (done < count) {
         const size_t at = start + done, row = at / p->columns, first = at % p->columns;
         size_t last = p->columns;
         if (last - first > count - done) last = first + (count - done);
-        packed_row_any(p, row, first, last, out + done);
+        if (p->method == HEFT_PACKED_SCALED) scaled_row(p, row, first, last, out + done);
+        else packed_row_any(p, row, first, last, out + done);
         done += last - first;
     }
 }

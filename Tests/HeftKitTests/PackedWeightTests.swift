@@ -10,7 +10,7 @@ import Testing
 /// numpy; here every packed tensor of each fixture is decoded again in pieces of odd lengths at odd starts, so that
 /// most values go through the one-at-a-time path, and every value must equal the aligned decode bit for bit.
 @Suite struct PackedWeightTests {
-    @Test(arguments: ["minilm-gptq", "minilm-gptq8", "minilm-awq", "minilm-mlx"])
+    @Test(arguments: ["minilm-gptq", "minilm-gptq8", "minilm-awq", "minilm-mlx", "minilm-fp8", "minilm-int8"])
     func piecesAtAnyStartEqualTheWholeDecode(_ name: String) throws {
         let source = try ModelSource.open(Fixtures.path("extra/" + name))
         let report = try InspectionReport(source: source, includeTensors: false)
@@ -20,8 +20,16 @@ import Testing
         for file in source.files { maps[file.path] = try MappedTensorData(path: file.path) }
         var generator = SplitMix64(seed: 17)
         var decoded = 0
-        for tensor in source.tensors where tensor.name.hasSuffix(".qweight") || (packing.method == .mlx && tensor.storage.name == "U32") {
-            let packed = try PackedWeight.make(tensor, packing: packing, named: named) { (t) throws(FormatError) in try maps[t.file]!.span(of: t) }
+        let open = { (t: TensorInfo) throws(FormatError) -> TensorSpan in try maps[t.file]!.span(of: t) }
+        for tensor in source.tensors {
+            let packed: PackedWeight
+            if let scaled = try PackedWeight.scaled(tensor, packing: packing, named: named, span: open) {
+                packed = scaled
+            } else if tensor.name.hasSuffix(".qweight") || (packing.method == .mlx && tensor.storage.name == "U32") {
+                packed = try PackedWeight.make(tensor, packing: packing, named: named, span: open)
+            } else {
+                continue
+            }
             let count = packed.elementCount
             var whole = [Float](repeating: .nan, count: count), pieces = [Float](repeating: .nan, count: count)
             whole.withUnsafeMutableBufferPointer { packed.decode(start: 0, count: count, into: $0.baseAddress!) }

@@ -577,10 +577,11 @@ import Testing
     /// Packed low-bit checkpoints are scanned as the values their codes stand for: GPTQ 4-bit (desc_act `g_idx` on
     /// every other layer, the original format's stored zero − 1, which wraps a zero of 0 to 16), GPTQ 8-bit
     /// (`gptq_v2`, one group a column), AWQ's GEMM layout (its nibble order) and MLX (2-, 4- and 8-bit layers,
-    /// bfloat16 scales, packed embeddings). Every packed tensor's statistics equal numpy's over the values each
+    /// bfloat16 scales, packed embeddings), and 8-bit weights with their scales (FP8 E4M3 in 128 × 128 blocks or with
+    /// one scale, E5M2 with a scale a row; int8 with a scale a row or per 128 columns). Every packed tensor's statistics equal numpy's over the values each
     /// format's reference dequantization gives (Scripts/make_fixtures.py, written from AutoGPTQ's, AutoAWQ's and
     /// MLX's code); every other tensor's equal the unpacked checkpoint's.
-    @Test(arguments: ["minilm-gptq", "minilm-gptq8", "minilm-awq", "minilm-mlx"])
+    @Test(arguments: ["minilm-gptq", "minilm-gptq8", "minilm-awq", "minilm-mlx", "minilm-fp8", "minilm-int8"])
     func packedWeightsAreScannedAsTheirValues(_ name: String) async throws {
         let report = try await StatsScanner.scan(try ModelSource.open(Fixtures.path("extra/" + name)))
         let packed = try #require(try Self.reference("packed")[name] as? [String: [String: Any]])
@@ -659,6 +660,46 @@ import Testing
                 #expect(report.skipped.map(\.name) == ["a.qweight"], "\(c.reason)")
                 #expect(report.skipped.first?.reason.contains(c.reason) == true, "\(report.skipped.first?.reason ?? "none") vs \(c.reason)")
                 #expect(report.tensors.map(\.name) == ["n.weight"])
+            }
+        }
+    }
+
+    /// 8-bit weights whose scales do not fit them, or that carry zero points, are listed as not scanned with the
+    /// reason (their codes are not the weights); with fitting scales they are scanned as code × scale.
+    @Test func scaledWeightsThatBreakTheirRulesAreNotScanned() async throws {
+        // Each case: the scales' header entries, where their data ends, and the reason expected (none: scanned).
+        let cases: [(scale: String, end: Int, reason: String)] = [
+            (#""a.weight_scale":{"dtype":"F32","shape":[4,1],"data_offsets":[40,56]}"#, 56, ""),
+            (
+                #""a.weight_scale":{"dtype":"F32","shape":[3],"data_offsets":[40,52]}"#, 52,
+                "a.weight_scale has shape [3], which matches no scale layout of a.weight [4, 8]"
+            ),
+            (#""a.weight_scale":{"dtype":"I32","shape":[1],"data_offsets":[40,44]}"#, 44, "a.weight_scale is I32; scales must be F16, BF16 or F32"),
+            (#""a.weight_scale_inv":{"dtype":"F32","shape":[2,1],"data_offsets":[40,48]}"#, 48, "does not cover a.weight in blocks of 128 × 128"),
+            (
+                #""a.weight_scale":{"dtype":"F32","shape":[1],"data_offsets":[40,44]},"a.weight_zero_point":{"dtype":"I8","shape":[1],"data_offsets":[44,45]}"#,
+                45,
+                "its zero points (a.weight_zero_point) are not applied"
+            ),
+        ]
+        for c in cases {
+            let dir = try TemporaryDirectory()
+            // A plain tensor, then int8 codes 1 … 32 in a 4 × 8 matrix, then scales of 0.5 (and a zero point).
+            let header =
+                #"{"n.weight":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"a.weight":{"dtype":"I8","shape":[4,8],"data_offsets":[8,40]},\#(c.scale)}"#
+            let half = withUnsafeBytes(of: Float(0.5).bitPattern.littleEndian) { Array($0) }
+            let data = [UInt8](repeating: 0, count: 8) + (1...32).map { UInt8($0) } + half + half + half + half + [0]
+            try dir.write("model.safetensors", SafetensorsBuilder.file(header: header, dataBytes: 0) + data.prefix(c.end))
+            try dir.write(
+                "config.json",
+                text: String(decoding: try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("all-MiniLM-L6-v2/config.json"))), as: UTF8.self))
+            let report = try await StatsScanner.scan(try ModelSource.open(dir.path))
+            if c.reason.isEmpty {
+                let a = try #require(report.tensors.first { $0.name == "a.weight" })
+                #expect(a.min == 0.5 && a.max == 16 && a.mean == 8.25, "\(a.min) \(a.max) \(a.mean)")  // (1 … 32) × 0.5
+            } else {
+                #expect(report.skipped.map(\.name) == ["a.weight"], "\(c.reason)")
+                #expect(report.skipped.first?.reason.contains(c.reason) == true, "\(report.skipped.first?.reason ?? "none") vs \(c.reason)")
             }
         }
     }

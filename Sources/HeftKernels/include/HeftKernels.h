@@ -137,6 +137,10 @@ enum {
     /// MLX (affine): `weight` [rows][columns / (32 / bits)], lowest bits first; `scales` and `biases`
     /// [rows][columns / group]; value = scale · code + bias, rounded once.
     HEFT_PACKED_MLX = 2,
+    /// One 8-bit code a value (int8, or F8 E4M3 / E5M2 as `code_type` says) times the scale of its block of
+    /// `block_rows` × `group_size` values: `scales` [ceil(rows / block_rows)][scale_columns] (per tensor, per row,
+    /// per group or per 128 × 128 block); value = code · scale in float32.
+    HEFT_PACKED_SCALED = 3,
 };
 
 /// A packed weight as a logical matrix of `rows` × `columns` values, enumerated row by row (AWQ's columns in the
@@ -158,6 +162,11 @@ typedef struct {
     const void *biases;
     /// GPTQ's `g_idx`: the group of each row, or NULL.
     const int32_t *groups;
+    /// HEFT_PACKED_SCALED: the codes' type (ggml's I8 = 24, HEFT_TYPE_F8_E4M3 or HEFT_TYPE_F8_E5M2), the rows
+    /// sharing a scale, and the scales a row of blocks holds (0: one scale for every row).
+    int32_t code_type;
+    size_t block_rows;
+    size_t scale_columns;
 } heft_packed;
 
 /// Values [start, start + count) of a packed weight, as float32, into `out`.

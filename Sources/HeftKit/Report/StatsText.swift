@@ -23,7 +23,7 @@ public enum StatsText {
         // Packed weights are reported as the values their codes and scales stand for: say so, and how.
         out.insert(
             contentsOf: report.dequantized.map {
-                "Dequantized   \(Formatting.grouped($0.tensors)) tensor\($0.tensors == 1 ? "" : "s") of \($0.rule) (exact in float32)"
+                "Dequantized   \(Formatting.grouped($0.tensors)) tensor\($0.tensors == 1 ? "" : "s") of \($0.rule)"
             }, at: 2)
         out += report.damage.issues.prefix(10).map { "  - \($0)" }
         var table = TextTable(header: ["Tensor", "elements", "zeros", "mean", "std", "|max|", "outliers"], rightAligned: [1, 2, 3, 4, 5, 6])

@@ -1,17 +1,22 @@
 import HeftFormats
 import HeftKernels
 
-/// A weight stored as packed low-bit codes beside its group scales (GPTQ's and AWQ's `qweight`, MLX's packed
-/// `weight`), which `heft stats` decodes to the values the checkpoint stands for:
+/// A weight stored as codes beside their scales, which `heft stats` decodes to the values the checkpoint stands for:
 ///
-/// - GPTQ: scale · (code − (stored zero + 1)); the `gptq_v2` checkpoint format stores the zero itself.
-/// - AWQ (GEMM layout): scale · (code − zero).
-/// - MLX (affine): scale · code + bias.
+/// - GPTQ (`qweight`): scale · (code − (stored zero + 1)); the `gptq_v2` checkpoint format stores the zero itself.
+/// - AWQ (`qweight`, GEMM layout): scale · (code − zero).
+/// - MLX (affine, packed `weight`): scale · code + bias.
+/// - 8-bit weights (int8, FP8) with a `weight_scale` or `weight_scale_inv` beside them (compressed-tensors,
+///   DeepSeek-style FP8 blocks): code · scale, per tensor, row, group or block.
 ///
-/// Each product is exact in float32 (a code difference of at most 9 bits times a scale of 11 or 8 significant
-/// bits); engines compute in half precision and round it to 16 bits.
+/// The packed formats' products are exact in float32 (a code difference of at most 9 bits times a scale of 11 or 8
+/// significant bits); engines compute in half precision and round them to 16 bits.
 struct PackedWeight: Sendable {
-    let method: QuantizationPacking.Method
+    enum Layout: Sendable { case gptq, awq, mlx, scaled }
+
+    let layout: Layout
+    /// What the report calls these weights, e.g. "GPTQ 4-bit codes".
+    let label: String
     let bits: Int
     /// The values as `heft_dequantize_packed` enumerates them: [rows, columns].
     let rows: Int
@@ -25,6 +30,11 @@ struct PackedWeight: Sendable {
     let scales: TensorSpan
     let biases: TensorSpan?
     let groups: TensorSpan?
+    /// `.scaled`: the codes' ggml type (I8, or the F8 types), the rows sharing a scale, and the scales in a row of
+    /// blocks (0: one scale for the tensor).
+    var codeType: Int32 = 0
+    var blockRows = 1
+    var scaleColumns = 0
     /// The weight's shape as PyTorch holds it ([out, in], with any leading dimensions).
     let shape: [Int]
     /// Bytes read: the codes and every tensor decoded with them.
@@ -34,10 +44,24 @@ struct PackedWeight: Sendable {
 
     /// A one-line description of the rule, for the report.
     var rule: String {
-        switch method {
+        switch layout {
         case .gptq: zeroOffset == 1 ? "scale × (code − (stored zero + 1))" : "scale × (code − zero)"
         case .awq: "scale × (code − zero)"
-        default: "scale × code + bias"
+        case .mlx: "scale × code + bias"
+        case .scaled: "code × scale"
+        }
+    }
+
+    /// How exact the decoded values are.
+    var precision: String { layout == .scaled ? "a float32 product" : "exact in float32" }
+
+    /// `heft_packed.method` for the layout.
+    private var method: Int32 {
+        switch layout {
+        case .gptq: Int32(HEFT_PACKED_GPTQ)
+        case .awq: Int32(HEFT_PACKED_AWQ)
+        case .mlx: Int32(HEFT_PACKED_MLX)
+        case .scaled: Int32(HEFT_PACKED_SCALED)
         }
     }
 
@@ -49,12 +73,13 @@ struct PackedWeight: Sendable {
                     Self.withOptional(biases) { b in
                         Self.withOptional(groups) { g in
                             var p = heft_packed(
-                                method: Int32(method == .gptq ? HEFT_PACKED_GPTQ : method == .awq ? HEFT_PACKED_AWQ : HEFT_PACKED_MLX),
+                                method: method,
                                 bits: Int32(bits), scale_type: Int32(scaleType.id), zero_offset: Int32(zeroOffset),
                                 rows: rows, columns: columns, group_size: groupSize,
                                 codes: c.baseAddress?.assumingMemoryBound(to: UInt32.self),
                                 zeros: z?.baseAddress?.assumingMemoryBound(to: UInt32.self), scales: s.baseAddress,
-                                biases: b?.baseAddress, groups: g?.baseAddress?.assumingMemoryBound(to: Int32.self))
+                                biases: b?.baseAddress, groups: g?.baseAddress?.assumingMemoryBound(to: Int32.self), code_type: codeType,
+                                block_rows: blockRows, scale_columns: scaleColumns)
                             heft_dequantize_packed(&p, start, count, out)
                         }
                     }
@@ -189,7 +214,8 @@ struct PackedWeight: Sendable {
             let zeroOffset = packing.method == .gptq && packing.variant != "gptq_v2" ? 1 : 0
             let parts = [tensor, zerosInfo, scalesInfo] + (groupsInfo.map { [$0] } ?? [])
             return PackedWeight(
-                method: packing.method, bits: bits, rows: inputs, columns: outputs, groupSize: size, zeroOffset: zeroOffset, scaleType: type,
+                layout: packing.method == .gptq ? .gptq : .awq, label: "\(packing.method.rawValue.uppercased()) \(bits)-bit codes", bits: bits,
+                rows: inputs, columns: outputs, groupSize: size, zeroOffset: zeroOffset, scaleType: type,
                 codes: try open(tensor), zeros: try open(zerosInfo), scales: try open(scalesInfo), biases: nil, groups: groupSpan,
                 shape: [outputs, inputs], byteCount: parts.reduce(0) { $0 + $1.byteCount })
         case .mlx:
@@ -230,11 +256,74 @@ struct PackedWeight: Sendable {
             let size = columns / groupCount
             let rows = leading.reduce(1, *)
             return PackedWeight(
-                method: .mlx, bits: bits, rows: rows, columns: columns, groupSize: size, zeroOffset: 0, scaleType: type,
+                layout: .mlx, label: "MLX \(bits)-bit codes", bits: bits, rows: rows, columns: columns, groupSize: size, zeroOffset: 0,
+                scaleType: type,
                 codes: try open(tensor), zeros: nil, scales: try open(scalesInfo), biases: try open(biasesInfo), groups: nil,
                 shape: leading + [columns], byteCount: tensor.byteCount + scalesInfo.byteCount + biasesInfo.byteCount)
         default:
             throw refuse("heft stats decodes GPTQ, AWQ and MLX codes")
         }
+    }
+
+    /// The 8-bit weight `tensor` (int8, F8 E4M3 or E5M2) decoded with the scales stored beside it
+    /// (`NAME_scale`, or `NAME_scale_inv` as DeepSeek's FP8 checkpoints name theirs); nil when it has none. The
+    /// scales' shape says their reach: one ([], [1], [1, 1]), one a row ([out] or [out, 1]), groups of a row
+    /// ([out, groups]) or blocks ([ceil(out / 128), ceil(in / 128)] for `_scale_inv`).
+    static func scaled(
+        _ tensor: TensorInfo, packing: QuantizationPacking?, named: [String: TensorInfo], span: (TensorInfo) throws(FormatError) -> TensorSpan
+    ) throws(Refusal) -> PackedWeight? {
+        guard case .safetensors(let dtype) = tensor.storage, [.i8, .f8e4m3, .f8e5m2].contains(dtype) else { return nil }
+        let blockwise = named[tensor.name + "_scale_inv"]
+        guard let scalesInfo = named[tensor.name + "_scale"] ?? blockwise else { return nil }
+        func refuse(_ reason: String) -> Refusal { Refusal(reason: reason) }
+        if let zero = named[tensor.name + "_zero_point"] { throw refuse("its zero points (\(zero.name)) are not applied by heft stats") }
+        guard tensor.shape.count >= 2 else { throw refuse("a scaled weight of \(tensor.shape.count) dimension(s); heft stats decodes matrices") }
+        let columns = tensor.shape[tensor.shape.count - 1], rows = tensor.elementCount / Swift.max(1, columns)
+        let type: GGMLType
+        switch scalesInfo.storage {
+        case .safetensors(.f32): type = .f32
+        case .safetensors(.f16): type = .f16
+        case .safetensors(.bf16): type = GGMLType.named("BF16") ?? .f32
+        default: throw refuse("\(scalesInfo.name) is \(scalesInfo.storage.name); scales must be F16, BF16 or F32")
+        }
+        let scaleShape = scalesInfo.shape
+        let described = "[\(scaleShape.map(String.init).joined(separator: ", "))]"
+        var blockRows = rows, groupSize = columns, scaleColumns = 0, reach: String
+        if scalesInfo.elementCount == 1 {
+            reach = "one scale"
+        } else if blockwise != nil {
+            // DeepSeek's FP8: blocks of 128 × 128 (weight_block_size), the last ones cut short.
+            guard scaleShape.count == 2, tensor.shape.count == 2, scaleShape[0] == (rows + 127) / 128, scaleShape[1] == (columns + 127) / 128 else {
+                throw refuse("\(scalesInfo.name) has shape \(described), which does not cover \(tensor.name) in blocks of 128 × 128")
+            }
+            (blockRows, groupSize, scaleColumns, reach) = (128, 128, scaleShape[1], "128 × 128-block scales")
+        } else if scalesInfo.elementCount == rows, scaleShape.first == rows || rows == 1 {
+            (blockRows, scaleColumns, reach) = (1, 1, "a scale per row")
+        } else if scaleShape.count == 2, scaleShape[0] == rows, scaleShape[1] > 1 {
+            let groups = scaleShape[1]
+            let size =
+                packing?.groupSize.flatMap { $0 > 0 && (columns + $0 - 1) / $0 == groups ? $0 : nil }
+                ?? (columns % groups == 0 ? columns / groups : 0)
+            guard size > 0 else {
+                throw refuse("\(scalesInfo.name) has \(groups) groups a row, which do not divide the \(columns) columns of \(tensor.name)")
+            }
+            (blockRows, groupSize, scaleColumns, reach) = (1, size, groups, "scales per \(size) columns")
+        } else {
+            throw refuse(
+                "\(scalesInfo.name) has shape \(described), which matches no scale layout of \(tensor.name) [\(tensor.shape.map(String.init).joined(separator: ", "))]"
+            )
+        }
+        let codeType: Int32 = dtype == .i8 ? 24 : dtype == .f8e4m3 ? Int32(HEFT_TYPE_F8_E4M3) : Int32(HEFT_TYPE_F8_E5M2)
+        let codes: TensorSpan, scales: TensorSpan
+        do throws(FormatError) {
+            codes = try span(tensor)
+            scales = try span(scalesInfo)
+        } catch {
+            throw refuse(error.detail)
+        }
+        return PackedWeight(
+            layout: .scaled, label: "\(tensor.storage.name) weights with \(reach)", bits: 8, rows: rows, columns: columns, groupSize: groupSize,
+            zeroOffset: 0, scaleType: type, codes: codes, zeros: nil, scales: scales, biases: nil, groups: nil, codeType: codeType,
+            blockRows: blockRows, scaleColumns: scaleColumns, shape: tensor.shape, byteCount: tensor.byteCount + scalesInfo.byteCount)
     }
 }

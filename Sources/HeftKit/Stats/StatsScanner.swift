@@ -11,7 +11,8 @@ public struct StatsReport: Sendable, Codable {
 
     public struct Dequantized: Sendable, Codable {
         public let tensors: Int
-        /// The method, its bits and how each value is computed, e.g. "gptq 4-bit codes: scale × (code − (stored zero + 1))".
+        /// The codes, how each value is computed and how exact it is, e.g. "GPTQ 4-bit codes, value = scale × (code −
+        /// (stored zero + 1)) (exact in float32)".
         public let rule: String
     }
 
@@ -304,6 +305,21 @@ public enum StatsScanner {
         var packedKinds: [String: (description: String, tensors: Int)] = [:]
         var packedOrder: [String] = []
         let named = Dictionary(source.tensors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let open = { (t: TensorInfo) throws(FormatError) -> TensorSpan in
+            guard let map = maps[t.file] else { throw FormatError(file: t.file, rule: .io, detail: "the file is not open") }
+            return try map.span(of: t)
+        }
+        /// A weight decoded from codes and scales: scanned as the values they stand for, counted by rule.
+        func add(_ packed: PackedWeight, _ tensor: TensorInfo) {
+            let logical = TensorInfo(
+                name: tensor.name, shape: packed.shape, storage: tensor.storage, elementCount: packed.elementCount,
+                dataOffset: tensor.dataOffset, byteCount: packed.byteCount, file: tensor.file)
+            guard let data = try? open(tensor) else { return }
+            jobs.append(Job(tensor: logical, decoder: .packed(packed), isParameter: true, data: data))
+            let kind = "\(packed.label), value = \(packed.rule) (\(packed.precision))"
+            if packedKinds[kind] == nil { packedOrder.append(kind) }
+            packedKinds[kind, default: (kind, 0)].tensors += 1
+        }
         for tensor in source.tensors {
             // A tensor that does not lie wholly inside its file's bytes is not read.
             guard let data = try? maps[tensor.file]?.span(of: tensor) else {
@@ -320,20 +336,22 @@ public enum StatsScanner {
             // Packed low-bit codes (GPTQ's and AWQ's qweight, MLX's and compressed-tensors' packed weights,
             // bitsandbytes 4-bit): each stored integer holds several codes, and the weights they stand for need the
             // checkpoint's scales and zeros. Their integers are not weights: say so rather than report them.
+            // 8-bit weights with scales beside them (int8, FP8) are decoded with their scales.
+            if case .parameter = role {
+                do throws(PackedWeight.Refusal) {
+                    if let scaled = try PackedWeight.scaled(tensor, packing: classifier.packing, named: named, span: open) {
+                        add(scaled, tensor)
+                        continue
+                    }
+                } catch {
+                    skipped.append(.init(name: tensor.name, reason: "\(tensor.storage.name) codes with scales, not decoded: \(error.reason)"))
+                    continue
+                }
+            }
             // GPTQ, AWQ and MLX codes are decoded with their scales; the rest are listed as not scanned.
             if case .parameter(_, _, let logical) = role, logical != tensor.elementCount, let packing = classifier.packing {
                 do throws(PackedWeight.Refusal) {
-                    let packed = try PackedWeight.make(tensor, packing: packing, named: named) { (t) throws(FormatError) in
-                        guard let map = maps[t.file] else { throw FormatError(file: t.file, rule: .io, detail: "the file is not open") }
-                        return try map.span(of: t)
-                    }
-                    let logicalTensor = TensorInfo(
-                        name: tensor.name, shape: packed.shape, storage: tensor.storage, elementCount: packed.elementCount,
-                        dataOffset: tensor.dataOffset, byteCount: packed.byteCount, file: tensor.file)
-                    jobs.append(Job(tensor: logicalTensor, decoder: .packed(packed), isParameter: true, data: data))
-                    let kind = "\(packing.method.rawValue.uppercased()) \(packed.bits)-bit codes, value = \(packed.rule)"
-                    if packedKinds[kind] == nil { packedOrder.append(kind) }
-                    packedKinds[kind, default: (kind, 0)].tensors += 1
+                    add(try PackedWeight.make(tensor, packing: packing, named: named, span: open), tensor)
                 } catch {
                     skipped.append(
                         .init(

@@ -422,7 +422,7 @@ const answers = {
       + (d.skipped.length ? `<h3>Skipped</h3>` + grid("skipped", [["tensor", t => esc(t.name)], ["why", t => esc(t.reason), null, "text"]], d.skipped) : "");
     // Packed low-bit weights (GPTQ, AWQ, MLX) are scanned as the values their codes and scales stand for.
     const dequantized = d.dequantized.length ? `<ul id="dequantized">` + d.dequantized.map(q =>
-      `<li>Dequantized ${group(q.tensors)} tensor${q.tensors === 1 ? "" : "s"} of ${esc(q.rule)} (exact in float32)</li>`).join("") + "</ul>" : "";
+      `<li>Dequantized ${group(q.tensors)} tensor${q.tensors === 1 ? "" : "s"} of ${esc(q.rule)}</li>`).join("") + "</ul>" : "";
     return `${verdict}<p id="source">${esc(d.source)}</p>${dequantized}${numbers}${charts(d)}${nearZero}${sparse}${tensors}`
       + rest(d, ["source", "complete", "global", "tensors", "buffers", "skipped", "dequantized", "sparsity", "damage", "bytesScanned"]);
   },
