@@ -21,6 +21,8 @@ Writes into DEST:
   extra/minilm-fp8/         FP8 weights: E4M3 in 128 x 128 blocks (weight_scale_inv) or with one scale, E5M2 with a
                             bfloat16 scale a row
   extra/minilm-int8/        compressed-tensors int8: a bfloat16 scale a row, or per 128 columns
+  extra/minilm-w4a16/       compressed-tensors pack-quantized: attention 4-bit symmetric in groups of 128 (act-order
+                            g_idx on the query weights), feed-forward 8-bit asymmetric with packed zero points
   extra/split/              MiniLM Q8_0 GGUF split into 3 files by gguf-py's split writer
   extra/bigendian.gguf      MiniLM F16 GGUF written big-endian
   reference.json            what the reference readers (gguf.GGUFReader, Python's json on the safetensors
@@ -273,6 +275,64 @@ def packed_checkpoints(seed=20261130):
                                                  "config_groups": {"group_0": {"targets": ["Linear"], "weights": weights}}}},
               open(os.path.join(out_dir, "config.json"), "w"), indent=2)
     packed_values["minilm-int8"] = values
+
+    # compressed-tensors' pack-quantized, as llm-compressor writes a mixed recipe: attention weights 4-bit
+    # symmetric in groups of 128 (act-order g_idx on the query weights), feed-forward weights 8-bit asymmetric, a
+    # scale and zero point a row. Codes (and zero points) are stored unsigned, signed + 2^(bits-1), packed lowest
+    # bits first: codes along each row, zero points down the rows. Value = scale * (q - zero), on the signed values
+    # (compressed-tensors' pack_to_int32, unpack_from_int32 and its forward's _dequantize).
+    arrays, values = {}, {}
+    for name, w in tensors.items():
+        if not (name.startswith("encoder.") and name.endswith(".weight") and w.ndim == 2):
+            arrays[name] = ("I64", w.shape, w.tobytes()) if w.dtype == np.int64 else ("F32", w.shape, w.astype(np.float32).tobytes())
+            continue
+        w = w.astype(np.float32)
+        rows, cols = w.shape
+        if "attention" in name:
+            bits, size = 4, 128
+            g_idx = np.empty(cols, np.int32)
+            order = rng.permutation(cols) if "query" in name else np.arange(cols)
+            g_idx[order] = np.arange(cols) // size
+            groups = cols // size
+            scale_bits = np.zeros((rows, groups), np.uint16)
+            for g in range(groups):
+                scale_bits[:, g] = bf16_bits(np.abs(w[:, g_idx == g]).max(axis=1) / 7)
+            scale = bf16_value(scale_bits)[:, g_idx]
+            q = np.clip(np.round(w / scale), -8, 7).astype(np.int64)
+            zero = np.zeros_like(q)
+            arrays[name + "_scale"] = ("BF16", scale_bits.shape, scale_bits.tobytes())
+            if "query" in name:
+                arrays[name + "_g_idx"] = ("I32", g_idx.shape, g_idx.tobytes())
+        else:
+            bits = 8
+            lo, hi = np.minimum(w.min(axis=1, keepdims=True), 0), np.maximum(w.max(axis=1, keepdims=True), 0)
+            s16 = ((hi - lo) / 255).astype(np.float16)
+            s = s16.astype(np.float32)
+            zp = np.clip(np.round(-lo / s) - 128, -128, 127).astype(np.int64)  # [rows, 1]
+            q = np.clip(np.round(w / s) + zp, -128, 127).astype(np.int64)
+            zero, scale = np.broadcast_to(zp, w.shape), np.broadcast_to(s, w.shape)
+            arrays[name + "_scale"] = ("F16", s16.shape, s16.tobytes())
+            zp_words = pack_words((zp + 128).astype(np.uint32), bits, axis=0)
+            arrays[name + "_zero_point"] = ("I32", zp_words.shape, zp_words.tobytes())
+        offset = 1 << (bits - 1)
+        words = pack_words((q + offset).astype(np.uint32), bits, axis=1)
+        arrays[name + "_packed"] = ("I32", words.shape, words.tobytes())
+        arrays[name + "_shape"] = ("I64", (2,), np.array([rows, cols], np.int64).tobytes())
+        # Unpacked again from the stored words, as compressed-tensors does.
+        per = 32 // bits
+        codes = ((words[:, np.arange(cols) // per] >> (bits * (np.arange(cols) % per)).astype(np.uint32)) & ((1 << bits) - 1)).astype(np.int64) - offset
+        values[name + "_packed"] = scale.astype(np.float64) * (codes - zero)
+    out_dir = os.path.join(extra, "minilm-w4a16")
+    os.makedirs(out_dir, exist_ok=True)
+    save_bf16(os.path.join(out_dir, "model.safetensors"), arrays, {"format": "pt"})
+    attention = {"num_bits": 4, "type": "int", "symmetric": True, "strategy": "group", "group_size": 128, "actorder": "group"}
+    ffn = {"num_bits": 8, "type": "int", "symmetric": False, "strategy": "channel"}
+    json.dump({**config, "quantization_config": {
+        "quant_method": "compressed-tensors", "format": "mixed-precision",
+        "config_groups": {"group_0": {"targets": ["re:.*attention.*"], "format": "pack-quantized", "weights": attention},
+                          "group_1": {"targets": ["re:.*layer\\.\\d+\\.(intermediate|output)\\.dense$"], "format": "pack-quantized", "weights": ffn}}}},
+        open(os.path.join(out_dir, "config.json"), "w"), indent=2)
+    packed_values["minilm-w4a16"] = values
 
 
 # llama.cpp's `general.file_type` (enum llama_ftype) for the all-tensor types written here.

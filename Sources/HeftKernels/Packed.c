@@ -123,6 +123,37 @@ INLINE void packed_row(const heft_packed *p, size_t row, size_t first, size_t la
 #undef AWQ_ONE
         break;
     }
+    case HEFT_PACKED_COMPRESSED: {
+        const size_t code_row = row * ((columns + per - 1) / per), scale_row = row * p->scale_columns;
+        const int32_t offset = p->zero_offset;
+        const int32_t *groups = p->groups;
+#define CT_GROUP(j) (groups ? (size_t)word_at((const uint32_t *)groups, (j)) : (j) / p->group_size)
+#define CT_SCALE(g) scale_at(type, p->scales, p->scale_columns ? scale_row + (g) : 0)
+#define CT_ZERO(g)                                                                                               \
+    (p->zero_layout == 0   ? offset                                                                             \
+     : p->zero_layout == 1 ? (int32_t)((word_at(p->zeros, row / per * p->scale_columns + (g)) >> (bits * (uint32_t)(row % per))) & mask) \
+                           : (int32_t)((const int8_t *)p->zeros)[p->scale_columns ? scale_row + (g) : 0] + offset)
+#define CT_ONE(j)                                                                                                \
+    out[(j) - first] = CT_SCALE(CT_GROUP(j)) *                                                                   \
+                       (float)((int32_t)((word_at(p->codes, code_row + (j) / per) >> (bits * (uint32_t)((j) % per))) & mask) - CT_ZERO(CT_GROUP(j)))
+        // Runs of 16 share a group when there is no g_idx and groups are whole runs (or one scale spans the row).
+        if (groups || (p->scale_columns > 1 && p->group_size % 16 != 0)) from = to = last;
+        for (size_t j = first; j < from; j++) CT_ONE(j);
+        for (size_t j = from; j < to; j += 16) {
+            const size_t g = j / p->group_size;
+            const f32x16 scale = CT_SCALE(g);
+            const i32x16 zero = CT_ZERO(g);
+            i32x16 q = (i32x16)((words16(p->codes, code_row + j / per, bits) >> shifts) & mask);
+            f32x16 v = scale * __builtin_convertvector(q - zero, f32x16);
+            memcpy(out + (j - first), &v, 64);
+        }
+        for (size_t j = to; j < last; j++) CT_ONE(j);
+#undef CT_ONE
+#undef CT_ZERO
+#undef CT_SCALE
+#undef CT_GROUP
+        break;
+    }
     default: {  // HEFT_PACKED_MLX: codes [rows][columns / per], scales and biases [rows][columns / group_size].
         const size_t code_row = row * (columns / per), group_row = row * (columns / p->group_size);
 #define MLX_ONE(j)                                                                                               \

@@ -578,10 +578,12 @@ import Testing
     /// every other layer, the original format's stored zero − 1, which wraps a zero of 0 to 16), GPTQ 8-bit
     /// (`gptq_v2`, one group a column), AWQ's GEMM layout (its nibble order) and MLX (2-, 4- and 8-bit layers,
     /// bfloat16 scales, packed embeddings), and 8-bit weights with their scales (FP8 E4M3 in 128 × 128 blocks or with
-    /// one scale, E5M2 with a scale a row; int8 with a scale a row or per 128 columns). Every packed tensor's statistics equal numpy's over the values each
-    /// format's reference dequantization gives (Scripts/make_fixtures.py, written from AutoGPTQ's, AutoAWQ's and
-    /// MLX's code); every other tensor's equal the unpacked checkpoint's.
-    @Test(arguments: ["minilm-gptq", "minilm-gptq8", "minilm-awq", "minilm-mlx", "minilm-fp8", "minilm-int8"])
+    /// one scale, E5M2 with a scale a row; int8 with a scale a row or per 128 columns), and compressed-tensors'
+    /// pack-quantized (4-bit symmetric groups with act-order, 8-bit asymmetric rows with packed zero points). Every
+    /// packed tensor's statistics equal numpy's over the values each
+    /// format's reference dequantization gives (Scripts/make_fixtures.py, written from AutoGPTQ's, AutoAWQ's, MLX's
+    /// and compressed-tensors' code); every other tensor's equal the unpacked checkpoint's.
+    @Test(arguments: ["minilm-gptq", "minilm-gptq8", "minilm-awq", "minilm-mlx", "minilm-fp8", "minilm-int8", "minilm-w4a16"])
     func packedWeightsAreScannedAsTheirValues(_ name: String) async throws {
         let report = try await StatsScanner.scan(try ModelSource.open(Fixtures.path("extra/" + name)))
         let packed = try #require(try Self.reference("packed")[name] as? [String: [String: Any]])
@@ -660,6 +662,61 @@ import Testing
                 #expect(report.skipped.map(\.name) == ["a.qweight"], "\(c.reason)")
                 #expect(report.skipped.first?.reason.contains(c.reason) == true, "\(report.skipped.first?.reason ?? "none") vs \(c.reason)")
                 #expect(report.tensors.map(\.name) == ["n.weight"])
+            }
+        }
+    }
+
+    /// compressed-tensors' packed weights whose companions break its rules are listed as not scanned with the reason;
+    /// a well-formed one (codes 0, stored as 8 above the signed code −8, scales of 1) is scanned as 2 × 8 values of −8.
+    @Test func compressedTensorsWeightsThatBreakTheirRulesAreNotScanned() async throws {
+        func int64s(_ values: [Int64]) -> [UInt8] { values.flatMap { withUnsafeBytes(of: $0.littleEndian) { Array($0) } } }
+        func int32s(_ values: [Int32]) -> [UInt8] { values.flatMap { withUnsafeBytes(of: $0.littleEndian) { Array($0) } } }
+        let one: [UInt8] = [0x80, 0x3F]  // bfloat16 1.0
+        let packed = ("a.weight_packed", "I32", [2, 1], [UInt8](repeating: 0, count: 8))
+        let scale = ("a.weight_scale", "BF16", [2, 1], one + one)
+        let shape = ("a.weight_shape", "I64", [2], int64s([2, 8]))
+        let cases: [(tensors: [(String, String, [Int], [UInt8])], reason: String)] = [
+            ([packed, scale, shape], ""),
+            (
+                [packed, scale, ("a.weight_shape", "I64", [2], int64s([2, 9]))],
+                "a.weight_packed has 1 words a row, where 9 columns of 4-bit codes need 2"
+            ),
+            (
+                [packed, scale, ("a.weight_shape", "I64", [2], int64s([3, 8]))],
+                "a.weight_shape says [3, 8], which a.weight_packed [2, 1] cannot hold"
+            ),
+            ([packed, shape], "its scales (a.weight_scale) are missing"),
+            ([packed, scale, shape, ("a.weight_zero_point", "I32", [2, 2], [UInt8](repeating: 0, count: 16))], "a.weight_zero_point is I32 [2, 2]"),
+            (
+                [packed, scale, shape, ("a.weight_g_idx", "I32", [8], int32s([0, 0, -1, 0, 0, 0, 0, 0]))],
+                "a.weight_g_idx sets the group of some columns and not of others"
+            ),
+        ]
+        for c in cases {
+            let dir = try TemporaryDirectory()
+            var header: [String] = [#""n.weight":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}"#], data = [UInt8](repeating: 0, count: 8)
+            for (name, dtype, shape, bytes) in c.tensors {
+                header.append(
+                    #""\#(name)":{"dtype":"\#(dtype)","shape":[\#(shape.map(String.init).joined(separator: ","))],"data_offsets":[\#(data.count),\#(data.count + bytes.count)]}"#
+                )
+                data += bytes
+            }
+            try dir.write("model.safetensors", SafetensorsBuilder.file(header: "{" + header.joined(separator: ",") + "}", dataBytes: 0) + data)
+            var config = try Fixtures.json(Fixtures.path("all-MiniLM-L6-v2/config.json"))
+            config["quantization_config"] = [
+                "quant_method": "compressed-tensors", "format": "pack-quantized",
+                "config_groups": [
+                    "group_0": ["targets": ["Linear"], "weights": ["num_bits": 4, "type": "int", "symmetric": true, "strategy": "channel"]]
+                ],
+            ]
+            try dir.write("config.json", Array(try JSONSerialization.data(withJSONObject: config)))
+            let report = try await StatsScanner.scan(try ModelSource.open(dir.path))
+            if c.reason.isEmpty {
+                let a = try #require(report.tensors.first { $0.name == "a.weight_packed" }, "\(report.skipped.map(\.reason))")
+                #expect(a.elements == 16 && a.min == -8 && a.max == -8)
+            } else {
+                #expect(report.skipped.map(\.name) == ["a.weight_packed"], "\(c.reason)")
+                #expect(report.skipped.first?.reason.contains(c.reason) == true, "\(report.skipped.first?.reason ?? "none") vs \(c.reason)")
             }
         }
     }

@@ -141,6 +141,12 @@ enum {
     /// `block_rows` × `group_size` values: `scales` [ceil(rows / block_rows)][scale_columns] (per tensor, per row,
     /// per group or per 128 × 128 block); value = code · scale in float32.
     HEFT_PACKED_SCALED = 3,
+    /// compressed-tensors' pack-quantized: `weight_packed` [rows][ceil(columns / (32 / bits))], lowest bits first,
+    /// each code stored as signed + 2^(bits − 1) (`zero_offset`); `weight_scale` [rows][scale_columns] (0: one
+    /// scale), the column's group j / group_size or `groups[j]`; zero points (`zero_layout`) none (the offset),
+    /// int32 packed down the rows [ceil(rows / (32 / bits))][scale_columns] with the same offset, or int8 signed;
+    /// value = scale · (code − zero).
+    HEFT_PACKED_COMPRESSED = 4,
 };
 
 /// A packed weight as a logical matrix of `rows` × `columns` values, enumerated row by row (AWQ's columns in the
@@ -167,6 +173,8 @@ typedef struct {
     int32_t code_type;
     size_t block_rows;
     size_t scale_columns;
+    /// HEFT_PACKED_COMPRESSED: 0 without zero points, 1 packed down the rows, 2 int8.
+    int32_t zero_layout;
 } heft_packed;
 
 /// Values [start, start + count) of a packed weight, as float32, into `out`.

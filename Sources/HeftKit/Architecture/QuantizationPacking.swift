@@ -18,6 +18,18 @@ public struct QuantizationPacking: Sendable, Hashable, Codable {
     /// The layout within the method, when stated: GPTQ's `checkpoint_format` (`gptq`, whose stored zeros are one
     /// less than the zeros used, or `gptq_v2`), AWQ's `version` (`gemm`, `gemv`, …).
     public let variant: String?
+    /// compressed-tensors' `config_groups`: the layers each group's bits apply to (a mixed recipe quantizes some
+    /// layers with other bits). Not part of the JSON answer.
+    public var layers: [LayerRule] = []
+
+    public struct LayerRule: Sendable, Hashable {
+        /// Module names, `re:` regular expressions matched from the name's start, or `Linear` (every linear layer).
+        public let targets: [String]
+        public let bits: Int
+        public let groupSize: Int?
+    }
+
+    enum CodingKeys: String, CodingKey { case method, bits, groupSize, variant }
 
     public init(method: Method, bits: Int, groupSize: Int?, variant: String? = nil) {
         self.method = method
@@ -25,6 +37,21 @@ public struct QuantizationPacking: Sendable, Hashable, Codable {
         self.groupSize = groupSize
         self.variant = variant
     }
+
+    /// The rule for the linear layer `module` (a weight's name without `.weight`): the first config group whose
+    /// targets name it, as compressed-tensors assigns them; nil when none does.
+    public func rule(forModule module: String) -> LayerRule? {
+        layers.first { rule in
+            rule.targets.contains { target in
+                if target == "Linear" || target == module { return true }
+                guard target.hasPrefix("re:"), let pattern = try? Regex("^(?:" + target.dropFirst(3) + ")") else { return false }
+                return (try? pattern.firstMatch(in: module)) != nil
+            }
+        }
+    }
+
+    /// Bits of the packed codes of `module`: its config group's, or the checkpoint's.
+    public func bits(forModule module: String) -> Int { rule(forModule: module)?.bits ?? bits }
 
     /// Reads `quantization_config` (Transformers) or `quantization` (MLX) from a config, or returns `nil`.
     public static func from(config: JSONObject) -> QuantizationPacking? {
@@ -49,11 +76,16 @@ public struct QuantizationPacking: Sendable, Hashable, Codable {
         }
         var bits = quantization["bits"]?.numberValue?.int ?? quantization["w_bit"]?.numberValue?.int
         var groupSize = quantization["group_size"]?.numberValue?.int ?? quantization["q_group_size"]?.numberValue?.int
+        var layers: [LayerRule] = []
         if method == .compressedTensors, let groups = quantization["config_groups"]?.objectValue {
             for member in groups.members {
-                if let weights = member.value.objectValue?["weights"]?.objectValue {
+                if let group = member.value.objectValue, let weights = group["weights"]?.objectValue {
                     bits = bits ?? weights["num_bits"]?.numberValue?.int
                     groupSize = groupSize ?? weights["group_size"]?.numberValue?.int
+                    if let count = weights["num_bits"]?.numberValue?.int {
+                        let targets = (group["targets"]?.arrayValue ?? []).compactMap(\.stringValue)
+                        layers.append(LayerRule(targets: targets, bits: count, groupSize: weights["group_size"]?.numberValue?.int))
+                    }
                 }
             }
         }
@@ -61,6 +93,8 @@ public struct QuantizationPacking: Sendable, Hashable, Codable {
             bits = quantization["load_in_4bit"]?.boolValue == true ? 4 : 8
         }
         let variant = (quantization["checkpoint_format"] ?? quantization["format"] ?? quantization["version"])?.stringValue?.lowercased()
-        return QuantizationPacking(method: method, bits: bits ?? 4, groupSize: groupSize, variant: variant)
+        var packing = QuantizationPacking(method: method, bits: bits ?? 4, groupSize: groupSize, variant: variant)
+        packing.layers = layers
+        return packing
     }
 }

@@ -121,7 +121,14 @@ public struct TensorClassifier: Sendable {
         guard packed, packing.bits > 0, 32 % packing.bits == 0 || packing.bits == 3 || packing.bits == 6 else {
             return tensor.elementCount
         }
-        return Checked.multiply(tensor.elementCount, 32).map { $0 / packing.bits } ?? tensor.elementCount
+        // compressed-tensors' config groups may give a layer other bits than the first group's.
+        var bits = packing.bits
+        if packing.method == .compressedTensors, last == "weight_packed", tensor.name.count > "_packed".count {
+            let module = tensor.name.dropLast(".weight_packed".count)
+            bits = packing.bits(forModule: String(module))
+        }
+        guard bits > 0 else { return tensor.elementCount }
+        return Checked.multiply(tensor.elementCount, 32).map { $0 / bits } ?? tensor.elementCount
     }
 
     private static func kind(lower: [String], last: String) -> ParameterKind {

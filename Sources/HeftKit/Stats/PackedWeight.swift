@@ -6,13 +6,15 @@ import HeftKernels
 /// - GPTQ (`qweight`): scale · (code − (stored zero + 1)); the `gptq_v2` checkpoint format stores the zero itself.
 /// - AWQ (`qweight`, GEMM layout): scale · (code − zero).
 /// - MLX (affine, packed `weight`): scale · code + bias.
+/// - compressed-tensors' pack-quantized (`weight_packed`): scale · (code − zero), codes and zeros stored with
+///   2^(bits − 1) added.
 /// - 8-bit weights (int8, FP8) with a `weight_scale` or `weight_scale_inv` beside them (compressed-tensors,
 ///   DeepSeek-style FP8 blocks): code · scale, per tensor, row, group or block.
 ///
 /// The packed formats' products are exact in float32 (a code difference of at most 9 bits times a scale of 11 or 8
 /// significant bits); engines compute in half precision and round them to 16 bits.
 struct PackedWeight: Sendable {
-    enum Layout: Sendable { case gptq, awq, mlx, scaled }
+    enum Layout: Sendable { case gptq, awq, mlx, scaled, compressed }
 
     let layout: Layout
     /// What the report calls these weights, e.g. "GPTQ 4-bit codes".
@@ -35,6 +37,8 @@ struct PackedWeight: Sendable {
     var codeType: Int32 = 0
     var blockRows = 1
     var scaleColumns = 0
+    /// `.compressed`: how zero points are stored (0 none, 1 packed down the rows, 2 int8).
+    var zeroLayout: Int32 = 0
     /// The weight's shape as PyTorch holds it ([out, in], with any leading dimensions).
     let shape: [Int]
     /// Bytes read: the codes and every tensor decoded with them.
@@ -48,6 +52,7 @@ struct PackedWeight: Sendable {
         case .gptq: zeroOffset == 1 ? "scale × (code − (stored zero + 1))" : "scale × (code − zero)"
         case .awq: "scale × (code − zero)"
         case .mlx: "scale × code + bias"
+        case .compressed: "scale × (code − zero)"
         case .scaled: "code × scale"
         }
     }
@@ -62,6 +67,7 @@ struct PackedWeight: Sendable {
         case .awq: Int32(HEFT_PACKED_AWQ)
         case .mlx: Int32(HEFT_PACKED_MLX)
         case .scaled: Int32(HEFT_PACKED_SCALED)
+        case .compressed: Int32(HEFT_PACKED_COMPRESSED)
         }
     }
 
@@ -79,7 +85,7 @@ struct PackedWeight: Sendable {
                                 codes: c.baseAddress?.assumingMemoryBound(to: UInt32.self),
                                 zeros: z?.baseAddress?.assumingMemoryBound(to: UInt32.self), scales: s.baseAddress,
                                 biases: b?.baseAddress, groups: g?.baseAddress?.assumingMemoryBound(to: Int32.self), code_type: codeType,
-                                block_rows: blockRows, scale_columns: scaleColumns)
+                                block_rows: blockRows, scale_columns: scaleColumns, zero_layout: zeroLayout)
                             heft_dequantize_packed(&p, start, count, out)
                         }
                     }
@@ -260,8 +266,10 @@ struct PackedWeight: Sendable {
                 scaleType: type,
                 codes: try open(tensor), zeros: nil, scales: try open(scalesInfo), biases: try open(biasesInfo), groups: nil,
                 shape: leading + [columns], byteCount: tensor.byteCount + scalesInfo.byteCount + biasesInfo.byteCount)
+        case .compressedTensors:
+            return try compressed(tensor, packing: packing, named: named, span: span)
         default:
-            throw refuse("heft stats decodes GPTQ, AWQ and MLX codes")
+            throw refuse("heft stats decodes GPTQ, AWQ, MLX and compressed-tensors codes")
         }
     }
 
@@ -325,5 +333,131 @@ struct PackedWeight: Sendable {
             layout: .scaled, label: "\(tensor.storage.name) weights with \(reach)", bits: 8, rows: rows, columns: columns, groupSize: groupSize,
             zeroOffset: 0, scaleType: type, codes: codes, zeros: nil, scales: scales, biases: nil, groups: nil, codeType: codeType,
             blockRows: blockRows, scaleColumns: scaleColumns, shape: tensor.shape, byteCount: tensor.byteCount + scalesInfo.byteCount)
+    }
+
+    /// compressed-tensors' pack-quantized weight (`NAME_packed`, as llm-compressor writes W4A16 and W8A16): codes
+    /// packed along the rows of [out, ceil(in / (32 / bits))] int32, the true shape in `NAME_shape`, scales one
+    /// ([1]), one a row ([out, 1]) or per group ([out, groups]), the group of column j being j / group size or
+    /// `NAME_g_idx`[j] (act-order), and zero points none (symmetric), packed down the rows (int32), or int8.
+    private static func compressed(
+        _ tensor: TensorInfo, packing: QuantizationPacking, named: [String: TensorInfo], span: (TensorInfo) throws(FormatError) -> TensorSpan
+    ) throws(Refusal) -> PackedWeight {
+        func refuse(_ reason: String) -> Refusal { Refusal(reason: reason) }
+        func open(_ t: TensorInfo) throws(Refusal) -> TensorSpan {
+            do throws(FormatError) { return try span(t) } catch { throw refuse("\(t.name): \(error.detail)") }
+        }
+        func dims(_ shape: [Int]) -> String { "[\(shape.map(String.init).joined(separator: ", "))]" }
+        let suffix = "_packed"
+        guard tensor.name.hasSuffix(suffix), tensor.shape.count == 2 else { throw refuse("not a 2-D weight_packed") }
+        let base = String(tensor.name.dropLast(suffix.count))
+        guard let scalesInfo = named[base + "_scale"] else { throw refuse("its scales (\(base)_scale) are missing") }
+        let type: GGMLType
+        switch scalesInfo.storage {
+        case .safetensors(.f32): type = .f32
+        case .safetensors(.f16): type = .f16
+        case .safetensors(.bf16): type = GGMLType.named("BF16") ?? .f32
+        default: throw refuse("\(scalesInfo.name) is \(scalesInfo.storage.name); scales must be F16, BF16 or F32")
+        }
+        let rows = tensor.shape[0], words = tensor.shape[1]
+        // The true columns, from NAME_shape (int64 or int32 [out, in]); without it, every packed column is a value.
+        var columns = words * 32 / Swift.max(1, packing.bits)
+        if let shapeInfo = named[base + "_shape"] {
+            guard shapeInfo.elementCount == 2, case .safetensors(let d) = shapeInfo.storage, d == .i64 || d == .i32 else {
+                throw refuse("\(shapeInfo.name) is \(shapeInfo.storage.name) \(dims(shapeInfo.shape)); it should hold [out, in] as integers")
+            }
+            let stored = try open(shapeInfo)
+            let values: [Int] = stored.withUnsafeBytes { raw in
+                (0..<2).map {
+                    d == .i64
+                        ? Int(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self)))
+                        : Int(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: Int32.self)))
+                }
+            }
+            guard values[0] == rows, values[1] > 0, values[1] <= words * 16 else {
+                throw refuse("\(shapeInfo.name) says \(dims(values)), which \(tensor.name) \(dims(tensor.shape)) cannot hold")
+            }
+            columns = values[1]
+        }
+        // The bits: the layer's config group's, or (a layer no group names) the ones that fill its words.
+        let rule = packing.rule(forModule: String(base.dropLast(".weight".count)))
+        var bits = rule?.bits ?? packing.bits
+        if rule == nil, (columns * bits + 31) / 32 != words, let fitting = [4, 8, 2].first(where: { (columns * $0 + 31) / 32 == words }) {
+            bits = fitting
+        }
+        guard bits == 2 || bits == 4 || bits == 8 else {
+            throw refuse("\(bits)-bit codes straddle 32-bit words (heft stats decodes 2-, 4- and 8-bit codes)")
+        }
+        let per = 32 / bits
+        guard (columns + per - 1) / per == words else {
+            throw refuse("\(tensor.name) has \(words) words a row, where \(columns) columns of \(bits)-bit codes need \((columns + per - 1) / per)")
+        }
+        // Scales: one, one a row, or groups of columns.
+        var scaleColumns = 0, groupSize = columns
+        if scalesInfo.elementCount == 1 {
+            scaleColumns = 0
+        } else if scalesInfo.shape.count == 2, scalesInfo.shape[0] == rows, scalesInfo.shape[1] >= 1 {
+            scaleColumns = scalesInfo.shape[1]
+            if scaleColumns > 1 {
+                if let stated = rule?.groupSize ?? packing.groupSize, stated > 0, (columns + stated - 1) / stated == scaleColumns {
+                    groupSize = stated
+                } else if columns % scaleColumns == 0 {
+                    groupSize = columns / scaleColumns
+                } else {
+                    throw refuse("\(scalesInfo.name) has \(scaleColumns) groups a row, which do not divide the \(columns) columns of \(tensor.name)")
+                }
+            }
+        } else {
+            throw refuse("\(scalesInfo.name) has shape \(dims(scalesInfo.shape)), which matches no scale layout of \(tensor.name) (\(rows) rows)")
+        }
+        let groupCount = Swift.max(1, scaleColumns)
+        // Zero points: none, int32 packed down the rows, or int8 (older files).
+        var zeroLayout: Int32 = 0
+        var zeros: TensorSpan?
+        if let zeroInfo = named[base + "_zero_point"] {
+            switch zeroInfo.storage {
+            case .safetensors(.i32) where zeroInfo.shape == [(rows + per - 1) / per, groupCount]:
+                zeroLayout = 1
+            case .safetensors(.i8) where zeroInfo.elementCount == Swift.max(1, rows * scaleColumns):
+                zeroLayout = 2
+            default:
+                throw refuse(
+                    "\(zeroInfo.name) is \(zeroInfo.storage.name) \(dims(zeroInfo.shape)); zero points are int32 packed down the rows \(dims([(rows + per - 1) / per, groupCount])) or int8 \(dims([rows, groupCount]))"
+                )
+            }
+            zeros = try open(zeroInfo)
+        }
+        // Act-order: the group of each column; a g_idx of −1 everywhere means column order.
+        var groups: TensorSpan?
+        if let g = named[base + "_g_idx"] {
+            guard case .safetensors(.i32) = g.storage, g.shape == [columns] else {
+                throw refuse("\(g.name) is \(g.storage.name) \(dims(g.shape)); act-order groups are int32 [\(columns)]")
+            }
+            let stored = try open(g)
+            var unset = 0
+            var bad: (Int, Int32)?
+            stored.withUnsafeBytes { raw in
+                for j in 0..<columns {
+                    let v = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * j, as: Int32.self))
+                    if v == -1 {
+                        unset += 1
+                    } else if v < 0 || Int(v) >= groupCount {
+                        bad = (j, v)
+                        break
+                    }
+                }
+            }
+            if let (j, v) = bad { throw refuse("\(g.name)[\(j)] is \(v), outside the \(groupCount) groups of \(scalesInfo.name)") }
+            if unset == 0 {
+                groups = stored
+            } else if unset != columns {
+                throw refuse("\(g.name) sets the group of some columns and not of others (−1)")
+            }
+        }
+        let parts = [tensor, scalesInfo] + [named[base + "_zero_point"], named[base + "_g_idx"], named[base + "_shape"]].compactMap { $0 }
+        return PackedWeight(
+            layout: .compressed, label: "compressed-tensors \(bits)-bit codes", bits: bits, rows: rows, columns: columns, groupSize: groupSize,
+            zeroOffset: 1 << (bits - 1), scaleType: type, codes: try open(tensor), zeros: zeros, scales: try open(scalesInfo), biases: nil,
+            groups: groups, scaleColumns: scaleColumns, zeroLayout: zeroLayout, shape: [rows, columns],
+            byteCount: parts.reduce(0) { $0 + $1.byteCount })
     }
 }
