@@ -738,6 +738,7 @@ import Testing
                 45,
                 "its zero points (a.weight_zero_point) are not applied"
             ),
+            (#""a.SCB":{"dtype":"F32","shape":[4],"data_offsets":[40,56]}"#, 56, "its row scales (a.SCB, bitsandbytes int8) are not applied"),
         ]
         for c in cases {
             let dir = try TemporaryDirectory()

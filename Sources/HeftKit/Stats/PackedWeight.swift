@@ -281,6 +281,10 @@ struct PackedWeight: Sendable {
         _ tensor: TensorInfo, packing: QuantizationPacking?, named: [String: TensorInfo], span: (TensorInfo) throws(FormatError) -> TensorSpan
     ) throws(Refusal) -> PackedWeight? {
         guard case .safetensors(let dtype) = tensor.storage, [.i8, .f8e4m3, .f8e5m2].contains(dtype) else { return nil }
+        if dtype == .i8, tensor.name.hasSuffix(".weight"), let scb = named[String(tensor.name.dropLast("weight".count)) + "SCB"] {
+            // bitsandbytes' LLM.int8() keeps each row's absolute maximum beside the codes.
+            throw Refusal(reason: "its row scales (\(scb.name), bitsandbytes int8) are not applied by heft stats")
+        }
         let blockwise = named[tensor.name + "_scale_inv"]
         guard let scalesInfo = named[tensor.name + "_scale"] ?? blockwise else { return nil }
         func refuse(_ reason: String) -> Refusal { Refusal(reason: reason) }
