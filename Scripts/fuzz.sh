@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-20}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(safetensors index gguf config json dequant requests)
+[ ${#targets[@]} -gt 0 ] || targets=(safetensors index gguf config json dequant requests packed)
 swift build -c release --product heft-fuzz --scratch-path .build-fuzz \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -DHEFT_FUZZING 2>&1 | grep -v "Cannot export local symbol" | tail -1
 binary=.build-fuzz/release/heft-fuzz

@@ -16,13 +16,14 @@ Writes into DEST:
                             g_idx on every other layer, the original format's zero - 1)
   extra/minilm-gptq8/       the same 8-bit, one group a column, checkpoint_format gptq_v2
   extra/minilm-awq/         AWQ's GEMM layout (4-bit, groups of 128, its nibble order)
-  extra/minilm-mlx/         MLX affine, groups of 64, bfloat16 scales and biases, 2-, 4- and 8-bit layers and
-                            the word embeddings packed too
+  extra/minilm-mlx/         MLX affine, bfloat16 scales and biases: 4-bit in groups of 64 by default (the word
+                            embeddings too), per-layer entries for 2-bit (groups of 32) and 8-bit layers
   extra/minilm-fp8/         FP8 weights: E4M3 in 128 x 128 blocks (weight_scale_inv) or with one scale, E5M2 with a
                             bfloat16 scale a row
   extra/minilm-int8/        compressed-tensors int8: a bfloat16 scale a row, or per 128 columns
-  extra/minilm-w4a16/       compressed-tensors pack-quantized: attention 4-bit symmetric in groups of 128 (act-order
-                            g_idx on the query weights), feed-forward 8-bit asymmetric with packed zero points
+  extra/minilm-w4a16/       compressed-tensors pack-quantized: Linear 4-bit symmetric in groups of 128 (act-order
+                            g_idx on the query weights); a regex group makes the feed-forward 8-bit asymmetric with
+                            float32 scales and packed zero points
   extra/split/              MiniLM Q8_0 GGUF split into 3 files by gguf-py's split writer
   extra/bigendian.gguf      MiniLM F16 GGUF written big-endian
   reference.json            what the reference readers (gguf.GGUFReader, Python's json on the safetensors
@@ -165,8 +166,10 @@ def packed_checkpoints(seed=20261130):
         values[base + ".qweight"] = (iw - np.repeat(iz, 128, axis=0)) * np.repeat(packed[base + ".scales"].astype(np.float64), 128, axis=0)
     write("minilm-awq", packed, {"quant_method": "awq", "bits": 4, "group_size": 128, "zero_point": True, "version": "gemm"}, values)
 
-    # MLX: affine quantization along the rows in groups of 64, bfloat16 scales and biases, and a mixed recipe
-    # (query weights 2-bit, the feed-forward's first weight 8-bit, the rest 4-bit; the word embeddings too).
+    # MLX: affine quantization along the rows, bfloat16 scales and biases, and a mixed recipe as mlx-lm writes it:
+    # the config's default (4-bit, groups of 64) for most weights and the word embeddings, and per-layer entries
+    # for the query weights (2-bit, groups of 32) and the feed-forward's first weights (8-bit, groups of 64).
+    overrides = {}
     arrays, values = {}, {}
     for name, w in tensors.items():
         quantized = name.endswith(".weight") and w.ndim == 2 and (name.startswith("encoder.") or "word_embeddings" in name)
@@ -177,9 +180,12 @@ def packed_checkpoints(seed=20261130):
                 arrays[name] = ("F32", w.shape, w.astype(np.float32).tobytes())
             continue
         bits = 2 if "query" in name else 8 if "intermediate" in name else 4
+        size = 32 if "query" in name else 64
         levels, base = (1 << bits) - 1, name[: -len(".weight")]
+        if bits != 4:
+            overrides[base] = {"group_size": size, "bits": bits}
         rows, cols = w.shape
-        grouped = w.astype(np.float32).reshape(rows, cols // 64, 64)
+        grouped = w.astype(np.float32).reshape(rows, cols // size, size)
         lo, hi = grouped.min(axis=2), grouped.max(axis=2)
         scale = bf16_bits(np.where(hi > lo, (hi - lo) / levels, 1.0))
         bias = bf16_bits(lo)
@@ -190,12 +196,12 @@ def packed_checkpoints(seed=20261130):
         # mlx.core.dequantize: w = scale * q + bias per group, lowest bits of each uint32 first.
         words = np.frombuffer(arrays[name][2], dtype=np.uint32).reshape(rows, -1)
         codes = ((words[:, :, None] >> (bits * np.arange(32 // bits, dtype=np.uint32))) & levels).reshape(rows, cols)
-        exact = np.repeat(bf16_value(scale).astype(np.float64), 64, axis=1) * codes + np.repeat(bf16_value(bias).astype(np.float64), 64, axis=1)
+        exact = np.repeat(bf16_value(scale).astype(np.float64), size, axis=1) * codes + np.repeat(bf16_value(bias).astype(np.float64), size, axis=1)
         values[name] = exact.astype(np.float32)  # one rounding, as float32 arithmetic gives scale·q + bias
     out_dir = os.path.join(extra, "minilm-mlx")
     os.makedirs(out_dir, exist_ok=True)
     save_bf16(os.path.join(out_dir, "model.safetensors"), arrays, {"format": "mlx"})
-    json.dump({**config, "quantization": {"group_size": 64, "bits": 4}}, open(os.path.join(out_dir, "config.json"), "w"), indent=2)
+    json.dump({**config, "quantization": {"group_size": 64, "bits": 4, **overrides}}, open(os.path.join(out_dir, "config.json"), "w"), indent=2)
     packed_values["minilm-mlx"] = values
 
     # 8-bit weights with scales beside them. FP8 (E4M3 and E5M2 codes) as DeepSeek stores it, in 128 x 128 blocks
@@ -276,9 +282,9 @@ def packed_checkpoints(seed=20261130):
               open(os.path.join(out_dir, "config.json"), "w"), indent=2)
     packed_values["minilm-int8"] = values
 
-    # compressed-tensors' pack-quantized, as llm-compressor writes a mixed recipe: attention weights 4-bit
-    # symmetric in groups of 128 (act-order g_idx on the query weights), feed-forward weights 8-bit asymmetric, a
-    # scale and zero point a row. Codes (and zero points) are stored unsigned, signed + 2^(bits-1), packed lowest
+    # compressed-tensors' pack-quantized, as llm-compressor writes a mixed recipe: every Linear 4-bit symmetric in
+    # groups of 128 (act-order g_idx on the query weights) except the feed-forward weights, which a second group's
+    # regex targets (a regex outranks `Linear`): 8-bit asymmetric, a float32 scale and a zero point a row. Codes (and zero points) are stored unsigned, signed + 2^(bits-1), packed lowest
     # bits first: codes along each row, zero points down the rows. Value = scale * (q - zero), on the signed values
     # (compressed-tensors' pack_to_int32, unpack_from_int32 and its forward's _dequantize).
     arrays, values = {}, {}
@@ -306,12 +312,11 @@ def packed_checkpoints(seed=20261130):
         else:
             bits = 8
             lo, hi = np.minimum(w.min(axis=1, keepdims=True), 0), np.maximum(w.max(axis=1, keepdims=True), 0)
-            s16 = ((hi - lo) / 255).astype(np.float16)
-            s = s16.astype(np.float32)
+            s = ((hi - lo) / 255).astype(np.float32)
             zp = np.clip(np.round(-lo / s) - 128, -128, 127).astype(np.int64)  # [rows, 1]
             q = np.clip(np.round(w / s) + zp, -128, 127).astype(np.int64)
             zero, scale = np.broadcast_to(zp, w.shape), np.broadcast_to(s, w.shape)
-            arrays[name + "_scale"] = ("F16", s16.shape, s16.tobytes())
+            arrays[name + "_scale"] = ("F32", s.shape, s.tobytes())
             zp_words = pack_words((zp + 128).astype(np.uint32), bits, axis=0)
             arrays[name + "_zero_point"] = ("I32", zp_words.shape, zp_words.tobytes())
         offset = 1 << (bits - 1)
@@ -321,7 +326,8 @@ def packed_checkpoints(seed=20261130):
         # Unpacked again from the stored words, as compressed-tensors does.
         per = 32 // bits
         codes = ((words[:, np.arange(cols) // per] >> (bits * (np.arange(cols) % per)).astype(np.uint32)) & ((1 << bits) - 1)).astype(np.int64) - offset
-        values[name + "_packed"] = scale.astype(np.float64) * (codes - zero)
+        # float32 scales: the product rounded once to float32, as heft computes it (exact for bfloat16 scales).
+        values[name + "_packed"] = scale.astype(np.float32) * (codes - zero).astype(np.float32)
     out_dir = os.path.join(extra, "minilm-w4a16")
     os.makedirs(out_dir, exist_ok=True)
     save_bf16(os.path.join(out_dir, "model.safetensors"), arrays, {"format": "pt"})
@@ -329,7 +335,7 @@ def packed_checkpoints(seed=20261130):
     ffn = {"num_bits": 8, "type": "int", "symmetric": False, "strategy": "channel"}
     json.dump({**config, "quantization_config": {
         "quant_method": "compressed-tensors", "format": "mixed-precision",
-        "config_groups": {"group_0": {"targets": ["re:.*attention.*"], "format": "pack-quantized", "weights": attention},
+        "config_groups": {"group_0": {"targets": ["Linear"], "format": "pack-quantized", "weights": attention},
                           "group_1": {"targets": ["re:.*layer\\.\\d+\\.(intermediate|output)\\.dense$"], "format": "pack-quantized", "weights": ffn}}}},
         open(os.path.join(out_dir, "config.json"), "w"), indent=2)
     packed_values["minilm-w4a16"] = values

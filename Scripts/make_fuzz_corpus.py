@@ -9,8 +9,9 @@ import gguf
 from safetensors.numpy import save
 
 root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "Fuzz", "corpus")
-shutil.rmtree(root, ignore_errors=True)
-for t in ("gguf", "safetensors", "index", "config", "json"):
+# Only the targets written here are rewritten (the dequant and requests seeds are kept as they are).
+for t in ("gguf", "safetensors", "index", "config", "json", "packed"):
+    shutil.rmtree(os.path.join(root, t), ignore_errors=True)
     os.makedirs(os.path.join(root, t))
 
 
@@ -80,4 +81,44 @@ put("config", "huge.json", '{"model_type":"llama","vocab_size":2147483648,"hidde
 put("json", "escapes.json", '{"a":"\\u00e9\\ud83d\\ude00\\n","b":[1,-2.5e10,true,null],"c":{}}')
 put("json", "numbers.json", "[0, -0, 1e400, 18446744073709551616, 12345678901234567890123]")
 put("json", "deep.json", "[" * 100 + "]" * 100)
+# packed: a config selector byte (FuzzTarget.packedConfigs) + a small safetensors file of that layout.
+def packed(name, selector, tensors):
+    header, blobs, offset = {}, [], 0
+    for tname, (dtype, shape, raw) in tensors.items():
+        header[tname] = {"dtype": dtype, "shape": list(shape), "data_offsets": [offset, offset + len(raw)]}
+        blobs.append(raw)
+        offset += len(raw)
+    text = json.dumps(header).encode()
+    put("packed", name, bytes([selector]) + struct.pack("<Q", len(text)) + text + b"".join(blobs))
+
+
+rng = np.random.default_rng(7)
+words = lambda *shape: rng.integers(0, 2**32, size=shape, dtype=np.uint64).astype(np.uint32).tobytes()
+halves = lambda *shape: (rng.integers(0x3000, 0x3C00, size=shape)).astype(np.uint16).tobytes()
+norm = {"n.weight": ("F32", (16,), np.ones(16, np.float32).tobytes())}
+packed("gptq4.bin", 0, {**norm, "a.qweight": ("I32", (2, 16), words(2, 16)), "a.qzeros": ("I32", (2, 2), words(2, 2)),
+                        "a.scales": ("F16", (2, 16), halves(2, 16)), "a.g_idx": ("I32", (16,), np.repeat(np.int32([1, 0]), 8).tobytes())})
+packed("gptq8.bin", 1, {**norm, "a.qweight": ("I32", (4, 16), words(4, 16)), "a.qzeros": ("I32", (1, 4), words(1, 4)),
+                        "a.scales": ("F16", (1, 16), halves(1, 16))})
+packed("gptq2.bin", 2, {**norm, "a.qweight": ("I32", (1, 32), words(1, 32)), "a.qzeros": ("I32", (1, 2), words(1, 2)),
+                        "a.scales": ("BF16", (1, 32), halves(1, 32))})
+packed("awq.bin", 3, {**norm, "a.qweight": ("I32", (16, 2), words(16, 2)), "a.qzeros": ("I32", (2, 2), words(2, 2)),
+                      "a.scales": ("F16", (2, 16), halves(2, 16))})
+packed("mlx4.bin", 4, {**norm, "a.weight": ("U32", (3, 8), words(3, 8)), "a.scales": ("F16", (3, 2), halves(3, 2)),
+                       "a.biases": ("F16", (3, 2), halves(3, 2))})
+packed("mlx8.bin", 5, {**norm, "a.weight": ("U32", (2, 2, 32), words(2, 2, 32)), "a.scales": ("BF16", (2, 2, 2), halves(2, 2, 2)),
+                       "a.biases": ("BF16", (2, 2, 2), halves(2, 2, 2))})
+packed("ct4.bin", 6, {**norm, "a.weight_packed": ("I32", (4, 3), words(4, 3)), "a.weight_scale": ("BF16", (4, 3), halves(4, 3)),
+                      "a.weight_shape": ("I64", (2,), np.int64([4, 20]).tobytes()),
+                      "a.weight_g_idx": ("I32", (20,), (np.arange(20) % 3).astype(np.int32).tobytes())})
+packed("ct-mixed.bin", 7, {**norm, "a.weight_packed": ("I32", (8, 4), words(8, 4)), "a.weight_scale": ("F32", (8, 1), np.ones(8, np.float32).tobytes()),
+                           "a.weight_zero_point": ("I32", (2, 1), words(2, 1)), "a.weight_shape": ("I32", (2,), np.int32([8, 16]).tobytes()),
+                           "b.weight_packed": ("I32", (2, 2), words(2, 2)), "b.weight_scale": ("F16", (2, 2), halves(2, 2)),
+                           "b.weight_zero_point": ("I8", (2, 2), rng.integers(-8, 8, size=4).astype(np.int8).tobytes())})
+packed("fp8.bin", 8, {**norm, "a.weight": ("F8_E4M3", (130, 3), rng.integers(0, 256, size=390).astype(np.uint8).tobytes()),
+                      "a.weight_scale_inv": ("F32", (2, 1), np.float32([0.5, 2]).tobytes()),
+                      "b.weight": ("I8", (4, 8), rng.integers(-128, 128, size=32).astype(np.int8).tobytes()),
+                      "b.weight_scale": ("BF16", (4, 2), halves(4, 2)),
+                      "c.weight": ("F8_E5M2", (2, 4), rng.integers(0, 256, size=8).astype(np.uint8).tobytes()),
+                      "c.weight_scale": ("F32", (1,), np.float32([3]).tobytes())})
 print("corpus written to", os.path.normpath(root))

@@ -8,7 +8,7 @@ internal import HeftKit
 /// ``EstimateError`` is the correct answer to malformed input. libFuzzer drives these through `heft-fuzz` built
 /// with `-sanitize=fuzzer,address`; the tests replay the seed corpus and every regression input through them.
 public enum FuzzTarget: String, CaseIterable, Sendable {
-    case safetensors, index, gguf, config, json, dequant, requests
+    case safetensors, index, gguf, config, json, dequant, requests, packed
 
     /// Runs one input. Errors are expected; anything else (a trap) is a finding.
     public func run(_ bytes: UnsafeRawBufferPointer) {
@@ -46,6 +46,11 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             guard let selector = bytes.first else { return }
             let calculator = Calculators.all[Int(selector) % Calculators.all.count]
             Self.answer(calculator, Data(bytes.dropFirst()))
+        case .packed:
+            // First byte: which quantization config; the rest: a safetensors file, scanned by heft stats in a
+            // folder with that config (every packed layout's checks, then its decoder over whatever passed them).
+            guard let selector = bytes.first else { return }
+            Self.scanPacked(config: Self.packedConfigs[Int(selector) % Self.packedConfigs.count], file: Data(bytes.dropFirst()))
         case .dequant:
             // First byte: which type; the rest: as many whole blocks as fit.
             guard let selector = bytes.first, let base = bytes.baseAddress else { return }
@@ -56,6 +61,62 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             var output = [Float](repeating: 0, count: blocks * type.blockSize)
             output.withUnsafeMutableBufferPointer { Dequantizer.dequantize(type, base + 1, count: blocks * type.blockSize, into: $0.baseAddress!) }
         }
+    }
+
+    /// The `quantization_config` (or MLX `quantization`) entries the packed target pairs with its files.
+    static let packedConfigs: [String] = [
+        #""quantization_config": {"quant_method": "gptq", "bits": 4, "group_size": 8}"#,
+        #""quantization_config": {"quant_method": "gptq", "bits": 8, "group_size": -1, "checkpoint_format": "gptq_v2"}"#,
+        #""quantization_config": {"quant_method": "gptq", "bits": 2, "group_size": 16}"#,
+        #""quantization_config": {"quant_method": "awq", "bits": 4, "group_size": 8, "version": "gemm"}"#,
+        #""quantization": {"group_size": 32, "bits": 4}"#,
+        #""quantization": {"group_size": 64, "bits": 8}"#,
+        #""quantization_config": {"quant_method": "compressed-tensors", "format": "pack-quantized", "config_groups": {"g": {"targets": ["Linear"], "weights": {"num_bits": 4, "group_size": 8}}}}"#,
+        #""quantization_config": {"quant_method": "compressed-tensors", "format": "mixed-precision", "config_groups": {"a": {"targets": ["re:.*a$"], "weights": {"num_bits": 8}}, "b": {"targets": ["re:.*"], "weights": {"num_bits": 2, "group_size": 16}}}}"#,
+        #""quantization_config": {"quant_method": "fp8", "weight_block_size": [128, 128]}"#,
+    ]
+
+    /// Runs one input from async code (the tests): the packed target awaits its scan, where `run` blocks a thread
+    /// on it (libFuzzer's driver, outside Swift concurrency); a test blocking the cooperative pool could starve the
+    /// scan's workers.
+    public func runAsync(_ bytes: [UInt8]) async {
+        if self == .packed, let selector = bytes.first {
+            guard let folder = Self.packedFolder(config: Self.packedConfigs[Int(selector) % Self.packedConfigs.count], file: Data(bytes.dropFirst())),
+                let source = try? ModelSource.open(folder.path)
+            else { return }
+            defer { try? FileManager.default.removeItem(at: folder) }
+            _ = try? await StatsScanner.scan(source)
+            return
+        }
+        bytes.withUnsafeBytes { run($0) }
+    }
+
+    /// A temporary folder holding `file` as model.safetensors and a small llama config with `config`.
+    static func packedFolder(config: String, file: Data) -> URL? {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("heft-fuzz-\(UUID().uuidString)")
+        let text =
+            #"{"model_type": "llama", "hidden_size": 16, "num_hidden_layers": 1, "num_attention_heads": 1, "intermediate_size": 16, "vocab_size": 16, \#(config)}"#
+        guard (try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)) != nil,
+            (try? file.write(to: directory.appendingPathComponent("model.safetensors"))) != nil,
+            (try? Data(text.utf8).write(to: directory.appendingPathComponent("config.json"))) != nil
+        else {
+            try? FileManager.default.removeItem(at: directory)
+            return nil
+        }
+        return directory
+    }
+
+    /// Writes `file` and a small llama config with `config` into a temporary folder and scans it.
+    static func scanPacked(config: String, file: Data) {
+        guard let directory = packedFolder(config: config, file: file) else { return }
+        defer { try? FileManager.default.removeItem(at: directory) }
+        guard let source = try? ModelSource.open(directory.path) else { return }
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            _ = try? await StatsScanner.scan(source)
+            done.signal()
+        }
+        done.wait()
     }
 
     /// Decodes and runs one request; every failure must be a thrown error, never a trap.

@@ -1,7 +1,7 @@
 // Weights packed several codes to a 32-bit word with per-group scales, as GPTQ, AWQ and MLX store them in
-// safetensors checkpoints, decoded to float32 for heft stats. Each value is the exact product the format defines
-// (a code difference of at most 9 bits times a half-precision or bfloat16 scale fits float32's 24 bits); the
-// engines' half-precision kernels round it to 16 bits afterwards.
+// safetensors checkpoints, decoded to float32 for heft stats: a code difference of at most 9 bits times a
+// half-precision or bfloat16 scale is exact in float32's 24 bits (float32 scales and MLX's added bias round once);
+// the engines' half-precision kernels round it to 16 bits afterwards.
 #include "Vectors.h"
 
 #include <math.h>

@@ -67,12 +67,14 @@ static int width_for(float lo, float hi, int cells, int at_least) {
 }
 
 /// Moves the counts of `g` (cells of width 2^g->width_exponent from g->origin) into `into` (coarser or equal):
-/// old cell a lies inside new cell floor(a / 2^shift).
+/// old cell a lies inside new cell floor(a / 2^shift). Widths can differ by up to 2^252 (a tensor of values near
+/// 10⁻³⁰ merged with one near 10³³): shifts of 63 or more, undefined in C, give floor's answer, −1 or 0.
 static void move_counts(uint64_t *into, int k, int64_t origin, const heft_grid *g) {
     int shift = k - g->width_exponent;
     for (int c = 0; c < g->cells; c++) {
         if (g->counts[c] == 0) continue;
-        into[((g->origin + c) >> shift) - origin] += g->counts[c];
+        int64_t cell = g->origin + c;
+        into[(shift >= 63 ? (cell < 0 ? -1 : 0) : cell >> shift) - origin] += g->counts[c];
     }
 }
 

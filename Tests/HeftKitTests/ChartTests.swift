@@ -88,5 +88,8 @@ import Testing
         #expect(Formatting.fixed(99.96, significant: 3) == "100")
         #expect(Formatting.fixed(1.234, significant: 3) == "1.23")
         #expect(Formatting.fixed(0, significant: 3) == "0.00")
+        // Past 10¹⁶: a mantissa of that many digits and its power of ten, not 17 digits of which 13 mean nothing.
+        #expect(Formatting.fixed(3.5369141534521225e+33, significant: 4) == "3.537e+33")
+        #expect(Formatting.fixed(-9.99996e20, significant: 4) == "-1.000e+21")
     }
 }

@@ -14,12 +14,11 @@ import Testing
     }
 
     @Test(arguments: FuzzTarget.allCases)
-    func corpusAndRegressionsRunCleanly(target: FuzzTarget) throws {
+    func corpusAndRegressionsRunCleanly(target: FuzzTarget) async throws {
         let inputs = Self.files("corpus", target) + Self.files("regressions", target)
         #expect(!inputs.isEmpty)
         for path in inputs {
-            let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-            bytes.withUnsafeBytes { target.run($0) }
+            await target.runAsync([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import HeftFormats
+import HeftKernels
 import HeftKit
 import HeftTestSupport
 import Testing
@@ -611,13 +612,18 @@ import Testing
         }
         func int32s(_ values: [Int32]) -> [UInt8] { values.flatMap { withUnsafeBytes(of: $0.littleEndian) { Array($0) } } }
         let zeros = { (n: Int) in [UInt8](repeating: 0, count: n) }
-        // GPTQ 4-bit: qweight [1, 8] holds 8 rows × 8 columns; qzeros [1, 1]; scales [1, 8].
+        // GPTQ 4-bit: qweight [1, 8] holds 8 rows × 8 columns, every code 9 (0x99999999); qzeros [1, 1], every
+        // stored zero 3 (zero 4 in the original format); scales [1, 8] of 0.5 (half 0x3800): every value 0.5 × 5.
+        let codes = [UInt8](repeating: 0x99, count: 32), stored = [UInt8](repeating: 0x33, count: 4)
+        let halves: [UInt8] = (0..<16).map { $0 % 2 == 1 ? 0x38 : 0 }
         let good = [
-            tensor("a.qweight", "I32", [1, 8], zeros(32)), tensor("a.qzeros", "I32", [1, 1], zeros(4)), tensor("a.scales", "F16", [1, 8], zeros(16)),
+            tensor("a.qweight", "I32", [1, 8], codes), tensor("a.qzeros", "I32", [1, 1], stored), tensor("a.scales", "F16", [1, 8], halves),
         ]
         let plain = tensor("n.weight", "F32", [2], zeros(8))
         let cases: [(quantization: String, tensors: [(String, String, [Int], [UInt8])], reason: String)] = [
             (#"{"quant_method": "gptq", "bits": 4, "group_size": 8}"#, good + [plain], ""),
+            // A group size past every row is one group (no overflow computing the groups of 2⁶³ − 1).
+            (#"{"quant_method": "gptq", "bits": 4, "group_size": 9223372036854775807}"#, good + [plain], ""),
             (#"{"quant_method": "gptq", "bits": 3, "group_size": 8}"#, good + [plain], "not decoded: 3-bit codes straddle 32-bit words"),
             (#"{"quant_method": "gptq", "bits": 4, "group_size": 8}"#, [good[0], good[2], plain], "its qzeros tensor (a.qzeros) is missing"),
             (
@@ -656,8 +662,7 @@ import Testing
             if c.reason.isEmpty {
                 #expect(report.complete && report.dequantized.map(\.tensors) == [1], "\(report.skipped.map(\.reason))")
                 let a = try #require(report.tensors.first { $0.name == "a.qweight" })
-                // Codes 0 and stored zeros 0 (zero 1 in the original format) with scales +0: every value is −0.
-                #expect(a.elements == 64 && a.zeros == 64)
+                #expect(a.elements == 64 && a.min == 2.5 && a.max == 2.5, "\(a.min) \(a.max)")
             } else {
                 #expect(report.skipped.map(\.name) == ["a.qweight"], "\(c.reason)")
                 #expect(report.skipped.first?.reason.contains(c.reason) == true, "\(report.skipped.first?.reason ?? "none") vs \(c.reason)")
@@ -777,7 +782,7 @@ import Testing
         let qweights = Set(source.tensors.map(\.name).filter { $0.hasSuffix(".qweight") })
         #expect(qweights.count == 36)
         #expect(Set(packed.skipped.map(\.name)) == qweights)
-        #expect(packed.skipped.allSatisfy { $0.reason.hasPrefix("GPTQ packs several 3-bit codes in each I32 element, not decoded") })
+        #expect(packed.skipped.allSatisfy { $0.reason.hasPrefix("GPTQ packs several codes in each I32 element, not decoded") })
         #expect(!packed.complete)
         #expect(!packed.damage.issues.contains { $0.contains("qweight") })
         // The text groups them on one line by their shared reason, naming the first three.
@@ -791,6 +796,45 @@ import Testing
             #expect(t.elements == o.elements && t.zeros == o.zeros && t.min == o.min && t.max == o.max, "\(t.name)")
             #expect(t.histogram.counts == o.histogram.counts && t.outlierFraction == o.outlierFraction, "\(t.name)")
         }
+    }
+
+    /// Two tensors whose histogram cells differ in width by more than 2⁶³ (values near 10⁻³⁰ and near 10³³) merge
+    /// into one histogram of all parameters: moving the fine cells' counts shifted an int64 by 63 or more, which C
+    /// leaves undefined, and wrote outside the grid (found by fuzzing). Every value lands in the reported bins.
+    @Test func histogramsOfTensorsFarApartMerge() async throws {
+        let tiny: [Float] = (1...64).map { Float($0) * 1e-30 }, huge: [Float] = [1e33, 2e33, -3e33, 5]
+        func bytes(_ values: [Float]) -> [UInt8] { values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian) { Array($0) } } }
+        let header =
+            #"{"a.weight":{"dtype":"F32","shape":[64],"data_offsets":[0,256]},"b.weight":{"dtype":"F32","shape":[4],"data_offsets":[256,272]}}"#
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("m.safetensors", SafetensorsBuilder.file(header: header, dataBytes: 0) + bytes(tiny) + bytes(huge))
+        let global = try await StatsScanner.scan(try ModelSource.open(path)).global
+        let h = global.histogram
+        #expect(h.counts.reduce(0, +) == 68)
+        var expected = [Int](repeating: 0, count: h.counts.count)
+        for v in tiny + huge { expected[Int((Double(v) / h.binWidth).rounded(.down) - (h.edges[0] / h.binWidth).rounded(.down))] += 1 }
+        #expect(h.counts == expected)
+    }
+
+    /// The same at the grids' level: cells of 2⁻⁵ from 2¹⁸ merged with a value of 2⁷⁰ (the merged width is 2⁶⁶, a
+    /// shift of 71, which x86 masks to 7): each count must land in the merged cell that holds its value.
+    @Test func gridsWhoseWidthsDifferBy64OrMoreMerge() {
+        var fine = heft_grid(), coarse = heft_grid(), merged = heft_grid()
+        heft_grid_init(&fine, 32)
+        heft_grid_init(&coarse, 32)
+        heft_grid_init(&merged, 32)
+        // Cells 2²³ … 2²³ + 31 of 2⁻⁵: values from 2¹⁸.
+        (fine.low, fine.high, fine.width_exponent, fine.origin) = (262_144, 262_144.5, -5, 1 << 23)
+        fine.counts.0 = 1  // 2¹⁸
+        fine.counts.16 = 1  // 2¹⁸ + 0.5
+        (coarse.low, coarse.high, coarse.width_exponent, coarse.origin) = (0x1p70, 0x1p70, 59, 2048)
+        coarse.counts.0 = 1  // 2⁷⁰
+        heft_grid_merge(&merged, &fine)
+        heft_grid_merge(&merged, &coarse)
+        let counts = withUnsafeBytes(of: merged.counts) { Array($0.bindMemory(to: UInt64.self)) }
+        var expected = [UInt64](repeating: 0, count: counts.count)
+        for v in [262_144, 262_144.5, 0x1p70] { expected[Int((v / pow(2, Double(merged.width_exponent))).rounded(.down)) - Int(merged.origin)] += 1 }
+        #expect(counts == expected, "width 2^\(merged.width_exponent), origin \(merged.origin)")
     }
 
     @Test func partialDownloadsScanWhatIsThere() async throws {

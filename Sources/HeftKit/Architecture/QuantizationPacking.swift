@@ -38,15 +38,26 @@ public struct QuantizationPacking: Sendable, Hashable, Codable {
         self.variant = variant
     }
 
-    /// The rule for the linear layer `module` (a weight's name without `.weight`): the first config group whose
-    /// targets name it, as compressed-tensors assigns them; nil when none does.
+    /// The rule for the linear layer `module` (a weight's name without `.weight`), as compressed-tensors assigns
+    /// config groups: a group naming the module exactly, else the first whose `re:` pattern matches it (Python's
+    /// `re.match`: from the name's start), else the first targeting `Linear`; nil when none does. MLX's per-layer
+    /// entries are exact names.
     public func rule(forModule module: String) -> LayerRule? {
-        layers.first { rule in
+        if let exact = layers.first(where: { $0.targets.contains(module) }) { return exact }
+        let matched = layers.first { rule in
             rule.targets.contains { target in
-                if target == "Linear" || target == module { return true }
-                guard target.hasPrefix("re:"), let pattern = try? Regex("^(?:" + target.dropFirst(3) + ")") else { return false }
-                return (try? pattern.firstMatch(in: module)) != nil
+                guard target.hasPrefix("re:"), let pattern = TargetPattern(String(target.dropFirst(3))) else { return false }
+                return pattern.matches(module)
             }
+        }
+        return matched ?? layers.first { $0.targets.contains("Linear") }
+    }
+
+    /// The method's name as its authors write it: GPTQ, AWQ, MLX, compressed-tensors, bitsandbytes, FP8.
+    public var displayName: String {
+        switch method {
+        case .gptq, .awq, .mlx, .fp8: method.rawValue.uppercased()
+        default: method.rawValue
         }
     }
 
@@ -56,11 +67,19 @@ public struct QuantizationPacking: Sendable, Hashable, Codable {
     /// Reads `quantization_config` (Transformers) or `quantization` (MLX) from a config, or returns `nil`.
     public static func from(config: JSONObject) -> QuantizationPacking? {
         if let mlx = config["quantization"]?.objectValue {
-            return QuantizationPacking(
+            var packing = QuantizationPacking(
                 method: .mlx,
                 bits: mlx["bits"]?.numberValue?.int ?? 4,
                 groupSize: mlx["group_size"]?.numberValue?.int
             )
+            // mlx-lm's mixed recipes name each layer quantized otherwise: "model.layers.0.mlp.down_proj":
+            // {"group_size": 64, "bits": 8}.
+            for member in mlx.members {
+                if let layer = member.value.objectValue, let bits = layer["bits"]?.numberValue?.int {
+                    packing.layers.append(LayerRule(targets: [member.key], bits: bits, groupSize: layer["group_size"]?.numberValue?.int))
+                }
+            }
+            return packing
         }
         guard let quantization = config["quantization_config"]?.objectValue else { return nil }
         let name = (quantization["quant_method"]?.stringValue ?? "").lowercased()
@@ -93,7 +112,7 @@ public struct QuantizationPacking: Sendable, Hashable, Codable {
             bits = quantization["load_in_4bit"]?.boolValue == true ? 4 : 8
         }
         let variant = (quantization["checkpoint_format"] ?? quantization["format"] ?? quantization["version"])?.stringValue?.lowercased()
-        var packing = QuantizationPacking(method: method, bits: bits ?? 4, groupSize: groupSize, variant: variant)
+        var packing = QuantizationPacking(method: method, bits: bits ?? (method == .fp8 ? 8 : 4), groupSize: groupSize, variant: variant)
         packing.layers = layers
         return packing
     }

@@ -111,7 +111,8 @@ public struct TensorClassifier: Sendable {
         }
         guard [.i32, .u32].contains(dtype) else { return tensor.elementCount }
         let packed = last == "qweight" || last == "weight_packed" || (packing.method == .mlx && last == "weight")
-        if packed, packing.method == .mlx, let size = packing.groupSize, size > 0,
+        if packed, packing.method == .mlx,
+            let size = packing.rule(forModule: String(tensor.name.dropLast(".weight".count)))?.groupSize ?? packing.groupSize, size > 0,
             let scales = groupShapes[String(tensor.name.dropLast("weight".count)) + "scales"], scales.count == tensor.shape.count,
             scales.dropLast() == tensor.shape.dropLast(), let groups = scales.last,
             let logical = Checked.multiply(tensor.elementCount / Swift.max(1, tensor.shape.last ?? 1), groups).flatMap({ Checked.multiply($0, size) })

@@ -116,6 +116,16 @@ public enum Formatting {
     public static func fixed(_ value: Double, significant: Int) -> String {
         guard value.isFinite, value != 0 else { return fixed(value, decimals: max(0, significant - 1)) }
         var magnitude = Int(log10(abs(value)).rounded(.down)) + 1
+        if magnitude > 16 {
+            // Past 10¹⁶ the digits are not all significant: mantissa and power of ten (3.537e+33).
+            var exponent = magnitude - 1
+            var mantissa = fixed(value / pow(10, Double(exponent)), decimals: max(0, significant - 1))
+            if abs(Double(mantissa) ?? 0) >= 10 {  // 9.9996 rounds up to the next power
+                exponent += 1
+                mantissa = fixed(value / pow(10, Double(exponent)), decimals: max(0, significant - 1))
+            }
+            return "\(mantissa)e+\(exponent)"
+        }
         // A value that rounds up to the next power of ten (0.9996 → 1.00, 9.996 → 10.0) takes that power's digits.
         let scale = pow(10, Double(max(0, significant - magnitude)))
         if (abs(value) * scale).rounded() / scale >= pow(10, Double(magnitude)) { magnitude += 1 }

@@ -11,8 +11,9 @@ import HeftKernels
 /// - 8-bit weights (int8, FP8) with a `weight_scale` or `weight_scale_inv` beside them (compressed-tensors,
 ///   DeepSeek-style FP8 blocks): code · scale, per tensor, row, group or block.
 ///
-/// The packed formats' products are exact in float32 (a code difference of at most 9 bits times a scale of 11 or 8
-/// significant bits); engines compute in half precision and round them to 16 bits.
+/// With half-precision or bfloat16 scales the GPTQ, AWQ and compressed-tensors products are exact in float32 (a code
+/// difference of at most 9 bits times a scale of 11 or 8 significant bits); MLX's bias is added with one rounding,
+/// and float32 scales round the product. Engines compute in half precision and round them to 16 bits.
 struct PackedWeight: Sendable {
     enum Layout: Sendable { case gptq, awq, mlx, scaled, compressed }
 
@@ -58,7 +59,13 @@ struct PackedWeight: Sendable {
     }
 
     /// How exact the decoded values are.
-    var precision: String { layout == .scaled ? "a float32 product" : "exact in float32" }
+    var precision: String {
+        switch layout {
+        case .scaled: "a float32 product"
+        case .mlx: "rounded once to float32"
+        default: scaleType == .f32 ? "a float32 product" : "exact in float32"
+        }
+    }
 
     /// `heft_packed.method` for the layout.
     private var method: Int32 {
@@ -97,6 +104,9 @@ struct PackedWeight: Sendable {
     private static func withOptional(_ span: TensorSpan?, _ body: (UnsafeRawBufferPointer?) -> Void) {
         if let span { span.withUnsafeBytes { body($0) } } else { body(nil) }
     }
+
+    /// ⌈a / b⌉ for a ≥ 0, b > 0, without the overflow of (a + b − 1) / b (a group size from a config can be 2⁶³ − 1).
+    static func ceilDiv(_ a: Int, _ b: Int) -> Int { a / b + (a % b == 0 ? 0 : 1) }
 
     /// Why a packed tensor is not decoded: the report lists it as not scanned with this reason.
     struct Refusal: Error {
@@ -194,11 +204,11 @@ struct PackedWeight: Sendable {
                 if let stated = packing.groupSize, stated > 0 {
                     size = stated
                 } else if packing.groupSize == nil {
-                    size = (inputs + groups - 1) / groups
+                    size = ceilDiv(inputs, groups)
                 }
-                guard size > 0, (inputs + size - 1) / size == groups else {
+                guard size > 0, ceilDiv(inputs, size) == groups else {
                     throw refuse(
-                        "\(scalesInfo.name) has \(groups) groups, where \(inputs) input rows in groups of \(size) need \((inputs + size - 1) / Swift.max(size, 1))"
+                        "\(scalesInfo.name) has \(groups) groups, where \(inputs) input rows in groups of \(size) need \(ceilDiv(inputs, Swift.max(size, 1)))"
                     )
                 }
             }
@@ -220,7 +230,7 @@ struct PackedWeight: Sendable {
             let zeroOffset = packing.method == .gptq && packing.variant != "gptq_v2" ? 1 : 0
             let parts = [tensor, zerosInfo, scalesInfo] + (groupsInfo.map { [$0] } ?? [])
             return PackedWeight(
-                layout: packing.method == .gptq ? .gptq : .awq, label: "\(packing.method.rawValue.uppercased()) \(bits)-bit codes", bits: bits,
+                layout: packing.method == .gptq ? .gptq : .awq, label: "\(packing.displayName) \(bits)-bit codes", bits: bits,
                 rows: inputs, columns: outputs, groupSize: size, zeroOffset: zeroOffset, scaleType: type,
                 codes: try open(tensor), zeros: try open(zerosInfo), scales: try open(scalesInfo), biases: nil, groups: groupSpan,
                 shape: [outputs, inputs], byteCount: parts.reduce(0) { $0 + $1.byteCount })
@@ -243,16 +253,18 @@ struct PackedWeight: Sendable {
                 )
             }
             try expect(biasesInfo, scalesInfo.shape)
-            // A layer may be quantized with other bits than the config's default (MLX's mixed recipes): with the
-            // group size stated, the shapes tell its bits (32 · words = bits · groups · size).
-            var bits = packing.bits
-            if let size = packing.groupSize, size > 0 {
-                guard (32 * words) % (groupCount * size) == 0 else {
+            // A layer may be quantized with other bits and group size than the config's default (MLX's mixed
+            // recipes name such layers in the config): with the group size known, the shapes tell its bits
+            // (32 · words = bits · groups · size).
+            let rule = packing.rule(forModule: base)
+            var bits = rule?.bits ?? packing.bits
+            if let size = rule?.groupSize ?? packing.groupSize, size > 0 {
+                guard let product = Checked.multiply(groupCount, size), product > 0, (32 * words) % product == 0 else {
                     throw refuse(
                         "\(scalesInfo.name) has \(groupCount) groups a row, which no whole number of bits fits to \(words) words in groups of \(size)"
                     )
                 }
-                bits = 32 * words / (groupCount * size)
+                bits = 32 * words / product
             }
             bits = try checked(bits)
             let columns = words * (32 / bits)
@@ -305,7 +317,7 @@ struct PackedWeight: Sendable {
             reach = "one scale"
         } else if blockwise != nil {
             // DeepSeek's FP8: blocks of 128 × 128 (weight_block_size), the last ones cut short.
-            guard scaleShape.count == 2, tensor.shape.count == 2, scaleShape[0] == (rows + 127) / 128, scaleShape[1] == (columns + 127) / 128 else {
+            guard scaleShape.count == 2, tensor.shape.count == 2, scaleShape[0] == ceilDiv(rows, 128), scaleShape[1] == ceilDiv(columns, 128) else {
                 throw refuse("\(scalesInfo.name) has shape \(described), which does not cover \(tensor.name) in blocks of 128 × 128")
             }
             (blockRows, groupSize, scaleColumns, reach) = (128, 128, scaleShape[1], "128 × 128-block scales")
@@ -314,7 +326,7 @@ struct PackedWeight: Sendable {
         } else if scaleShape.count == 2, scaleShape[0] == rows, scaleShape[1] > 1 {
             let groups = scaleShape[1]
             let size =
-                packing?.groupSize.flatMap { $0 > 0 && (columns + $0 - 1) / $0 == groups ? $0 : nil }
+                packing?.groupSize.flatMap { $0 > 0 && ceilDiv(columns, $0) == groups ? $0 : nil }
                 ?? (columns % groups == 0 ? columns / groups : 0)
             guard size > 0 else {
                 throw refuse("\(scalesInfo.name) has \(groups) groups a row, which do not divide the \(columns) columns of \(tensor.name)")
@@ -364,7 +376,8 @@ struct PackedWeight: Sendable {
         }
         let rows = tensor.shape[0], words = tensor.shape[1]
         // The true columns, from NAME_shape (int64 or int32 [out, in]); without it, every packed column is a value.
-        var columns = words * 32 / Swift.max(1, packing.bits)
+        let rule = packing.rule(forModule: String(base.dropLast(".weight".count)))
+        var columns = words * 32 / Swift.max(1, rule?.bits ?? packing.bits)
         if let shapeInfo = named[base + "_shape"] {
             guard shapeInfo.elementCount == 2, case .safetensors(let d) = shapeInfo.storage, d == .i64 || d == .i32 else {
                 throw refuse("\(shapeInfo.name) is \(shapeInfo.storage.name) \(dims(shapeInfo.shape)); it should hold [out, in] as integers")
@@ -383,7 +396,6 @@ struct PackedWeight: Sendable {
             columns = values[1]
         }
         // The bits: the layer's config group's, or (a layer no group names) the ones that fill its words.
-        let rule = packing.rule(forModule: String(base.dropLast(".weight".count)))
         var bits = rule?.bits ?? packing.bits
         if rule == nil, (columns * bits + 31) / 32 != words, let fitting = [4, 8, 2].first(where: { (columns * $0 + 31) / 32 == words }) {
             bits = fitting
@@ -402,7 +414,7 @@ struct PackedWeight: Sendable {
         } else if scalesInfo.shape.count == 2, scalesInfo.shape[0] == rows, scalesInfo.shape[1] >= 1 {
             scaleColumns = scalesInfo.shape[1]
             if scaleColumns > 1 {
-                if let stated = rule?.groupSize ?? packing.groupSize, stated > 0, (columns + stated - 1) / stated == scaleColumns {
+                if let stated = rule?.groupSize ?? packing.groupSize, stated > 0, ceilDiv(columns, stated) == scaleColumns {
                     groupSize = stated
                 } else if columns % scaleColumns == 0 {
                     groupSize = columns / scaleColumns
@@ -419,13 +431,15 @@ struct PackedWeight: Sendable {
         var zeros: TensorSpan?
         if let zeroInfo = named[base + "_zero_point"] {
             switch zeroInfo.storage {
-            case .safetensors(.i32) where zeroInfo.shape == [(rows + per - 1) / per, groupCount]:
+            case .safetensors(.i32) where scaleColumns > 0 && zeroInfo.shape == [(rows + per - 1) / per, groupCount]:
                 zeroLayout = 1
             case .safetensors(.i8) where zeroInfo.elementCount == Swift.max(1, rows * scaleColumns):
                 zeroLayout = 2
             default:
                 throw refuse(
-                    "\(zeroInfo.name) is \(zeroInfo.storage.name) \(dims(zeroInfo.shape)); zero points are int32 packed down the rows \(dims([(rows + per - 1) / per, groupCount])) or int8 \(dims([rows, groupCount]))"
+                    scaleColumns == 0
+                        ? "\(zeroInfo.name) is \(zeroInfo.storage.name) \(dims(zeroInfo.shape)); with one scale, the zero point is int8 [1]"
+                        : "\(zeroInfo.name) is \(zeroInfo.storage.name) \(dims(zeroInfo.shape)); zero points are int32 packed down the rows \(dims([(rows + per - 1) / per, groupCount])) or int8 \(dims([rows, groupCount]))"
                 )
             }
             zeros = try open(zeroInfo)

@@ -357,7 +357,7 @@ public enum StatsScanner {
                         .init(
                             name: tensor.name,
                             reason:
-                                "\(packing.method.rawValue.uppercased()) packs \(logical % tensor.elementCount == 0 ? "\(logical / tensor.elementCount)" : "several") \(packing.bits)-bit codes in each \(tensor.storage.name) element, not decoded: \(error.reason)"
+                                "\(packing.displayName) packs \(logical % tensor.elementCount == 0 ? "\(logical / tensor.elementCount)" : "several") codes in each \(tensor.storage.name) element, not decoded: \(error.reason)"
                         ))
                 }
                 continue
