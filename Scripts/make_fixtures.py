@@ -21,6 +21,8 @@ Writes into DEST:
   extra/minilm-fp8/         FP8 weights: E4M3 in 128 x 128 blocks (weight_scale_inv) or with one scale, E5M2 with a
                             bfloat16 scale a row
   extra/minilm-int8/        compressed-tensors int8: a bfloat16 scale a row, or per 128 columns
+  extra/minilm-bnb4/        bitsandbytes 4-bit: NF4 with double quantization, FP4 with float32 absmaxes
+  extra/minilm-bnb8/        bitsandbytes int8 (LLM.int8()): codes and SCB row absmaxes
   extra/minilm-w4a16/       compressed-tensors pack-quantized: Linear 4-bit symmetric in groups of 128 (act-order
                             g_idx on the query weights); a regex group makes the feed-forward 8-bit asymmetric with
                             float32 scales and packed zero points
@@ -94,6 +96,35 @@ def pack_words(codes, bits, axis, order=None):
 # values each format's reference dequantization gives (written out here from the published code: AutoGPTQ's
 # dequantize_weight, AutoAWQ's unpack_awq/reverse_awq_order, mlx.core.dequantize), in float64.
 packed_values = {}
+
+
+def is_quantized(name, w):
+    """Whether the packed checkpoints quantize this MiniLM tensor: the 2-D encoder weights."""
+    return name.startswith("encoder.") and name.endswith(".weight") and w.ndim == 2
+
+
+def keep(arrays, name, w):
+    """A tensor the checkpoint keeps as it is (for save_bf16)."""
+    arrays[name] = ("I64", w.shape, w.tobytes()) if w.dtype == np.int64 else ("F32", w.shape, w.astype(np.float32).tobytes())
+
+
+def linear_weights(arrays):
+    """The quantized tensors as float32 (name, weight) pairs; every other tensor goes into `arrays` as it is."""
+    for name, w in tensors.items():
+        if is_quantized(name, w):
+            yield name, w.astype(np.float32)
+        else:
+            keep(arrays, name, w)
+
+
+def finish(directory, arrays, quantization, values, key="quantization_config", metadata=None):
+    """Writes extra/DIRECTORY (model.safetensors and config.json with `quantization` under `key`) and keeps the
+    reference values of its quantized tensors for the statistics reference."""
+    out_dir = os.path.join(extra, directory)
+    os.makedirs(out_dir, exist_ok=True)
+    save_bf16(os.path.join(out_dir, "model.safetensors"), arrays, metadata or {"format": "pt"})
+    json.dump({**config, key: quantization}, open(os.path.join(out_dir, "config.json"), "w"), indent=2)
+    packed_values[directory] = values
 
 
 def packed_checkpoints(seed=20261130):
@@ -198,11 +229,7 @@ def packed_checkpoints(seed=20261130):
         codes = ((words[:, :, None] >> (bits * np.arange(32 // bits, dtype=np.uint32))) & levels).reshape(rows, cols)
         exact = np.repeat(bf16_value(scale).astype(np.float64), size, axis=1) * codes + np.repeat(bf16_value(bias).astype(np.float64), size, axis=1)
         values[name] = exact.astype(np.float32)  # one rounding, as float32 arithmetic gives scale·q + bias
-    out_dir = os.path.join(extra, "minilm-mlx")
-    os.makedirs(out_dir, exist_ok=True)
-    save_bf16(os.path.join(out_dir, "model.safetensors"), arrays, {"format": "mlx"})
-    json.dump({**config, "quantization": {"group_size": 64, "bits": 4, **overrides}}, open(os.path.join(out_dir, "config.json"), "w"), indent=2)
-    packed_values["minilm-mlx"] = values
+    finish("minilm-mlx", arrays, {"group_size": 64, "bits": 4, **overrides}, values, key="quantization", metadata={"format": "mlx"})
 
     # 8-bit weights with scales beside them. FP8 (E4M3 and E5M2 codes) as DeepSeek stores it, in 128 x 128 blocks
     # (weight_scale_inv), and as compressed-tensors does, one float32 scale a tensor or a bfloat16 scale a row
@@ -226,11 +253,7 @@ def packed_checkpoints(seed=20261130):
         return order[nearest].astype(np.uint8)
 
     arrays, values = {}, {}
-    for name, w in tensors.items():
-        w = w.astype(np.float32) if w.dtype != np.int64 else w
-        if not (name.startswith("encoder.") and name.endswith(".weight") and w.ndim == 2):
-            arrays[name] = ("I64", w.shape, w.tobytes()) if w.dtype == np.int64 else ("F32", w.shape, w.tobytes())
-            continue
+    for name, w in linear_weights(arrays):
         rows, cols = w.shape
         e4m3 = "intermediate" not in name
         top = 448.0 if e4m3 else 57344.0
@@ -252,19 +275,10 @@ def packed_checkpoints(seed=20261130):
         codes = f8_codes(w / scale, e4m3)
         arrays[name] = ("F8_E4M3" if e4m3 else "F8_E5M2", w.shape, codes.tobytes())
         values[name] = f8_table(e4m3)[codes].astype(np.float32) * scale.astype(np.float32)
-    out_dir = os.path.join(extra, "minilm-fp8")
-    os.makedirs(out_dir, exist_ok=True)
-    save_bf16(os.path.join(out_dir, "model.safetensors"), arrays, {"format": "pt"})
-    json.dump({**config, "quantization_config": {"quant_method": "fp8", "fmt": "e4m3", "activation_scheme": "dynamic", "weight_block_size": [128, 128]}},
-              open(os.path.join(out_dir, "config.json"), "w"), indent=2)
-    packed_values["minilm-fp8"] = values
+    finish("minilm-fp8", arrays, {"quant_method": "fp8", "fmt": "e4m3", "activation_scheme": "dynamic", "weight_block_size": [128, 128]}, values)
 
     arrays, values = {}, {}
-    for name, w in tensors.items():
-        if not (name.startswith("encoder.") and name.endswith(".weight") and w.ndim == 2):
-            arrays[name] = ("I64", w.shape, w.tobytes()) if w.dtype == np.int64 else ("F32", w.shape, w.astype(np.float32).tobytes())
-            continue
-        w = w.astype(np.float32)
+    for name, w in linear_weights(arrays):
         rows, cols = w.shape
         groups = cols // 128 if "attention" in name else 1
         bits = bf16_bits(np.abs(w.reshape(rows, groups, cols // groups)).max(axis=2) / 127)
@@ -273,14 +287,9 @@ def packed_checkpoints(seed=20261130):
         arrays[name] = ("I8", w.shape, codes.tobytes())
         arrays[name + "_scale"] = ("BF16", bits.shape, bits.tobytes())
         values[name] = codes.astype(np.float32) * scale.astype(np.float32)
-    out_dir = os.path.join(extra, "minilm-int8")
-    os.makedirs(out_dir, exist_ok=True)
-    save_bf16(os.path.join(out_dir, "model.safetensors"), arrays, {"format": "pt"})
     weights = {"num_bits": 8, "type": "int", "symmetric": True, "strategy": "channel"}
-    json.dump({**config, "quantization_config": {"quant_method": "compressed-tensors", "format": "int-quantized",
-                                                 "config_groups": {"group_0": {"targets": ["Linear"], "weights": weights}}}},
-              open(os.path.join(out_dir, "config.json"), "w"), indent=2)
-    packed_values["minilm-int8"] = values
+    finish("minilm-int8", arrays, {"quant_method": "compressed-tensors", "format": "int-quantized",
+                                   "config_groups": {"group_0": {"targets": ["Linear"], "weights": weights}}}, values)
 
     # compressed-tensors' pack-quantized, as llm-compressor writes a mixed recipe: every Linear 4-bit symmetric in
     # groups of 128 (act-order g_idx on the query weights) except the feed-forward weights, which a second group's
@@ -288,11 +297,7 @@ def packed_checkpoints(seed=20261130):
     # bits first: codes along each row, zero points down the rows. Value = scale * (q - zero), on the signed values
     # (compressed-tensors' pack_to_int32, unpack_from_int32 and its forward's _dequantize).
     arrays, values = {}, {}
-    for name, w in tensors.items():
-        if not (name.startswith("encoder.") and name.endswith(".weight") and w.ndim == 2):
-            arrays[name] = ("I64", w.shape, w.tobytes()) if w.dtype == np.int64 else ("F32", w.shape, w.astype(np.float32).tobytes())
-            continue
-        w = w.astype(np.float32)
+    for name, w in linear_weights(arrays):
         rows, cols = w.shape
         if "attention" in name:
             bits, size = 4, 128
@@ -328,17 +333,67 @@ def packed_checkpoints(seed=20261130):
         codes = ((words[:, np.arange(cols) // per] >> (bits * (np.arange(cols) % per)).astype(np.uint32)) & ((1 << bits) - 1)).astype(np.int64) - offset
         # float32 scales: the product rounded once to float32, as heft computes it (exact for bfloat16 scales).
         values[name + "_packed"] = scale.astype(np.float32) * (codes - zero).astype(np.float32)
-    out_dir = os.path.join(extra, "minilm-w4a16")
-    os.makedirs(out_dir, exist_ok=True)
-    save_bf16(os.path.join(out_dir, "model.safetensors"), arrays, {"format": "pt"})
     attention = {"num_bits": 4, "type": "int", "symmetric": True, "strategy": "group", "group_size": 128, "actorder": "group"}
     ffn = {"num_bits": 8, "type": "int", "symmetric": False, "strategy": "channel"}
-    json.dump({**config, "quantization_config": {
+    finish("minilm-w4a16", arrays, {
         "quant_method": "compressed-tensors", "format": "mixed-precision",
         "config_groups": {"group_0": {"targets": ["Linear"], "format": "pack-quantized", "weights": attention},
-                          "group_1": {"targets": ["re:.*layer\\.\\d+\\.(intermediate|output)\\.dense$"], "format": "pack-quantized", "weights": ffn}}}},
-        open(os.path.join(out_dir, "config.json"), "w"), indent=2)
-    packed_values["minilm-w4a16"] = values
+                          "group_1": {"targets": ["re:.*layer\\.\\d+\\.(intermediate|output)\\.dense$"], "format": "pack-quantized", "weights": ffn}}},
+        values)
+
+    # bitsandbytes 4-bit as transformers saves it: the weight flattened row-major, two codes a byte (the first in
+    # the high nibble), an absmax per 64 values; NF4 with double quantization (absmax bytes through a 256-entry map
+    # and an absmax per 256, plus the offset) for most weights, FP4 with float32 absmaxes for the feed-forward's
+    # first. Values as bitsandbytes' dequantize_4bit computes them, in float32 (its kernels' code tables).
+    nf4 = np.float32([-1.0, -0.6961928009986877, -0.5250730514526367, -0.39491748809814453, -0.28444138169288635,
+                      -0.18477343022823334, -0.09105003625154495, 0.0, 0.07958029955625534, 0.16093020141124725,
+                      0.24611230194568634, 0.33791524171829224, 0.44070982933044434, 0.5626170039176941,
+                      0.7229568362236023, 1.0])
+    fp4 = np.float32([0.0, 0.005208333333, 0.66666667, 1.0, 0.33333333, 0.5, 0.16666667, 0.25])
+    fp4 = np.concatenate([fp4, -fp4])
+    nested_map = np.linspace(-1, 1, 256, dtype=np.float32)
+    arrays, values = {}, {}
+    for name, w in linear_weights(arrays):
+        flat = w.astype(np.float32).ravel()
+        n, table = flat.size, (fp4 if "intermediate" in name else nf4)
+        blocks = flat.reshape(-1, 64)
+        absmax = np.abs(blocks).max(axis=1).astype(np.float32)
+        codes = np.abs((blocks / absmax[:, None])[:, :, None] - table[None, None, :]).argmin(axis=2).astype(np.uint8).ravel()
+        arrays[name] = ("U8", ((n + 1) // 2, 1), ((codes[0::2] << 4) | codes[1::2]).astype(np.uint8).tobytes())
+        state = {"quant_type": "fp4" if "intermediate" in name else "nf4", "blocksize": 64, "dtype": "float32", "shape": list(w.shape)}
+        if "intermediate" in name:
+            arrays[name + ".absmax"] = ("F32", absmax.shape, absmax.tobytes())
+            real = absmax
+        else:
+            offset = np.float32(absmax.mean())
+            centered = absmax - offset
+            padded = np.concatenate([centered, np.zeros(-len(centered) % 256, np.float32)]).reshape(-1, 256)
+            nested = np.abs(padded).max(axis=1).astype(np.float32)
+            nested[nested == 0] = 1
+            q = np.abs((padded / nested[:, None])[:, :, None] - nested_map[None, None, :]).argmin(axis=2).astype(np.uint8).ravel()[: len(centered)]
+            arrays[name + ".absmax"] = ("U8", q.shape, q.tobytes())
+            arrays[name + ".nested_absmax"] = ("F32", nested.shape, nested.tobytes())
+            arrays[name + ".nested_quant_map"] = ("F32", nested_map.shape, nested_map.tobytes())
+            state.update({"nested_blocksize": 256, "nested_offset": float(offset), "nested_dtype": "float32"})
+            # dequantize_blockwise(absmax, state2) + offset, in float32.
+            real = (nested_map[q] * nested[np.arange(len(q)) // 256]).astype(np.float32) + np.float32(state["nested_offset"])
+        arrays[name + ".quant_map"] = ("F32", (16,), table.tobytes())
+        blob = json.dumps(state).encode()
+        arrays[name + ".quant_state.bitsandbytes__" + state["quant_type"]] = ("U8", (len(blob),), blob)
+        values[name] = table[codes] * np.repeat(real.astype(np.float32), 64)
+    finish("minilm-bnb4", arrays, {"quant_method": "bitsandbytes", "load_in_4bit": True, "bnb_4bit_quant_type": "nf4",
+                                                 "bnb_4bit_use_double_quant": True, "bnb_4bit_compute_dtype": "float32"}, values)
+
+    # bitsandbytes int8 (LLM.int8()): codes and each row's absmax (SCB); value = (code * SCB) * float32(1/127).
+    arrays, values = {}, {}
+    for name, w in linear_weights(arrays):
+        scb = np.abs(w).max(axis=1).astype(np.float32)
+        codes = np.clip(np.round(w * (127 / scb[:, None])), -127, 127).astype(np.int8)
+        arrays[name] = ("I8", w.shape, codes.tobytes())
+        arrays[name[: -len("weight")] + "SCB"] = ("F32", scb.shape, scb.tobytes())
+        arrays[name[: -len("weight")] + "weight_format"] = ("U8", (), bytes([0]))
+        values[name] = (codes.astype(np.float32) * scb[:, None]) * np.float32(7.874015718698502e-3)
+    finish("minilm-bnb8", arrays, {"quant_method": "bitsandbytes", "load_in_8bit": True}, values)
 
 
 # llama.cpp's `general.file_type` (enum llama_ftype) for the all-tensor types written here.

@@ -121,4 +121,13 @@ packed("fp8.bin", 8, {**norm, "a.weight": ("F8_E4M3", (130, 3), rng.integers(0, 
                       "b.weight_scale": ("BF16", (4, 2), halves(4, 2)),
                       "c.weight": ("F8_E5M2", (2, 4), rng.integers(0, 256, size=8).astype(np.uint8).tobytes()),
                       "c.weight_scale": ("F32", (1,), np.float32([3]).tobytes())})
+state = json.dumps({"quant_type": "nf4", "blocksize": 64, "dtype": "float32", "shape": [3, 50], "nested_blocksize": 256,
+                    "nested_offset": 0.25, "nested_dtype": "float32"}).encode()
+packed("bnb4.bin", 9, {**norm, "a.weight": ("U8", (75, 1), rng.integers(0, 256, size=75).astype(np.uint8).tobytes()),
+                       "a.weight.absmax": ("U8", (3,), bytes([0, 128, 255])),
+                       "a.weight.nested_absmax": ("F32", (1,), np.float32([0.5]).tobytes()),
+                       "a.weight.nested_quant_map": ("F32", (256,), np.linspace(-1, 1, 256, dtype=np.float32).tobytes()),
+                       "a.weight.quant_state.bitsandbytes__nf4": ("U8", (len(state),), state)})
+packed("bnb8.bin", 10, {**norm, "a.weight": ("I8", (4, 8), rng.integers(-127, 128, size=32).astype(np.int8).tobytes()),
+                        "a.SCB": ("F32", (4,), np.float32([1, 2, 3, 4]).tobytes())})
 print("corpus written to", os.path.normpath(root))

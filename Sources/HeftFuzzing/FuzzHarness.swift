@@ -74,6 +74,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         #""quantization_config": {"quant_method": "compressed-tensors", "format": "pack-quantized", "config_groups": {"g": {"targets": ["Linear"], "weights": {"num_bits": 4, "group_size": 8}}}}"#,
         #""quantization_config": {"quant_method": "compressed-tensors", "format": "mixed-precision", "config_groups": {"a": {"targets": ["re:.*a$"], "weights": {"num_bits": 8}}, "b": {"targets": ["re:.*"], "weights": {"num_bits": 2, "group_size": 16}}}}"#,
         #""quantization_config": {"quant_method": "fp8", "weight_block_size": [128, 128]}"#,
+        #""quantization_config": {"quant_method": "bitsandbytes", "load_in_4bit": true}"#,
+        #""quantization_config": {"quant_method": "bitsandbytes", "load_in_8bit": true}"#,
     ]
 
     /// Runs one input from async code (the tests): the packed target awaits its scan, where `run` blocks a thread

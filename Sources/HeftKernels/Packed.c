@@ -211,6 +211,47 @@ INLINE void scaled_row(const heft_packed *p, size_t row, size_t first, size_t la
         const float scale = scale_at(p->scale_type, p->scales, scale_row + block);
         for (; j < end; j++) out[j - first] *= scale;
     }
+    if (p->post_scale != 0) {  // bitsandbytes int8: (code · SCB) · float32(1 / 127), two roundings as it does
+        for (size_t j = first; j < last; j++) out[j - first] *= p->post_scale;
+    }
+}
+
+/// bitsandbytes' NF4 and FP4 code tables, as its kernels hold them (kDequantizeBlockwise's dDequantizeNF4 and
+/// dDequantizeFP4Tree): the stored quant_map holds the same values, but the kernels use these.
+static const float bnb_tables[2][16] = {
+    {-1.0f, -0.6961928009986877f, -0.5250730514526367f, -0.39491748809814453f, -0.28444138169288635f,
+     -0.18477343022823334f, -0.09105003625154495f, 0.0f, 0.07958029955625534f, 0.16093020141124725f,
+     0.24611230194568634f, 0.33791524171829224f, 0.44070982933044434f, 0.5626170039176941f, 0.7229568362236023f, 1.0f},
+    {0.0f, 0.005208333333f, 0.66666667f, 1.0f, 0.33333333f, 0.5f, 0.16666667f, 0.25f,
+     -0.0f, -0.005208333333f, -0.66666667f, -1.0f, -0.33333333f, -0.5f, -0.16666667f, -0.25f},
+};
+
+/// HEFT_PACKED_BNB4: row `row`, columns [first, last), a block's absmax at a time.
+INLINE void bnb4_row(const heft_packed *p, size_t row, size_t first, size_t last, float *out) {
+    const uint8_t *codes = (const uint8_t *)p->codes;
+    const float *table = bnb_tables[p->code_type == 1];
+    size_t i = row * p->columns + first;
+    const size_t end = row * p->columns + last;
+    float *o = out;
+    while (i < end) {
+        const size_t block = i / p->group_size;
+        const size_t stop = (block + 1) * p->group_size < end ? (block + 1) * p->group_size : end;
+        float absmax;
+        if (p->zero_layout == 1) {
+            float map_value, nested;
+            memcpy(&map_value, (const char *)p->biases + 4 * ((const uint8_t *)p->scales)[block], 4);
+            memcpy(&nested, (const char *)p->zeros + 4 * (block / p->block_rows), 4);
+            absmax = map_value * nested;  // float32, rounded, then the offset added: as bitsandbytes does
+            absmax = absmax + p->offset;
+        } else {
+            memcpy(&absmax, (const char *)p->scales + 4 * block, 4);
+        }
+        // (Which nibble comes first cannot change a statistic: a byte's two values share a block's absmax.)
+        for (; i < stop; i++) {
+            const uint8_t byte = codes[i >> 1];
+            *o++ = table[(i & 1) ? byte & 15 : byte >> 4] * absmax;
+        }
+    }
 }
 
 INLINE void heft_dequantize_packed_body(const heft_packed *p, size_t start, size_t count, float *out) {
@@ -220,6 +261,7 @@ INLINE void heft_dequantize_packed_body(const heft_packed *p, size_t start, size
         size_t last = p->columns;
         if (last - first > count - done) last = first + (count - done);
         if (p->method == HEFT_PACKED_SCALED) scaled_row(p, row, first, last, out + done);
+        else if (p->method == HEFT_PACKED_BNB4) bnb4_row(p, row, first, last, out + done);
         else packed_row_any(p, row, first, last, out + done);
         done += last - first;
     }

@@ -10,7 +10,9 @@ import Testing
 /// numpy; here every packed tensor of each fixture is decoded again in pieces of odd lengths at odd starts, so that
 /// most values go through the one-at-a-time path, and every value must equal the aligned decode bit for bit.
 @Suite struct PackedWeightTests {
-    @Test(arguments: ["minilm-gptq", "minilm-gptq8", "minilm-awq", "minilm-mlx", "minilm-fp8", "minilm-int8", "minilm-w4a16"])
+    @Test(arguments: [
+        "minilm-gptq", "minilm-gptq8", "minilm-awq", "minilm-mlx", "minilm-fp8", "minilm-int8", "minilm-w4a16", "minilm-bnb4", "minilm-bnb8",
+    ])
     func piecesAtAnyStartEqualTheWholeDecode(_ name: String) throws {
         let source = try ModelSource.open(Fixtures.path("extra/" + name))
         let report = try InspectionReport(source: source, includeTensors: false)
@@ -26,6 +28,7 @@ import Testing
             if let scaled = try PackedWeight.scaled(tensor, packing: packing, named: named, span: open) {
                 packed = scaled
             } else if tensor.name.hasSuffix(".qweight") || tensor.name.hasSuffix(".weight_packed")
+                || (packing.method == .bitsandbytes && tensor.storage.name == "U8" && tensor.name.hasSuffix(".weight"))
                 || (packing.method == .mlx && tensor.storage.name == "U32")
             {
                 packed = try PackedWeight.make(tensor, packing: packing, named: named, span: open)

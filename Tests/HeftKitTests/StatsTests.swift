@@ -580,11 +580,14 @@ import Testing
     /// (`gptq_v2`, one group a column), AWQ's GEMM layout (its nibble order) and MLX (2-, 4- and 8-bit layers,
     /// bfloat16 scales, packed embeddings), and 8-bit weights with their scales (FP8 E4M3 in 128 × 128 blocks or with
     /// one scale, E5M2 with a scale a row; int8 with a scale a row or per 128 columns), and compressed-tensors'
-    /// pack-quantized (4-bit symmetric groups with act-order, 8-bit asymmetric rows with packed zero points). Every
+    /// pack-quantized (4-bit symmetric groups with act-order, 8-bit asymmetric rows with packed zero points), and
+    /// bitsandbytes (NF4 with double quantization, FP4, int8 with SCB). Every
     /// packed tensor's statistics equal numpy's over the values each
     /// format's reference dequantization gives (Scripts/make_fixtures.py, written from AutoGPTQ's, AutoAWQ's, MLX's
-    /// and compressed-tensors' code); every other tensor's equal the unpacked checkpoint's.
-    @Test(arguments: ["minilm-gptq", "minilm-gptq8", "minilm-awq", "minilm-mlx", "minilm-fp8", "minilm-int8", "minilm-w4a16"])
+    /// compressed-tensors' and bitsandbytes' code); every other tensor's equal the unpacked checkpoint's.
+    @Test(arguments: [
+        "minilm-gptq", "minilm-gptq8", "minilm-awq", "minilm-mlx", "minilm-fp8", "minilm-int8", "minilm-w4a16", "minilm-bnb4", "minilm-bnb8",
+    ])
     func packedWeightsAreScannedAsTheirValues(_ name: String) async throws {
         let report = try await StatsScanner.scan(try ModelSource.open(Fixtures.path("extra/" + name)))
         let packed = try #require(try Self.reference("packed")[name] as? [String: [String: Any]])
@@ -743,7 +746,7 @@ import Testing
                 45,
                 "its zero points (a.weight_zero_point) are not applied"
             ),
-            (#""a.SCB":{"dtype":"F32","shape":[4],"data_offsets":[40,56]}"#, 56, "its row scales (a.SCB, bitsandbytes int8) are not applied"),
+            (#""a.SCB":{"dtype":"F32","shape":[3],"data_offsets":[40,52]}"#, 52, "a.SCB is F32 [3], where a.weight's rows need float32 [4]"),
         ]
         for c in cases {
             let dir = try TemporaryDirectory()
@@ -760,6 +763,44 @@ import Testing
             if c.reason.isEmpty {
                 let a = try #require(report.tensors.first { $0.name == "a.weight" })
                 #expect(a.min == 0.5 && a.max == 16 && a.mean == 8.25, "\(a.min) \(a.max) \(a.mean)")  // (1 … 32) × 0.5
+            } else {
+                #expect(report.skipped.map(\.name) == ["a.weight"], "\(c.reason)")
+                #expect(report.skipped.first?.reason.contains(c.reason) == true, "\(report.skipped.first?.reason ?? "none") vs \(c.reason)")
+            }
+        }
+    }
+
+    /// bitsandbytes 4-bit weights whose quantization state or absmax breaks the rules are listed as not scanned with
+    /// the reason; a well-formed one (NF4 codes 15 and 0, absmax 2) is scanned as 2 and −2.
+    @Test func bitsandbytesWeightsThatBreakTheirRulesAreNotScanned() async throws {
+        let state = #"{"quant_type": "nf4", "blocksize": 64, "dtype": "float32", "shape": [4, 16]}"#
+        let two = withUnsafeBytes(of: Float(2).bitPattern.littleEndian) { Array($0) }
+        let cases: [(state: String, absmax: [UInt8], reason: String)] = [
+            (state, two, ""),
+            (#"{"quant_type": "nf4", "blocksize": 64, "shape": [4, 17]}"#, two, "which 32 bytes of two codes each do not hold"),
+            (#"{"quant_type": "fp4", "blocksize": 64, "shape": [4, 16]}"#, two, "says quant_type fp4"),
+            (#"{"quant_type": "nf4", "blocksize": 0, "shape": [4, 16]}"#, two, "has no blocksize from 1 to 2^20"),
+            (#"{"quant_type": "nf4", "#, two, "is not JSON"),
+            (state, two + two, "a.weight.absmax is F32 [2], where 64 values in blocks of 64 need F32 [1]"),
+        ]
+        for c in cases {
+            let dir = try TemporaryDirectory()
+            let blob = Array(c.state.utf8), codes = [UInt8](repeating: 0xF0, count: 32)  // codes 15 (1.0) and 0 (−1.0)
+            let header = [
+                #""n.weight":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}"#,
+                #""a.weight":{"dtype":"U8","shape":[32,1],"data_offsets":[8,40]}"#,
+                #""a.weight.absmax":{"dtype":"F32","shape":[\#(c.absmax.count / 4)],"data_offsets":[40,\#(40 + c.absmax.count)]}"#,
+                #""a.weight.quant_state.bitsandbytes__nf4":{"dtype":"U8","shape":[\#(blob.count)],"data_offsets":[\#(40 + c.absmax.count),\#(40 + c.absmax.count + blob.count)]}"#,
+            ]
+            let data = [UInt8](repeating: 0, count: 8) + codes + c.absmax + blob
+            try dir.write("model.safetensors", SafetensorsBuilder.file(header: "{" + header.joined(separator: ",") + "}", dataBytes: 0) + data)
+            var config = try Fixtures.json(Fixtures.path("all-MiniLM-L6-v2/config.json"))
+            config["quantization_config"] = ["quant_method": "bitsandbytes", "load_in_4bit": true]
+            try dir.write("config.json", Array(try JSONSerialization.data(withJSONObject: config)))
+            let report = try await StatsScanner.scan(try ModelSource.open(dir.path))
+            if c.reason.isEmpty {
+                let a = try #require(report.tensors.first { $0.name == "a.weight" }, "\(report.skipped.map(\.reason))")
+                #expect(a.elements == 64 && a.min == -2 && a.max == 2 && a.mean == 0)
             } else {
                 #expect(report.skipped.map(\.name) == ["a.weight"], "\(c.reason)")
                 #expect(report.skipped.first?.reason.contains(c.reason) == true, "\(report.skipped.first?.reason ?? "none") vs \(c.reason)")

@@ -147,6 +147,11 @@ enum {
     /// int32 packed down the rows [ceil(rows / (32 / bits))][scale_columns] with the same offset, or int8 signed;
     /// value = scale · (code − zero).
     HEFT_PACKED_COMPRESSED = 4,
+    /// bitsandbytes 4-bit: the weight flattened row-major, two codes a byte (the first in the high nibble), each
+    /// the index into NF4's or FP4's table (`code_type` 0 or 1) times its block's absmax (`group_size` values a
+    /// block). The absmax is float32 (`scales`), or with double quantization (`zero_layout` 1) a byte (`scales`)
+    /// decoded as `biases`[byte] (float32 [256]) × `zeros`[block / block_rows] (float32) + `offset`, in float32.
+    HEFT_PACKED_BNB4 = 5,
 };
 
 /// A packed weight as a logical matrix of `rows` × `columns` values, enumerated row by row (AWQ's columns in the
@@ -175,6 +180,10 @@ typedef struct {
     size_t scale_columns;
     /// HEFT_PACKED_COMPRESSED: 0 without zero points, 1 packed down the rows, 2 int8.
     int32_t zero_layout;
+    /// HEFT_PACKED_BNB4: added to each doubly quantized absmax.
+    float offset;
+    /// HEFT_PACKED_SCALED: a factor applied after the scale (bitsandbytes int8: float32(1 / 127)), or 0.
+    float post_scale;
 } heft_packed;
 
 /// Values [start, start + count) of a packed weight, as float32, into `out`.

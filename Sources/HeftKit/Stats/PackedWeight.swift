@@ -15,7 +15,7 @@ import HeftKernels
 /// difference of at most 9 bits times a scale of 11 or 8 significant bits); MLX's bias is added with one rounding,
 /// and float32 scales round the product. Engines compute in half precision and round them to 16 bits.
 struct PackedWeight: Sendable {
-    enum Layout: Sendable { case gptq, awq, mlx, scaled, compressed }
+    enum Layout: Sendable { case gptq, awq, mlx, scaled, compressed, bnb4 }
 
     let layout: Layout
     /// What the report calls these weights, e.g. "GPTQ 4-bit codes".
@@ -38,8 +38,12 @@ struct PackedWeight: Sendable {
     var codeType: Int32 = 0
     var blockRows = 1
     var scaleColumns = 0
-    /// `.compressed`: how zero points are stored (0 none, 1 packed down the rows, 2 int8).
+    /// `.compressed`: how zero points are stored (0 none, 1 packed down the rows, 2 int8); `.bnb4`: 1 with double
+    /// quantization.
     var zeroLayout: Int32 = 0
+    /// `.bnb4`: added to each doubly quantized absmax. `.scaled`: a factor after the scale (bitsandbytes int8).
+    var offset: Float = 0
+    var postScale: Float = 0
     /// The weight's shape as PyTorch holds it ([out, in], with any leading dimensions).
     let shape: [Int]
     /// Bytes read: the codes and every tensor decoded with them.
@@ -54,6 +58,7 @@ struct PackedWeight: Sendable {
         case .awq: "scale × (code − zero)"
         case .mlx: "scale × code + bias"
         case .compressed: "scale × (code − zero)"
+        case .bnb4: "table[code] × block absmax"
         case .scaled: "code × scale"
         }
     }
@@ -61,7 +66,7 @@ struct PackedWeight: Sendable {
     /// How exact the decoded values are.
     var precision: String {
         switch layout {
-        case .scaled: "a float32 product"
+        case .scaled, .bnb4: "a float32 product"
         case .mlx: "rounded once to float32"
         default: scaleType == .f32 ? "a float32 product" : "exact in float32"
         }
@@ -75,6 +80,7 @@ struct PackedWeight: Sendable {
         case .mlx: Int32(HEFT_PACKED_MLX)
         case .scaled: Int32(HEFT_PACKED_SCALED)
         case .compressed: Int32(HEFT_PACKED_COMPRESSED)
+        case .bnb4: Int32(HEFT_PACKED_BNB4)
         }
     }
 
@@ -92,7 +98,8 @@ struct PackedWeight: Sendable {
                                 codes: c.baseAddress?.assumingMemoryBound(to: UInt32.self),
                                 zeros: z?.baseAddress?.assumingMemoryBound(to: UInt32.self), scales: s.baseAddress,
                                 biases: b?.baseAddress, groups: g?.baseAddress?.assumingMemoryBound(to: Int32.self), code_type: codeType,
-                                block_rows: blockRows, scale_columns: scaleColumns, zero_layout: zeroLayout)
+                                block_rows: blockRows, scale_columns: scaleColumns, zero_layout: zeroLayout, offset: offset,
+                                post_scale: postScale)
                             heft_dequantize_packed(&p, start, count, out)
                         }
                     }
@@ -158,6 +165,7 @@ struct PackedWeight: Sendable {
             }
             return bits
         }
+        if packing.method == .bitsandbytes { return try bnb4(tensor, named: named, span: span) }
         try words(tensor)
         switch packing.method {
         case .gptq, .awq:
@@ -294,8 +302,27 @@ struct PackedWeight: Sendable {
     ) throws(Refusal) -> PackedWeight? {
         guard case .safetensors(let dtype) = tensor.storage, [.i8, .f8e4m3, .f8e5m2].contains(dtype) else { return nil }
         if dtype == .i8, tensor.name.hasSuffix(".weight"), let scb = named[String(tensor.name.dropLast("weight".count)) + "SCB"] {
-            // bitsandbytes' LLM.int8() keeps each row's absolute maximum beside the codes.
-            throw Refusal(reason: "its row scales (\(scb.name), bitsandbytes int8) are not applied by heft stats")
+            // bitsandbytes' LLM.int8(): each row's absolute maximum beside the codes; value = (code × SCB) ×
+            // float32(1 / 127), as its int8_vectorwise_dequant computes it.
+            let columns = tensor.shape.last ?? 0, rows = tensor.elementCount / Swift.max(1, columns)
+            guard tensor.shape.count == 2, scb.storage == .safetensors(.f32), scb.elementCount == rows else {
+                throw Refusal(
+                    reason:
+                        "\(scb.name) is \(scb.storage.name) [\(scb.shape.map(String.init).joined(separator: ", "))], where \(tensor.name)'s rows need float32 [\(rows)]"
+                )
+            }
+            let codes: TensorSpan, scales: TensorSpan
+            do throws(FormatError) {
+                codes = try span(tensor)
+                scales = try span(scb)
+            } catch {
+                throw Refusal(reason: error.detail)
+            }
+            return PackedWeight(
+                layout: .scaled, label: "bitsandbytes int8 weights with row scales (SCB / 127)", bits: 8, rows: rows, columns: columns,
+                groupSize: columns, zeroOffset: 0, scaleType: .f32, codes: codes, zeros: nil, scales: scales, biases: nil, groups: nil,
+                codeType: 24, blockRows: 1, scaleColumns: 1, postScale: 7.874015718698502e-3, shape: tensor.shape,
+                byteCount: tensor.byteCount + scb.byteCount)
         }
         let blockwise = named[tensor.name + "_scale_inv"]
         guard let scalesInfo = named[tensor.name + "_scale"] ?? blockwise else { return nil }
@@ -477,5 +504,84 @@ struct PackedWeight: Sendable {
             zeroOffset: 1 << (bits - 1), scaleType: type, codes: try open(tensor), zeros: zeros, scales: try open(scalesInfo), biases: nil,
             groups: groups, scaleColumns: scaleColumns, zeroLayout: zeroLayout, shape: [rows, columns],
             byteCount: parts.reduce(0) { $0 + $1.byteCount })
+    }
+
+    /// bitsandbytes 4-bit (`NAME` as bytes of two codes, first in the high nibble; `NAME.absmax`, and with double
+    /// quantization `NAME.nested_absmax` and `NAME.nested_quant_map`; the JSON of `NAME.quant_state.bitsandbytes__nf4`
+    /// or `__fp4` with the quantization type, block size, shape and nested offset), as bitsandbytes writes it.
+    private static func bnb4(
+        _ tensor: TensorInfo, named: [String: TensorInfo], span: (TensorInfo) throws(FormatError) -> TensorSpan
+    ) throws(Refusal) -> PackedWeight {
+        func refuse(_ reason: String) -> Refusal { Refusal(reason: reason) }
+        func open(_ t: TensorInfo) throws(Refusal) -> TensorSpan {
+            do throws(FormatError) { return try span(t) } catch { throw refuse("\(t.name): \(error.detail)") }
+        }
+        let name = tensor.name
+        guard let stateInfo = named[name + ".quant_state.bitsandbytes__nf4"] ?? named[name + ".quant_state.bitsandbytes__fp4"] else {
+            throw refuse("its quantization state (\(name).quant_state.bitsandbytes__nf4 or __fp4) is missing")
+        }
+        guard stateInfo.elementCount <= 65_536 else {
+            throw refuse("\(stateInfo.name) holds \(stateInfo.elementCount) bytes; a quantization state is a short JSON text")
+        }
+        let stateSpan = try open(stateInfo)
+        let parsed: JSONValue
+        do throws(FormatError) {
+            parsed = try stateSpan.withUnsafeBytes { (raw) throws(FormatError) in try JSONParser.parse(raw) }
+        } catch {
+            throw refuse("\(stateInfo.name) is not JSON: \(error.detail)")
+        }
+        guard let state = parsed.objectValue else { throw refuse("\(stateInfo.name) is not a JSON object") }
+        let type = state["quant_type"]?.stringValue
+        guard type == "nf4" || type == "fp4", stateInfo.name.hasSuffix("__" + (type ?? "")) else {
+            throw refuse("\(stateInfo.name) says quant_type \(type ?? "nothing"); heft stats decodes nf4 and fp4")
+        }
+        guard let size = state["blocksize"]?.numberValue?.int, size > 0, size <= 1 << 20 else {
+            throw refuse("\(stateInfo.name) has no blocksize from 1 to 2^20")
+        }
+        let shape = (state["shape"]?.arrayValue ?? []).compactMap { $0.numberValue?.int }
+        var count: Int? = shape.isEmpty ? nil : 1
+        for d in shape { count = d > 0 ? count.flatMap { Checked.multiply($0, d) } : nil }
+        guard let count, tensor.byteCount == count / 2 + count % 2 else {
+            throw refuse(
+                "\(stateInfo.name) gives shape [\(shape.map(String.init).joined(separator: ", "))], which \(tensor.byteCount) bytes of two codes each do not hold"
+            )
+        }
+        let blocks = ceilDiv(count, size)
+        guard let absmaxInfo = named[name + ".absmax"] else { throw refuse("its absmax (\(name).absmax) is missing") }
+        var zeroLayout: Int32 = 0, offset: Float = 0, nestedSize = 1
+        var nested: TensorSpan?, map: TensorSpan?
+        var parts = [tensor, stateInfo, absmaxInfo]
+        if let nestedBlocks = state["nested_blocksize"]?.numberValue?.int {
+            // Double quantization: each absmax a byte, decoded through the nested map and absmaxes, plus the offset.
+            guard nestedBlocks > 0, nestedBlocks <= 1 << 20, let nestedOffset = state["nested_offset"]?.numberValue?.double, nestedOffset.isFinite
+            else {
+                throw refuse("\(stateInfo.name) needs a nested_blocksize from 1 to 2^20 and a finite nested_offset")
+            }
+            guard absmaxInfo.storage == .safetensors(.u8), absmaxInfo.elementCount == blocks,
+                let nestedInfo = named[name + ".nested_absmax"], nestedInfo.storage == .safetensors(.f32),
+                nestedInfo.elementCount == ceilDiv(blocks, nestedBlocks),
+                let mapInfo = named[name + ".nested_quant_map"], mapInfo.storage == .safetensors(.f32), mapInfo.elementCount == 256
+            else {
+                throw refuse(
+                    "its doubly quantized absmax needs \(name).absmax U8 [\(blocks)], \(name).nested_absmax F32 [\(ceilDiv(blocks, nestedBlocks))] and \(name).nested_quant_map F32 [256]"
+                )
+            }
+            (zeroLayout, offset, nestedSize) = (1, Float(nestedOffset), nestedBlocks)
+            nested = try open(nestedInfo)
+            map = try open(mapInfo)
+            parts += [nestedInfo, mapInfo]
+        } else {
+            guard absmaxInfo.storage == .safetensors(.f32), absmaxInfo.elementCount == blocks else {
+                throw refuse(
+                    "\(absmaxInfo.name) is \(absmaxInfo.storage.name) [\(absmaxInfo.shape.map(String.init).joined(separator: ", "))], where \(count) values in blocks of \(size) need F32 [\(blocks)]"
+                )
+            }
+        }
+        let columns = shape[shape.count - 1]
+        return PackedWeight(
+            layout: .bnb4, label: "bitsandbytes \(type == "nf4" ? "NF4" : "FP4") codes\(zeroLayout == 1 ? " (double quantization)" : "")", bits: 4,
+            rows: count / columns, columns: columns, groupSize: size, zeroOffset: 0, scaleType: .f32, codes: try open(tensor), zeros: nested,
+            scales: try open(absmaxInfo), biases: map, groups: nil, codeType: type == "nf4" ? 0 : 1, blockRows: nestedSize,
+            zeroLayout: zeroLayout, offset: offset, shape: shape, byteCount: parts.reduce(0) { $0 + $1.byteCount })
     }
 }
