@@ -607,6 +607,24 @@ import Testing
         }
     }
 
+    /// `tensors` (name, dtype, shape, bytes; their data in that order) in one safetensors file beside MiniLM's
+    /// config with `quantization` as its quantization_config, scanned by heft stats.
+    static func scanQuantized(_ tensors: [(String, String, [Int], [UInt8])], quantization: Any) async throws -> StatsReport {
+        let dir = try TemporaryDirectory()
+        var header: [String] = [], data: [UInt8] = []
+        for (name, dtype, shape, bytes) in tensors {
+            header.append(
+                #""\#(name)":{"dtype":"\#(dtype)","shape":[\#(shape.map(String.init).joined(separator: ","))],"data_offsets":[\#(data.count),\#(data.count + bytes.count)]}"#
+            )
+            data += bytes
+        }
+        try dir.write("model.safetensors", SafetensorsBuilder.file(header: "{" + header.joined(separator: ",") + "}", dataBytes: 0) + data)
+        var config = try Fixtures.json(Fixtures.path("all-MiniLM-L6-v2/config.json"))
+        config["quantization_config"] = quantization
+        try dir.write("config.json", Array(try JSONSerialization.data(withJSONObject: config)))
+        return try await StatsScanner.scan(try ModelSource.open(dir.path))
+    }
+
     /// A packed checkpoint whose companions break its format's rules, or whose layout heft does not decode, has
     /// those tensors listed as not scanned with the reason; the rest is scanned.
     @Test func packedWeightsThatBreakTheirRulesAreNotScanned() async throws {
@@ -649,19 +667,7 @@ import Testing
             (#"{"quant_method": "awq", "bits": 4, "group_size": 8, "version": "gemv"}"#, good + [plain], "AWQ's gemv layout is not decoded"),
         ]
         for c in cases {
-            let dir = try TemporaryDirectory()
-            var header: [String] = [], data: [UInt8] = []
-            for (name, dtype, shape, bytes) in c.tensors {
-                header.append(
-                    #""\#(name)":{"dtype":"\#(dtype)","shape":[\#(shape.map(String.init).joined(separator: ","))],"data_offsets":[\#(data.count),\#(data.count + bytes.count)]}"#
-                )
-                data += bytes
-            }
-            try dir.write("model.safetensors", SafetensorsBuilder.file(header: "{" + header.joined(separator: ",") + "}", dataBytes: 0) + data)
-            var config = try Fixtures.json(Fixtures.path("all-MiniLM-L6-v2/config.json"))
-            config["quantization_config"] = try JSONSerialization.jsonObject(with: Data(c.quantization.utf8))
-            try dir.write("config.json", Array(try JSONSerialization.data(withJSONObject: config)))
-            let report = try await StatsScanner.scan(try ModelSource.open(dir.path))
+            let report = try await Self.scanQuantized(c.tensors, quantization: try JSONSerialization.jsonObject(with: Data(c.quantization.utf8)))
             if c.reason.isEmpty {
                 #expect(report.complete && report.dequantized.map(\.tensors) == [1], "\(report.skipped.map(\.reason))")
                 let a = try #require(report.tensors.first { $0.name == "a.qweight" })
@@ -701,24 +707,14 @@ import Testing
             ),
         ]
         for c in cases {
-            let dir = try TemporaryDirectory()
-            var header: [String] = [#""n.weight":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}"#], data = [UInt8](repeating: 0, count: 8)
-            for (name, dtype, shape, bytes) in c.tensors {
-                header.append(
-                    #""\#(name)":{"dtype":"\#(dtype)","shape":[\#(shape.map(String.init).joined(separator: ","))],"data_offsets":[\#(data.count),\#(data.count + bytes.count)]}"#
-                )
-                data += bytes
-            }
-            try dir.write("model.safetensors", SafetensorsBuilder.file(header: "{" + header.joined(separator: ",") + "}", dataBytes: 0) + data)
-            var config = try Fixtures.json(Fixtures.path("all-MiniLM-L6-v2/config.json"))
-            config["quantization_config"] = [
+            let quantization: [String: Any] = [
                 "quant_method": "compressed-tensors", "format": "pack-quantized",
                 "config_groups": [
                     "group_0": ["targets": ["Linear"], "weights": ["num_bits": 4, "type": "int", "symmetric": true, "strategy": "channel"]]
                 ],
             ]
-            try dir.write("config.json", Array(try JSONSerialization.data(withJSONObject: config)))
-            let report = try await StatsScanner.scan(try ModelSource.open(dir.path))
+            let plain = ("n.weight", "F32", [2], [UInt8](repeating: 0, count: 8))
+            let report = try await Self.scanQuantized([plain] + c.tensors, quantization: quantization)
             if c.reason.isEmpty {
                 let a = try #require(report.tensors.first { $0.name == "a.weight_packed" }, "\(report.skipped.map(\.reason))")
                 #expect(a.elements == 16 && a.min == -8 && a.max == -8)
@@ -784,20 +780,12 @@ import Testing
             (state, two + two, "a.weight.absmax is F32 [2], where 64 values in blocks of 64 need F32 [1]"),
         ]
         for c in cases {
-            let dir = try TemporaryDirectory()
             let blob = Array(c.state.utf8), codes = [UInt8](repeating: 0xF0, count: 32)  // codes 15 (1.0) and 0 (−1.0)
-            let header = [
-                #""n.weight":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}"#,
-                #""a.weight":{"dtype":"U8","shape":[32,1],"data_offsets":[8,40]}"#,
-                #""a.weight.absmax":{"dtype":"F32","shape":[\#(c.absmax.count / 4)],"data_offsets":[40,\#(40 + c.absmax.count)]}"#,
-                #""a.weight.quant_state.bitsandbytes__nf4":{"dtype":"U8","shape":[\#(blob.count)],"data_offsets":[\#(40 + c.absmax.count),\#(40 + c.absmax.count + blob.count)]}"#,
-            ]
-            let data = [UInt8](repeating: 0, count: 8) + codes + c.absmax + blob
-            try dir.write("model.safetensors", SafetensorsBuilder.file(header: "{" + header.joined(separator: ",") + "}", dataBytes: 0) + data)
-            var config = try Fixtures.json(Fixtures.path("all-MiniLM-L6-v2/config.json"))
-            config["quantization_config"] = ["quant_method": "bitsandbytes", "load_in_4bit": true]
-            try dir.write("config.json", Array(try JSONSerialization.data(withJSONObject: config)))
-            let report = try await StatsScanner.scan(try ModelSource.open(dir.path))
+            let report = try await Self.scanQuantized(
+                [
+                    ("n.weight", "F32", [2], [UInt8](repeating: 0, count: 8)), ("a.weight", "U8", [32, 1], codes),
+                    ("a.weight.absmax", "F32", [c.absmax.count / 4], c.absmax), ("a.weight.quant_state.bitsandbytes__nf4", "U8", [blob.count], blob),
+                ], quantization: ["quant_method": "bitsandbytes", "load_in_4bit": true])
             if c.reason.isEmpty {
                 let a = try #require(report.tensors.first { $0.name == "a.weight" }, "\(report.skipped.map(\.reason))")
                 #expect(a.elements == 64 && a.min == -2 && a.max == 2 && a.mean == 0)

@@ -120,13 +120,34 @@ struct PackedWeight: Sendable {
         let reason: String
     }
 
+    static func refuse(_ reason: String) -> Refusal { Refusal(reason: reason) }
+
+    /// A shape as the reasons print it: [4096, 512].
+    static func dims(_ shape: [Int]) -> String { "[\(shape.map(String.init).joined(separator: ", "))]" }
+
+    /// The bytes of `t`, or a refusal naming it and the rule its span broke.
+    static func open(_ t: TensorInfo, _ span: (TensorInfo) throws(FormatError) -> TensorSpan) throws(Refusal) -> TensorSpan {
+        do throws(FormatError) { return try span(t) } catch { throw refuse("\(t.name): \(error.detail)") }
+    }
+
+    /// The type of a tensor of scales: F16, BF16 or F32.
+    static func scaleType(_ t: TensorInfo) throws(Refusal) -> GGMLType {
+        switch t.storage {
+        case .safetensors(.f16): return .f16
+        case .safetensors(.f32): return .f32
+        case .safetensors(.bf16): if let b = GGMLType.named("BF16") { return b }
+        default: break
+        }
+        throw refuse("\(t.name) is \(t.storage.name); scales must be F16, BF16 or F32")
+    }
+
     /// The packed weight whose codes are `tensor`, with the tensors stored beside it (`named`), or why it cannot
     /// be decoded: a layout heft does not decode, or companions whose shapes or types break the format's rules.
     static func make(
         _ tensor: TensorInfo, packing: QuantizationPacking, named: [String: TensorInfo], span: (TensorInfo) throws(FormatError) -> TensorSpan
     ) throws(Refusal) -> PackedWeight {
         let name = tensor.name
-        func refuse(_ reason: String) -> Refusal { Refusal(reason: reason) }
+        func open(_ t: TensorInfo) throws(Refusal) -> TensorSpan { try Self.open(t, span) }
         func companion(_ suffix: String, of base: String) throws(Refusal) -> TensorInfo {
             guard let t = named[base + suffix] else { throw refuse("its \(suffix.dropFirst()) tensor (\(base + suffix)) is missing") }
             return t
@@ -135,24 +156,8 @@ struct PackedWeight: Sendable {
             if case .safetensors(let d) = t.storage { return d }
             return nil
         }
-        func open(_ t: TensorInfo) throws(Refusal) -> TensorSpan {
-            do throws(FormatError) { return try span(t) } catch { throw refuse("\(t.name): \(error.detail)") }
-        }
-        func scaleType(_ t: TensorInfo) throws(Refusal) -> GGMLType {
-            switch dtype(t) {
-            case .f16?: return .f16
-            case .f32?: return .f32
-            case .bf16?: if let b = GGMLType.named("BF16") { return b }
-            default: break
-            }
-            throw refuse("\(t.name) is \(t.storage.name); scales must be F16, BF16 or F32")
-        }
         func expect(_ t: TensorInfo, _ shape: [Int]) throws(Refusal) {
-            guard t.shape == shape else {
-                throw refuse(
-                    "\(t.name) has shape [\(t.shape.map(String.init).joined(separator: ", "))], where \(name) needs [\(shape.map(String.init).joined(separator: ", "))]"
-                )
-            }
+            guard t.shape == shape else { throw refuse("\(t.name) has shape \(dims(t.shape)), where \(name) needs \(dims(shape))") }
         }
         func words(_ t: TensorInfo) throws(Refusal) {
             guard let d = dtype(t), d == .i32 || d == .u32 else {
@@ -257,7 +262,7 @@ struct PackedWeight: Sendable {
                 let groupCount = scalesInfo.shape.last, groupCount > 0
             else {
                 throw refuse(
-                    "\(scalesInfo.name) has shape [\(scalesInfo.shape.map(String.init).joined(separator: ", "))], which does not group the rows of \(name)"
+                    "\(scalesInfo.name) has shape \(dims(scalesInfo.shape)), which does not group the rows of \(name)"
                 )
             }
             try expect(biasesInfo, scalesInfo.shape)
@@ -308,16 +313,10 @@ struct PackedWeight: Sendable {
             guard tensor.shape.count == 2, scb.storage == .safetensors(.f32), scb.elementCount == rows else {
                 throw Refusal(
                     reason:
-                        "\(scb.name) is \(scb.storage.name) [\(scb.shape.map(String.init).joined(separator: ", "))], where \(tensor.name)'s rows need float32 [\(rows)]"
+                        "\(scb.name) is \(scb.storage.name) \(dims(scb.shape)), where \(tensor.name)'s rows need float32 [\(rows)]"
                 )
             }
-            let codes: TensorSpan, scales: TensorSpan
-            do throws(FormatError) {
-                codes = try span(tensor)
-                scales = try span(scb)
-            } catch {
-                throw Refusal(reason: error.detail)
-            }
+            let codes = try open(tensor, span), scales = try open(scb, span)
             return PackedWeight(
                 layout: .scaled, label: "bitsandbytes int8 weights with row scales (SCB / 127)", bits: 8, rows: rows, columns: columns,
                 groupSize: columns, zeroOffset: 0, scaleType: .f32, codes: codes, zeros: nil, scales: scales, biases: nil, groups: nil,
@@ -326,19 +325,12 @@ struct PackedWeight: Sendable {
         }
         let blockwise = named[tensor.name + "_scale_inv"]
         guard let scalesInfo = named[tensor.name + "_scale"] ?? blockwise else { return nil }
-        func refuse(_ reason: String) -> Refusal { Refusal(reason: reason) }
         if let zero = named[tensor.name + "_zero_point"] { throw refuse("its zero points (\(zero.name)) are not applied by heft stats") }
         guard tensor.shape.count >= 2 else { throw refuse("a scaled weight of \(tensor.shape.count) dimension(s); heft stats decodes matrices") }
         let columns = tensor.shape[tensor.shape.count - 1], rows = tensor.elementCount / Swift.max(1, columns)
-        let type: GGMLType
-        switch scalesInfo.storage {
-        case .safetensors(.f32): type = .f32
-        case .safetensors(.f16): type = .f16
-        case .safetensors(.bf16): type = GGMLType.named("BF16") ?? .f32
-        default: throw refuse("\(scalesInfo.name) is \(scalesInfo.storage.name); scales must be F16, BF16 or F32")
-        }
+        let type = try scaleType(scalesInfo)
         let scaleShape = scalesInfo.shape
-        let described = "[\(scaleShape.map(String.init).joined(separator: ", "))]"
+        let described = dims(scaleShape)
         var blockRows = rows, groupSize = columns, scaleColumns = 0, reach: String
         if scalesInfo.elementCount == 1 {
             reach = "one scale"
@@ -361,17 +353,11 @@ struct PackedWeight: Sendable {
             (blockRows, groupSize, scaleColumns, reach) = (1, size, groups, "scales per \(size) columns")
         } else {
             throw refuse(
-                "\(scalesInfo.name) has shape \(described), which matches no scale layout of \(tensor.name) [\(tensor.shape.map(String.init).joined(separator: ", "))]"
+                "\(scalesInfo.name) has shape \(described), which matches no scale layout of \(tensor.name) \(dims(tensor.shape))"
             )
         }
         let codeType: Int32 = dtype == .i8 ? 24 : dtype == .f8e4m3 ? Int32(HEFT_TYPE_F8_E4M3) : Int32(HEFT_TYPE_F8_E5M2)
-        let codes: TensorSpan, scales: TensorSpan
-        do throws(FormatError) {
-            codes = try span(tensor)
-            scales = try span(scalesInfo)
-        } catch {
-            throw refuse(error.detail)
-        }
+        let codes = try open(tensor, span), scales = try open(scalesInfo, span)
         return PackedWeight(
             layout: .scaled, label: "\(tensor.storage.name) weights with \(reach)", bits: 8, rows: rows, columns: columns, groupSize: groupSize,
             zeroOffset: 0, scaleType: type, codes: codes, zeros: nil, scales: scales, biases: nil, groups: nil, codeType: codeType,
@@ -385,22 +371,12 @@ struct PackedWeight: Sendable {
     private static func compressed(
         _ tensor: TensorInfo, packing: QuantizationPacking, named: [String: TensorInfo], span: (TensorInfo) throws(FormatError) -> TensorSpan
     ) throws(Refusal) -> PackedWeight {
-        func refuse(_ reason: String) -> Refusal { Refusal(reason: reason) }
-        func open(_ t: TensorInfo) throws(Refusal) -> TensorSpan {
-            do throws(FormatError) { return try span(t) } catch { throw refuse("\(t.name): \(error.detail)") }
-        }
-        func dims(_ shape: [Int]) -> String { "[\(shape.map(String.init).joined(separator: ", "))]" }
+        func open(_ t: TensorInfo) throws(Refusal) -> TensorSpan { try Self.open(t, span) }
         let suffix = "_packed"
         guard tensor.name.hasSuffix(suffix), tensor.shape.count == 2 else { throw refuse("not a 2-D weight_packed") }
         let base = String(tensor.name.dropLast(suffix.count))
         guard let scalesInfo = named[base + "_scale"] else { throw refuse("its scales (\(base)_scale) are missing") }
-        let type: GGMLType
-        switch scalesInfo.storage {
-        case .safetensors(.f32): type = .f32
-        case .safetensors(.f16): type = .f16
-        case .safetensors(.bf16): type = GGMLType.named("BF16") ?? .f32
-        default: throw refuse("\(scalesInfo.name) is \(scalesInfo.storage.name); scales must be F16, BF16 or F32")
-        }
+        let type = try scaleType(scalesInfo)
         let rows = tensor.shape[0], words = tensor.shape[1]
         // The true columns, from NAME_shape (int64 or int32 [out, in]); without it, every packed column is a value.
         let rule = packing.rule(forModule: String(base.dropLast(".weight".count)))
@@ -512,10 +488,7 @@ struct PackedWeight: Sendable {
     private static func bnb4(
         _ tensor: TensorInfo, named: [String: TensorInfo], span: (TensorInfo) throws(FormatError) -> TensorSpan
     ) throws(Refusal) -> PackedWeight {
-        func refuse(_ reason: String) -> Refusal { Refusal(reason: reason) }
-        func open(_ t: TensorInfo) throws(Refusal) -> TensorSpan {
-            do throws(FormatError) { return try span(t) } catch { throw refuse("\(t.name): \(error.detail)") }
-        }
+        func open(_ t: TensorInfo) throws(Refusal) -> TensorSpan { try Self.open(t, span) }
         let name = tensor.name
         guard let stateInfo = named[name + ".quant_state.bitsandbytes__nf4"] ?? named[name + ".quant_state.bitsandbytes__fp4"] else {
             throw refuse("its quantization state (\(name).quant_state.bitsandbytes__nf4 or __fp4) is missing")
@@ -543,7 +516,7 @@ struct PackedWeight: Sendable {
         for d in shape { count = d > 0 ? count.flatMap { Checked.multiply($0, d) } : nil }
         guard let count, tensor.byteCount == count / 2 + count % 2 else {
             throw refuse(
-                "\(stateInfo.name) gives shape [\(shape.map(String.init).joined(separator: ", "))], which \(tensor.byteCount) bytes of two codes each do not hold"
+                "\(stateInfo.name) gives shape \(dims(shape)), which \(tensor.byteCount) bytes of two codes each do not hold"
             )
         }
         let blocks = ceilDiv(count, size)
@@ -573,7 +546,7 @@ struct PackedWeight: Sendable {
         } else {
             guard absmaxInfo.storage == .safetensors(.f32), absmaxInfo.elementCount == blocks else {
                 throw refuse(
-                    "\(absmaxInfo.name) is \(absmaxInfo.storage.name) [\(absmaxInfo.shape.map(String.init).joined(separator: ", "))], where \(count) values in blocks of \(size) need F32 [\(blocks)]"
+                    "\(absmaxInfo.name) is \(absmaxInfo.storage.name) \(dims(absmaxInfo.shape)), where \(count) values in blocks of \(size) need F32 [\(blocks)]"
                 )
             }
         }

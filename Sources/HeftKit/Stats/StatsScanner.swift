@@ -302,8 +302,8 @@ public enum StatsScanner {
         for file in source.files where maps[file.path] == nil { maps[file.path] = try MappedTensorData(path: file.path) }
         var jobs: [Job] = []
         var skipped: [StatsReport.Skipped] = []
-        var packedKinds: [String: (description: String, tensors: Int)] = [:]
-        var packedOrder: [String] = []
+        var decodedRules: [String: Int] = [:]  // tensors decoded by each rule, in the order the rules appear
+        var ruleOrder: [String] = []
         let named = Dictionary(source.tensors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         let open = { (t: TensorInfo) throws(FormatError) -> TensorSpan in
             guard let map = maps[t.file] else { throw FormatError(file: t.file, rule: .io, detail: "the file is not open") }
@@ -314,11 +314,10 @@ public enum StatsScanner {
             let logical = TensorInfo(
                 name: tensor.name, shape: packed.shape, storage: tensor.storage, elementCount: packed.elementCount,
                 dataOffset: tensor.dataOffset, byteCount: packed.byteCount, file: tensor.file)
-            guard let data = try? open(tensor) else { return }
-            jobs.append(Job(tensor: logical, decoder: .packed(packed), isParameter: true, data: data))
-            let kind = "\(packed.label), value = \(packed.rule) (\(packed.precision))"
-            if packedKinds[kind] == nil { packedOrder.append(kind) }
-            packedKinds[kind, default: (kind, 0)].tensors += 1
+            jobs.append(Job(tensor: logical, decoder: .packed(packed), isParameter: true, data: packed.codes))
+            let rule = "\(packed.label), value = \(packed.rule) (\(packed.precision))"
+            if decodedRules[rule] == nil { ruleOrder.append(rule) }
+            decodedRules[rule, default: 0] += 1
         }
         for tensor in source.tensors {
             // A tensor that does not lie wholly inside its file's bytes is not read.
@@ -333,10 +332,9 @@ public enum StatsScanner {
             let role = classifier.classify(tensor)
             if case .quantizationState = role { continue }
             if case .tiedCopy = role { continue }
-            // Packed low-bit codes (GPTQ's and AWQ's qweight, MLX's and compressed-tensors' packed weights,
-            // bitsandbytes 4-bit): each stored integer holds several codes, and the weights they stand for need the
-            // checkpoint's scales and zeros. Their integers are not weights: say so rather than report them.
-            // 8-bit weights with scales beside them (int8, FP8) are decoded with their scales.
+            // Stored codes are not weights: 8-bit weights with scales beside them (int8, FP8) and packed low-bit
+            // codes (GPTQ, AWQ, MLX, compressed-tensors, bitsandbytes) are decoded with their scales; those that
+            // cannot be are listed as not scanned, with the reason.
             if case .parameter = role {
                 do throws(PackedWeight.Refusal) {
                     if let scaled = try PackedWeight.scaled(tensor, packing: classifier.packing, named: named, span: open) {
@@ -348,7 +346,6 @@ public enum StatsScanner {
                     continue
                 }
             }
-            // GPTQ, AWQ and MLX codes are decoded with their scales; the rest are listed as not scanned.
             if case .parameter(_, _, let logical) = role, logical != tensor.elementCount, let packing = classifier.packing {
                 do throws(PackedWeight.Refusal) {
                     add(try PackedWeight.make(tensor, packing: packing, named: named, span: open), tensor)
@@ -540,7 +537,7 @@ public enum StatsScanner {
             tensors: parameters,
             buffers: buffers,
             skipped: skipped,
-            dequantized: packedOrder.compactMap { packedKinds[$0] }.map { .init(tensors: $0.tensors, rule: $0.description) },
+            dequantized: ruleOrder.map { .init(tensors: decodedRules[$0] ?? 0, rule: $0) },
             sparsity: sparsity,
             // NaN or Inf is damage; an all-zero tensor or a huge scale is suspicious (an untrained pooler bias is all zeros).
             damage: .init(verdict: damaged ? "damaged" : issues.isEmpty ? "no damage found" : "suspicious", issues: issues),
