@@ -18,7 +18,6 @@ public enum StatsText {
             "              (\(SparseStorage.formulas), at the stored bytes per value)",
             "2:4           \(report.sparsity.twoFourTensors.isEmpty ? "no 2:4 structured tensors" : "\(report.sparsity.twoFourTensors.count) tensors follow 2:4")",
             "Damage        \(report.damage.verdict)\(report.complete ? "" : " in the scanned tensors (\(report.skipped.count) not scanned)")",
-
         ]
         // Packed weights are reported as the values their codes and scales stand for: say so, and how.
         out.insert(
