@@ -23,6 +23,9 @@ Writes into DEST:
   extra/minilm-int8/        compressed-tensors int8: a bfloat16 scale a row, or per 128 columns
   extra/minilm-bnb4/        bitsandbytes 4-bit: NF4 with double quantization, FP4 with float32 absmaxes
   extra/minilm-bnb8/        bitsandbytes int8 (LLM.int8()): codes and SCB row absmaxes
+  extra/minilm-mlx-modes/   MLX 3-bit affine by default (groups of 64, the word embeddings too); per-layer 5- and
+                            6-bit affine, mxfp4, nvfp4 (no group size: its 16) and mxfp8 entries
+  extra/minilm-gptq3/       GPTQ 3-bit as AutoGPTQ packs it (32 codes in 3 words), groups of 128, zero - 1
   extra/minilm-w4a16/       compressed-tensors pack-quantized: Linear 4-bit symmetric in groups of 128 (act-order
                             g_idx on the query weights); a regex group makes the feed-forward 8-bit asymmetric with
                             float32 scales and packed zero points
@@ -394,6 +397,170 @@ def packed_checkpoints(seed=20261130):
         arrays[name[: -len("weight")] + "weight_format"] = ("U8", (), bytes([0]))
         values[name] = (codes.astype(np.float32) * scb[:, None]) * np.float32(7.874015718698502e-3)
     finish("minilm-bnb8", arrays, {"quant_method": "bitsandbytes", "load_in_8bit": True}, values)
+
+    # MLX's other widths and modes, as mlx-lm writes a mixed recipe: 3-bit affine in groups of 64 by default (the
+    # word embeddings too); per-layer entries for 5-bit affine (groups of 32, no mode: affine), 6-bit affine,
+    # mxfp4 (E2M1 codes, an E8M0 scale byte per 32), nvfp4 (E2M1, an E4M3 scale byte; no group size: nvfp4's 16)
+    # and mxfp8 (E4M3 codes, E8M0 scales). Packed as mlx's quantize does (a pack of 8 codes, or 4 at 6 bits, into
+    # a 64-bit integer, lowest first, then its 3 or 5 bytes); values as mlx's CPU dequantization reads them
+    # (extract_bits, FP4_LUT, dequantize_scale, FromFP8), written out here.
+    fp4_lut = np.float32([0, 0.5, 1, 1.5, 2, 3, 4, 6, -0.0, -0.5, -1, -1.5, -2, -3, -4, -6])
+
+    def mlx_pack(q, bits):
+        """mlx's affine packing of 3-, 5- or 6-bit codes [rows, cols] into uint32 words [rows, cols * bits / 32]."""
+        rows, cols = q.shape
+        per, nbytes = (4, 3) if bits == 6 else (8, bits)  # pack factor, bytes per pack
+        packs = q.reshape(rows, cols // per, per).astype(np.uint64)
+        out_el = np.zeros(packs.shape[:2], np.uint64)
+        for k in range(per):
+            out_el |= packs[:, :, k] << np.uint64(k * bits)
+        raw = np.stack([(out_el >> np.uint64(8 * b)) & np.uint64(0xFF) for b in range(nbytes)], axis=2).astype(np.uint8)
+        return raw.reshape(rows, -1).view(np.uint32)
+
+    def extract_bits(w, bits):
+        """mlx's extract_bits over every pack of a row's bytes: codes [rows, cols]."""
+        rows = w.shape[0]
+        if bits == 3:
+            b = w.reshape(rows, -1, 3).astype(np.uint32)
+            out = [b[..., 0] & 0x7, (b[..., 0] & 0x38) >> 3, ((b[..., 0] & 0xC0) >> 6) + ((b[..., 1] & 0x1) << 2),
+                   (b[..., 1] & 0xE) >> 1, (b[..., 1] & 0x70) >> 4, ((b[..., 1] & 0x80) >> 7) + ((b[..., 2] & 0x3) << 1),
+                   (b[..., 2] & 0x1C) >> 2, (b[..., 2] & 0xE0) >> 5]
+        elif bits == 5:
+            b = w.reshape(rows, -1, 5).astype(np.uint32)
+            out = [b[..., 0] & 0x1F, ((b[..., 0] & 0xE0) >> 5) + ((b[..., 1] & 0x3) << 3), (b[..., 1] & 0x7C) >> 2,
+                   ((b[..., 1] & 0x80) >> 7) + ((b[..., 2] & 0xF) << 1), ((b[..., 2] & 0xF0) >> 4) + ((b[..., 3] & 0x1) << 4),
+                   (b[..., 3] & 0x3E) >> 1, ((b[..., 3] & 0xC0) >> 6) + ((b[..., 4] & 0x7) << 2), (b[..., 4] & 0xF8) >> 3]
+        else:
+            b = w.reshape(rows, -1, 3).astype(np.uint32)
+            out = [b[..., 0] & 0x3F, ((b[..., 0] >> 6) & 0x3) + ((b[..., 1] & 0xF) << 2),
+                   ((b[..., 1] >> 4) & 0xF) + ((b[..., 2] & 0x3) << 4), (b[..., 2] >> 2) & 0x3F]
+        return np.stack(out, axis=2).reshape(rows, -1)
+
+    def to_fp4_e2m1(x):
+        """mlx's to_fp4_e2m1 (round to the nearest E2M1 level by its thresholds), vectorized."""
+        a = np.abs(x)
+        bits = np.select([a > 5, a >= 3.5, a > 2.5, a >= 1.75, a > 1.25, a >= 0.75, a > 0.25], [7, 6, 5, 4, 3, 2, 1], 0)
+        return (bits | np.where(np.signbit(x), 8, 0)).astype(np.uint8)
+
+    e4m3 = f8_table(True)
+    overrides = {
+        "key": {"group_size": 32, "bits": 5},
+        "value": {"group_size": 64, "bits": 6, "mode": "affine"},
+        "attention.output.dense": {"group_size": 32, "bits": 4, "mode": "mxfp4"},
+        "intermediate.dense": {"bits": 4, "mode": "nvfp4"},
+        "output.dense": {"group_size": 32, "bits": 8, "mode": "mxfp8"},
+    }
+    config_layers = {}
+    arrays, values = {}, {}
+    for name, w in tensors.items():
+        quantized = name.endswith(".weight") and w.ndim == 2 and (name.startswith("encoder.") or "word_embeddings" in name)
+        if not quantized:
+            keep(arrays, name, w)
+            continue
+        base = name[: -len(".weight")]
+        entry = next((e for k, e in overrides.items() if base.endswith("." + k) and not (k == "output.dense" and "attention" in base)), None)
+        if entry is not None:
+            config_layers[base] = entry
+        mode = (entry or {}).get("mode", "affine")
+        size = (entry or {}).get("group_size", 16 if mode == "nvfp4" else 64)
+        bits = (entry or {}).get("bits", 3)
+        rows, cols = w.shape
+        grouped = w.astype(np.float32).reshape(rows, cols // size, size)
+        if mode == "affine":
+            levels = (1 << bits) - 1
+            lo, hi = grouped.min(axis=2), grouped.max(axis=2)
+            scale = bf16_bits(np.where(hi > lo, (hi - lo) / levels, 1.0))
+            bias = bf16_bits(lo)
+            q = np.clip(np.round((grouped - bf16_value(bias)[..., None]) / bf16_value(scale)[..., None]), 0, levels).astype(np.uint32).reshape(rows, cols)
+            words = mlx_pack(q, bits)
+            arrays[name] = ("U32", words.shape, words.tobytes())
+            arrays[base + ".scales"] = ("BF16", scale.shape, scale.tobytes())
+            arrays[base + ".biases"] = ("BF16", bias.shape, bias.tobytes())
+            codes = extract_bits(np.frombuffer(arrays[name][2], np.uint8).reshape(rows, -1), bits)
+            exact = np.repeat(bf16_value(scale).astype(np.float64), size, axis=1) * codes + np.repeat(bf16_value(bias).astype(np.float64), size, axis=1)
+            values[name] = exact.astype(np.float32)
+            continue
+        amax = np.abs(grouped).max(axis=2)
+        if mode == "nvfp4":  # an E4M3 scale byte: amax / 6 to the nearest E4M3
+            sbytes = f8_codes(amax / 6, True)
+            svalue = e4m3[sbytes]
+        else:  # E8M0: 2^(s - 127); mxfp4's first group of each row gets s = 0 (2^-127: its values are subnormal)
+            s = np.clip(np.ceil(np.log2(np.maximum(amax / (6.0 if mode == "mxfp4" else 448.0), 2.0 ** -127))) + 127, 0, 254)
+            sbytes = s.astype(np.uint8)
+            if mode == "mxfp4":
+                sbytes[:, 0] = 0
+            # dequantize_scale: the bfloat16 with bits s << 7 (0x40 for s = 0)
+            svalue = bf16_value(np.where(sbytes == 0, 0x40, sbytes.astype(np.uint16) << 7).astype(np.uint16)).astype(np.float64)
+        scaled = grouped / np.where(svalue == 0, 1, svalue)[..., None]
+        if mode == "mxfp8":
+            codes = f8_codes(scaled.reshape(rows, cols), True)
+            words = codes.view(np.uint32).reshape(rows, -1)
+            level = e4m3[codes]
+        else:
+            codes = to_fp4_e2m1(scaled.reshape(rows, cols))
+            words = pack_words(codes.astype(np.uint32), 4, axis=1)
+            level = fp4_lut[codes].astype(np.float64)
+        arrays[name] = ("U32", words.shape, words.tobytes())
+        arrays[base + ".scales"] = ("U8", sbytes.shape, sbytes.tobytes())
+        # fp_qmm: FP4_LUT[nibble] (lowest nibble first) or FromFP8(byte), times the group's scale.
+        values[name] = (np.repeat(svalue, size, axis=1) * level).astype(np.float32)
+    finish("minilm-mlx-modes", arrays, {"group_size": 64, "bits": 3, "mode": "affine", **config_layers}, values,
+           key="quantization", metadata={"format": "mlx"})
+
+    # GPTQ 3-bit, as AutoGPTQ packs it: 32 codes in 3 words down each column (10, then one split 2 + 1, 10, one
+    # split 1 + 2, 10), zeros the same way across each row; values as its dequantization (wf table and the two
+    # fix-ups) reads them, zeros + 1 (the original format), groups of 128.
+    def pack3(intweight):
+        """AutoGPTQ's 3-bit packing loop along axis 0: [n, cols] -> [n * 3 / 32, cols] uint32."""
+        out = np.zeros((intweight.shape[0] // 32 * 3,) + intweight.shape[1:], np.uint32)
+        i = row = 0
+        while row < out.shape[0]:
+            for j in range(i, i + 10):
+                out[row] |= intweight[j] << np.uint32(3 * (j - i))
+            i += 10
+            out[row] |= intweight[i] << np.uint32(30)
+            row += 1
+            out[row] |= (intweight[i] >> np.uint32(2)) & np.uint32(1)
+            i += 1
+            for j in range(i, i + 10):
+                out[row] |= intweight[j] << np.uint32(3 * (j - i) + 1)
+            i += 10
+            out[row] |= intweight[i] << np.uint32(31)
+            row += 1
+            out[row] |= (intweight[i] >> np.uint32(1)) & np.uint32(3)
+            i += 1
+            for j in range(i, i + 10):
+                out[row] |= intweight[j] << np.uint32(3 * (j - i) + 2)
+            i += 10
+            row += 1
+        return out
+
+    wf = np.array([[0, 3, 6, 9, 12, 15, 18, 21, 24, 27, 30, 0], [0, 1, 4, 7, 10, 13, 16, 19, 22, 25, 28, 31],
+                   [0, 2, 5, 8, 11, 14, 17, 20, 23, 26, 29, 0]], np.uint32)
+
+    def unpack3(words):
+        """AutoGPTQ's 3-bit unpacking of [n * 3 / 32, cols] words along axis 0 (its weight path)."""
+        w = np.broadcast_to(words.reshape(words.shape[0] // 3, 3, 1, words.shape[1]), (words.shape[0] // 3, 3, 12, words.shape[1]))
+        w = (w >> wf[None, :, :, None]) & 7
+        w[:, 0, 10] = (w[:, 0, 10] & 0x3) | ((w[:, 1, 0] << 2) & 0x4)
+        w[:, 1, 11] = (w[:, 1, 11] & 0x1) | ((w[:, 2, 0] << 1) & 0x6)
+        w = w & 7
+        return np.concatenate([w[:, 0, :11], w[:, 1, 1:12], w[:, 2, 1:11]], axis=1).reshape(-1, words.shape[1])
+
+    packed, values = {}, {}
+    for name, w in layers:
+        base = name[: -len(".weight")]
+        wt = w.T.astype(np.float32)  # [in, out]
+        n_in, n_out = wt.shape
+        q, zero, scale = asymmetric(wt.reshape(n_in // 128, 128, n_out), 7, axis=1)
+        q = q.reshape(n_in, n_out)
+        packed[base + ".qweight"] = pack3(q).view(np.int32)
+        packed[base + ".qzeros"] = pack3(((zero[:, 0, :] - 1) & 7).T).T.copy().view(np.int32)  # along the columns
+        packed[base + ".scales"] = scale[:, 0, :].astype(np.float16)
+        codes = unpack3(packed[base + ".qweight"].view(np.uint32)).astype(np.int64)
+        zeros = unpack3(packed[base + ".qzeros"].view(np.uint32).T.copy()).T.astype(np.int64) + 1
+        values[base + ".qweight"] = np.repeat(packed[base + ".scales"].astype(np.float64), 128, axis=0) * (codes - np.repeat(zeros, 128, axis=0))
+    write("minilm-gptq3", packed, {"quant_method": "gptq", "bits": 3, "group_size": 128, "desc_act": False}, values)
 
 
 # llama.cpp's `general.file_type` (enum llama_ftype) for the all-tensor types written here.

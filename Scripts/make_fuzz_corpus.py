@@ -130,4 +130,15 @@ packed("bnb4.bin", 9, {**norm, "a.weight": ("U8", (75, 1), rng.integers(0, 256, 
                        "a.weight.quant_state.bitsandbytes__nf4": ("U8", (len(state),), state)})
 packed("bnb8.bin", 10, {**norm, "a.weight": ("I8", (4, 8), rng.integers(-127, 128, size=32).astype(np.int8).tobytes()),
                         "a.SCB": ("F32", (4,), np.float32([1, 2, 3, 4]).tobytes())})
+packed("mlx-odd.bin", 11, {**norm, "a.weight": ("U32", (3, 5), words(3, 5)), "a.scales": ("F16", (3, 1), halves(3, 1)),
+                           "a.biases": ("F16", (3, 1), halves(3, 1)),
+                           "x.weight": ("U32", (2, 6), words(2, 6)), "x.scales": ("BF16", (2, 2), halves(2, 2)),
+                           "x.biases": ("BF16", (2, 2), halves(2, 2)),
+                           "b.weight": ("U32", (2, 3), words(2, 3)), "b.scales": ("F32", (2, 1), np.float32([0.5, 2]).tobytes()),
+                           "b.biases": ("F32", (2, 1), np.float32([-1, 1]).tobytes())})
+packed("mlx-fp.bin", 12, {**norm, "a.weight": ("U32", (3, 4), words(3, 4)), "a.scales": ("U8", (3, 1), bytes([0, 127, 255])),
+                          "b.weight": ("U32", (2, 4), words(2, 4)), "b.scales": ("U8", (2, 2), bytes([0x38, 0x7F, 0x01, 0xB8])),
+                          "c.weight": ("U32", (2, 16), words(2, 16)), "c.scales": ("U8", (2, 2), bytes([120, 127, 130, 1]))})
+packed("gptq3.bin", 13, {**norm, "a.qweight": ("I32", (3, 32), words(3, 32)), "a.qzeros": ("I32", (1, 3), words(1, 3)),
+                         "a.scales": ("F16", (1, 32), halves(1, 32))})
 print("corpus written to", os.path.normpath(root))

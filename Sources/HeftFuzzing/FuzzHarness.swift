@@ -76,6 +76,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         #""quantization_config": {"quant_method": "fp8", "weight_block_size": [128, 128]}"#,
         #""quantization_config": {"quant_method": "bitsandbytes", "load_in_4bit": true}"#,
         #""quantization_config": {"quant_method": "bitsandbytes", "load_in_8bit": true}"#,
+        #""quantization": {"group_size": 32, "bits": 3, "a": {"group_size": 32, "bits": 5}, "b": {"group_size": 16, "bits": 6}}"#,
+        #""quantization": {"group_size": 32, "bits": 4, "mode": "mxfp4", "b": {"bits": 4, "mode": "nvfp4"}, "c": {"bits": 8, "mode": "mxfp8"}}"#,
+        #""quantization_config": {"quant_method": "gptq", "bits": 3, "group_size": 32}"#,
     ]
 
     /// Runs one input from async code (the tests): the packed target awaits its scan, where `run` blocks a thread

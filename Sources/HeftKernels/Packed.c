@@ -66,6 +66,36 @@ INLINE u32x16 shifts16(const uint32_t bits) {
     return (lane & (32u / bits - 1u)) * bits;
 }
 
+typedef uint64_t u64x8 __attribute__((ext_vector_type(8)));
+typedef uint32_t u32x8 __attribute__((ext_vector_type(8)));
+
+/// Code `j` of a little-endian bit stream of `bits`-bit codes (code j at bits j·bits … j·bits + bits − 1 of the
+/// bytes): MLX's 3-, 5- and 6-bit rows (packs of 8 codes in 3 or 5 bytes, or 4 in 3, as mlx's `extract_bits` reads
+/// them), GPTQ's 3-bit zeros along a row, and every power-of-two packing too (the words are little-endian). Reads
+/// only the bytes the code lies in.
+INLINE uint32_t stream_code(const uint8_t *stream, size_t j, const uint32_t bits) {
+    const size_t bit = j * bits, at = bit >> 3;
+    const uint32_t shift = (uint32_t)(bit & 7);
+    uint32_t v = (uint32_t)stream[at] >> shift;
+    if (shift + bits > 8) v |= (uint32_t)stream[at + 1] << (8 - shift);
+    return v & ((1u << bits) - 1u);
+}
+
+/// Codes 16·k … 16·k + 15 of such a stream (`at`: its bytes + 2·bits·k, byte-aligned for any width): two runs of
+/// eight codes, `bits` bytes each, shifted out of 64-bit lanes. Reads exactly those 2·bits bytes.
+INLINE u32x16 stream_codes16(const uint8_t *at, const uint32_t bits) {
+    uint64_t lo = 0, hi = 0;
+    memcpy(&lo, at, bits);
+    memcpy(&hi, at + bits, bits);
+    const u64x8 shift = (u64x8){0, 1, 2, 3, 4, 5, 6, 7} * (uint64_t)bits, mask = (uint64_t)((1u << bits) - 1u);
+    u32x8 a = __builtin_convertvector(((u64x8)lo >> shift) & mask, u32x8);
+    u32x8 b = __builtin_convertvector(((u64x8)hi >> shift) & mask, u32x8);
+    return __builtin_shufflevector(a, b, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+}
+
+/// Whether `bits` codes straddle bytes and words (3, 5, 6), so that rows are read as bit streams.
+#define STREAM(bits) ((bits) == 3 || (bits) == 5 || (bits) == 6)
+
 /// Row `row`, columns [first, last), into `out`; `bits` and `type` are constants in each copy the switch below
 /// makes. Sixteen columns at a time where they start on a multiple of 16 (every word whole), one at a time at
 /// the ends.
@@ -79,26 +109,36 @@ INLINE void packed_row(const heft_packed *p, size_t row, size_t first, size_t la
     if (from > to) from = to = last;
     switch (p->method) {
     case HEFT_PACKED_GPTQ: {
-        // codes [rows / per][columns] packed down the rows; zeros [groups][columns / per] across the columns.
+        // codes [rows · bits / 32][columns] packed down the rows (row r at bit r·bits of each column's words; a
+        // 3-bit code can straddle two words); zeros [groups][columns · bits / 32], a bit stream across the columns.
         const size_t g = p->groups ? word_at((const uint32_t *)p->groups, row) : row / p->group_size;
-        const uint32_t shift = bits * (uint32_t)(row % per);
+        const size_t bit = row * bits;
+        const uint32_t shift = (uint32_t)(bit % 32);
+        const bool straddles = shift + bits > 32;
         const int32_t offset = p->zero_offset;
-        const size_t code_row = row / per * columns, zero_row = g * (columns / per), scale_row = g * columns;
+        const size_t code_row = bit / 32 * columns, scale_row = g * columns;
+        const uint8_t *zero_row = (const uint8_t *)p->zeros + g * (columns * bits / 8);
+#define GPTQ_CODE(j)                                                                                             \
+    (((word_at(p->codes, code_row + (j)) >> shift) |                                                             \
+      (straddles ? word_at(p->codes, code_row + columns + (j)) << (32 - shift) : 0u)) & mask)
 #define GPTQ_ONE(j)                                                                                              \
     out[(j) - first] = scale_at(type, p->scales, scale_row + (j)) *                                              \
-                       (float)((int32_t)((word_at(p->codes, code_row + (j)) >> shift) & mask) -                  \
-                               ((int32_t)((word_at(p->zeros, zero_row + (j) / per) >> (bits * (uint32_t)((j) % per))) & mask) + offset))
+                       (float)((int32_t)GPTQ_CODE(j) - ((int32_t)stream_code(zero_row, (j), bits) + offset))
         for (size_t j = first; j < from; j++) GPTQ_ONE(j);
         for (size_t j = from; j < to; j += 16) {
-            u32x16 codes;
+            u32x16 codes, next = 0;
             memcpy(&codes, (const char *)p->codes + 4 * (code_row + j), 64);
-            i32x16 q = (i32x16)((codes >> shift) & mask);
-            i32x16 z = (i32x16)((words16(p->zeros, zero_row + j / per, bits) >> shifts) & mask) + offset;
+            if (straddles) memcpy(&next, (const char *)p->codes + 4 * (code_row + columns + j), 64);
+            i32x16 q = (i32x16)(((codes >> shift) | (straddles ? next << (32 - shift) : 0)) & mask);
+            u32x16 zero_codes = STREAM(bits) ? stream_codes16(zero_row + j / 16 * 2 * bits, bits)
+                                             : (words16((const uint32_t *)zero_row, j / per, bits) >> shifts) & mask;
+            i32x16 z = (i32x16)zero_codes + offset;
             f32x16 v = scales16(type, p->scales, scale_row + j) * __builtin_convertvector(q - z, f32x16);
             memcpy(out + (j - first), &v, 64);
         }
         for (size_t j = to; j < last; j++) GPTQ_ONE(j);
 #undef GPTQ_ONE
+#undef GPTQ_CODE
         break;
     }
     case HEFT_PACKED_AWQ: {
@@ -154,23 +194,28 @@ INLINE void packed_row(const heft_packed *p, size_t row, size_t first, size_t la
 #undef CT_GROUP
         break;
     }
-    default: {  // HEFT_PACKED_MLX: codes [rows][columns / per], scales and biases [rows][columns / group_size].
-        const size_t code_row = row * (columns / per), group_row = row * (columns / p->group_size);
+    default: {  // HEFT_PACKED_MLX: codes [rows][columns · bits / 32], scales and biases [rows][columns / group_size].
+        const size_t group_row = row * (columns / p->group_size);
+        const uint8_t *stream = (const uint8_t *)p->codes + row * (columns * bits / 8);
+#define MLX_CODE(j)                                                                                              \
+    (STREAM(bits) ? stream_code(stream, (j), bits) : (word_at(p->codes, code_row + (j) / per) >> (bits * (uint32_t)((j) % per))) & mask)
 #define MLX_ONE(j)                                                                                               \
-    out[(j) - first] = fmaf(scale_at(type, p->scales, group_row + (j) / p->group_size),                          \
-                            (float)((word_at(p->codes, code_row + (j) / per) >> (bits * (uint32_t)((j) % per))) & mask), \
+    out[(j) - first] = fmaf(scale_at(type, p->scales, group_row + (j) / p->group_size), (float)MLX_CODE(j),      \
                             scale_at(type, p->biases, group_row + (j) / p->group_size))
+        const size_t code_row = row * (columns / per);
         if (p->group_size % 16 != 0) from = to = last;  // a run of 16 would span two groups
         for (size_t j = first; j < from; j++) MLX_ONE(j);
         for (size_t j = from; j < to; j += 16) {
             const size_t g = group_row + j / p->group_size;
             const f32x16 scale = scale_at(type, p->scales, g), bias = scale_at(type, p->biases, g);
-            u32x16 q = (words16(p->codes, code_row + j / per, bits) >> shifts) & mask;
+            u32x16 q = STREAM(bits) ? stream_codes16(stream + j / 16 * 2 * bits, bits)
+                                    : (words16(p->codes, code_row + j / per, bits) >> shifts) & mask;
             f32x16 v = __builtin_elementwise_fma(scale, __builtin_convertvector(q, f32x16), bias);
             memcpy(out + (j - first), &v, 64);
         }
         for (size_t j = to; j < last; j++) MLX_ONE(j);
 #undef MLX_ONE
+#undef MLX_CODE
         break;
     }
     }
@@ -186,7 +231,10 @@ INLINE void packed_row(const heft_packed *p, size_t row, size_t first, size_t la
 INLINE void packed_row_any(const heft_packed *p, size_t row, size_t first, size_t last, float *out) {
     switch (p->bits) {
     case 2: PACKED_TYPES(2); break;
+    case 3: PACKED_TYPES(3); break;
     case 4: PACKED_TYPES(4); break;
+    case 5: PACKED_TYPES(5); break;
+    case 6: PACKED_TYPES(6); break;
     default: PACKED_TYPES(8); break;
     }
 }
@@ -254,6 +302,63 @@ INLINE void bnb4_row(const heft_packed *p, size_t row, size_t first, size_t last
     }
 }
 
+/// MLX's E8M0 scale: the bfloat16 with bits s << 7 (s = 0: 0x0040, 2^−127), widened: 2^(s − 127), 255 giving +Inf.
+INLINE float e8m0(uint8_t s) { return s == 0 ? 0x1p-127f : float_bits((uint32_t)s << 23); }
+
+/// E2M1 codes (sign, 2 exponent bits, 1 mantissa bit) as float32, exactly: 0, 0.5, 1, 1.5, 2, 3, 4, 6 and their
+/// negatives (code 8 is −0), as mlx's `FP4_LUT`. Built from the bits: a magnitude m ≥ 2 is 2^(m/2 − 1)·(1 + (m & 1)/2).
+INLINE f32x16 e2m1(u32x16 code) {
+    const u32x16 m = code & 7u;
+    u32x16 bits = ((m >> 1) + 126u) << 23 | (m & 1u) << 22;
+    bits = select_bits(m < 2u, select_bits(m == 1u, (u32x16)(126u << 23), (u32x16)0u), bits);
+    return (f32x16)(bits | (code & 8u) << 28);
+}
+
+/// The scale of group `g` of a row's scale bytes: E4M3 (nvfp4) or E8M0.
+INLINE float mlx_fp_scale(const uint8_t *scales, size_t g, int32_t mode) {
+    if (mode == 1) return float_bits(f8_bits((u8x16)scales[g], false)[0]);
+    return e8m0(scales[g]);
+}
+
+/// HEFT_PACKED_MLX_FP: row `row`, columns [first, last): 16 codes a step from a zero-padded copy of their bytes (so
+/// no byte past the row is read), widened (E2M1 from nibbles, lowest first, or E4M3 bytes), then times the group's
+/// scale. The first step ends at a multiple of 16, so that the others share one scale when groups are whole runs.
+INLINE void mlx_fp_row(const heft_packed *p, size_t row, size_t first, size_t last, float *out) {
+    const size_t columns = p->columns, size = p->group_size;
+    const uint8_t *codes = (const uint8_t *)p->codes + row * (columns * (size_t)p->bits / 8);
+    const uint8_t *scales = (const uint8_t *)p->scales + row * (columns / size);
+    const int32_t mode = p->code_type;
+    for (size_t j = first; j < last;) {
+        const size_t n = last - j < 16 - j % 16 ? last - j : 16 - j % 16;
+        uint8_t copy[16] = {0};
+        f32x16 v;
+        if (mode != 2) {
+            // Code j + l is in byte (j % 2 + l) / 2 of the copy, in its high nibble when j + l is odd.
+            memcpy(copy, codes + j / 2, (j % 2 + n + 1) / 2);
+            u8x16 b = bytes16(copy);
+            u32x16 nibbles;
+            if (j % 2 == 0) {
+                nibbles = __builtin_convertvector(__builtin_shufflevector(b, b, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7), u32x16) >>
+                          (u32x16){0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4};
+            } else {
+                nibbles = __builtin_convertvector(__builtin_shufflevector(b, b, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8), u32x16) >>
+                          (u32x16){4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0};
+            }
+            v = e2m1(nibbles & 15u);
+        } else {
+            memcpy(copy, codes + j, n);
+            v = (f32x16)f8_bits(bytes16(copy), false);
+        }
+        if (n == 16 && size % 16 == 0) {
+            v *= mlx_fp_scale(scales, j / size, mode);
+            memcpy(out + (j - first), &v, 64);
+        } else {
+            for (size_t l = 0; l < n; l++) out[j + l - first] = v[l] * mlx_fp_scale(scales, (j + l) / size, mode);
+        }
+        j += n;
+    }
+}
+
 INLINE void heft_dequantize_packed_body(const heft_packed *p, size_t start, size_t count, float *out) {
     size_t done = 0;
     while (done < count) {
@@ -262,6 +367,7 @@ INLINE void heft_dequantize_packed_body(const heft_packed *p, size_t start, size
         if (last - first > count - done) last = first + (count - done);
         if (p->method == HEFT_PACKED_SCALED) scaled_row(p, row, first, last, out + done);
         else if (p->method == HEFT_PACKED_BNB4) bnb4_row(p, row, first, last, out + done);
+        else if (p->method == HEFT_PACKED_MLX_FP) mlx_fp_row(p, row, first, last, out + done);
         else packed_row_any(p, row, first, last, out + done);
         done += last - first;
     }

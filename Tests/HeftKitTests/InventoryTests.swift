@@ -96,7 +96,10 @@ import Testing
     /// Every packed checkpoint of MiniLM counts the unpacked checkpoint's parameters: GPTQ at 8 bits, AWQ, and MLX,
     /// whose mixed recipe packs the query weights at 2 bits and the first feed-forward weights at 8, not the 4 its
     /// config names (each layer's width comes from its scales: groups × the group size).
-    @Test(arguments: ["minilm-gptq8", "minilm-awq", "minilm-mlx", "minilm-fp8", "minilm-int8", "minilm-w4a16", "minilm-bnb4", "minilm-bnb8"])
+    @Test(arguments: [
+        "minilm-gptq8", "minilm-awq", "minilm-mlx", "minilm-fp8", "minilm-int8", "minilm-w4a16", "minilm-bnb4", "minilm-bnb8", "minilm-mlx-modes",
+        "minilm-gptq3",
+    ])
     func packedCheckpointsCountTheUnpackedParameters(_ name: String) throws {
         let packed = try InspectionReport.inspect(Fixtures.path("extra/" + name))
         let original = try Self.referenceElements("safetensors", "all-MiniLM-L6-v2/model.safetensors", excluding: ["embeddings.position_ids"])

@@ -578,7 +578,8 @@ import Testing
     /// Packed low-bit checkpoints are scanned as the values their codes stand for: GPTQ 4-bit (desc_act `g_idx` on
     /// every other layer, the original format's stored zero − 1, which wraps a zero of 0 to 16), GPTQ 8-bit
     /// (`gptq_v2`, one group a column), AWQ's GEMM layout (its nibble order) and MLX (2-, 4- and 8-bit layers,
-    /// bfloat16 scales, packed embeddings), and 8-bit weights with their scales (FP8 E4M3 in 128 × 128 blocks or with
+    /// bfloat16 scales, packed embeddings; 3-bit by default with 5- and 6-bit, mxfp4, nvfp4 and mxfp8 layers), GPTQ
+    /// 3-bit (32 codes in 3 words), and 8-bit weights with their scales (FP8 E4M3 in 128 × 128 blocks or with
     /// one scale, E5M2 with a scale a row; int8 with a scale a row or per 128 columns), and compressed-tensors'
     /// pack-quantized (4-bit symmetric groups with act-order, 8-bit asymmetric rows with packed zero points), and
     /// bitsandbytes (NF4 with double quantization, FP4, int8 with SCB). Every
@@ -587,6 +588,7 @@ import Testing
     /// compressed-tensors' and bitsandbytes' code); every other tensor's equal the unpacked checkpoint's.
     @Test(arguments: [
         "minilm-gptq", "minilm-gptq8", "minilm-awq", "minilm-mlx", "minilm-fp8", "minilm-int8", "minilm-w4a16", "minilm-bnb4", "minilm-bnb8",
+        "minilm-mlx-modes", "minilm-gptq3",
     ])
     func packedWeightsAreScannedAsTheirValues(_ name: String) async throws {
         let report = try await StatsScanner.scan(try ModelSource.open(Fixtures.path("extra/" + name)))
@@ -609,7 +611,9 @@ import Testing
 
     /// `tensors` (name, dtype, shape, bytes; their data in that order) in one safetensors file beside MiniLM's
     /// config with `quantization` as its quantization_config, scanned by heft stats.
-    static func scanQuantized(_ tensors: [(String, String, [Int], [UInt8])], quantization: Any) async throws -> StatsReport {
+    static func scanQuantized(
+        _ tensors: [(String, String, [Int], [UInt8])], quantization: Any, key: String = "quantization_config"
+    ) async throws -> StatsReport {
         let dir = try TemporaryDirectory()
         var header: [String] = [], data: [UInt8] = []
         for (name, dtype, shape, bytes) in tensors {
@@ -620,7 +624,7 @@ import Testing
         }
         try dir.write("model.safetensors", SafetensorsBuilder.file(header: "{" + header.joined(separator: ",") + "}", dataBytes: 0) + data)
         var config = try Fixtures.json(Fixtures.path("all-MiniLM-L6-v2/config.json"))
-        config["quantization_config"] = quantization
+        config[key] = quantization
         try dir.write("config.json", Array(try JSONSerialization.data(withJSONObject: config)))
         return try await StatsScanner.scan(try ModelSource.open(dir.path))
     }
@@ -645,7 +649,8 @@ import Testing
             (#"{"quant_method": "gptq", "bits": 4, "group_size": 8}"#, good + [plain], ""),
             // A group size past every row is one group (no overflow computing the groups of 2⁶³ − 1).
             (#"{"quant_method": "gptq", "bits": 4, "group_size": 9223372036854775807}"#, good + [plain], ""),
-            (#"{"quant_method": "gptq", "bits": 3, "group_size": 8}"#, good + [plain], "not decoded: 3-bit codes straddle 32-bit words"),
+            (#"{"quant_method": "gptq", "bits": 3, "group_size": 8}"#, good + [plain], "1 rows of 3-bit codes are not whole groups of 32 codes"),
+            (#"{"quant_method": "gptq", "bits": 5, "group_size": 8}"#, good + [plain], "5-bit codes are not decoded"),
             (#"{"quant_method": "gptq", "bits": 4, "group_size": 8}"#, [good[0], good[2], plain], "its qzeros tensor (a.qzeros) is missing"),
             (
                 #"{"quant_method": "gptq", "bits": 4, "group_size": 8}"#,
@@ -674,6 +679,55 @@ import Testing
                 #expect(a.elements == 64 && a.min == 2.5 && a.max == 2.5, "\(a.min) \(a.max)")
             } else {
                 #expect(report.skipped.map(\.name) == ["a.qweight"], "\(c.reason)")
+                #expect(report.skipped.first?.reason.contains(c.reason) == true, "\(report.skipped.first?.reason ?? "none") vs \(c.reason)")
+                #expect(report.tensors.map(\.name) == ["n.weight"])
+            }
+        }
+    }
+
+    /// MLX weights in its other widths and modes: a well-formed one is scanned as its values (3-bit affine codes of 5
+    /// under a scale of 0.5 and a bias of −1: 32 values of 1.5; mxfp4 codes of 2, E2M1 1.0, under the E8M0 scale
+    /// 127, 2⁰: 32 values of 1.0; under the scale 0, 2^−127); a mode MLX does not define, widths a mode does not have, scales of the wrong type
+    /// and missing biases are listed as not scanned with the reason.
+    @Test func mlxWeightsInOtherModesAreScannedOrRefused() async throws {
+        let bf16 = { (x: Float) -> [UInt8] in withUnsafeBytes(of: UInt16(x.bitPattern >> 16).littleEndian) { Array($0) } }
+        // 32 three-bit codes of 5 as one little-endian bit stream: 96 bits, 12 bytes.
+        var stream = [UInt8](repeating: 0, count: 12)
+        for j in 0..<32 { for b in 0..<3 where (5 >> b) & 1 == 1 { stream[(3 * j + b) / 8] |= 1 << ((3 * j + b) % 8) } }
+        let three = [("a.weight", "U32", [1, 3], stream), ("a.scales", "BF16", [1, 1], bf16(0.5)), ("a.biases", "BF16", [1, 1], bf16(-1))]
+        let fp4 = [("a.weight", "U32", [1, 4], [UInt8](repeating: 0x22, count: 16)), ("a.scales", "U8", [1, 1], [127])]
+        let plain = ("n.weight", "F32", [2], [UInt8](repeating: 0, count: 8))
+        let cases: [(quantization: String, tensors: [(String, String, [Int], [UInt8])], value: Float?, reason: String)] = [
+            (#"{"group_size": 32, "bits": 3}"#, three + [plain], 1.5, ""),
+            (#"{"group_size": 32, "bits": 4, "mode": "mxfp4"}"#, fp4 + [plain], 1.0, ""),
+            // The E8M0 scale 0 is 2^−127 (MLX reads it as the bfloat16 0x0040): codes of 7 (6.0) are 3 · 2^−126.
+            (
+                #"{"group_size": 32, "bits": 4, "mode": "mxfp4"}"#,
+                [("a.weight", "U32", [1, 4], [UInt8](repeating: 0x77, count: 16)), ("a.scales", "U8", [1, 1], [0]), plain], 3 * 0x1p-126, ""
+            ),
+            // A per-layer entry stands alone: no mode is affine, whatever the checkpoint's.
+            (#"{"group_size": 32, "bits": 4, "mode": "mxfp4", "a": {"group_size": 32, "bits": 3}}"#, three + [plain], 1.5, ""),
+            (#"{"group_size": 32, "bits": 4, "mode": "int4"}"#, fp4 + [plain], nil, "MLX's int4 mode is not decoded"),
+            (#"{"group_size": 32, "bits": 8, "mode": "mxfp8"}"#, fp4 + [plain], nil, "MLX mxfp8 codes of 4 bits are not decoded"),
+            (
+                #"{"group_size": 32, "bits": 4, "mode": "mxfp4"}"#, [fp4[0], ("a.scales", "BF16", [1, 1], bf16(1)), plain], nil,
+                "a.scales is BF16; MLX mxfp4 scales are one byte (U8) a group"
+            ),
+            (#"{"group_size": 32, "bits": 3}"#, [three[0], three[1], plain], nil, "its biases tensor (a.biases) is missing"),
+            (
+                #"{"group_size": 32, "bits": 7}"#, [("a.weight", "U32", [1, 7], [UInt8](repeating: 0, count: 28))] + three.dropFirst() + [plain],
+                nil, "MLX affine codes of 7 bits are not decoded"
+            ),
+        ]
+        for c in cases {
+            let quantization = try JSONSerialization.jsonObject(with: Data(c.quantization.utf8))
+            let report = try await Self.scanQuantized(c.tensors, quantization: quantization, key: "quantization")
+            if let value = c.value {
+                #expect(report.complete && report.dequantized.map(\.tensors) == [1], "\(c.quantization): \(report.skipped.map(\.reason))")
+                let a = try #require(report.tensors.first { $0.name == "a.weight" })
+                #expect(a.elements == 32 && a.min == Double(value) && a.max == Double(value), "\(c.quantization): \(a.min) \(a.max)")
+            } else {
+                #expect(report.skipped.map(\.name) == ["a.weight"], "\(c.reason)")
                 #expect(report.skipped.first?.reason.contains(c.reason) == true, "\(report.skipped.first?.reason ?? "none") vs \(c.reason)")
                 #expect(report.tensors.map(\.name) == ["n.weight"])
             }
@@ -796,14 +850,14 @@ import Testing
         }
     }
 
-    /// Codes heft does not decode (here the GPTQ checkpoint's config claims 3 bits, whose codes straddle words) are
+    /// Codes heft does not decode (here the GPTQ checkpoint's config claims 5 bits, which GPTQ does not have) are
     /// not read as weights: their int32 words would be values up to 2·10⁹. They are listed as not scanned, on one
     /// line of the text for their shared reason, not called damaged, and every other tensor is scanned as before.
     @Test func packedCodesHeftDoesNotDecodeAreNotReadAsWeights() async throws {
         let directory = try TemporaryDirectory()
         try directory.copy(Fixtures.path("extra/minilm-gptq/model.safetensors"), to: "model.safetensors")
         var config = try Fixtures.json(Fixtures.path("extra/minilm-gptq/config.json"))
-        config["quantization_config"] = ["quant_method": "gptq", "bits": 3, "group_size": 128]
+        config["quantization_config"] = ["quant_method": "gptq", "bits": 5, "group_size": 128]
         try directory.write("config.json", Array(try JSONSerialization.data(withJSONObject: config)))
         let source = try ModelSource.open(directory.path)
         let packed = try await StatsScanner.scan(source)

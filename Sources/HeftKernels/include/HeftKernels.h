@@ -152,6 +152,12 @@ enum {
     /// block). The absmax is float32 (`scales`), or with double quantization (`zero_layout` 1) a byte (`scales`)
     /// decoded as `biases`[byte] (float32 [256]) × `zeros`[block / block_rows] (float32) + `offset`, in float32.
     HEFT_PACKED_BNB4 = 5,
+    /// MLX's floating-point modes: `weight` [rows][columns · bits / 32], lowest bits first, and one byte of scale per
+    /// `group_size` values, `scales` [rows][columns / group_size]; `code_type` 0 (mxfp4: E2M1 codes, E8M0 scales,
+    /// groups of 32), 1 (nvfp4: E2M1 codes, E4M3 scales, groups of 16) or 2 (mxfp8: E4M3 codes, E8M0 scales);
+    /// value = code's value · scale's value, exact in float32 (E8M0 s reads as 2^(s − 127), and 0 as 2^−127 and
+    /// 255 as +Inf, as mlx's `dequantize_scale` does).
+    HEFT_PACKED_MLX_FP = 6,
 };
 
 /// A packed weight as a logical matrix of `rows` × `columns` values, enumerated row by row (AWQ's columns in the

@@ -22,11 +22,53 @@ public struct QuantizationPacking: Sendable, Hashable, Codable {
     /// layers with other bits). Not part of the JSON answer.
     public var layers: [LayerRule] = []
 
+    /// MLX's quantization modes: affine (scale · code + bias a group) or a floating-point format whose groups share one
+    /// scale byte. `other` keeps a name MLX does not define.
+    public var mode: Mode = .affine
+
     public struct LayerRule: Sendable, Hashable {
         /// Module names, `re:` regular expressions matched from the name's start, or `Linear` (every linear layer).
         public let targets: [String]
         public let bits: Int
         public let groupSize: Int?
+        /// MLX: the layer's own mode (an entry that names none is affine, as MLX reads it).
+        public var mode: Mode = .affine
+    }
+
+    public enum Mode: Sendable, Hashable {
+        case affine, mxfp4, nvfp4, mxfp8
+        case other(String)
+
+        init(name: String) {
+            switch name {
+            case "affine": self = .affine
+            case "mxfp4": self = .mxfp4
+            case "nvfp4": self = .nvfp4
+            case "mxfp8": self = .mxfp8
+            default: self = .other(name)
+            }
+        }
+
+        public var name: String {
+            switch self {
+            case .affine: "affine"
+            case .mxfp4: "mxfp4"
+            case .nvfp4: "nvfp4"
+            case .mxfp8: "mxfp8"
+            case .other(let name): name
+            }
+        }
+
+        /// The group size and bits MLX gives a layer of this mode when its entry leaves them out
+        /// (`_defaults_for_mode` in mlx.nn).
+        public var defaults: (groupSize: Int, bits: Int) {
+            switch self {
+            case .nvfp4: (16, 4)
+            case .mxfp4: (32, 4)
+            case .mxfp8: (32, 8)
+            default: (64, 4)
+            }
+        }
     }
 
     enum CodingKeys: String, CodingKey { case method, bits, groupSize, variant }
@@ -67,17 +109,25 @@ public struct QuantizationPacking: Sendable, Hashable, Codable {
     /// Reads `quantization_config` (Transformers) or `quantization` (MLX) from a config, or returns `nil`.
     public static func from(config: JSONObject) -> QuantizationPacking? {
         if let mlx = config["quantization"]?.objectValue {
+            let mode = Mode(name: mlx["mode"]?.stringValue ?? "affine")
             var packing = QuantizationPacking(
                 method: .mlx,
-                bits: mlx["bits"]?.numberValue?.int ?? 4,
-                groupSize: mlx["group_size"]?.numberValue?.int
+                bits: mlx["bits"]?.numberValue?.int ?? mode.defaults.bits,
+                groupSize: mlx["group_size"]?.numberValue?.int ?? (mode == .affine ? nil : mode.defaults.groupSize)
             )
+            packing.mode = mode
             // mlx-lm's mixed recipes name each layer quantized otherwise: "model.layers.0.mlp.down_proj":
-            // {"group_size": 64, "bits": 8}.
+            // {"group_size": 64, "bits": 8}, or {"group_size": 32, "bits": 4, "mode": "mxfp4"}. MLX passes such an
+            // entry alone to the layer: what it leaves out is the entry's mode's default, not the checkpoint's.
             for member in mlx.members {
-                if let layer = member.value.objectValue, let bits = layer["bits"]?.numberValue?.int {
-                    packing.layers.append(LayerRule(targets: [member.key], bits: bits, groupSize: layer["group_size"]?.numberValue?.int))
-                }
+                guard let layer = member.value.objectValue else { continue }
+                let own = Mode(name: layer["mode"]?.stringValue ?? "affine")
+                guard layer["bits"] != nil || layer["group_size"] != nil || layer["mode"] != nil else { continue }
+                var rule = LayerRule(
+                    targets: [member.key], bits: layer["bits"]?.numberValue?.int ?? own.defaults.bits,
+                    groupSize: layer["group_size"]?.numberValue?.int ?? own.defaults.groupSize)
+                rule.mode = own
+                packing.layers.append(rule)
             }
             return packing
         }

@@ -102,6 +102,17 @@ public struct TensorClassifier: Sendable {
         return .parameter(kind: kind, location: location, logicalElements: logical)
     }
 
+    /// Whether `tensor` holds packed codes under the checkpoint's quantization: GPTQ's and AWQ's `qweight`,
+    /// compressed-tensors' `weight_packed` and MLX's `weight` as 32-bit integers, bitsandbytes' 4-bit `weight` bytes.
+    /// Such a tensor is never a weight's values, whatever bits the config claims.
+    public func holdsPackedCodes(_ tensor: TensorInfo) -> Bool {
+        guard let packing, case .safetensors(let dtype) = tensor.storage else { return false }
+        let last = tensor.name.split(separator: ".").last.map(String.init) ?? tensor.name
+        if packing.method == .bitsandbytes { return packing.bits == 4 && dtype == .u8 && last == "weight" }
+        guard [.i32, .u32].contains(dtype) else { return false }
+        return last == "qweight" || last == "weight_packed" || (packing.method == .mlx && last == "weight")
+    }
+
     /// Elements a packed tensor stands for: `qweight` of I32 holding `32 / bits` values each, and so on.
     private func logicalElements(_ tensor: TensorInfo, last: String) -> Int {
         guard let packing, case .safetensors(let dtype) = tensor.storage else { return tensor.elementCount }
@@ -110,7 +121,7 @@ public struct TensorClassifier: Sendable {
             return Checked.multiply(tensor.elementCount, 2) ?? tensor.elementCount
         }
         guard [.i32, .u32].contains(dtype) else { return tensor.elementCount }
-        let packed = last == "qweight" || last == "weight_packed" || (packing.method == .mlx && last == "weight")
+        let packed = holdsPackedCodes(tensor)
         if packed, packing.method == .mlx,
             let size = packing.rule(forModule: String(tensor.name.dropLast(".weight".count)))?.groupSize ?? packing.groupSize, size > 0,
             let scales = groupShapes[String(tensor.name.dropLast("weight".count)) + "scales"], scales.count == tensor.shape.count,

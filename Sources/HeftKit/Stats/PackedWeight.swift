@@ -3,9 +3,11 @@ import HeftKernels
 
 /// A weight stored as codes beside their scales, which `heft stats` decodes to the values the checkpoint stands for:
 ///
-/// - GPTQ (`qweight`): scale · (code − (stored zero + 1)); the `gptq_v2` checkpoint format stores the zero itself.
+/// - GPTQ (`qweight`, 2, 3, 4 or 8 bits): scale · (code − (stored zero + 1)); the `gptq_v2` checkpoint format stores
+///   the zero itself.
 /// - AWQ (`qweight`, GEMM layout): scale · (code − zero).
-/// - MLX (affine, packed `weight`): scale · code + bias.
+/// - MLX (affine, packed `weight`, 2 to 6 or 8 bits): scale · code + bias; its floating-point modes (mxfp4, nvfp4,
+///   mxfp8): the E2M1 or E4M3 code's value · the group's E8M0 or E4M3 scale byte's.
 /// - compressed-tensors' pack-quantized (`weight_packed`): scale · (code − zero), codes and zeros stored with
 ///   2^(bits − 1) added.
 /// - 8-bit weights (int8, FP8) with a `weight_scale` or `weight_scale_inv` beside them (compressed-tensors,
@@ -15,7 +17,7 @@ import HeftKernels
 /// difference of at most 9 bits times a scale of 11 or 8 significant bits); MLX's bias is added with one rounding,
 /// and float32 scales round the product. Engines compute in half precision and round them to 16 bits.
 struct PackedWeight: Sendable {
-    enum Layout: Sendable { case gptq, awq, mlx, scaled, compressed, bnb4 }
+    enum Layout: Sendable { case gptq, awq, mlx, mlxFloat, scaled, compressed, bnb4 }
 
     let layout: Layout
     /// What the report calls these weights, e.g. "GPTQ 4-bit codes".
@@ -57,6 +59,12 @@ struct PackedWeight: Sendable {
         case .gptq: zeroOffset == 1 ? "scale × (code − (stored zero + 1))" : "scale × (code − zero)"
         case .awq: "scale × (code − zero)"
         case .mlx: "scale × code + bias"
+        case .mlxFloat:
+            switch codeType {
+            case 1: "E2M1 code × E4M3 scale"
+            case 2: "E4M3 code × 2^(scale − 127)"
+            default: "E2M1 code × 2^(scale − 127)"
+            }
         case .compressed: "scale × (code − zero)"
         case .bnb4: "table[code] × block absmax"
         case .scaled: "code × scale"
@@ -67,6 +75,7 @@ struct PackedWeight: Sendable {
     var precision: String {
         switch layout {
         case .scaled, .bnb4: "a float32 product"
+        case .mlxFloat: "exact in float32"
         case .mlx: "rounded once to float32"
         default: scaleType == .f32 ? "a float32 product" : "exact in float32"
         }
@@ -78,6 +87,7 @@ struct PackedWeight: Sendable {
         case .gptq: Int32(HEFT_PACKED_GPTQ)
         case .awq: Int32(HEFT_PACKED_AWQ)
         case .mlx: Int32(HEFT_PACKED_MLX)
+        case .mlxFloat: Int32(HEFT_PACKED_MLX_FP)
         case .scaled: Int32(HEFT_PACKED_SCALED)
         case .compressed: Int32(HEFT_PACKED_COMPRESSED)
         case .bnb4: Int32(HEFT_PACKED_BNB4)
@@ -164,19 +174,17 @@ struct PackedWeight: Sendable {
                 throw refuse("\(t.name) is \(t.storage.name); packed codes and zeros are 32-bit integers")
             }
         }
-        func checked(_ bits: Int) throws(Refusal) -> Int {
-            guard bits == 2 || bits == 4 || bits == 8 else {
-                throw refuse("\(bits)-bit codes straddle 32-bit words (heft stats decodes 2-, 4- and 8-bit codes)")
-            }
-            return bits
-        }
         if packing.method == .bitsandbytes { return try bnb4(tensor, named: named, span: span) }
         try words(tensor)
         switch packing.method {
         case .gptq, .awq:
             let suffix = ".qweight"
             guard name.hasSuffix(suffix), tensor.shape.count == 2 else { throw refuse("not a 2-D qweight") }
-            let bits = try checked(packing.bits), per = 32 / bits
+            let bits = packing.bits
+            guard [2, 3, 4, 8].contains(bits) else {
+                throw refuse("\(bits)-bit codes are not decoded (heft stats decodes 2-, 3-, 4- and 8-bit codes)")
+            }
+            let per = 32 / bits
             let base = String(name.dropLast(suffix.count))
             let zerosInfo = try companion(".qzeros", of: base), scalesInfo = try companion(".scales", of: base)
             try words(zerosInfo)
@@ -186,14 +194,18 @@ struct PackedWeight: Sendable {
             var groupsInfo: TensorInfo?
             let inputs: Int, outputs: Int
             if packing.method == .gptq {
-                // qweight [in / per, out]; qzeros [groups, out / per]; scales [groups, out]; g_idx [in].
-                inputs = tensor.shape[0] * per
+                // qweight [in · bits / 32, out]; qzeros [groups, out · bits / 32]; scales [groups, out]; g_idx [in]. 3-bit
+                // codes run on from word to word: 32 of them in 3 words.
+                guard let packedBits = Checked.multiply(tensor.shape[0], 32), packedBits % bits == 0 else {
+                    throw refuse("\(tensor.shape[0]) rows of \(bits)-bit codes are not whole groups of 32 codes")
+                }
+                inputs = packedBits / bits
                 outputs = tensor.shape[1]
-                guard outputs % per == 0 else {
-                    throw refuse("\(outputs) output columns are not a multiple of \(per) (its zeros pack \(per) to a word)")
+                guard let zeroBits = Checked.multiply(outputs, bits), zeroBits % 32 == 0 else {
+                    throw refuse("\(outputs) output columns of \(bits)-bit zeros do not fill whole 32-bit words")
                 }
                 try expect(scalesInfo, [groups, outputs])
-                try expect(zerosInfo, [groups, outputs / per])
+                try expect(zerosInfo, [groups, zeroBits / 32])
                 if let g = named[base + ".g_idx"] {
                     guard let d = dtype(g), d == .i32 else { throw refuse("\(g.name) is \(g.storage.name); heft stats reads an I32 g_idx") }
                     try expect(g, [inputs])
@@ -248,54 +260,81 @@ struct PackedWeight: Sendable {
                 codes: try open(tensor), zeros: try open(zerosInfo), scales: try open(scalesInfo), biases: nil, groups: groupSpan,
                 shape: [outputs, inputs], byteCount: parts.reduce(0) { $0 + $1.byteCount })
         case .mlx:
-            // weight [..., out, in / per]; scales and biases [..., out, in / group].
-            let suffix = ".weight"
-            guard name.hasSuffix(suffix), tensor.shape.count >= 2 else { throw refuse("not a packed weight of 2 or more dimensions") }
-            let base = String(name.dropLast(suffix.count))
-            let scalesInfo = try companion(".scales", of: base), biasesInfo = try companion(".biases", of: base)
-            let type = try scaleType(scalesInfo)
-            guard biasesInfo.storage == scalesInfo.storage else {
-                throw refuse("\(biasesInfo.name) is \(biasesInfo.storage.name), its scales \(scalesInfo.storage.name)")
-            }
-            let leading = Array(tensor.shape.dropLast()), words = tensor.shape[tensor.shape.count - 1]
-            guard scalesInfo.shape.count == tensor.shape.count, Array(scalesInfo.shape.dropLast()) == leading,
-                let groupCount = scalesInfo.shape.last, groupCount > 0
-            else {
-                throw refuse(
-                    "\(scalesInfo.name) has shape \(dims(scalesInfo.shape)), which does not group the rows of \(name)"
-                )
-            }
-            try expect(biasesInfo, scalesInfo.shape)
-            // A layer may be quantized with other bits and group size than the config's default (MLX's mixed
-            // recipes name such layers in the config): with the group size known, the shapes tell its bits
-            // (32 · words = bits · groups · size).
-            let rule = packing.rule(forModule: base)
-            var bits = rule?.bits ?? packing.bits
-            if let size = rule?.groupSize ?? packing.groupSize, size > 0 {
-                guard let product = Checked.multiply(groupCount, size), product > 0, (32 * words) % product == 0 else {
-                    throw refuse(
-                        "\(scalesInfo.name) has \(groupCount) groups a row, which no whole number of bits fits to \(words) words in groups of \(size)"
-                    )
-                }
-                bits = 32 * words / product
-            }
-            bits = try checked(bits)
-            let columns = words * (32 / bits)
-            guard columns % groupCount == 0 else {
-                throw refuse("\(scalesInfo.name) has \(groupCount) groups a row, which do not divide the \(columns) columns of \(name)")
-            }
-            let size = columns / groupCount
-            let rows = leading.reduce(1, *)
-            return PackedWeight(
-                layout: .mlx, label: "MLX \(bits)-bit codes", bits: bits, rows: rows, columns: columns, groupSize: size, zeroOffset: 0,
-                scaleType: type,
-                codes: try open(tensor), zeros: nil, scales: try open(scalesInfo), biases: try open(biasesInfo), groups: nil,
-                shape: leading + [columns], byteCount: tensor.byteCount + scalesInfo.byteCount + biasesInfo.byteCount)
+            return try mlx(tensor, packing: packing, named: named, span: span)
         case .compressedTensors:
             return try compressed(tensor, packing: packing, named: named, span: span)
         default:
             throw refuse("heft stats decodes GPTQ, AWQ, MLX and compressed-tensors codes")
         }
+    }
+
+    /// An MLX packed `weight` [..., out, in · bits / 32] with its `scales` [..., out, in / group] (and, affine, its
+    /// `biases`): the layer's own entry in the config, else the checkpoint's mode, group size and bits; with the group
+    /// size known the shapes tell the bits (32 · words = bits · groups · size).
+    static func mlx(
+        _ tensor: TensorInfo, packing: QuantizationPacking, named: [String: TensorInfo], span: (TensorInfo) throws(FormatError) -> TensorSpan
+    ) throws(Refusal) -> PackedWeight {
+        let name = tensor.name, suffix = ".weight"
+        guard name.hasSuffix(suffix), tensor.shape.count >= 2 else { throw refuse("not a packed weight of 2 or more dimensions") }
+        let base = String(name.dropLast(suffix.count))
+        let rule = packing.rule(forModule: base)
+        let mode = rule?.mode ?? packing.mode
+        guard let scalesInfo = named[base + ".scales"] else { throw refuse("its scales tensor (\(base).scales) is missing") }
+        let leading = Array(tensor.shape.dropLast()), words = tensor.shape[tensor.shape.count - 1]
+        guard scalesInfo.shape.count == tensor.shape.count, Array(scalesInfo.shape.dropLast()) == leading,
+            let groupCount = scalesInfo.shape.last, groupCount > 0
+        else {
+            throw refuse("\(scalesInfo.name) has shape \(dims(scalesInfo.shape)), which does not group the rows of \(name)")
+        }
+        var bits = rule?.bits ?? packing.bits
+        if let size = rule?.groupSize ?? packing.groupSize, size > 0 {
+            guard let product = Checked.multiply(groupCount, size), product > 0, (32 * words) % product == 0 else {
+                throw refuse(
+                    "\(scalesInfo.name) has \(groupCount) groups a row, which no whole number of bits fits to \(words) words in groups of \(size)"
+                )
+            }
+            bits = 32 * words / product
+        }
+        let allowed: [Int], codeType: Int32
+        switch mode {
+        case .affine: (allowed, codeType) = ([2, 3, 4, 5, 6, 8], 0)
+        case .mxfp4: (allowed, codeType) = ([4], 0)
+        case .nvfp4: (allowed, codeType) = ([4], 1)
+        case .mxfp8: (allowed, codeType) = ([8], 2)
+        case .other(let other): throw refuse("MLX's \(other) mode is not decoded (heft stats decodes affine, mxfp4, nvfp4 and mxfp8)")
+        }
+        guard allowed.contains(bits) else {
+            throw refuse(
+                "MLX \(mode.name) codes of \(bits) bits are not decoded (\(mode.name): \(allowed.map(String.init).joined(separator: ", ")) bits)")
+        }
+        guard let columns = Checked.multiply(words, 32).map({ $0 / bits }), columns * bits == words * 32, columns % groupCount == 0 else {
+            throw refuse("\(scalesInfo.name) has \(groupCount) groups a row, which do not divide the \(words) words of \(bits)-bit codes of \(name)")
+        }
+        let size = columns / groupCount, rows = leading.reduce(1, *)
+        if mode != .affine {
+            // One scale byte a group: E8M0 (mxfp4, mxfp8) or E4M3 (nvfp4); no biases.
+            guard scalesInfo.storage == .safetensors(.u8) else {
+                throw refuse("\(scalesInfo.name) is \(scalesInfo.storage.name); MLX \(mode.name) scales are one byte (U8) a group")
+            }
+            let label = "MLX \(mode.name) codes"
+            return PackedWeight(
+                layout: .mlxFloat, label: label, bits: bits, rows: rows, columns: columns, groupSize: size, zeroOffset: 0,
+                scaleType: .f32, codes: try open(tensor, span), zeros: nil, scales: try open(scalesInfo, span), biases: nil, groups: nil,
+                codeType: codeType, shape: leading + [columns], byteCount: tensor.byteCount + scalesInfo.byteCount)
+        }
+        guard let biasesInfo = named[base + ".biases"] else { throw refuse("its biases tensor (\(base).biases) is missing") }
+        let type = try scaleType(scalesInfo)
+        guard biasesInfo.storage == scalesInfo.storage else {
+            throw refuse("\(biasesInfo.name) is \(biasesInfo.storage.name), its scales \(scalesInfo.storage.name)")
+        }
+        guard biasesInfo.shape == scalesInfo.shape else {
+            throw refuse("\(biasesInfo.name) has shape \(dims(biasesInfo.shape)), where \(name) needs \(dims(scalesInfo.shape))")
+        }
+        return PackedWeight(
+            layout: .mlx, label: "MLX \(bits)-bit codes", bits: bits, rows: rows, columns: columns, groupSize: size, zeroOffset: 0,
+            scaleType: type, codes: try open(tensor, span), zeros: nil, scales: try open(scalesInfo, span),
+            biases: try open(biasesInfo, span), groups: nil,
+            shape: leading + [columns], byteCount: tensor.byteCount + scalesInfo.byteCount + biasesInfo.byteCount)
     }
 
     /// The 8-bit weight `tensor` (int8, F8 E4M3 or E5M2) decoded with the scales stored beside it
@@ -403,8 +442,10 @@ struct PackedWeight: Sendable {
         if rule == nil, (columns * bits + 31) / 32 != words, let fitting = [4, 8, 2].first(where: { (columns * $0 + 31) / 32 == words }) {
             bits = fitting
         }
-        guard bits == 2 || bits == 4 || bits == 8 else {
-            throw refuse("\(bits)-bit codes straddle 32-bit words (heft stats decodes 2-, 4- and 8-bit codes)")
+        // compressed-tensors' pack_to_int32 puts 32 / bits whole codes in a word, the last one padded: at 3, 5 or 6
+        // bits a row's codes do not fill its words, and only the weight_shape tensor's data tells the columns.
+        guard [2, 4, 8].contains(bits) else {
+            throw refuse("\(bits)-bit codes are not decoded (heft stats decodes 2-, 4- and 8-bit compressed-tensors codes)")
         }
         let per = 32 / bits
         guard (columns + per - 1) / per == words else {

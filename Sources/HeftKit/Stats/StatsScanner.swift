@@ -346,7 +346,7 @@ public enum StatsScanner {
                     continue
                 }
             }
-            if case .parameter(_, _, let logical) = role, logical != tensor.elementCount, let packing = classifier.packing {
+            if case .parameter(_, _, let logical) = role, classifier.holdsPackedCodes(tensor), let packing = classifier.packing {
                 do throws(PackedWeight.Refusal) {
                     add(try PackedWeight.make(tensor, packing: packing, named: named, span: open), tensor)
                 } catch {
@@ -354,7 +354,7 @@ public enum StatsScanner {
                         .init(
                             name: tensor.name,
                             reason:
-                                "\(packing.displayName) packs \(logical % tensor.elementCount == 0 ? "\(logical / tensor.elementCount)" : "several") codes in each \(tensor.storage.name) element, not decoded: \(error.reason)"
+                                "\(packing.displayName) packs \(logical > tensor.elementCount && logical % tensor.elementCount == 0 ? "\(logical / tensor.elementCount)" : "several") codes in each \(tensor.storage.name) element, not decoded: \(error.reason)"
                         ))
                 }
                 continue
