@@ -26,6 +26,7 @@ Writes into DEST:
   extra/minilm-mlx-modes/   MLX 3-bit affine by default (groups of 64, the word embeddings too); per-layer 5- and
                             6-bit affine, mxfp4, nvfp4 (no group size: its 16) and mxfp8 entries
   extra/minilm-gptq3/       GPTQ 3-bit as AutoGPTQ packs it (32 codes in 3 words), groups of 128, zero - 1
+  extra/minilm-mxfp4/       gpt-oss's MXFP4 layout (NAME_blocks, NAME_scales) on the feed-forward matrices, one expert a layer
   extra/minilm-w4a16/       compressed-tensors pack-quantized: Linear 4-bit symmetric in groups of 128 (act-order
                             g_idx on the query weights); a regex group makes the feed-forward 8-bit asymmetric with
                             float32 scales and packed zero points
@@ -506,6 +507,35 @@ def packed_checkpoints(seed=20261130):
         values[name] = (np.repeat(svalue, size, axis=1) * level).astype(np.float32)
     finish("minilm-mlx-modes", arrays, {"group_size": 64, "bits": 3, "mode": "affine", **config_layers}, values,
            key="quantization", metadata={"format": "mlx"})
+
+    # gpt-oss's MXFP4 layout (quant_method "mxfp4"), on MiniLM's feed-forward matrices as one expert a layer:
+    # `mlp.experts.gate_up_proj_blocks` [1, rows, cols / 32, 16] bytes (two E2M1 codes a byte, the low nibble first)
+    # and `_scales` [1, rows, cols / 32] (E8M0); the first group of every row gets the scale 0 (2^-127). Values as
+    # transformers' convert_moe_packed_tensors computes them: ldexp(FP4_VALUES[nibble], scale - 127).
+    arrays, values = {}, {}
+    for name, w in tensors.items():
+        if not (name.startswith("encoder.") and name.endswith(("intermediate.dense.weight", "output.dense.weight")) and "attention" not in name):
+            keep(arrays, name, w)
+            continue
+        layer = name.split(".")[2]
+        target = f"encoder.layer.{layer}.mlp.experts." + ("gate_up_proj" if "intermediate" in name else "down_proj")
+        rows, cols = w.shape
+        grouped = w.astype(np.float32).reshape(rows, cols // 32, 32)
+        amax = np.abs(grouped).max(axis=2)
+        s = np.clip(np.ceil(np.log2(np.maximum(amax / 6.0, 2.0 ** -127))) + 127, 0, 254).astype(np.uint8)
+        s[:, 0] = 0
+        codes = to_fp4_e2m1(grouped / np.ldexp(1.0, s.astype(np.int32) - 127)[..., None]).reshape(rows, cols // 32, 32)
+        blocks = (codes[..., 0::2] | (codes[..., 1::2] << 4)).astype(np.uint8)  # [rows, groups, 16]
+        arrays[target + "_blocks"] = ("U8", (1,) + blocks.shape, blocks.tobytes())
+        arrays[target + "_scales"] = ("U8", (1,) + s.shape, s.tobytes())
+        lut = fp4_lut.astype(np.float64)
+        out = np.empty((rows * (cols // 32), 32))
+        flat = blocks.reshape(-1, 16)
+        out[:, 0::2] = lut[flat & 0x0F]
+        out[:, 1::2] = lut[flat >> 4]
+        out = np.ldexp(out, s.reshape(-1, 1).astype(np.int32) - 127)
+        values[target + "_blocks"] = out.reshape(rows, cols).astype(np.float32)
+    finish("minilm-mxfp4", arrays, {"quant_method": "mxfp4", "modules_to_not_convert": ["encoder.layer.*.attention"]}, values)
 
     # GPTQ 3-bit, as AutoGPTQ packs it: 32 codes in 3 words down each column (10, then one split 2 + 1, 10, one
     # split 1 + 2, 10), zeros the same way across each row; values as its dequantization (wf table and the two

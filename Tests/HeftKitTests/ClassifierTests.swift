@@ -109,4 +109,26 @@ import Testing
         guard case .parameter(_, _, let logical) = classifier.classify(qweight) else { Issue.record("qweight"); return }
         #expect(logical == 4096 * 4096)
     }
+
+    /// gpt-oss's MXFP4 experts (transformers' `quant_method` "mxfp4"): `gate_up_proj_blocks` [experts, 5760, 90, 16]
+    /// bytes hold two parameters each, as feed-forward weights; `_scales` are quantization state; the expert biases
+    /// (`gate_up_proj_bias`) are biases.
+    @Test func gptOSSBlocksCountTwoParametersAByte() {
+        let classifier = TensorClassifier(packing: QuantizationPacking(method: .mxfp4, bits: 4, groupSize: 32))
+        func tensor(_ name: String, _ shape: [Int], _ dtype: SafetensorsDType) -> TensorInfo {
+            TensorInfo(
+                name: name, shape: shape, storage: .safetensors(dtype), elementCount: shape.reduce(1, *), dataOffset: 0, byteCount: 0, file: "")
+        }
+        let blocks = classifier.classify(tensor("model.layers.3.mlp.experts.gate_up_proj_blocks", [32, 5760, 90, 16], .u8))
+        guard case .parameter(.weight, .feedForward(let block), 530_841_600) = blocks, block.index == 3 else {
+            Issue.record("blocks: \(blocks)")
+            return
+        }
+        #expect(classifier.classify(tensor("model.layers.3.mlp.experts.gate_up_proj_scales", [32, 5760, 90], .u8)) == .quantizationState)
+        let bias = classifier.classify(tensor("model.layers.3.mlp.experts.down_proj_bias", [32, 2880], .bf16))
+        guard case .parameter(.bias, .feedForward, 92_160) = bias else {
+            Issue.record("bias: \(bias)")
+            return
+        }
+    }
 }

@@ -588,7 +588,7 @@ import Testing
     /// compressed-tensors' and bitsandbytes' code); every other tensor's equal the unpacked checkpoint's.
     @Test(arguments: [
         "minilm-gptq", "minilm-gptq8", "minilm-awq", "minilm-mlx", "minilm-fp8", "minilm-int8", "minilm-w4a16", "minilm-bnb4", "minilm-bnb8",
-        "minilm-mlx-modes", "minilm-gptq3",
+        "minilm-mlx-modes", "minilm-gptq3", "minilm-mxfp4",
     ])
     func packedWeightsAreScannedAsTheirValues(_ name: String) async throws {
         let report = try await StatsScanner.scan(try ModelSource.open(Fixtures.path("extra/" + name)))

@@ -7,7 +7,7 @@ public import HeftFormats
 /// as 89B; Heft counts `elements × 32 / bits` instead.
 public struct QuantizationPacking: Sendable, Hashable, Codable {
     public enum Method: String, Sendable, Hashable, Codable {
-        case gptq, awq, compressedTensors = "compressed-tensors", mlx, bitsandbytes, fp8, other
+        case gptq, awq, compressedTensors = "compressed-tensors", mlx, bitsandbytes, fp8, mxfp4, other
     }
 
     public let method: Method
@@ -98,7 +98,7 @@ public struct QuantizationPacking: Sendable, Hashable, Codable {
     /// The method's name as its authors write it: GPTQ, AWQ, MLX, compressed-tensors, bitsandbytes, FP8.
     public var displayName: String {
         switch method {
-        case .gptq, .awq, .mlx, .fp8: method.rawValue.uppercased()
+        case .gptq, .awq, .mlx, .fp8, .mxfp4: method.rawValue.uppercased()
         default: method.rawValue
         }
     }
@@ -141,6 +141,8 @@ public struct QuantizationPacking: Sendable, Hashable, Codable {
         case "bitsandbytes": method = .bitsandbytes
         case "fp8", "fbgemm_fp8": method = .fp8
         case "mlx": method = .mlx
+        // gpt-oss: each expert matrix as `NAME_blocks` (16 bytes of two E2M1 codes a group of 32) and `NAME_scales`.
+        case "mxfp4": method = .mxfp4
         default: method = .other
         }
         var bits = quantization["bits"]?.numberValue?.int ?? quantization["w_bit"]?.numberValue?.int
@@ -162,6 +164,7 @@ public struct QuantizationPacking: Sendable, Hashable, Codable {
             bits = quantization["load_in_4bit"]?.boolValue == true ? 4 : 8
         }
         let variant = (quantization["checkpoint_format"] ?? quantization["format"] ?? quantization["version"])?.stringValue?.lowercased()
+        if method == .mxfp4 { groupSize = groupSize ?? 32 }
         var packing = QuantizationPacking(method: method, bits: bits ?? (method == .fp8 ? 8 : 4), groupSize: groupSize, variant: variant)
         packing.layers = layers
         return packing

@@ -44,9 +44,11 @@ public struct LlamaCppLog: Sendable, Hashable, Codable {
             // Drop the timestamp and level llama.cpp's logger puts in front ("0.02.008.325 I ").
             guard let line = Self.message(raw) else { continue }
             if line.hasPrefix("llama_model_loader: loaded meta data"), let from = line.firstRange(of: " from ") {
+                // The first model named wins: Ollama's command line names it before its runner loads it, and a
+                // speculative-decoding run loads its draft model after the main one.
                 var path = line[from.upperBound...]
                 if let version = path.firstRange(of: " (version") { path = path[..<version.lowerBound] }
-                modelPath = String(path)
+                if modelPath == nil { modelPath = String(path) }
             } else if line.hasPrefix("llama_context: ") {
                 let body = line.dropFirst("llama_context: ".count)
                 if let value = Self.setting(body, "n_ctx") { context = Int(value) }
@@ -87,7 +89,7 @@ public struct LlamaCppLog: Sendable, Hashable, Codable {
             engine = .ollama
             if let command = Self.quoted(line, "cmd") {
                 let words = command.split(separator: " ")
-                if let index = words.firstIndex(where: { $0 == "--model" || $0 == "-m" }), index + 1 < words.count {
+                if let index = words.firstIndex(where: { $0 == "--model" || $0 == "-m" }), index + 1 < words.count, modelPath == nil {
                     modelPath = String(words[index + 1])
                 }
             }

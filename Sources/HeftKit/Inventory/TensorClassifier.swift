@@ -95,6 +95,7 @@ public struct TensorClassifier: Sendable {
             if last != "scales" || packing != nil { return .quantizationState }
         }
         if last == "biases", packing?.method == .mlx { return .quantizationState }
+        if last.hasSuffix("_scales"), packing?.method == .mxfp4 { return .quantizationState }
 
         let logical = logicalElements(tensor, last: last)
         let kind = Self.kind(lower: lower, last: last)
@@ -109,6 +110,7 @@ public struct TensorClassifier: Sendable {
         guard let packing, case .safetensors(let dtype) = tensor.storage else { return false }
         let last = tensor.name.split(separator: ".").last.map(String.init) ?? tensor.name
         if packing.method == .bitsandbytes { return packing.bits == 4 && dtype == .u8 && last == "weight" }
+        if packing.method == .mxfp4 { return dtype == .u8 && last.hasSuffix("_blocks") }
         guard [.i32, .u32].contains(dtype) else { return false }
         return last == "qweight" || last == "weight_packed" || (packing.method == .mlx && last == "weight")
     }
@@ -118,6 +120,10 @@ public struct TensorClassifier: Sendable {
         guard let packing, case .safetensors(let dtype) = tensor.storage else { return tensor.elementCount }
         if packing.method == .bitsandbytes, packing.bits == 4, dtype == .u8, last == "weight" {
             // bitsandbytes 4-bit: two values per byte.
+            return Checked.multiply(tensor.elementCount, 2) ?? tensor.elementCount
+        }
+        if packing.method == .mxfp4, holdsPackedCodes(tensor) {
+            // gpt-oss's MXFP4 blocks: two E2M1 codes a byte.
             return Checked.multiply(tensor.elementCount, 2) ?? tensor.elementCount
         }
         guard [.i32, .u32].contains(dtype) else { return tensor.elementCount }
@@ -158,7 +164,9 @@ public struct TensorClassifier: Sendable {
             embeddingNames.contains(c) || (c.includes("embed") && c != "embed_out")
         }
         if isEmbedding || lower == ["shared", "weight"] { return .embedding }
-        if last == "bias" || last == "b" { return .bias }
+        // gpt-oss's expert matrices and their biases: `experts.gate_up_proj_blocks`, `experts.down_proj_bias`.
+        if last == "bias" || last == "b" || last.hasSuffix("_proj_bias") { return .bias }
+        if last.hasSuffix("_proj_blocks") { return .weight }
         if last == "weight" || last == "qweight" || last == "weight_packed" || last == "w" { return .weight }
         // Bare matrices such as `experts.gate_up_proj` (no `.weight` suffix) are weights.
         if last.hasSuffix("_proj") || last.hasSuffix("proj") { return .weight }

@@ -175,6 +175,7 @@ struct PackedWeight: Sendable {
             }
         }
         if packing.method == .bitsandbytes { return try bnb4(tensor, named: named, span: span) }
+        if packing.method == .mxfp4 { return try blocksMXFP4(tensor, named: named, span: span) }
         try words(tensor)
         switch packing.method {
         case .gptq, .awq:
@@ -335,6 +336,32 @@ struct PackedWeight: Sendable {
             scaleType: type, codes: try open(tensor, span), zeros: nil, scales: try open(scalesInfo, span),
             biases: try open(biasesInfo, span), groups: nil,
             shape: leading + [columns], byteCount: tensor.byteCount + scalesInfo.byteCount + biasesInfo.byteCount)
+    }
+
+    /// gpt-oss's MXFP4 expert matrices (`quant_method` "mxfp4"): `NAME_blocks` [..., groups, 16] bytes, two E2M1 codes
+    /// a byte (the low nibble first), and `NAME_scales` [..., groups], an E8M0 exponent a group of 32; value =
+    /// code's value · 2^(scale − 127), as transformers' `convert_moe_packed_tensors` computes it (exact in float32).
+    /// The bytes lie as MLX's mxfp4 words do: one row of groups · 32 values for each of the leading indices.
+    static func blocksMXFP4(
+        _ tensor: TensorInfo, named: [String: TensorInfo], span: (TensorInfo) throws(FormatError) -> TensorSpan
+    ) throws(Refusal) -> PackedWeight {
+        let suffix = "_blocks"
+        guard tensor.name.hasSuffix(suffix), tensor.storage == .safetensors(.u8), tensor.shape.count >= 2, tensor.shape.last == 16 else {
+            throw refuse("MXFP4 blocks are U8 [..., groups, 16]; \(tensor.name) is \(tensor.storage.name) \(dims(tensor.shape))")
+        }
+        let base = String(tensor.name.dropLast(suffix.count))
+        guard let scalesInfo = named[base + "_scales"] else { throw refuse("its scales tensor (\(base)_scales) is missing") }
+        let groupsShape = Array(tensor.shape.dropLast())
+        guard scalesInfo.storage == .safetensors(.u8), scalesInfo.shape == groupsShape else {
+            throw refuse(
+                "\(scalesInfo.name) is \(scalesInfo.storage.name) \(dims(scalesInfo.shape)), where \(tensor.name) needs U8 \(dims(groupsShape))")
+        }
+        let groups = groupsShape[groupsShape.count - 1], rows = groupsShape.dropLast().reduce(1, *)
+        guard groups > 0, rows > 0 else { throw refuse("\(tensor.name) \(dims(tensor.shape)) holds no values") }
+        return PackedWeight(
+            layout: .mlxFloat, label: "MXFP4 blocks", bits: 4, rows: rows, columns: groups * 32, groupSize: 32, zeroOffset: 0,
+            scaleType: .f32, codes: try open(tensor, span), zeros: nil, scales: try open(scalesInfo, span), biases: nil, groups: nil,
+            codeType: 0, shape: Array(groupsShape.dropLast()) + [groups * 32], byteCount: tensor.byteCount + scalesInfo.byteCount)
     }
 
     /// The 8-bit weight `tensor` (int8, F8 E4M3 or E5M2) decoded with the scales stored beside it
