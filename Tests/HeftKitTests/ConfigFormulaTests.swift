@@ -118,6 +118,71 @@ import Testing
         #expect(report.parameters.total == published, "\(name)")
     }
 
+    /// gpt-oss-20b and -120b from their config.json: OpenAI's model card (arXiv 2508.10925, table 1) gives 20.91B and
+    /// 116.83B parameters, 3.61B and 5.13B active; its active counts leave out the input embedding (V·H), which
+    /// Heft's active count keeps (it removes only the experts a token does not use).
+    @Test(arguments: [(24, 32, 2091, 361), (36, 128, 11683, 513)])
+    func gptOSSMatchesItsModelCard(layers: Int, experts: Int, total: Int, active: Int) throws {
+        let directory = try TemporaryDirectory()
+        let config = #"""
+            {"model_type": "gpt_oss", "hidden_size": 2880, "intermediate_size": 2880, "num_hidden_layers": \#(layers),
+             "num_attention_heads": 64, "num_key_value_heads": 8, "head_dim": 64, "num_local_experts": \#(experts),
+             "num_experts_per_tok": 4, "vocab_size": 201088, "tie_word_embeddings": false, "attention_bias": true}
+            """#
+        let report = try InspectionReport.inspect(try directory.write("config.json", text: config))
+        let formula = try #require(report.formula)
+        let embedding = 201088 * 2880
+        #expect((Double(formula.total) / 1e7).rounded() == Double(total), "\(formula.total)")
+        #expect((Double(formula.active - embedding) / 1e7).rounded() == Double(active), "\(formula.active)")
+    }
+
+    /// A small gpt-oss checkpoint with transformers' tensor names and shapes, its experts as MXFP4 blocks: the
+    /// formula from its config.json equals the count of its tensors (two parameters a block byte).
+    @Test func gptOSSFormulaEqualsItsTensors() throws {
+        let (H, I, L, E, V, heads, kv, d) = (64, 32, 2, 4, 100, 4, 2, 16)
+        var tensors: [(String, String, [Int])] = [
+            ("model.embed_tokens.weight", "BF16", [V, H]), ("model.norm.weight", "BF16", [H]), ("lm_head.weight", "BF16", [V, H]),
+        ]
+        for l in 0..<L {
+            let p = "model.layers.\(l)."
+            tensors += [
+                (p + "input_layernorm.weight", "BF16", [H]), (p + "post_attention_layernorm.weight", "BF16", [H]),
+                (p + "self_attn.q_proj.weight", "BF16", [heads * d, H]), (p + "self_attn.q_proj.bias", "BF16", [heads * d]),
+                (p + "self_attn.k_proj.weight", "BF16", [kv * d, H]), (p + "self_attn.k_proj.bias", "BF16", [kv * d]),
+                (p + "self_attn.v_proj.weight", "BF16", [kv * d, H]), (p + "self_attn.v_proj.bias", "BF16", [kv * d]),
+                (p + "self_attn.o_proj.weight", "BF16", [H, heads * d]), (p + "self_attn.o_proj.bias", "BF16", [H]),
+                (p + "self_attn.sinks", "BF16", [heads]),
+                (p + "mlp.router.weight", "BF16", [E, H]), (p + "mlp.router.bias", "BF16", [E]),
+                (p + "mlp.experts.gate_up_proj_blocks", "U8", [E, 2 * I, H / 32, 16]),
+                (p + "mlp.experts.gate_up_proj_scales", "U8", [E, 2 * I, H / 32]),
+                (p + "mlp.experts.gate_up_proj_bias", "BF16", [E, 2 * I]),
+                (p + "mlp.experts.down_proj_blocks", "U8", [E, H, I / 32, 16]), (p + "mlp.experts.down_proj_scales", "U8", [E, H, I / 32]),
+                (p + "mlp.experts.down_proj_bias", "BF16", [E, H]),
+            ]
+        }
+        var header: [String] = [], offset = 0
+        for (name, dtype, shape) in tensors {
+            let bytes = shape.reduce(1, *) * (dtype == "U8" ? 1 : 2)
+            header.append(
+                #""\#(name)":{"dtype":"\#(dtype)","shape":[\#(shape.map(String.init).joined(separator: ","))],"data_offsets":[\#(offset),\#(offset + bytes)]}"#
+            )
+            offset += bytes
+        }
+        let directory = try TemporaryDirectory()
+        _ = try directory.write("model.safetensors", SafetensorsBuilder.file(header: "{" + header.joined(separator: ",") + "}", dataBytes: offset))
+        _ = try directory.write(
+            "config.json",
+            text: #"""
+                {"model_type": "gpt_oss", "hidden_size": \#(H), "intermediate_size": \#(I), "num_hidden_layers": \#(L), "num_attention_heads": \#(heads),
+                 "num_key_value_heads": \#(kv), "head_dim": \#(d), "num_local_experts": \#(E), "num_experts_per_tok": 2, "vocab_size": \#(V),
+                 "tie_word_embeddings": false, "quantization_config": {"quant_method": "mxfp4"}}
+                """#)
+        let report = try InspectionReport.inspect(directory.path)
+        let formula = try #require(report.formula)
+        #expect(formula.matchesTensors == true && formula.total == report.parameters.total, "\(formula.total) vs \(report.parameters.total)")
+        #expect(report.parameters.byKind?.other == 0, "every tensor has a kind")
+    }
+
     @Test func explicitHeadDimWinsOverHiddenOverHeads() throws {
         let directory = try TemporaryDirectory()
         let path = try directory.write(

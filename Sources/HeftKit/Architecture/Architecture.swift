@@ -117,7 +117,7 @@ public struct Architecture: Sendable, Hashable, Codable {
 /// The families whose parameter count Heft computes exactly from `config.json` alone (formats.md §4).
 public enum Family: String, Sendable, CaseIterable, Codable {
     case gpt2, bert, roberta, distilbert, t5, llama, mistral, mixtral, qwen2, qwen2Moe = "qwen2_moe", qwen3
-    case gemma, gemma2, gemma3, phi3, falcon, gptNeoX = "gpt_neox"
+    case gemma, gemma2, gemma3, phi3, falcon, gptNeoX = "gpt_neox", gptOss = "gpt_oss"
 
     /// The family for a `model_type` or GGUF `general.architecture`, or `nil`.
     public init?(modelType: String) {
@@ -133,7 +133,7 @@ public enum Family: String, Sendable, CaseIterable, Codable {
     /// Whether the MLP is gated (SwiGLU / GeGLU: gate, up and down projections).
     var hasGatedFeedForward: Bool {
         switch self {
-        case .llama, .mistral, .mixtral, .qwen2, .qwen2Moe, .qwen3, .gemma, .gemma2, .gemma3, .phi3: true
+        case .llama, .mistral, .mixtral, .qwen2, .qwen2Moe, .qwen3, .gemma, .gemma2, .gemma3, .phi3, .gptOss: true
         case .gpt2, .bert, .roberta, .distilbert, .t5, .falcon, .gptNeoX: false
         }
     }
@@ -142,7 +142,8 @@ public enum Family: String, Sendable, CaseIterable, Codable {
     var isEncoderOnly: Bool {
         switch self {
         case .bert, .roberta, .distilbert: true
-        case .gpt2, .t5, .llama, .mistral, .mixtral, .qwen2, .qwen2Moe, .qwen3, .gemma, .gemma2, .gemma3, .phi3, .falcon, .gptNeoX: false
+        case .gpt2, .t5, .llama, .mistral, .mixtral, .qwen2, .qwen2Moe, .qwen3, .gemma, .gemma2, .gemma3, .phi3, .falcon, .gptNeoX, .gptOss:
+            false
         }
     }
 
@@ -150,7 +151,7 @@ public enum Family: String, Sendable, CaseIterable, Codable {
     var tiedByDefault: Bool {
         switch self {
         case .gpt2, .bert, .roberta, .distilbert, .t5, .gemma, .gemma2, .gemma3, .falcon: true
-        case .llama, .mistral, .mixtral, .qwen2, .qwen2Moe, .qwen3, .phi3, .gptNeoX: false
+        case .llama, .mistral, .mixtral, .qwen2, .qwen2Moe, .qwen3, .phi3, .gptNeoX, .gptOss: false
         }
     }
 }

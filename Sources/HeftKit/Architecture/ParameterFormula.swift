@@ -155,6 +155,20 @@ public enum ParameterFormula {
             let layerNorms: Exact = newArchitecture || !parallel ? 4 * H : 2 * H
             total = V * H + head + L * (qkv + dense + mlp + layerNorms) + 2 * H
             expression = "V·H + L·[H(n_h·d + 2·n_kv·d) + H² + 2·H·I + \(newArchitecture || !parallel ? "4H" : "2H")] + 2H"
+        case .gptOss:
+            // transformers' GptOss: q/k/v/o projections with biases (attention_bias defaults to true), one attention
+            // sink a head, a router with a bias, and E experts of a fused gate-up projection (H → 2I) and a down
+            // projection (I → H), each with a bias; two RMS norms a layer and a final one.
+            let I = try need(a.ffnSize, "intermediate_size")
+            let E = try need(a.experts, "num_local_experts")
+            let k = Exact(a.expertsPerToken ?? 4)
+            let attention = H * nH * d + 2 * H * nKV * d + nH * d * H
+            let attentionBias: Exact = (try config.bool("attention_bias") ?? true) ? nH * d + 2 * nKV * d + H : 0
+            let expert = (H * 2 * I + 2 * I) + (I * H + H)
+            total = V * H + head + L * (attention + attentionBias + nH + (H * E + E) + E * expert + 2 * H) + H
+            active = total - L * (E - k) * expert
+            expression =
+                "V·H (+V·H untied) + L·[H·n_h·d + 2·H·n_kv·d + n_h·d·H + (n_h·d + 2·n_kv·d + H) + n_h + (H·E + E) + E·((H·2I + 2I) + (I·H + H)) + 2H] + H"
         case .gptNeoX:
             let I = try need(a.ffnSize, "intermediate_size")
             let perLayer = 4 * H + (3 * H * H + 3 * H) + (H * H + H) + (H * I + I) + (I * H + H)

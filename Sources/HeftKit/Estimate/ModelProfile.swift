@@ -181,6 +181,12 @@ public struct ModelProfile: Sendable {
             )
         }
         var warnings = described.warnings
+        if let packing = described.packing {
+            // Which tensors a quantized checkpoint packs, and at what cost, only its files say.
+            warnings.append(
+                "config.json declares \(packing.displayName) \(packing.bits)-bit weights, which a config alone cannot size: the weights are sized at \((try config.string("torch_dtype", "dtype")) ?? "bf16"); the checkpoint's files give their stored size"
+            )
+        }
         var tensors: [SizedTensor] = []
         if let synthetic = SyntheticTensors.gguf(architecture: architecture, config: config), override == nil {
             tensors = sized(synthetic)

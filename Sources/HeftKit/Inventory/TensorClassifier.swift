@@ -165,7 +165,8 @@ public struct TensorClassifier: Sendable {
         }
         if isEmbedding || lower == ["shared", "weight"] { return .embedding }
         // gpt-oss's expert matrices and their biases: `experts.gate_up_proj_blocks`, `experts.down_proj_bias`.
-        if last == "bias" || last == "b" || last.hasSuffix("_proj_bias") { return .bias }
+        // gpt-oss's attention sinks: one learned logit a head, added to the softmax's denominator, as a bias is.
+        if last == "bias" || last == "b" || last.hasSuffix("_proj_bias") || last == "sinks" { return .bias }
         if last.hasSuffix("_proj_blocks") { return .weight }
         if last == "weight" || last == "qweight" || last == "weight_packed" || last == "w" { return .weight }
         // Bare matrices such as `experts.gate_up_proj` (no `.weight` suffix) are weights.
