@@ -27,6 +27,8 @@ Writes into DEST:
                             6-bit affine, mxfp4, nvfp4 (no group size: its 16) and mxfp8 entries
   extra/minilm-gptq3/       GPTQ 3-bit as AutoGPTQ packs it (32 codes in 3 words), groups of 128, zero - 1
   extra/minilm-mxfp4/       gpt-oss's MXFP4 layout (NAME_blocks, NAME_scales) on the feed-forward matrices, one expert a layer
+  extra/minilm-nvfp4/       compressed-tensors NVFP4 (weight_packed bytes, E4M3 group scales, weight_global_scale)
+  extra/minilm-nvfp4-modelopt/  ModelOpt NVFP4 (weight bytes, E4M3 group scales, weight_scale_2, input_scale)
   extra/minilm-w4a16/       compressed-tensors pack-quantized: Linear 4-bit symmetric in groups of 128 (act-order
                             g_idx on the query weights); a regex group makes the feed-forward 8-bit asymmetric with
                             float32 scales and packed zero points
@@ -536,6 +538,52 @@ def packed_checkpoints(seed=20261130):
         out = np.ldexp(out, s.reshape(-1, 1).astype(np.int32) - 127)
         values[target + "_blocks"] = out.reshape(rows, cols).astype(np.float32)
     finish("minilm-mxfp4", arrays, {"quant_method": "mxfp4", "modules_to_not_convert": ["encoder.layer.*.attention"]}, values)
+
+    # NVFP4 as NVIDIA's ModelOpt and compressed-tensors (llm-compressor) write it: every 2-D encoder weight as bytes
+    # of two E2M1 codes [rows, cols / 2] (the low nibble first), an E4M3 scale a group of 16 [rows, cols / 16] and a
+    # float32 tensor scale. ModelOpt: weight_scale = amax_group / 6 / weight_scale_2 with weight_scale_2 = amax /
+    # (6 * 448), value = code * float32(scale * scale_2) (NVFP4QTensor.dequantize). compressed-tensors:
+    # weight_global_scale = 6 * 448 / amax, weight_scale = amax_group / 6 * global, value = code *
+    # float32(scale / global) (_dequantize), both in float32.
+    def nvfp4(directory, modelopt):
+        arrays, values = {}, {}
+        for name, w in linear_weights(arrays):
+            rows, cols = w.shape
+            grouped = w.reshape(rows, cols // 16, 16).astype(np.float32)
+            amax = np.float32(np.abs(w).max())
+            group_amax = np.abs(grouped).max(axis=2)
+            if modelopt:
+                second = np.float32(amax / (6 * 448))
+                scale_codes = f8_codes((group_amax / 6 / second).astype(np.float32), True)
+                group_scale = (e4m3[scale_codes].astype(np.float32) * second).astype(np.float32)
+            else:
+                second = np.float32(6 * 448 / amax)
+                scale_codes = f8_codes((group_amax / 6 * second).astype(np.float32), True)
+                group_scale = (e4m3[scale_codes].astype(np.float32) / second).astype(np.float32)
+            safe = np.where(group_scale == 0, np.float32(1), group_scale)
+            codes = to_fp4_e2m1((grouped / safe[..., None]).reshape(rows, cols))
+            packed = (codes[:, 0::2] | (codes[:, 1::2] << 4)).astype(np.uint8)
+            base = name[: -len(".weight")] + ".weight"
+            arrays[base if modelopt else base + "_packed"] = ("U8", packed.shape, packed.tobytes())
+            arrays[base + "_scale"] = ("F8_E4M3", scale_codes.shape, scale_codes.astype(np.uint8).tobytes())
+            arrays[base + ("_scale_2" if modelopt else "_global_scale")] = ("F32", (1,) if not modelopt else (), second.tobytes())
+            if modelopt:
+                arrays[base.replace(".weight", ".input_scale")] = ("F32", (), np.float32(1).tobytes())
+            unpacked = np.empty((rows, cols), np.uint8)
+            unpacked[:, 0::2], unpacked[:, 1::2] = packed & 0x0F, packed >> 4
+            level = fp4_lut[unpacked].astype(np.float32)
+            values[base if modelopt else base + "_packed"] = (level.reshape(rows, cols // 16, 16) * group_scale[..., None]).reshape(rows, cols).astype(np.float32)
+        if modelopt:
+            quantization = {"quant_method": "modelopt", "quant_algo": "NVFP4", "producer": {"name": "modelopt"},
+                            "config_groups": {"group_0": {"weights": {"num_bits": 4, "type": "float", "group_size": 16}, "targets": ["Linear"]}}}
+        else:
+            quantization = {"quant_method": "compressed-tensors", "format": "nvfp4-pack-quantized",
+                            "config_groups": {"group_0": {"targets": ["Linear"], "format": "nvfp4-pack-quantized",
+                                                          "weights": {"num_bits": 4, "type": "float", "strategy": "tensor_group", "group_size": 16, "symmetric": True}}}}
+        finish(directory, arrays, quantization, values)
+
+    nvfp4("minilm-nvfp4-modelopt", True)
+    nvfp4("minilm-nvfp4", False)
 
     # GPTQ 3-bit, as AutoGPTQ packs it: 32 codes in 3 words down each column (10, then one split 2 + 1, 10, one
     # split 1 + 2, 10), zeros the same way across each row; values as its dequantization (wf table and the two

@@ -141,4 +141,12 @@ packed("mlx-fp.bin", 12, {**norm, "a.weight": ("U32", (3, 4), words(3, 4)), "a.s
                           "c.weight": ("U32", (2, 16), words(2, 16)), "c.scales": ("U8", (2, 2), bytes([120, 127, 130, 1]))})
 packed("gptq3.bin", 13, {**norm, "a.qweight": ("I32", (3, 32), words(3, 32)), "a.qzeros": ("I32", (1, 3), words(1, 3)),
                          "a.scales": ("F16", (1, 32), halves(1, 32))})
+bytes_ = lambda n: rng.integers(0, 256, size=n).astype(np.uint8).tobytes()
+packed("nvfp4-ct.bin", 14, {**norm, "a.weight_packed": ("U8", (3, 16), bytes_(48)), "a.weight_scale": ("F8_E4M3", (3, 2), bytes([0x38, 0x7F, 0, 1, 0xB8, 0x40])),
+                            "a.weight_global_scale": ("F32", (1,), np.float32([3]).tobytes())})
+packed("nvfp4-modelopt.bin", 15, {**norm, "a.weight": ("U8", (2, 8), bytes_(16)), "a.weight_scale": ("F8_E4M3", (2, 1), bytes([0x38, 0x7E])),
+                                  "a.weight_scale_2": ("F32", (), np.float32([0.25]).tobytes()), "a.input_scale": ("F32", (), np.float32([1]).tobytes())})
+packed("mxfp4-blocks.bin", 16, {**norm, "m.experts.gate_up_proj_blocks": ("U8", (2, 3, 2, 16), bytes_(192)),
+                                "m.experts.gate_up_proj_scales": ("U8", (2, 3, 2), bytes([0, 127, 255, 126, 128, 1, 2, 3, 4, 5, 6, 7])),
+                                "m.experts.gate_up_proj_bias": ("BF16", (2, 3), halves(2, 3))})
 print("corpus written to", os.path.normpath(root))

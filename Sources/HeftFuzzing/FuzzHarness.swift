@@ -79,6 +79,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         #""quantization": {"group_size": 32, "bits": 3, "a": {"group_size": 32, "bits": 5}, "b": {"group_size": 16, "bits": 6}}"#,
         #""quantization": {"group_size": 32, "bits": 4, "mode": "mxfp4", "b": {"bits": 4, "mode": "nvfp4"}, "c": {"bits": 8, "mode": "mxfp8"}}"#,
         #""quantization_config": {"quant_method": "gptq", "bits": 3, "group_size": 32}"#,
+        #""quantization_config": {"quant_method": "compressed-tensors", "format": "nvfp4-pack-quantized", "config_groups": {"g": {"targets": ["Linear"], "weights": {"num_bits": 4, "type": "float", "group_size": 16}}}}"#,
+        #""quantization_config": {"quant_method": "modelopt", "quant_algo": "NVFP4"}"#,
+        #""quantization_config": {"quant_method": "mxfp4"}"#,
     ]
 
     /// Runs one input from async code (the tests): the packed target awaits its scan, where `run` blocks a thread

@@ -314,10 +314,13 @@ INLINE f32x16 e2m1(u32x16 code) {
     return (f32x16)(bits | (code & 8u) << 28);
 }
 
-/// The scale of group `g` of a row's scale bytes: E4M3 (nvfp4) or E8M0.
-INLINE float mlx_fp_scale(const uint8_t *scales, size_t g, int32_t mode) {
-    if (mode == 1) return float_bits(f8_bits((u8x16)scales[g], false)[0]);
-    return e8m0(scales[g]);
+/// The scale of group `g` of a row's scale bytes: E4M3 (nvfp4) or E8M0; an NVFP4 scale then times the tensor's
+/// second scale (`zero_layout` 1, ModelOpt's weight_scale_2) or divided by its global scale (2, compressed-tensors'
+/// weight_global_scale), in float32 as each library computes the group's scale.
+INLINE float mlx_fp_scale(const heft_packed *p, const uint8_t *scales, size_t g) {
+    if (p->code_type != 1) return e8m0(scales[g]);
+    const float s = float_bits(f8_bits((u8x16)scales[g], false)[0]);
+    return p->zero_layout == 1 ? s * p->post_scale : p->zero_layout == 2 ? s / p->post_scale : s;
 }
 
 /// HEFT_PACKED_MLX_FP: row `row`, columns [first, last): 16 codes a step from a zero-padded copy of their bytes (so
@@ -350,10 +353,10 @@ INLINE void mlx_fp_row(const heft_packed *p, size_t row, size_t first, size_t la
             v = (f32x16)f8_bits(bytes16(copy), false);
         }
         if (n == 16 && size % 16 == 0) {
-            v *= mlx_fp_scale(scales, j / size, mode);
+            v *= mlx_fp_scale(p, scales, j / size);
             memcpy(out + (j - first), &v, 64);
         } else {
-            for (size_t l = 0; l < n; l++) out[j + l - first] = v[l] * mlx_fp_scale(scales, (j + l) / size, mode);
+            for (size_t l = 0; l < n; l++) out[j + l - first] = v[l] * mlx_fp_scale(p, scales, (j + l) / size);
         }
         j += n;
     }

@@ -204,7 +204,8 @@ import Testing
         "all-MiniLM-L6-v2/model.safetensors", "gguf/all-MiniLM-L6-v2.Q4_1.gguf", "gguf/all-MiniLM-L6-v2.Q5_0.gguf",
         "gguf/all-MiniLM-L6-v2.Q8_0.gguf", "gguf/all-MiniLM-L6-v2.BF16.gguf", "gguf/all-MiniLM-L6-v2.F16.gguf", "extra/minilm-gptq",
         "extra/minilm-awq", "extra/minilm-mlx", "extra/minilm-fp8", "extra/minilm-int8", "extra/minilm-w4a16", "extra/minilm-bnb4",
-        "extra/minilm-mlx-modes", "extra/minilm-gptq3", "extra/minilm-mxfp4",
+        "extra/minilm-mlx-modes", "extra/minilm-gptq3", "extra/minilm-mxfp4", "extra/minilm-nvfp4",
+        "extra/minilm-nvfp4-modelopt",
     ])
     func everyInstructionSetAgrees(file: String) throws {
         let path = Fixtures.path(file)

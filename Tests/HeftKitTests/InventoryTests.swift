@@ -98,7 +98,7 @@ import Testing
     /// config names (each layer's width comes from its scales: groups × the group size).
     @Test(arguments: [
         "minilm-gptq8", "minilm-awq", "minilm-mlx", "minilm-fp8", "minilm-int8", "minilm-w4a16", "minilm-bnb4", "minilm-bnb8", "minilm-mlx-modes",
-        "minilm-gptq3", "minilm-mxfp4",
+        "minilm-gptq3", "minilm-mxfp4", "minilm-nvfp4", "minilm-nvfp4-modelopt",
     ])
     func packedCheckpointsCountTheUnpackedParameters(_ name: String) throws {
         let packed = try InspectionReport.inspect(Fixtures.path("extra/" + name))

@@ -12,7 +12,7 @@ import Testing
 @Suite struct PackedWeightTests {
     @Test(arguments: [
         "minilm-gptq", "minilm-gptq8", "minilm-awq", "minilm-mlx", "minilm-fp8", "minilm-int8", "minilm-w4a16", "minilm-bnb4", "minilm-bnb8",
-        "minilm-mlx-modes", "minilm-gptq3", "minilm-mxfp4",
+        "minilm-mlx-modes", "minilm-gptq3", "minilm-mxfp4", "minilm-nvfp4", "minilm-nvfp4-modelopt",
     ])
     func piecesAtAnyStartEqualTheWholeDecode(_ name: String) throws {
         let source = try ModelSource.open(Fixtures.path("extra/" + name))
@@ -31,6 +31,7 @@ import Testing
             } else if tensor.name.hasSuffix(".qweight") || tensor.name.hasSuffix(".weight_packed")
                 || (packing.method == .bitsandbytes && tensor.storage.name == "U8" && tensor.name.hasSuffix(".weight"))
                 || (packing.method == .mlx && tensor.storage.name == "U32") || (packing.method == .mxfp4 && tensor.name.hasSuffix("_blocks"))
+                || (packing.method == .modelopt && tensor.storage.name == "U8")
             {
                 packed = try PackedWeight.make(tensor, packing: packing, named: named, span: open)
             } else {

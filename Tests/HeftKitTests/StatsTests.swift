@@ -588,7 +588,7 @@ import Testing
     /// compressed-tensors' and bitsandbytes' code); every other tensor's equal the unpacked checkpoint's.
     @Test(arguments: [
         "minilm-gptq", "minilm-gptq8", "minilm-awq", "minilm-mlx", "minilm-fp8", "minilm-int8", "minilm-w4a16", "minilm-bnb4", "minilm-bnb8",
-        "minilm-mlx-modes", "minilm-gptq3", "minilm-mxfp4",
+        "minilm-mlx-modes", "minilm-gptq3", "minilm-mxfp4", "minilm-nvfp4", "minilm-nvfp4-modelopt",
     ])
     func packedWeightsAreScannedAsTheirValues(_ name: String) async throws {
         let report = try await StatsScanner.scan(try ModelSource.open(Fixtures.path("extra/" + name)))
@@ -728,6 +728,42 @@ import Testing
                 #expect(a.elements == 32 && a.min == Double(value) && a.max == Double(value), "\(c.quantization): \(a.min) \(a.max)")
             } else {
                 #expect(report.skipped.map(\.name) == ["a.weight"], "\(c.reason)")
+                #expect(report.skipped.first?.reason.contains(c.reason) == true, "\(report.skipped.first?.reason ?? "none") vs \(c.reason)")
+                #expect(report.tensors.map(\.name) == ["n.weight"])
+            }
+        }
+    }
+
+    /// NVFP4 weights (compressed-tensors' layout: bytes of codes, E4M3 group scales, a global scale that divides them):
+    /// codes of 2 (E2M1 1.0) under the E4M3 scale 0x38 (1.0) and a global scale of 2 are 32 values of 0.5; a global
+    /// scale of 0, scales of another type and a missing global scale are refused with the reason.
+    @Test func nvfp4WeightsAreScannedOrRefused() async throws {
+        let float = { (x: Float) -> [UInt8] in withUnsafeBytes(of: x.bitPattern.littleEndian) { Array($0) } }
+        let codes = ("a.weight_packed", "U8", [2, 8], [UInt8](repeating: 0x22, count: 16))
+        let scales = ("a.weight_scale", "F8_E4M3", [2, 1], [UInt8]([0x38, 0x38]))
+        let global = ("a.weight_global_scale", "F32", [1], float(2))
+        let plain = ("n.weight", "F32", [2], [UInt8](repeating: 0, count: 8))
+        let quantization: [String: Any] = [
+            "quant_method": "compressed-tensors", "format": "nvfp4-pack-quantized",
+            "config_groups": ["g": ["targets": ["Linear"], "weights": ["num_bits": 4, "type": "float", "group_size": 16]]],
+        ]
+        let cases: [(tensors: [(String, String, [Int], [UInt8])], reason: String)] = [
+            ([codes, scales, global, plain], ""),
+            ([codes, scales, ("a.weight_global_scale", "F32", [1], float(0)), plain], "a.weight_global_scale is 0.0, which scales no value"),
+            (
+                [codes, ("a.weight_scale", "BF16", [2, 1], [0x80, 0x3F, 0x80, 0x3F]), global, plain],
+                "a.weight_scale is BF16 [2, 1], where 16 columns need F8_E4M3 [2, 1]"
+            ),
+            ([codes, scales, plain], "its tensor scale (a.weight_global_scale) is missing"),
+        ]
+        for c in cases {
+            let report = try await Self.scanQuantized(c.tensors, quantization: quantization)
+            if c.reason.isEmpty {
+                #expect(report.complete && report.dequantized.map(\.tensors) == [1], "\(report.skipped.map(\.reason))")
+                let a = try #require(report.tensors.first { $0.name == "a.weight_packed" })
+                #expect(a.elements == 32 && a.min == 0.5 && a.max == 0.5, "\(a.min) \(a.max)")
+            } else {
+                #expect(report.skipped.map(\.name) == ["a.weight_packed"], "\(c.reason)")
                 #expect(report.skipped.first?.reason.contains(c.reason) == true, "\(report.skipped.first?.reason ?? "none") vs \(c.reason)")
                 #expect(report.tensors.map(\.name) == ["n.weight"])
             }

@@ -156,7 +156,9 @@ enum {
     /// `group_size` values, `scales` [rows][columns / group_size]; `code_type` 0 (mxfp4: E2M1 codes, E8M0 scales,
     /// groups of 32), 1 (nvfp4: E2M1 codes, E4M3 scales, groups of 16) or 2 (mxfp8: E4M3 codes, E8M0 scales);
     /// value = code's value · scale's value, exact in float32 (E8M0 s reads as 2^(s − 127), and 0 as 2^−127 and
-    /// 255 as +Inf, as mlx's `dequantize_scale` does).
+    /// 255 as +Inf, as mlx's `dequantize_scale` does). NVFP4 checkpoints of ModelOpt and compressed-tensors lie the
+    /// same way (bytes [rows][columns / 2], E4M3 scales [rows][columns / 16]) with a tensor-wide second scale:
+    /// `zero_layout` 1 multiplies each group's scale by `post_scale`, 2 divides it by `post_scale`.
     HEFT_PACKED_MLX_FP = 6,
 };
 

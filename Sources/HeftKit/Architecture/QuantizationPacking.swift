@@ -7,7 +7,7 @@ public import HeftFormats
 /// as 89B; Heft counts `elements × 32 / bits` instead.
 public struct QuantizationPacking: Sendable, Hashable, Codable {
     public enum Method: String, Sendable, Hashable, Codable {
-        case gptq, awq, compressedTensors = "compressed-tensors", mlx, bitsandbytes, fp8, mxfp4, other
+        case gptq, awq, compressedTensors = "compressed-tensors", mlx, bitsandbytes, fp8, mxfp4, modelopt, other
     }
 
     public let method: Method
@@ -99,6 +99,7 @@ public struct QuantizationPacking: Sendable, Hashable, Codable {
     public var displayName: String {
         switch method {
         case .gptq, .awq, .mlx, .fp8, .mxfp4: method.rawValue.uppercased()
+        case .modelopt: "ModelOpt"
         default: method.rawValue
         }
     }
@@ -143,12 +144,18 @@ public struct QuantizationPacking: Sendable, Hashable, Codable {
         case "mlx": method = .mlx
         // gpt-oss: each expert matrix as `NAME_blocks` (16 bytes of two E2M1 codes a group of 32) and `NAME_scales`.
         case "mxfp4": method = .mxfp4
+        // NVIDIA's ModelOpt: NVFP4 (`weight` bytes of two E2M1 codes, `weight_scale` E4M3 a group of 16,
+        // `weight_scale_2`) or FP8 (`weight` E4M3 with `weight_scale`), named by `quant_algo`.
+        case "modelopt": method = .modelopt
         default: method = .other
         }
         var bits = quantization["bits"]?.numberValue?.int ?? quantization["w_bit"]?.numberValue?.int
         var groupSize = quantization["group_size"]?.numberValue?.int ?? quantization["q_group_size"]?.numberValue?.int
         var layers: [LayerRule] = []
-        if method == .compressedTensors, let groups = quantization["config_groups"]?.objectValue {
+        if method == .modelopt, let algorithm = quantization["quant_algo"]?.stringValue?.uppercased() {
+            bits = bits ?? (algorithm.hasPrefix("FP8") ? 8 : algorithm.contains("FP4") ? 4 : nil)
+        }
+        if method == .compressedTensors || method == .modelopt, let groups = quantization["config_groups"]?.objectValue {
             for member in groups.members {
                 if let group = member.value.objectValue, let weights = group["weights"]?.objectValue {
                     bits = bits ?? weights["num_bits"]?.numberValue?.int
@@ -165,6 +172,7 @@ public struct QuantizationPacking: Sendable, Hashable, Codable {
         }
         let variant = (quantization["checkpoint_format"] ?? quantization["format"] ?? quantization["version"])?.stringValue?.lowercased()
         if method == .mxfp4 { groupSize = groupSize ?? 32 }
+        if method == .modelopt, bits == 4 { groupSize = groupSize ?? 16 }
         var packing = QuantizationPacking(method: method, bits: bits ?? (method == .fp8 ? 8 : 4), groupSize: groupSize, variant: variant)
         packing.layers = layers
         return packing

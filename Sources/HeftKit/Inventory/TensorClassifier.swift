@@ -44,7 +44,7 @@ public struct TensorClassifier: Sendable {
     /// Final components that describe how a weight is quantized.
     private static let quantizationStateNames: Set<String> = [
         "qzeros", "g_idx", "qscale", "scales", "weight_scale", "weight_zero_point", "weight_g_idx", "weight_shape",
-        "weight_scale_inv", "input_scale", "output_scale", "k_scale", "v_scale", "weight_global_scale",
+        "weight_scale_inv", "input_scale", "output_scale", "k_scale", "v_scale", "weight_global_scale", "weight_scale_2",
         "input_global_scale", "absmax", "quant_map", "nested_absmax", "nested_quant_map", "scb", "weight_format",
         "zeros", "scale_inv",
     ]
@@ -111,6 +111,10 @@ public struct TensorClassifier: Sendable {
         let last = tensor.name.split(separator: ".").last.map(String.init) ?? tensor.name
         if packing.method == .bitsandbytes { return packing.bits == 4 && dtype == .u8 && last == "weight" }
         if packing.method == .mxfp4 { return dtype == .u8 && last.hasSuffix("_blocks") }
+        // NVFP4: bytes of two E2M1 codes (ModelOpt's `weight`, compressed-tensors' `weight_packed`).
+        if dtype == .u8 {
+            return (packing.method == .modelopt && last == "weight") || (packing.method == .compressedTensors && last == "weight_packed")
+        }
         guard [.i32, .u32].contains(dtype) else { return false }
         return last == "qweight" || last == "weight_packed" || (packing.method == .mlx && last == "weight")
     }
@@ -122,8 +126,8 @@ public struct TensorClassifier: Sendable {
             // bitsandbytes 4-bit: two values per byte.
             return Checked.multiply(tensor.elementCount, 2) ?? tensor.elementCount
         }
-        if packing.method == .mxfp4, holdsPackedCodes(tensor) {
-            // gpt-oss's MXFP4 blocks: two E2M1 codes a byte.
+        if dtype == .u8, holdsPackedCodes(tensor) {
+            // gpt-oss's MXFP4 blocks and NVFP4 weights: two E2M1 codes a byte.
             return Checked.multiply(tensor.elementCount, 2) ?? tensor.elementCount
         }
         guard [.i32, .u32].contains(dtype) else { return tensor.elementCount }

@@ -10,6 +10,8 @@ import HeftKernels
 ///   mxfp8): the E2M1 or E4M3 code's value · the group's E8M0 or E4M3 scale byte's.
 /// - compressed-tensors' pack-quantized (`weight_packed`): scale · (code − zero), codes and zeros stored with
 ///   2^(bits − 1) added.
+/// - NVFP4 (ModelOpt's `weight`, compressed-tensors' `weight_packed`): E2M1 code · (E4M3 group scale × or ÷ the
+///   tensor's scale); gpt-oss's MXFP4 blocks: E2M1 code · 2^(scale − 127).
 /// - 8-bit weights (int8, FP8) with a `weight_scale` or `weight_scale_inv` beside them (compressed-tensors,
 ///   DeepSeek-style FP8 blocks): code · scale, per tensor, row, group or block.
 ///
@@ -41,9 +43,10 @@ struct PackedWeight: Sendable {
     var blockRows = 1
     var scaleColumns = 0
     /// `.compressed`: how zero points are stored (0 none, 1 packed down the rows, 2 int8); `.bnb4`: 1 with double
-    /// quantization.
+    /// quantization; `.mlxFloat`: how NVFP4's tensor scale (`postScale`) joins each group's (1 times, 2 divided by).
     var zeroLayout: Int32 = 0
     /// `.bnb4`: added to each doubly quantized absmax. `.scaled`: a factor after the scale (bitsandbytes int8).
+    /// `.mlxFloat`: NVFP4's tensor scale (ModelOpt's weight_scale_2, compressed-tensors' weight_global_scale).
     var offset: Float = 0
     var postScale: Float = 0
     /// The weight's shape as PyTorch holds it ([out, in], with any leading dimensions).
@@ -61,7 +64,10 @@ struct PackedWeight: Sendable {
         case .mlx: "scale × code + bias"
         case .mlxFloat:
             switch codeType {
-            case 1: "E2M1 code × E4M3 scale"
+            case 1:
+                zeroLayout == 1
+                    ? "E2M1 code × (E4M3 scale × weight_scale_2)"
+                    : zeroLayout == 2 ? "E2M1 code × (E4M3 scale ÷ weight_global_scale)" : "E2M1 code × E4M3 scale"
             case 2: "E4M3 code × 2^(scale − 127)"
             default: "E2M1 code × 2^(scale − 127)"
             }
@@ -75,7 +81,7 @@ struct PackedWeight: Sendable {
     var precision: String {
         switch layout {
         case .scaled, .bnb4: "a float32 product"
-        case .mlxFloat: "exact in float32"
+        case .mlxFloat: zeroLayout == 0 ? "exact in float32" : "the group's scale and the product each rounded once to float32"
         case .mlx: "rounded once to float32"
         default: scaleType == .f32 ? "a float32 product" : "exact in float32"
         }
@@ -176,6 +182,9 @@ struct PackedWeight: Sendable {
         }
         if packing.method == .bitsandbytes { return try bnb4(tensor, named: named, span: span) }
         if packing.method == .mxfp4 { return try blocksMXFP4(tensor, named: named, span: span) }
+        if tensor.storage == .safetensors(.u8), packing.method == .modelopt || packing.method == .compressedTensors {
+            return try nvfp4(tensor, packing: packing, named: named, span: span)
+        }
         try words(tensor)
         switch packing.method {
         case .gptq, .awq:
@@ -362,6 +371,40 @@ struct PackedWeight: Sendable {
             layout: .mlxFloat, label: "MXFP4 blocks", bits: 4, rows: rows, columns: groups * 32, groupSize: 32, zeroOffset: 0,
             scaleType: .f32, codes: try open(tensor, span), zeros: nil, scales: try open(scalesInfo, span), biases: nil, groups: nil,
             codeType: 0, shape: Array(groupsShape.dropLast()) + [groups * 32], byteCount: tensor.byteCount + scalesInfo.byteCount)
+    }
+
+    /// NVFP4 weights: bytes of two E2M1 codes [rows, columns / 2] (the low nibble first), an E4M3 scale a group of 16
+    /// columns [rows, columns / 16] and one float32 scale for the tensor. ModelOpt's `weight` with `weight_scale` and
+    /// `weight_scale_2`: value = code × (scale × scale_2), as its NVFP4QTensor.dequantize computes it;
+    /// compressed-tensors' `weight_packed` with `weight_scale` and `weight_global_scale`: value = code × (scale ÷
+    /// global scale), as its `_dequantize` does (both in float32, before their cast to the model's dtype).
+    static func nvfp4(
+        _ tensor: TensorInfo, packing: QuantizationPacking, named: [String: TensorInfo], span: (TensorInfo) throws(FormatError) -> TensorSpan
+    ) throws(Refusal) -> PackedWeight {
+        let modelopt = packing.method == .modelopt, suffix = modelopt ? ".weight" : ".weight_packed"
+        guard tensor.name.hasSuffix(suffix), tensor.shape.count == 2, tensor.shape[0] > 0, tensor.shape[1] > 0 else {
+            throw refuse("NVFP4 codes are a 2-D \(suffix.dropFirst()) of bytes; \(tensor.name) is \(dims(tensor.shape))")
+        }
+        let base = String(tensor.name.dropLast(suffix.count)) + ".weight"
+        let secondName = base + (modelopt ? "_scale_2" : "_global_scale")
+        guard let scalesInfo = named[base + "_scale"] else { throw refuse("its scales (\(base)_scale) are missing") }
+        guard let secondInfo = named[secondName] else { throw refuse("its tensor scale (\(secondName)) is missing") }
+        let rows = tensor.shape[0], columns = tensor.shape[1] * 2
+        guard columns % 16 == 0, scalesInfo.storage == .safetensors(.f8e4m3), scalesInfo.shape == [rows, columns / 16] else {
+            throw refuse(
+                "\(scalesInfo.name) is \(scalesInfo.storage.name) \(dims(scalesInfo.shape)), where \(columns) columns need F8_E4M3 [\(rows), \(columns / 16)]"
+            )
+        }
+        guard secondInfo.storage == .safetensors(.f32), secondInfo.elementCount == 1 else {
+            throw refuse("\(secondName) is \(secondInfo.storage.name) \(dims(secondInfo.shape)); it should be one float32")
+        }
+        let second = try open(secondInfo, span).withUnsafeBytes { Float(bitPattern: UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self))) }
+        guard second.isFinite, modelopt || second != 0 else { throw refuse("\(secondName) is \(second), which scales no value") }
+        return PackedWeight(
+            layout: .mlxFloat, label: "NVFP4 codes (\(packing.displayName))", bits: 4, rows: rows, columns: columns, groupSize: 16,
+            zeroOffset: 0, scaleType: .f32, codes: try open(tensor, span), zeros: nil, scales: try open(scalesInfo, span), biases: nil,
+            groups: nil, codeType: 1, zeroLayout: modelopt ? 1 : 2, postScale: second, shape: [rows, columns],
+            byteCount: tensor.byteCount + scalesInfo.byteCount + secondInfo.byteCount)
     }
 
     /// The 8-bit weight `tensor` (int8, F8 E4M3 or E5M2) decoded with the scales stored beside it
