@@ -770,6 +770,39 @@ import Testing
         }
     }
 
+    /// ModelOpt exports older than its config.json entry name their quantization only in hf_quant_config.json: the
+    /// NVFP4 weights are recognized by their companions and scanned as their values, not as bytes, and counted as
+    /// two parameters a byte.
+    @Test func nvfp4WeightsWithoutAConfigEntryAreRecognized() async throws {
+        let directory = try TemporaryDirectory()
+        try directory.copy(Fixtures.path("extra/minilm-nvfp4-modelopt/model.safetensors"), to: "model.safetensors")
+        var config = try Fixtures.json(Fixtures.path("extra/minilm-nvfp4-modelopt/config.json"))
+        config["quantization_config"] = nil
+        try directory.write("config.json", Array(try JSONSerialization.data(withJSONObject: config)))
+        let bare = try await StatsScanner.scan(try ModelSource.open(directory.path))
+        let configured = try await StatsScanner.scan(try ModelSource.open(Fixtures.path("extra/minilm-nvfp4-modelopt")))
+        #expect(bare.complete && bare.dequantized.map(\.tensors) == [36])
+        #expect(bare.tensors.map(\.min) == configured.tensors.map(\.min) && bare.tensors.map(\.max) == configured.tensors.map(\.max))
+        #expect(bare.tensors.map(\.histogram.counts) == configured.tensors.map(\.histogram.counts))
+        #expect(
+            try InspectionReport.inspect(directory.path).parameters.total
+                == InspectionReport.inspect(Fixtures.path("all-MiniLM-L6-v2")).parameters.total)
+    }
+
+    /// A packed tensor with no values (an MLX weight [0, 4] with scales [0, 1], whose shape claims 2⁶⁰ columns in
+    /// another file) is not sent to the decoder: no size is computed from it, and the scan completes.
+    @Test func emptyPackedTensorsAreNotDecoded() async throws {
+        let half: [UInt8] = [0, 0x3C]
+        for shape in [[0, 4], [0, 1 << 60]] {
+            let tensors = [
+                ("a.weight", "U32", shape, [UInt8]()), ("a.scales", "F16", [0, 1], [UInt8]()), ("a.biases", "F16", [0, 1], [UInt8]()),
+                ("n.weight", "F16", [1], half),
+            ]
+            let report = try await Self.scanQuantized(tensors, quantization: ["group_size": 32, "bits": 4, "mode": "mxfp4"], key: "quantization")
+            #expect(report.dequantized.isEmpty && report.tensors.contains { $0.name == "n.weight" }, "\(shape)")
+        }
+    }
+
     /// compressed-tensors' packed weights whose companions break its rules are listed as not scanned with the reason;
     /// a well-formed one (codes 0, stored as 8 above the signed code −8, scales of 1) is scanned as 2 × 8 values of −8.
     @Test func compressedTensorsWeightsThatBreakTheirRulesAreNotScanned() async throws {

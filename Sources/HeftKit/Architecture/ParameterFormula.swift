@@ -161,7 +161,7 @@ public enum ParameterFormula {
             // projection (I → H), each with a bias; two RMS norms a layer and a final one.
             let I = try need(a.ffnSize, "intermediate_size")
             let E = try need(a.experts, "num_local_experts")
-            let k = Exact(a.expertsPerToken ?? 4)
+            let k = Exact(Swift.min(a.expertsPerToken ?? 4, a.experts ?? 0))
             let attention = H * nH * d + 2 * H * nKV * d + nH * d * H
             let attentionBias: Exact = (try config.bool("attention_bias") ?? true) ? nH * d + 2 * nKV * d + H : 0
             let expert = (H * 2 * I + 2 * I) + (I * H + H)

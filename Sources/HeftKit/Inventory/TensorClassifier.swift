@@ -19,13 +19,33 @@ public struct TensorClassifier: Sendable {
     /// config's default).
     public var groupShapes: [String: [Int]] = [:]
 
-    /// `tensors`: the checkpoint's tensors, whose MLX scales give each packed layer's width.
+    /// `tensors`: the checkpoint's tensors, whose MLX scales give each packed layer's width. Without a packing from
+    /// the config, NVFP4 weights are recognized by their companions (`weight` bytes beside an E4M3 `weight_scale` and
+    /// a `weight_scale_2`, as ModelOpt exports older than its config.json entry write them; or `weight_packed`,
+    /// `weight_scale` and `weight_global_scale`, compressed-tensors'), so that their bytes are never read as values.
     public init(packing: QuantizationPacking? = nil, family: Family? = nil, tensors: [TensorInfo] = []) {
-        self.packing = packing
+        self.packing = packing ?? Self.nvfp4Packing(tensors)
         self.family = family
         if packing?.method == .mlx {
             for t in tensors where t.name.hasSuffix(".scales") { groupShapes[t.name] = t.shape }
         }
+    }
+
+    /// The NVFP4 packing `tensors` show by their names and types, or nil.
+    private static func nvfp4Packing(_ tensors: [TensorInfo]) -> QuantizationPacking? {
+        let byName = Dictionary(tensors.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for t in tensors where t.storage == .safetensors(.u8) {
+            for (suffix, second, method) in [
+                (".weight", "_scale_2", QuantizationPacking.Method.modelopt), (".weight_packed", "_global_scale", .compressedTensors),
+            ]
+            where t.name.hasSuffix(suffix) {
+                let base = String(t.name.dropLast(suffix.count)) + ".weight"
+                if byName[base + "_scale"]?.storage == .safetensors(.f8e4m3), byName[base + second]?.storage == .safetensors(.f32) {
+                    return QuantizationPacking(method: method, bits: 4, groupSize: 16)
+                }
+            }
+        }
+        return nil
     }
 
     /// Containers whose next numeric component is a block index.

@@ -280,7 +280,7 @@ extension InspectionReport {
                     matchesTensors: source.tensors.isEmpty ? nil : $0.total == parameters.total
                 )
             },
-            quantization: configArchitecture?.packing,
+            quantization: configArchitecture?.packing ?? classifier.packing,
             tier: ScaleTier.of(parameters: total),
             missing: complete ? nil : Missing(bytes: expectedBytes - fileBytes, tensors: incomplete.map(\.name)),
             warnings: warnings,

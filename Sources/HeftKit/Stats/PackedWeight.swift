@@ -228,7 +228,8 @@ struct PackedWeight: Sendable {
                 }
                 // qweight [in, out / 8]; qzeros [groups, out / 8]; scales [groups, out].
                 inputs = tensor.shape[0]
-                outputs = tensor.shape[1] * per
+                guard let columns = Checked.multiply(tensor.shape[1], per) else { throw refuse("\(name) \(dims(tensor.shape)) is too large") }
+                outputs = columns
                 try expect(scalesInfo, [groups, outputs])
                 try expect(zerosInfo, [groups, outputs / per])
             }
@@ -298,12 +299,14 @@ struct PackedWeight: Sendable {
         }
         var bits = rule?.bits ?? packing.bits
         if let size = rule?.groupSize ?? packing.groupSize, size > 0 {
-            guard let product = Checked.multiply(groupCount, size), product > 0, (32 * words) % product == 0 else {
+            guard let product = Checked.multiply(groupCount, size), let packedBits = Checked.multiply(words, 32), product > 0,
+                packedBits % product == 0
+            else {
                 throw refuse(
                     "\(scalesInfo.name) has \(groupCount) groups a row, which no whole number of bits fits to \(words) words in groups of \(size)"
                 )
             }
-            bits = 32 * words / product
+            bits = packedBits / product
         }
         let allowed: [Int], codeType: Int32
         switch mode {
@@ -321,6 +324,11 @@ struct PackedWeight: Sendable {
             throw refuse("\(scalesInfo.name) has \(groupCount) groups a row, which do not divide the \(words) words of \(bits)-bit codes of \(name)")
         }
         let size = columns / groupCount, rows = leading.reduce(1, *)
+        // MLX's floating-point modes have one group size each (its fp_dequantize refuses others, and its CPU kernel
+        // reads the scale byte as E4M3 or E8M0 by the group size).
+        guard mode == .affine || size == mode.defaults.groupSize else {
+            throw refuse("MLX \(mode.name) groups are \(mode.defaults.groupSize) values; \(name) has groups of \(size)")
+        }
         if mode != .affine {
             // One scale byte a group: E8M0 (mxfp4, mxfp8) or E4M3 (nvfp4); no biases.
             guard scalesInfo.storage == .safetensors(.u8) else {
@@ -350,13 +358,14 @@ struct PackedWeight: Sendable {
     /// gpt-oss's MXFP4 expert matrices (`quant_method` "mxfp4"): `NAME_blocks` [..., groups, 16] bytes, two E2M1 codes
     /// a byte (the low nibble first), and `NAME_scales` [..., groups], an E8M0 exponent a group of 32; value =
     /// code's value · 2^(scale − 127), as transformers' `convert_moe_packed_tensors` computes it (exact in float32).
-    /// The bytes lie as MLX's mxfp4 words do: one row of groups · 32 values for each of the leading indices.
+    /// The bytes lie as MLX's mxfp4 words do: one row of groups · 32 values for each of the leading indices; the
+    /// shape reported is transformers' ([experts, in, out]: it transposes the last two after decoding).
     static func blocksMXFP4(
         _ tensor: TensorInfo, named: [String: TensorInfo], span: (TensorInfo) throws(FormatError) -> TensorSpan
     ) throws(Refusal) -> PackedWeight {
         let suffix = "_blocks"
-        guard tensor.name.hasSuffix(suffix), tensor.storage == .safetensors(.u8), tensor.shape.count >= 2, tensor.shape.last == 16 else {
-            throw refuse("MXFP4 blocks are U8 [..., groups, 16]; \(tensor.name) is \(tensor.storage.name) \(dims(tensor.shape))")
+        guard tensor.name.hasSuffix(suffix), tensor.storage == .safetensors(.u8), tensor.shape.count >= 3, tensor.shape.last == 16 else {
+            throw refuse("MXFP4 blocks are U8 [..., rows, groups, 16]; \(tensor.name) is \(tensor.storage.name) \(dims(tensor.shape))")
         }
         let base = String(tensor.name.dropLast(suffix.count))
         guard let scalesInfo = named[base + "_scales"] else { throw refuse("its scales tensor (\(base)_scales) is missing") }
@@ -370,7 +379,8 @@ struct PackedWeight: Sendable {
         return PackedWeight(
             layout: .mlxFloat, label: "MXFP4 blocks", bits: 4, rows: rows, columns: groups * 32, groupSize: 32, zeroOffset: 0,
             scaleType: .f32, codes: try open(tensor, span), zeros: nil, scales: try open(scalesInfo, span), biases: nil, groups: nil,
-            codeType: 0, shape: Array(groupsShape.dropLast()) + [groups * 32], byteCount: tensor.byteCount + scalesInfo.byteCount)
+            codeType: 0, shape: Array(groupsShape.dropLast(2)) + [groups * 32] + groupsShape.suffix(2).prefix(1),
+            byteCount: tensor.byteCount + scalesInfo.byteCount)
     }
 
     /// NVFP4 weights: bytes of two E2M1 codes [rows, columns / 2] (the low nibble first), an E4M3 scale a group of 16
@@ -489,7 +499,11 @@ struct PackedWeight: Sendable {
         let rows = tensor.shape[0], words = tensor.shape[1]
         // The true columns, from NAME_shape (int64 or int32 [out, in]); without it, every packed column is a value.
         let rule = packing.rule(forModule: String(base.dropLast(".weight".count)))
-        var columns = words * 32 / Swift.max(1, rule?.bits ?? packing.bits)
+        let claimed = rule?.bits ?? packing.bits
+        guard (1...32).contains(claimed), let packedBits = Checked.multiply(words, 32), let packedCodes = Checked.multiply(words, 16) else {
+            throw refuse("\(claimed)-bit codes in \(dims(tensor.shape)) words are not decoded")
+        }
+        var columns = packedBits / claimed
         if let shapeInfo = named[base + "_shape"] {
             guard shapeInfo.elementCount == 2, case .safetensors(let d) = shapeInfo.storage, d == .i64 || d == .i32 else {
                 throw refuse("\(shapeInfo.name) is \(shapeInfo.storage.name) \(dims(shapeInfo.shape)); it should hold [out, in] as integers")
@@ -502,13 +516,13 @@ struct PackedWeight: Sendable {
                         : Int(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: Int32.self)))
                 }
             }
-            guard values[0] == rows, values[1] > 0, values[1] <= words * 16 else {
+            guard values[0] == rows, values[1] > 0, values[1] <= packedCodes else {
                 throw refuse("\(shapeInfo.name) says \(dims(values)), which \(tensor.name) \(dims(tensor.shape)) cannot hold")
             }
             columns = values[1]
         }
         // The bits: the layer's config group's, or (a layer no group names) the ones that fill its words.
-        var bits = rule?.bits ?? packing.bits
+        var bits = claimed
         if rule == nil, (columns * bits + 31) / 32 != words, let fitting = [4, 8, 2].first(where: { (columns * $0 + 31) / 32 == words }) {
             bits = fitting
         }

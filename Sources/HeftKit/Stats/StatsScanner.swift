@@ -346,7 +346,9 @@ public enum StatsScanner {
                     continue
                 }
             }
-            if case .parameter(_, _, let logical) = role, classifier.holdsPackedCodes(tensor), let packing = classifier.packing {
+            if case .parameter(_, _, let logical) = role, tensor.elementCount > 0, classifier.holdsPackedCodes(tensor),
+                let packing = classifier.packing
+            {
                 do throws(PackedWeight.Refusal) {
                     add(try PackedWeight.make(tensor, packing: packing, named: named, span: open), tensor)
                 } catch {
