@@ -279,6 +279,29 @@ import Testing
         #expect(beyond.totalBytes > gpu.usableBytes)
     }
 
+    /// A config.json that declares GPTQ weights, with no weights beside it, cannot say how they are stored: the
+    /// estimate sizes them at torch_dtype and says so, naming the --weights scheme that stores linear weights as GPTQ
+    /// does; that scheme sizes them at about a quarter.
+    @Test func configOnlyQuantizedModelSaysItsWeightsAreSizedAtTorchDtype() async throws {
+        let directory = try TemporaryDirectory()
+        let path = try directory.write(
+            "config.json",
+            text:
+                #"{"model_type":"llama","vocab_size":32000,"hidden_size":4096,"intermediate_size":11008,"num_hidden_layers":32,"num_attention_heads":32,"torch_dtype":"float16","quantization_config":{"quant_method":"gptq","bits":4,"group_size":128}}"#
+        )
+        var query = MemoryQuery()
+        query.spec.model = path
+        let answer = try await query.run(with: LocalModels())
+        let plain = try #require(answer.estimates.first)
+        let warning = try #require(answer.warnings.first { $0.contains("declares GPTQ 4-bit weights") })
+        #expect(warning.contains("sized at float16") && warning.contains("--weights gptq-4bit-g128"))
+        query.weights = try #require(WeightPrecision("gptq-4bit-g128"))
+        let packed = try #require(try await query.run(with: LocalModels()).estimates.first)
+        #expect(
+            packed.weightsBytes * 3 < plain.weightsBytes && packed.weightsBytes * 4 > plain.weightsBytes,
+            "\(packed.weightsBytes) vs \(plain.weightsBytes)")
+    }
+
     /// Training puts a replica (or its ZeRO shard) on every device: eight A100s are eight 80 GB budgets for the
     /// per-device total, not one 640 GB budget. ZeRO-3 over the eight divides weights, gradients and optimizer.
     @Test func trainingFitsPerDevice() async throws {

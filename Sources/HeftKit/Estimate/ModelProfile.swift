@@ -182,9 +182,18 @@ public struct ModelProfile: Sendable {
         }
         var warnings = described.warnings
         if let packing = described.packing {
-            // Which tensors a quantized checkpoint packs, and at what cost, only its files say.
+            // Which tensors a quantized checkpoint packs, and at what cost, only its files say; where a --weights
+            // scheme stores linear weights the same way, the warning names it.
+            var scheme: String?
+            switch packing.method {
+            case .gptq, .awq: scheme = "\(packing.method.rawValue)-\(packing.bits)bit" + (packing.groupSize.map { $0 > 0 ? "-g\($0)" : "" } ?? "")
+            case .bitsandbytes: scheme = packing.bits == 4 ? "nf4" : "int8"
+            case .fp8: scheme = "fp8"
+            default: scheme = nil
+            }
+            let hint = scheme.flatMap { WeightPrecision($0) } != nil ? " (--weights \(scheme ?? "") sizes the linear weights as it stores them)" : ""
             warnings.append(
-                "config.json declares \(packing.displayName) \(packing.bits)-bit weights, which a config alone cannot size: the weights are sized at \((try config.string("torch_dtype", "dtype")) ?? "bf16"); the checkpoint's files give their stored size"
+                "config.json declares \(packing.displayName) \(packing.bits)-bit weights, which a config alone cannot size: the weights are sized at \((try config.string("torch_dtype", "dtype")) ?? "bf16"); the checkpoint's files give their stored size\(hint)"
             )
         }
         var tensors: [SizedTensor] = []
