@@ -708,6 +708,7 @@ import Testing
             // A per-layer entry stands alone: no mode is affine, whatever the checkpoint's.
             (#"{"group_size": 32, "bits": 4, "mode": "mxfp4", "a": {"group_size": 32, "bits": 3}}"#, three + [plain], 1.5, ""),
             (#"{"group_size": 32, "bits": 4, "mode": "int4"}"#, fp4 + [plain], nil, "MLX's int4 mode is not decoded"),
+            (#"{"group_size": 32, "bits": 4, "mode": 4}"#, fp4 + [plain], nil, "MLX's (not a string) mode is not decoded"),
             (#"{"group_size": 32, "bits": 8, "mode": "mxfp8"}"#, fp4 + [plain], nil, "MLX mxfp8 codes of 4 bits are not decoded"),
             (
                 #"{"group_size": 32, "bits": 4, "mode": "mxfp4"}"#, [fp4[0], ("a.scales", "BF16", [1, 1], bf16(1)), plain], nil,

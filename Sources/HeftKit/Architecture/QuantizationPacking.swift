@@ -39,6 +39,9 @@ public struct QuantizationPacking: Sendable, Hashable, Codable {
         case affine, mxfp4, nvfp4, mxfp8
         case other(String)
 
+        /// The mode a config entry names: affine when it names none, `other` when the entry is not text.
+        init(_ value: JSONValue?) { self.init(name: value.map { $0.stringValue ?? "(not a string)" } ?? "affine") }
+
         init(name: String) {
             switch name {
             case "affine": self = .affine
@@ -110,7 +113,7 @@ public struct QuantizationPacking: Sendable, Hashable, Codable {
     /// Reads `quantization_config` (Transformers) or `quantization` (MLX) from a config, or returns `nil`.
     public static func from(config: JSONObject) -> QuantizationPacking? {
         if let mlx = config["quantization"]?.objectValue {
-            let mode = Mode(name: mlx["mode"]?.stringValue ?? "affine")
+            let mode = Mode(mlx["mode"])
             var packing = QuantizationPacking(
                 method: .mlx,
                 bits: mlx["bits"]?.numberValue?.int ?? mode.defaults.bits,
@@ -122,7 +125,7 @@ public struct QuantizationPacking: Sendable, Hashable, Codable {
             // entry alone to the layer: what it leaves out is the entry's mode's default, not the checkpoint's.
             for member in mlx.members {
                 guard let layer = member.value.objectValue else { continue }
-                let own = Mode(name: layer["mode"]?.stringValue ?? "affine")
+                let own = Mode(layer["mode"])
                 guard layer["bits"] != nil || layer["group_size"] != nil || layer["mode"] != nil else { continue }
                 var rule = LayerRule(
                     targets: [member.key], bits: layer["bits"]?.numberValue?.int ?? own.defaults.bits,
