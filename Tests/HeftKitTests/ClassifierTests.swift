@@ -110,6 +110,29 @@ import Testing
         #expect(logical == 4096 * 4096)
     }
 
+    /// ExLlamaV2 (`quant_method` "exl2"): `q_weight` packs each group of rows at its own width, so its parameters are
+    /// q_invperm's rows × its columns (Llama-3-8B's down_proj: 14336 × 4096), not its int32 elements; the q_*
+    /// companions are quantization state.
+    @Test func exl2WeightsCountTheirLogicalMatrix() throws {
+        func tensor(_ name: String, _ shape: [Int], _ dtype: SafetensorsDType) -> TensorInfo {
+            TensorInfo(
+                name: name, shape: shape, storage: .safetensors(dtype), elementCount: shape.reduce(1, *), dataOffset: 0, byteCount: 0, file: "")
+        }
+        let p = "model.layers.0.mlp.down_proj."
+        let tensors = [
+            tensor(p + "q_weight", [2091, 4096], .i32), tensor(p + "q_invperm", [14336], .i32), tensor(p + "q_scale", [112, 512], .i32),
+            tensor(p + "q_scale_max", [112], .f16), tensor(p + "q_groups", [224], .i16),
+        ]
+        let classifier = TensorClassifier(packing: QuantizationPacking(method: .exl2, bits: 5, groupSize: nil), tensors: tensors)
+        guard case .parameter(.weight, .feedForward, 14336 * 4096) = classifier.classify(tensors[0]) else {
+            Issue.record("q_weight: \(classifier.classify(tensors[0]))")
+            return
+        }
+        for t in tensors.dropFirst() { #expect(classifier.classify(t) == .quantizationState, "\(t.name)") }
+        let config = try JSONParser.parse(Array(#"{"quantization_config": {"quant_method": "exl2", "bits": 4.65}}"#.utf8)).objectValue
+        #expect(config.flatMap(QuantizationPacking.from(config:))?.bits == 5)
+    }
+
     /// gpt-oss's MXFP4 experts (transformers' `quant_method` "mxfp4"): `gate_up_proj_blocks` [experts, 5760, 90, 16]
     /// bytes hold two parameters each, as feed-forward weights; `_scales` are quantization state; the expert biases
     /// (`gate_up_proj_bias`) are biases.

@@ -790,6 +790,20 @@ import Testing
                 == InspectionReport.inspect(Fixtures.path("all-MiniLM-L6-v2")).parameters.total)
     }
 
+    /// An EXL2 checkpoint: its q_weight (each group of rows at its own width) is listed as not scanned with the reason,
+    /// never read as int32 values; its q_* companions are quantization state; the rest is scanned.
+    @Test func exl2CodesAreNotReadAsWeights() async throws {
+        let tensors = [
+            ("a.q_weight", "I32", [3, 8], [UInt8](repeating: 0x5A, count: 96)), ("a.q_invperm", "I32", [16], [UInt8](repeating: 0, count: 64)),
+            ("a.q_scale", "I32", [1, 1], [UInt8](repeating: 0, count: 4)), ("a.q_scale_max", "F16", [1], [0, 0x3C]),
+            ("a.q_groups", "I16", [2], [4, 0, 0, 0]), ("n.weight", "F16", [2], [0, 0x3C, 0, 0x3C]),
+        ]
+        let report = try await Self.scanQuantized(tensors, quantization: ["quant_method": "exl2", "bits": 4.65])
+        #expect(report.skipped.map(\.name) == ["a.q_weight"])
+        #expect(report.skipped.first?.reason.contains("EXL2 packs each group of rows at its own width") == true, "\(report.skipped.map(\.reason))")
+        #expect(report.tensors.map(\.name) == ["n.weight"] && !report.complete)
+    }
+
     /// A packed tensor with no values (an MLX weight [0, 4] with scales [0, 1], whose shape claims 2⁶⁰ columns in
     /// another file) is not sent to the decoder: no size is computed from it, and the scan completes.
     @Test func emptyPackedTensorsAreNotDecoded() async throws {

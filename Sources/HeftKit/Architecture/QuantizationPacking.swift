@@ -7,7 +7,7 @@ public import HeftFormats
 /// as 89B; Heft counts `elements × 32 / bits` instead.
 public struct QuantizationPacking: Sendable, Hashable, Codable {
     public enum Method: String, Sendable, Hashable, Codable {
-        case gptq, awq, compressedTensors = "compressed-tensors", mlx, bitsandbytes, fp8, mxfp4, modelopt, other
+        case gptq, awq, compressedTensors = "compressed-tensors", mlx, bitsandbytes, fp8, mxfp4, modelopt, exl2, other
     }
 
     public let method: Method
@@ -101,7 +101,7 @@ public struct QuantizationPacking: Sendable, Hashable, Codable {
     /// The method's name as its authors write it: GPTQ, AWQ, MLX, compressed-tensors, bitsandbytes, FP8.
     public var displayName: String {
         switch method {
-        case .gptq, .awq, .mlx, .fp8, .mxfp4: method.rawValue.uppercased()
+        case .gptq, .awq, .mlx, .fp8, .mxfp4, .exl2: method.rawValue.uppercased()
         case .modelopt: "ModelOpt"
         default: method.rawValue
         }
@@ -150,9 +150,15 @@ public struct QuantizationPacking: Sendable, Hashable, Codable {
         // NVIDIA's ModelOpt: NVFP4 (`weight` bytes of two E2M1 codes, `weight_scale` E4M3 a group of 16,
         // `weight_scale_2`) or FP8 (`weight` E4M3 with `weight_scale`), named by `quant_algo`.
         case "modelopt": method = .modelopt
+        // ExLlamaV2: `q_weight` holds each group of rows at its own width (2 to 8 bits, `q_groups`), `q_invperm`
+        // the input order; `bits` is the average (4.65).
+        case "exl2": method = .exl2
         default: method = .other
         }
         var bits = quantization["bits"]?.numberValue?.int ?? quantization["w_bit"]?.numberValue?.int
+        if method == .exl2, bits == nil, let average = quantization["bits"]?.numberValue?.double, average.isFinite, average >= 1, average <= 32 {
+            bits = Int(average.rounded())
+        }
         var groupSize = quantization["group_size"]?.numberValue?.int ?? quantization["q_group_size"]?.numberValue?.int
         var layers: [LayerRule] = []
         if method == .modelopt, let algorithm = quantization["quant_algo"]?.stringValue?.uppercased() {

@@ -17,6 +17,7 @@ public struct TensorClassifier: Sendable {
     /// The shapes of MLX `scales` tensors by name: a layer's logical width is its groups × the group size, whatever
     /// bits the layer was quantized with (MLX's mixed recipes quantize some layers with other bits than the
     /// config's default).
+    /// (EXL2: each layer's `q_invperm` shape, whose length is the layer's input rows.)
     public var groupShapes: [String: [Int]] = [:]
 
     /// `tensors`: the checkpoint's tensors, whose MLX scales give each packed layer's width. Without a packing from
@@ -28,6 +29,9 @@ public struct TensorClassifier: Sendable {
         self.family = family
         if packing?.method == .mlx {
             for t in tensors where t.name.hasSuffix(".scales") { groupShapes[t.name] = t.shape }
+        }
+        if packing?.method == .exl2 {  // the input rows of each layer: its q_invperm's length
+            for t in tensors where t.name.hasSuffix(".q_invperm") { groupShapes[t.name] = t.shape }
         }
     }
 
@@ -68,6 +72,8 @@ public struct TensorClassifier: Sendable {
         "input_global_scale", "absmax", "quant_map", "nested_absmax", "nested_quant_map", "scb", "weight_format",
         "zeros", "scale_inv",
     ]
+    /// ExLlamaV2's companions of `q_weight` (quantization state only in an EXL2 checkpoint).
+    private static let exl2StateNames: Set<String> = ["q_invperm", "q_perm", "q_scale", "q_scale_max", "q_groups", "q_group_map"]
 
     /// The block a name belongs to, if any.
     public static func block(of components: [Substring]) -> (block: BlockID, position: Int)? {
@@ -116,6 +122,7 @@ public struct TensorClassifier: Sendable {
         }
         if last == "biases", packing?.method == .mlx { return .quantizationState }
         if last.hasSuffix("_scales"), packing?.method == .mxfp4 { return .quantizationState }
+        if packing?.method == .exl2, Self.exl2StateNames.contains(last) { return .quantizationState }
 
         let logical = logicalElements(tensor, last: last)
         let kind = Self.kind(lower: lower, last: last)
@@ -131,6 +138,7 @@ public struct TensorClassifier: Sendable {
         let last = tensor.name.split(separator: ".").last.map(String.init) ?? tensor.name
         if packing.method == .bitsandbytes { return packing.bits == 4 && dtype == .u8 && last == "weight" }
         if packing.method == .mxfp4 { return dtype == .u8 && last.hasSuffix("_blocks") }
+        if packing.method == .exl2 { return dtype == .i32 && last == "q_weight" }
         // NVFP4: bytes of two E2M1 codes (ModelOpt's `weight`, compressed-tensors' `weight_packed`).
         if dtype == .u8 {
             return (packing.method == .modelopt && last == "weight") || (packing.method == .compressedTensors && last == "weight_packed")
@@ -152,6 +160,13 @@ public struct TensorClassifier: Sendable {
         }
         guard [.i32, .u32].contains(dtype) else { return tensor.elementCount }
         let packed = holdsPackedCodes(tensor)
+        if packed, packing.method == .exl2 {
+            // Rows packed at their group's width: the logical matrix is q_invperm's rows × q_weight's columns.
+            guard let rows = groupShapes[String(tensor.name.dropLast("q_weight".count)) + "q_invperm"]?.first, tensor.shape.count == 2 else {
+                return tensor.elementCount
+            }
+            return Checked.multiply(rows, tensor.shape[1]) ?? tensor.elementCount
+        }
         if packed, packing.method == .mlx,
             let size = packing.rule(forModule: String(tensor.name.dropLast(".weight".count)))?.groupSize ?? packing.groupSize, size > 0,
             let scales = groupShapes[String(tensor.name.dropLast("weight".count)) + "scales"], scales.count == tensor.shape.count,
@@ -192,7 +207,7 @@ public struct TensorClassifier: Sendable {
         // gpt-oss's attention sinks: one learned logit a head, added to the softmax's denominator, as a bias is.
         if last == "bias" || last == "b" || last.hasSuffix("_proj_bias") || last == "sinks" { return .bias }
         if last.hasSuffix("_proj_blocks") { return .weight }
-        if last == "weight" || last == "qweight" || last == "weight_packed" || last == "w" { return .weight }
+        if last == "weight" || last == "qweight" || last == "weight_packed" || last == "q_weight" || last == "w" { return .weight }
         // Bare matrices such as `experts.gate_up_proj` (no `.weight` suffix) are weights.
         if last.hasSuffix("_proj") || last.hasSuffix("proj") { return .weight }
         return .other

@@ -182,6 +182,9 @@ struct PackedWeight: Sendable {
         }
         if packing.method == .bitsandbytes { return try bnb4(tensor, named: named, span: span) }
         if packing.method == .mxfp4 { return try blocksMXFP4(tensor, named: named, span: span) }
+        if packing.method == .exl2 {
+            throw refuse("EXL2 packs each group of rows at its own width (2 to 8 bits, q_groups); heft stats does not decode it")
+        }
         if tensor.storage == .safetensors(.u8), packing.method == .modelopt || packing.method == .compressedTensors {
             return try nvfp4(tensor, packing: packing, named: named, span: span)
         }
