@@ -130,7 +130,8 @@ import Testing
         }
         for t in tensors.dropFirst() { #expect(classifier.classify(t) == .quantizationState, "\(t.name)") }
         let config = try JSONParser.parse(Array(#"{"quantization_config": {"quant_method": "exl2", "bits": 4.65}}"#.utf8)).objectValue
-        #expect(config.flatMap(QuantizationPacking.from(config:))?.bits == 5)
+        let packing = config.flatMap(QuantizationPacking.from(config:))
+        #expect(packing?.bits == 5 && packing?.widthText == "4.65 bits on average")
     }
 
     /// gpt-oss's MXFP4 experts (transformers' `quant_method` "mxfp4"): `gate_up_proj_blocks` [experts, 5760, 90, 16]

@@ -22,6 +22,12 @@ public struct QuantizationPacking: Sendable, Hashable, Codable {
     /// layers with other bits). Not part of the JSON answer.
     public var layers: [LayerRule] = []
 
+    /// EXL2's average bits a weight (`bits` holds it rounded): its groups of rows each have their own width.
+    public var averageBits: Double?
+
+    /// The width as reports print it: "4-bit", or "4.65 bits on average" (EXL2).
+    public var widthText: String { averageBits.map { "\($0) bits on average" } ?? "\(bits)-bit" }
+
     /// MLX's quantization modes: affine (scale · code + bias a group) or a floating-point format whose groups share one
     /// scale byte. `other` keeps a name MLX does not define.
     public var mode: Mode = .affine
@@ -74,7 +80,7 @@ public struct QuantizationPacking: Sendable, Hashable, Codable {
         }
     }
 
-    enum CodingKeys: String, CodingKey { case method, bits, groupSize, variant }
+    enum CodingKeys: String, CodingKey { case method, bits, groupSize, variant, averageBits }
 
     public init(method: Method, bits: Int, groupSize: Int?, variant: String? = nil) {
         self.method = method
@@ -156,8 +162,10 @@ public struct QuantizationPacking: Sendable, Hashable, Codable {
         default: method = .other
         }
         var bits = quantization["bits"]?.numberValue?.int ?? quantization["w_bit"]?.numberValue?.int
-        if method == .exl2, bits == nil, let average = quantization["bits"]?.numberValue?.double, average.isFinite, average >= 1, average <= 32 {
-            bits = Int(average.rounded())
+        var average: Double?
+        if method == .exl2, let value = quantization["bits"]?.numberValue?.double, value.isFinite, value >= 1, value <= 32 {
+            average = value
+            bits = Int(value.rounded())
         }
         var groupSize = quantization["group_size"]?.numberValue?.int ?? quantization["q_group_size"]?.numberValue?.int
         var layers: [LayerRule] = []
@@ -184,6 +192,7 @@ public struct QuantizationPacking: Sendable, Hashable, Codable {
         if method == .modelopt, bits == 4 { groupSize = groupSize ?? 16 }
         var packing = QuantizationPacking(method: method, bits: bits ?? (method == .fp8 ? 8 : 4), groupSize: groupSize, variant: variant)
         packing.layers = layers
+        packing.averageBits = average
         return packing
     }
 }

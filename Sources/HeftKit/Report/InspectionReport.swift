@@ -294,7 +294,7 @@ extension InspectionReport {
             name = gguf["general.name"]?.stringValue
             sizeLabel = gguf["general.size_label"]?.stringValue
         } else if let packing = configArchitecture?.packing {
-            fileType = "\(packing.method.rawValue) \(packing.bits)-bit" + (packing.groupSize.map { $0 > 0 ? " g\($0)" : " per-channel" } ?? "")
+            fileType = "\(packing.method.rawValue) \(packing.widthText)" + (packing.groupSize.map { $0 > 0 ? " g\($0)" : " per-channel" } ?? "")
         }
     }
 

@@ -40,7 +40,7 @@ public struct TextReport {
         out.append("  tier        \(r.tier.name): \(r.tier.strengths); limits: \(r.tier.limits)")
         if let quantization = r.quantization {
             out.append(
-                "  packing     \(quantization.method.rawValue), \(quantization.bits)-bit\(quantization.groupSize.map { $0 > 0 ? ", group \($0)" : ", one group per channel" } ?? ""): packed elements counted as logical parameters"
+                "  packing     \(quantization.method.rawValue), \(quantization.widthText)\(quantization.groupSize.map { $0 > 0 ? ", group \($0)" : ", one group per channel" } ?? ""): packed elements counted as logical parameters"
             )
         }
         if !r.files.isEmpty {
