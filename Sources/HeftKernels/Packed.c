@@ -345,9 +345,10 @@ INLINE float scale_fp(const heft_packed *p, const uint8_t *scales, size_t groups
     return cache[g - *cached];
 }
 
-/// HEFT_PACKED_MLX_FP: row `row`, columns [first, last): 16 codes a step from a zero-padded copy of their bytes (so
-/// no byte past the row is read), widened (E2M1 from nibbles, lowest first, or E4M3 bytes), then times the group's
-/// scale. The first step ends at a multiple of 16, so that the others share one scale when groups are whole runs.
+/// HEFT_PACKED_MLX_FP: row `row`, columns [first, last): 16 codes a step, widened (E2M1 from nibbles, lowest first,
+/// or E4M3 bytes), then times the group's scale. The first step ends at a multiple of 16, so that the others share
+/// one scale when groups are whole runs; a whole run reads its bytes in place, a shorter one (at the ends) from a
+/// zero-padded copy, so no byte past the row is read.
 INLINE void mlx_fp_row(const heft_packed *p, size_t row, size_t first, size_t last, float *out) {
     const size_t columns = p->columns, size = p->group_size;
     const uint8_t *codes = (const uint8_t *)p->codes + row * (columns * (size_t)p->bits / 8);

@@ -132,6 +132,19 @@ import Testing
         let config = try JSONParser.parse(Array(#"{"quantization_config": {"quant_method": "exl2", "bits": 4.65}}"#.utf8)).objectValue
         let packing = config.flatMap(QuantizationPacking.from(config:))
         #expect(packing?.bits == 5 && packing?.widthText == "4.65 bits on average")
+        // Without a config entry the tensors tell it is EXL2; a q_invperm that does not fit the packed words (here
+        // 2 rows for 2091 words) is not believed: the words are counted at 4 bits instead.
+        let bare = TensorClassifier(tensors: tensors)
+        #expect(bare.packing?.method == .exl2 && bare.packing?.widthText == "2 to 8 bits a group of rows")
+        guard case .parameter(.weight, _, 14336 * 4096) = bare.classify(tensors[0]) else {
+            Issue.record("bare q_weight: \(bare.classify(tensors[0]))")
+            return
+        }
+        let misfit = [tensors[0], tensor(p + "q_invperm", [2], .i32), tensors[4]]
+        guard case .parameter(_, _, 2091 * 4096 * 8) = TensorClassifier(tensors: misfit).classify(tensors[0]) else {
+            Issue.record("misfit q_weight")
+            return
+        }
     }
 
     /// gpt-oss's MXFP4 experts (transformers' `quant_method` "mxfp4"): `gate_up_proj_blocks` [experts, 5760, 90, 16]

@@ -293,7 +293,7 @@ import Testing
         query.spec.model = path
         let answer = try await query.run(with: LocalModels())
         let plain = try #require(answer.estimates.first)
-        let warning = try #require(answer.warnings.first { $0.contains("declares GPTQ 4-bit weights") })
+        let warning = try #require(answer.warnings.first { $0.contains("declares GPTQ weights (4-bit)") })
         #expect(warning.contains("sized at float16") && warning.contains("--weights gptq-4bit-g128"))
         query.weights = try #require(WeightPrecision("gptq-4bit-g128"))
         let packed = try #require(try await query.run(with: LocalModels()).estimates.first)

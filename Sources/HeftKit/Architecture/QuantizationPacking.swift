@@ -26,7 +26,10 @@ public struct QuantizationPacking: Sendable, Hashable, Codable {
     public var averageBits: Double?
 
     /// The width as reports print it: "4-bit", or "4.65 bits on average" (EXL2).
-    public var widthText: String { averageBits.map { "\($0) bits on average" } ?? "\(bits)-bit" }
+    public var widthText: String {
+        if let average = averageBits { return "\(average == average.rounded() ? String(Int(average)) : String(average)) bits on average" }
+        return method == .exl2 ? "2 to 8 bits a group of rows" : "\(bits)-bit"
+    }
 
     /// MLX's quantization modes: affine (scale · code + bias a group) or a floating-point format whose groups share one
     /// scale byte. `other` keeps a name MLX does not define.
@@ -45,8 +48,14 @@ public struct QuantizationPacking: Sendable, Hashable, Codable {
         case affine, mxfp4, nvfp4, mxfp8
         case other(String)
 
-        /// The mode a config entry names: affine when it names none, `other` when the entry is not text.
-        init(_ value: JSONValue?) { self.init(name: value.map { $0.stringValue ?? "(not a string)" } ?? "affine") }
+        /// The mode a config entry names: affine when it names none (or null), `other` when it is not text.
+        init(_ value: JSONValue?) {
+            guard let value, value != .null else {
+                self = .affine
+                return
+            }
+            self.init(name: value.stringValue ?? "(not a string)")
+        }
 
         init(name: String) {
             switch name {

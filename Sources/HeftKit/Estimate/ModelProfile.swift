@@ -186,14 +186,15 @@ public struct ModelProfile: Sendable {
             // scheme stores linear weights the same way, the warning names it.
             var scheme: String?
             switch packing.method {
-            case .gptq, .awq: scheme = "\(packing.method.rawValue)-\(packing.bits)bit" + (packing.groupSize.map { $0 > 0 ? "-g\($0)" : "" } ?? "")
-            case .bitsandbytes: scheme = packing.bits == 4 ? "nf4" : "int8"
+            // (Only where the scheme stores them exactly so: GPTQ and AWQ with a stated group, LLM.int8(), FP8.)
+            case .gptq, .awq: scheme = packing.groupSize.flatMap { $0 > 0 ? "\(packing.method.rawValue)-\(packing.bits)bit-g\($0)" : nil }
+            case .bitsandbytes: scheme = packing.bits == 8 ? "int8" : nil
             case .fp8: scheme = "fp8"
             default: scheme = nil
             }
             let hint = scheme.flatMap { WeightPrecision($0) } != nil ? " (--weights \(scheme ?? "") sizes the linear weights as it stores them)" : ""
             warnings.append(
-                "config.json declares \(packing.displayName) \(packing.bits)-bit weights, which a config alone cannot size: the weights are sized at \((try config.string("torch_dtype", "dtype")) ?? "bf16"); the checkpoint's files give their stored size\(hint)"
+                "config.json declares \(packing.displayName) weights (\(packing.widthText)), which a config alone cannot size: the weights are sized at \((try config.string("torch_dtype", "dtype")) ?? "bf16"); the checkpoint's files give their stored size\(hint)"
             )
         }
         var tensors: [SizedTensor] = []

@@ -25,14 +25,27 @@ public struct TensorClassifier: Sendable {
     /// a `weight_scale_2`, as ModelOpt exports older than its config.json entry write them; or `weight_packed`,
     /// `weight_scale` and `weight_global_scale`, compressed-tensors'), so that their bytes are never read as values.
     public init(packing: QuantizationPacking? = nil, family: Family? = nil, tensors: [TensorInfo] = []) {
-        self.packing = packing ?? Self.nvfp4Packing(tensors)
+        self.packing = packing ?? Self.nvfp4Packing(tensors) ?? Self.exl2Packing(tensors)
         self.family = family
-        if packing?.method == .mlx {
+        if self.packing?.method == .mlx {
             for t in tensors where t.name.hasSuffix(".scales") { groupShapes[t.name] = t.shape }
         }
-        if packing?.method == .exl2 {  // the input rows of each layer: its q_invperm's length
-            for t in tensors where t.name.hasSuffix(".q_invperm") { groupShapes[t.name] = t.shape }
+        if self.packing?.method == .exl2 {  // the input rows of each layer: its q_invperm's (or q_perm's) length
+            for t in tensors where t.name.hasSuffix(".q_invperm") || t.name.hasSuffix(".q_perm") { groupShapes[t.name] = t.shape }
         }
+    }
+
+    /// EXL2, recognized by its tensors when the config names no packing (ExLlamaV2 writes quantization_config only
+    /// for some conversions): an int32 `q_weight` beside a `q_invperm` or `q_perm` and `q_groups`.
+    private static func exl2Packing(_ tensors: [TensorInfo]) -> QuantizationPacking? {
+        let names = Set(tensors.map(\.name))
+        for t in tensors where t.storage == .safetensors(.i32) && t.name.hasSuffix(".q_weight") {
+            let base = String(t.name.dropLast("q_weight".count))
+            if names.contains(base + "q_groups"), names.contains(base + "q_invperm") || names.contains(base + "q_perm") {
+                return QuantizationPacking(method: .exl2, bits: 4, groupSize: nil)
+            }
+        }
+        return nil
     }
 
     /// The NVFP4 packing `tensors` show by their names and types, or nil.
@@ -161,11 +174,18 @@ public struct TensorClassifier: Sendable {
         guard [.i32, .u32].contains(dtype) else { return tensor.elementCount }
         let packed = holdsPackedCodes(tensor)
         if packed, packing.method == .exl2 {
-            // Rows packed at their group's width: the logical matrix is q_invperm's rows × q_weight's columns.
-            guard let rows = groupShapes[String(tensor.name.dropLast("q_weight".count)) + "q_invperm"]?.first, tensor.shape.count == 2 else {
-                return tensor.elementCount
+            // Rows packed at their group's width (2 to 8 bits): the logical matrix is q_invperm's rows × q_weight's
+            // columns, where the permutation has one entry a row and the packed words fit those rows at 2 to 8 bits
+            // (each group's last word may be partly empty: up to 9 bits a row).
+            let base = String(tensor.name.dropLast("q_weight".count))
+            let permutation = groupShapes[base + "q_invperm"] ?? groupShapes[base + "q_perm"]
+            if tensor.shape.count == 2, let shape = permutation, shape.count == 1, let rows = shape.first, rows > 0,
+                let words = Checked.multiply(tensor.shape[0], 32), let most = Checked.multiply(rows, 9), words >= 2 * rows, words <= most,
+                let logical = Checked.multiply(rows, tensor.shape[1])
+            {
+                return logical
             }
-            return Checked.multiply(rows, tensor.shape[1]) ?? tensor.elementCount
+            return Checked.multiply(tensor.elementCount, 32).map { $0 / Swift.max(1, packing.bits) } ?? tensor.elementCount
         }
         if packed, packing.method == .mlx,
             let size = packing.rule(forModule: String(tensor.name.dropLast(".weight".count)))?.groupSize ?? packing.groupSize, size > 0,

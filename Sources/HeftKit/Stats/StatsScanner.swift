@@ -356,7 +356,7 @@ public enum StatsScanner {
                         .init(
                             name: tensor.name,
                             reason:
-                                "\(packing.displayName) packs \(logical > tensor.elementCount && logical % tensor.elementCount == 0 ? "\(logical / tensor.elementCount)" : "several") codes in each \(tensor.storage.name) element, not decoded: \(error.reason)"
+                                "\(packing.displayName) packs \(packing.method != .exl2 && logical > tensor.elementCount && logical % tensor.elementCount == 0 ? "\(logical / tensor.elementCount)" : "several") codes in each \(tensor.storage.name) element, not decoded: \(error.reason)"
                         ))
                 }
                 continue
