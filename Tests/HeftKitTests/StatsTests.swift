@@ -609,6 +609,14 @@ import Testing
         }
     }
 
+    /// That `report` lists `tensor`, and only it, as not scanned, for a reason that contains `reason`.
+    static func expectRefused(_ report: StatsReport, _ tensor: String, _ reason: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(report.skipped.map(\.name) == [tensor], "\(reason)", sourceLocation: sourceLocation)
+        #expect(
+            report.skipped.first?.reason.contains(reason) == true, "\(report.skipped.first?.reason ?? "none") vs \(reason)",
+            sourceLocation: sourceLocation)
+    }
+
     /// `tensors` (name, dtype, shape, bytes; their data in that order) in one safetensors file beside MiniLM's
     /// config with `quantization` as its quantization_config, scanned by heft stats.
     static func scanQuantized(
@@ -678,8 +686,7 @@ import Testing
                 let a = try #require(report.tensors.first { $0.name == "a.qweight" })
                 #expect(a.elements == 64 && a.min == 2.5 && a.max == 2.5, "\(a.min) \(a.max)")
             } else {
-                #expect(report.skipped.map(\.name) == ["a.qweight"], "\(c.reason)")
-                #expect(report.skipped.first?.reason.contains(c.reason) == true, "\(report.skipped.first?.reason ?? "none") vs \(c.reason)")
+                Self.expectRefused(report, "a.qweight", c.reason)
                 #expect(report.tensors.map(\.name) == ["n.weight"])
             }
         }
@@ -728,8 +735,7 @@ import Testing
                 let a = try #require(report.tensors.first { $0.name == "a.weight" })
                 #expect(a.elements == 32 && a.min == Double(value) && a.max == Double(value), "\(c.quantization): \(a.min) \(a.max)")
             } else {
-                #expect(report.skipped.map(\.name) == ["a.weight"], "\(c.reason)")
-                #expect(report.skipped.first?.reason.contains(c.reason) == true, "\(report.skipped.first?.reason ?? "none") vs \(c.reason)")
+                Self.expectRefused(report, "a.weight", c.reason)
                 #expect(report.tensors.map(\.name) == ["n.weight"])
             }
         }
@@ -764,8 +770,7 @@ import Testing
                 let a = try #require(report.tensors.first { $0.name == "a.weight_packed" })
                 #expect(a.elements == 32 && a.min == 0.5 && a.max == 0.5, "\(a.min) \(a.max)")
             } else {
-                #expect(report.skipped.map(\.name) == ["a.weight_packed"], "\(c.reason)")
-                #expect(report.skipped.first?.reason.contains(c.reason) == true, "\(report.skipped.first?.reason ?? "none") vs \(c.reason)")
+                Self.expectRefused(report, "a.weight_packed", c.reason)
                 #expect(report.tensors.map(\.name) == ["n.weight"])
             }
         }
@@ -857,8 +862,7 @@ import Testing
                 let a = try #require(report.tensors.first { $0.name == "a.weight_packed" }, "\(report.skipped.map(\.reason))")
                 #expect(a.elements == 16 && a.min == -8 && a.max == -8)
             } else {
-                #expect(report.skipped.map(\.name) == ["a.weight_packed"], "\(c.reason)")
-                #expect(report.skipped.first?.reason.contains(c.reason) == true, "\(report.skipped.first?.reason ?? "none") vs \(c.reason)")
+                Self.expectRefused(report, "a.weight_packed", c.reason)
             }
         }
     }
@@ -898,8 +902,7 @@ import Testing
                 let a = try #require(report.tensors.first { $0.name == "a.weight" })
                 #expect(a.min == 0.5 && a.max == 16 && a.mean == 8.25, "\(a.min) \(a.max) \(a.mean)")  // (1 … 32) × 0.5
             } else {
-                #expect(report.skipped.map(\.name) == ["a.weight"], "\(c.reason)")
-                #expect(report.skipped.first?.reason.contains(c.reason) == true, "\(report.skipped.first?.reason ?? "none") vs \(c.reason)")
+                Self.expectRefused(report, "a.weight", c.reason)
             }
         }
     }
@@ -928,8 +931,7 @@ import Testing
                 let a = try #require(report.tensors.first { $0.name == "a.weight" }, "\(report.skipped.map(\.reason))")
                 #expect(a.elements == 64 && a.min == -2 && a.max == 2 && a.mean == 0)
             } else {
-                #expect(report.skipped.map(\.name) == ["a.weight"], "\(c.reason)")
-                #expect(report.skipped.first?.reason.contains(c.reason) == true, "\(report.skipped.first?.reason ?? "none") vs \(c.reason)")
+                Self.expectRefused(report, "a.weight", c.reason)
             }
         }
     }

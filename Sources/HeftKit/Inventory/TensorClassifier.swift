@@ -163,12 +163,8 @@ public struct TensorClassifier: Sendable {
     /// Elements a packed tensor stands for: `qweight` of I32 holding `32 / bits` values each, and so on.
     private func logicalElements(_ tensor: TensorInfo, last: String) -> Int {
         guard let packing, case .safetensors(let dtype) = tensor.storage else { return tensor.elementCount }
-        if packing.method == .bitsandbytes, packing.bits == 4, dtype == .u8, last == "weight" {
-            // bitsandbytes 4-bit: two values per byte.
-            return Checked.multiply(tensor.elementCount, 2) ?? tensor.elementCount
-        }
         if dtype == .u8, holdsPackedCodes(tensor) {
-            // gpt-oss's MXFP4 blocks and NVFP4 weights: two E2M1 codes a byte.
+            // bitsandbytes 4-bit, gpt-oss's MXFP4 blocks and NVFP4 weights: two 4-bit codes a byte.
             return Checked.multiply(tensor.elementCount, 2) ?? tensor.elementCount
         }
         guard [.i32, .u32].contains(dtype) else { return tensor.elementCount }

@@ -162,124 +162,122 @@ struct PackedWeight: Sendable {
     static func make(
         _ tensor: TensorInfo, packing: QuantizationPacking, named: [String: TensorInfo], span: (TensorInfo) throws(FormatError) -> TensorSpan
     ) throws(Refusal) -> PackedWeight {
+        let bytes = tensor.storage == .safetensors(.u8)
+        switch packing.method {
+        case .bitsandbytes: return try bnb4(tensor, named: named, span: span)
+        case .mxfp4: return try blocksMXFP4(tensor, named: named, span: span)
+        case .modelopt where bytes, .compressedTensors where bytes: return try nvfp4(tensor, packing: packing, named: named, span: span)
+        case .gptq, .awq: return try gptqAWQ(tensor, packing: packing, named: named, span: span)
+        case .mlx: return try mlx(tensor, packing: packing, named: named, span: span)
+        case .compressedTensors: return try compressed(tensor, packing: packing, named: named, span: span)
+        case .exl2: throw refuse("EXL2 packs each group of rows at its own width (2 to 8 bits, q_groups); heft stats does not decode it")
+        default: throw refuse("\(packing.displayName) codes are not decoded")
+        }
+    }
+
+    /// `t` holds 32-bit words of packed codes (or zeros), or the refusal says what it holds instead.
+    static func requireWords(_ t: TensorInfo) throws(Refusal) {
+        guard t.storage == .safetensors(.i32) || t.storage == .safetensors(.u32) else {
+            throw refuse("\(t.name) is \(t.storage.name); packed codes and zeros are 32-bit integers")
+        }
+    }
+
+    /// GPTQ's or AWQ's `qweight` with its `qzeros`, `scales` and (GPTQ) `g_idx`.
+    private static func gptqAWQ(
+        _ tensor: TensorInfo, packing: QuantizationPacking, named: [String: TensorInfo], span: (TensorInfo) throws(FormatError) -> TensorSpan
+    ) throws(Refusal) -> PackedWeight {
         let name = tensor.name
         func open(_ t: TensorInfo) throws(Refusal) -> TensorSpan { try Self.open(t, span) }
         func companion(_ suffix: String, of base: String) throws(Refusal) -> TensorInfo {
             guard let t = named[base + suffix] else { throw refuse("its \(suffix.dropFirst()) tensor (\(base + suffix)) is missing") }
             return t
         }
-        func dtype(_ t: TensorInfo) -> SafetensorsDType? {
-            if case .safetensors(let d) = t.storage { return d }
-            return nil
-        }
         func expect(_ t: TensorInfo, _ shape: [Int]) throws(Refusal) {
             guard t.shape == shape else { throw refuse("\(t.name) has shape \(dims(t.shape)), where \(name) needs \(dims(shape))") }
         }
-        func words(_ t: TensorInfo) throws(Refusal) {
-            guard let d = dtype(t), d == .i32 || d == .u32 else {
-                throw refuse("\(t.name) is \(t.storage.name); packed codes and zeros are 32-bit integers")
+        try requireWords(tensor)
+        let suffix = ".qweight"
+        guard name.hasSuffix(suffix), tensor.shape.count == 2 else { throw refuse("not a 2-D qweight") }
+        let bits = packing.bits
+        guard [2, 3, 4, 8].contains(bits) else {
+            throw refuse("\(bits)-bit codes are not decoded (heft stats decodes 2-, 3-, 4- and 8-bit codes)")
+        }
+        let per = 32 / bits
+        let base = String(name.dropLast(suffix.count))
+        let zerosInfo = try companion(".qzeros", of: base), scalesInfo = try companion(".scales", of: base)
+        try requireWords(zerosInfo)
+        let type = try scaleType(scalesInfo)
+        guard scalesInfo.shape.count == 2, scalesInfo.shape[0] > 0 else { throw refuse("\(scalesInfo.name) is not a 2-D matrix of groups") }
+        let groups = scalesInfo.shape[0]
+        var groupsInfo: TensorInfo?
+        let inputs: Int, outputs: Int
+        if packing.method == .gptq {
+            // qweight [in · bits / 32, out]; qzeros [groups, out · bits / 32]; scales [groups, out]; g_idx [in]. 3-bit
+            // codes run on from word to word: 32 of them in 3 words.
+            guard let packedBits = Checked.multiply(tensor.shape[0], 32), packedBits % bits == 0 else {
+                throw refuse("\(tensor.shape[0]) rows of \(bits)-bit codes are not whole groups of 32 codes")
+            }
+            inputs = packedBits / bits
+            outputs = tensor.shape[1]
+            guard let zeroBits = Checked.multiply(outputs, bits), zeroBits % 32 == 0 else {
+                throw refuse("\(outputs) output columns of \(bits)-bit zeros do not fill whole 32-bit words")
+            }
+            try expect(scalesInfo, [groups, outputs])
+            try expect(zerosInfo, [groups, zeroBits / 32])
+            if let g = named[base + ".g_idx"] {
+                guard g.storage == .safetensors(.i32) else { throw refuse("\(g.name) is \(g.storage.name); heft stats reads an I32 g_idx") }
+                try expect(g, [inputs])
+                groupsInfo = g
+            }
+        } else {
+            guard bits == 4 else { throw refuse("AWQ packs 4-bit codes; this checkpoint says \(bits)") }
+            guard packing.variant == nil || packing.variant == "gemm" else {
+                throw refuse("AWQ's \(packing.variant ?? "") layout is not decoded; heft stats decodes the GEMM layout")
+            }
+            // qweight [in, out / 8]; qzeros [groups, out / 8]; scales [groups, out].
+            inputs = tensor.shape[0]
+            guard let columns = Checked.multiply(tensor.shape[1], per) else { throw refuse("\(name) \(dims(tensor.shape)) is too large") }
+            outputs = columns
+            try expect(scalesInfo, [groups, outputs])
+            try expect(zerosInfo, [groups, outputs / per])
+        }
+        // Without g_idx each group is `size` consecutive input rows: the stated group size (−1: one group), or
+        // the inputs shared out evenly.
+        var size = inputs
+        if groupsInfo == nil {
+            if let stated = packing.groupSize, stated > 0 {
+                size = stated
+            } else if packing.groupSize == nil {
+                size = ceilDiv(inputs, groups)
+            }
+            guard size > 0, ceilDiv(inputs, size) == groups else {
+                throw refuse(
+                    "\(scalesInfo.name) has \(groups) groups, where \(inputs) input rows in groups of \(size) need \(ceilDiv(inputs, Swift.max(size, 1)))"
+                )
             }
         }
-        if packing.method == .bitsandbytes { return try bnb4(tensor, named: named, span: span) }
-        if packing.method == .mxfp4 { return try blocksMXFP4(tensor, named: named, span: span) }
-        if packing.method == .exl2 {
-            throw refuse("EXL2 packs each group of rows at its own width (2 to 8 bits, q_groups); heft stats does not decode it")
-        }
-        if tensor.storage == .safetensors(.u8), packing.method == .modelopt || packing.method == .compressedTensors {
-            return try nvfp4(tensor, packing: packing, named: named, span: span)
-        }
-        try words(tensor)
-        switch packing.method {
-        case .gptq, .awq:
-            let suffix = ".qweight"
-            guard name.hasSuffix(suffix), tensor.shape.count == 2 else { throw refuse("not a 2-D qweight") }
-            let bits = packing.bits
-            guard [2, 3, 4, 8].contains(bits) else {
-                throw refuse("\(bits)-bit codes are not decoded (heft stats decodes 2-, 3-, 4- and 8-bit codes)")
-            }
-            let per = 32 / bits
-            let base = String(name.dropLast(suffix.count))
-            let zerosInfo = try companion(".qzeros", of: base), scalesInfo = try companion(".scales", of: base)
-            try words(zerosInfo)
-            let type = try scaleType(scalesInfo)
-            guard scalesInfo.shape.count == 2, scalesInfo.shape[0] > 0 else { throw refuse("\(scalesInfo.name) is not a 2-D matrix of groups") }
-            let groups = scalesInfo.shape[0]
-            var groupsInfo: TensorInfo?
-            let inputs: Int, outputs: Int
-            if packing.method == .gptq {
-                // qweight [in · bits / 32, out]; qzeros [groups, out · bits / 32]; scales [groups, out]; g_idx [in]. 3-bit
-                // codes run on from word to word: 32 of them in 3 words.
-                guard let packedBits = Checked.multiply(tensor.shape[0], 32), packedBits % bits == 0 else {
-                    throw refuse("\(tensor.shape[0]) rows of \(bits)-bit codes are not whole groups of 32 codes")
-                }
-                inputs = packedBits / bits
-                outputs = tensor.shape[1]
-                guard let zeroBits = Checked.multiply(outputs, bits), zeroBits % 32 == 0 else {
-                    throw refuse("\(outputs) output columns of \(bits)-bit zeros do not fill whole 32-bit words")
-                }
-                try expect(scalesInfo, [groups, outputs])
-                try expect(zerosInfo, [groups, zeroBits / 32])
-                if let g = named[base + ".g_idx"] {
-                    guard let d = dtype(g), d == .i32 else { throw refuse("\(g.name) is \(g.storage.name); heft stats reads an I32 g_idx") }
-                    try expect(g, [inputs])
-                    groupsInfo = g
-                }
-            } else {
-                guard bits == 4 else { throw refuse("AWQ packs 4-bit codes; this checkpoint says \(bits)") }
-                guard packing.variant == nil || packing.variant == "gemm" else {
-                    throw refuse("AWQ's \(packing.variant ?? "") layout is not decoded; heft stats decodes the GEMM layout")
-                }
-                // qweight [in, out / 8]; qzeros [groups, out / 8]; scales [groups, out].
-                inputs = tensor.shape[0]
-                guard let columns = Checked.multiply(tensor.shape[1], per) else { throw refuse("\(name) \(dims(tensor.shape)) is too large") }
-                outputs = columns
-                try expect(scalesInfo, [groups, outputs])
-                try expect(zerosInfo, [groups, outputs / per])
-            }
-            // Without g_idx each group is `size` consecutive input rows: the stated group size (−1: one group), or
-            // the inputs shared out evenly.
-            var size = inputs
-            if groupsInfo == nil {
-                if let stated = packing.groupSize, stated > 0 {
-                    size = stated
-                } else if packing.groupSize == nil {
-                    size = ceilDiv(inputs, groups)
-                }
-                guard size > 0, ceilDiv(inputs, size) == groups else {
-                    throw refuse(
-                        "\(scalesInfo.name) has \(groups) groups, where \(inputs) input rows in groups of \(size) need \(ceilDiv(inputs, Swift.max(size, 1)))"
-                    )
-                }
-            }
-            let groupSpan = try groupsInfo.map { (g) throws(Refusal) in try open(g) }
-            if let groupSpan {
-                // Every row's group must be one of the scales' rows.
-                var bad: (Int, Int32)?
-                groupSpan.withUnsafeBytes { raw in
-                    for i in 0..<inputs {
-                        let g = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self))
-                        if g < 0 || Int(g) >= groups {
-                            bad = (i, g)
-                            break
-                        }
+        let groupSpan = try groupsInfo.map { (g) throws(Refusal) in try open(g) }
+        if let groupSpan {
+            // Every row's group must be one of the scales' rows.
+            var bad: (Int, Int32)?
+            groupSpan.withUnsafeBytes { raw in
+                for i in 0..<inputs {
+                    let g = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self))
+                    if g < 0 || Int(g) >= groups {
+                        bad = (i, g)
+                        break
                     }
                 }
-                if let (i, g) = bad { throw refuse("\(base).g_idx[\(i)] is \(g), outside the \(groups) groups of \(scalesInfo.name)") }
             }
-            let zeroOffset = packing.method == .gptq && packing.variant != "gptq_v2" ? 1 : 0
-            let parts = [tensor, zerosInfo, scalesInfo] + (groupsInfo.map { [$0] } ?? [])
-            return PackedWeight(
-                layout: packing.method == .gptq ? .gptq : .awq, label: "\(packing.displayName) \(bits)-bit codes", bits: bits,
-                rows: inputs, columns: outputs, groupSize: size, zeroOffset: zeroOffset, scaleType: type,
-                codes: try open(tensor), zeros: try open(zerosInfo), scales: try open(scalesInfo), biases: nil, groups: groupSpan,
-                shape: [outputs, inputs], byteCount: parts.reduce(0) { $0 + $1.byteCount })
-        case .mlx:
-            return try mlx(tensor, packing: packing, named: named, span: span)
-        case .compressedTensors:
-            return try compressed(tensor, packing: packing, named: named, span: span)
-        default:
-            throw refuse("heft stats decodes GPTQ, AWQ, MLX and compressed-tensors codes")
+            if let (i, g) = bad { throw refuse("\(base).g_idx[\(i)] is \(g), outside the \(groups) groups of \(scalesInfo.name)") }
         }
+        let zeroOffset = packing.method == .gptq && packing.variant != "gptq_v2" ? 1 : 0
+        let parts = [tensor, zerosInfo, scalesInfo] + (groupsInfo.map { [$0] } ?? [])
+        return PackedWeight(
+            layout: packing.method == .gptq ? .gptq : .awq, label: "\(packing.displayName) \(bits)-bit codes", bits: bits,
+            rows: inputs, columns: outputs, groupSize: size, zeroOffset: zeroOffset, scaleType: type,
+            codes: try open(tensor), zeros: try open(zerosInfo), scales: try open(scalesInfo), biases: nil, groups: groupSpan,
+            shape: [outputs, inputs], byteCount: parts.reduce(0) { $0 + $1.byteCount })
     }
 
     /// An MLX packed `weight` [..., out, in · bits / 32] with its `scales` [..., out, in / group] (and, affine, its
@@ -288,6 +286,7 @@ struct PackedWeight: Sendable {
     static func mlx(
         _ tensor: TensorInfo, packing: QuantizationPacking, named: [String: TensorInfo], span: (TensorInfo) throws(FormatError) -> TensorSpan
     ) throws(Refusal) -> PackedWeight {
+        try requireWords(tensor)
         let name = tensor.name, suffix = ".weight"
         guard name.hasSuffix(suffix), tensor.shape.count >= 2 else { throw refuse("not a packed weight of 2 or more dimensions") }
         let base = String(name.dropLast(suffix.count))
@@ -494,6 +493,7 @@ struct PackedWeight: Sendable {
         _ tensor: TensorInfo, packing: QuantizationPacking, named: [String: TensorInfo], span: (TensorInfo) throws(FormatError) -> TensorSpan
     ) throws(Refusal) -> PackedWeight {
         func open(_ t: TensorInfo) throws(Refusal) -> TensorSpan { try Self.open(t, span) }
+        try requireWords(tensor)
         let suffix = "_packed"
         guard tensor.name.hasSuffix(suffix), tensor.shape.count == 2 else { throw refuse("not a 2-D weight_packed") }
         let base = String(tensor.name.dropLast(suffix.count))
