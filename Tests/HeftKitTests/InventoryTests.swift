@@ -112,6 +112,15 @@ import Testing
         }
     }
 
+    /// A mixed recipe says so beside its default width: MLX's per-layer entries (the mixed MLX fixture: 3-bit by
+    /// default, 5- and 6-bit, mxfp4, nvfp4 and mxfp8 layers) and compressed-tensors' config groups (W4A16 with 8-bit
+    /// feed-forward); a checkpoint of one width does not.
+    @Test func mixedRecipesSaySo() throws {
+        #expect(try InspectionReport.inspect(Fixtures.path("extra/minilm-mlx-modes")).fileType == "mlx 3-bit g64, mixed by layer")
+        #expect(try InspectionReport.inspect(Fixtures.path("extra/minilm-w4a16")).fileType == "compressed-tensors 4-bit g128, mixed by layer")
+        #expect(try InspectionReport.inspect(Fixtures.path("extra/minilm-gptq")).fileType == "gptq 4-bit g128")
+    }
+
     @Test func gptqPackedWeightsCountTheirLogicalParameters() throws {
         let packed = try InspectionReport.inspect(Fixtures.path("extra/minilm-gptq"))
         let original = try Self.referenceElements("safetensors", "all-MiniLM-L6-v2/model.safetensors", excluding: ["embeddings.position_ids"])

@@ -294,7 +294,11 @@ extension InspectionReport {
             name = gguf["general.name"]?.stringValue
             sizeLabel = gguf["general.size_label"]?.stringValue
         } else if let packing = configArchitecture?.packing {
-            fileType = "\(packing.method.rawValue) \(packing.widthText)" + (packing.groupSize.map { $0 > 0 ? " g\($0)" : " per-channel" } ?? "")
+            // A mixed recipe (MLX's per-layer entries, compressed-tensors' config groups) says so: the width is the default's.
+            let mixed = packing.layers.contains { $0.bits != packing.bits || $0.mode != packing.mode }
+            fileType =
+                "\(packing.method.rawValue) \(packing.widthText)" + (packing.groupSize.map { $0 > 0 ? " g\($0)" : " per-channel" } ?? "")
+                + (mixed ? ", mixed by layer" : "")
         }
     }
 
