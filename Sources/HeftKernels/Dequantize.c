@@ -39,34 +39,43 @@ INLINE f32x16 affine(u8x16 q, float d, float m) {
     return product - (f32x16)m;
 }
 
-/// Sub-block j's step d·scale and offset dmin·min (each rounded to float32, as the reference does) from the
-/// K-quants' 12 bytes of packed 6-bit scales and mins at `p` + 4 (`d` and `dmin` are the block's first two halves).
-INLINE void sub_block(const uint8_t *p, float d, float dmin, int j, float *step, float *offset) {
-    const uint8_t *s = p + 4;
-    uint8_t scale, min;
-    if (j < 4) {
-        scale = s[j] & 63;
-        min = s[j + 4] & 63;
-    } else {
-        scale = (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4);
-        min = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
-    }
-    *step = d * (float)scale;
-    *offset = dmin * (float)min;
+/// The eight sub-blocks' steps d·scale and offsets dmin·min (each rounded to float32, as the reference does) from
+/// the K-quants' 12 bytes of packed 6-bit scales and mins at `p` + 4 (`d` and `dmin` are the block's first two
+/// halves): unpacked as four words, converted and multiplied eight at a time. Sub-block j < 4 takes scale
+/// s[j] & 63 and min s[j + 4] & 63; j ≥ 4 takes the low and high nibbles of s[j + 4] for its scale and min, and the
+/// top two bits of s[j − 4] and s[j] above them. (One sub-block at a time in scalar code was a fifth of Q4_K's
+/// dequantization.)
+INLINE void k_scales(const uint8_t *p, float d, float dmin, float step[8], float offset[8]) {
+    uint32_t s[3];
+    memcpy(s, p + 4, 12);
+    const uint32_t six = 0x3F3F3F3Fu, nibble = 0x0F0F0F0Fu, two = 0x03030303u;
+    const uint64_t scales = (uint64_t)(s[0] & six) | (uint64_t)((s[2] & nibble) | ((s[0] >> 6) & two) << 4) << 32;
+    const uint64_t mins = (uint64_t)(s[1] & six) | (uint64_t)(((s[2] >> 4) & nibble) | ((s[1] >> 6) & two) << 4) << 32;
+    u8x8 sc, mn;
+    memcpy(&sc, &scales, 8);
+    memcpy(&mn, &mins, 8);
+    const f32x8 steps = (f32x8)d * __builtin_convertvector(sc, f32x8);
+    const f32x8 offsets = (f32x8)dmin * __builtin_convertvector(mn, f32x8);
+    memcpy(step, &steps, 32);
+    memcpy(offset, &offsets, 32);
 }
 
 /// Q2_K: scales[16] (4-bit step and min per 16 values), qs[64] (2-bit codes, four planes per 32 bytes), d, dmin:
 /// (d·step)·q − dmin·min.
 INLINE void q2_k(const uint8_t *p, float *y) {
-    float d = half(p + 80), dmin = half(p + 82);
+    const u8x16 s = bytes16(p);  // the 16 steps and mins, converted and multiplied together
+    const f32x16 steps = (f32x16)half(p + 80) * __builtin_convertvector(s & 0xF, f32x16);
+    const f32x16 mins = (f32x16)half(p + 82) * __builtin_convertvector(s >> 4, f32x16);
+    float step[16], min[16];
+    memcpy(step, &steps, 64);
+    memcpy(min, &mins, 64);
     for (int h = 0; h < 2; h++) {
         u8x16 q0 = bytes16(p + 16 + 32 * h), q1 = bytes16(p + 32 + 32 * h);
         for (int j = 0; j < 4; j++) {
             int e = 128 * h + 32 * j;
-            uint8_t s0 = p[e / 16], s1 = p[e / 16 + 1];
             const u8x16 shift = (u8x16)(uint8_t)(2 * j);
-            store16(y + e, affine((q0 >> shift) & 3, d * (float)(s0 & 0xF), dmin * (float)(s0 >> 4)));
-            store16(y + e + 16, affine((q1 >> shift) & 3, d * (float)(s1 & 0xF), dmin * (float)(s1 >> 4)));
+            store16(y + e, affine((q0 >> shift) & 3, step[e / 16], min[e / 16]));
+            store16(y + e + 16, affine((q1 >> shift) & 3, step[e / 16 + 1], min[e / 16 + 1]));
         }
     }
 }
@@ -74,11 +83,19 @@ INLINE void q2_k(const uint8_t *p, float *y) {
 /// Q3_K: hmask[32] (the codes' third bits), qs[64] (their two low bits), scales[12] (6-bit, centred on 32), d:
 /// (d·(scale − 32))·(low − 4·(1 − high)).
 INLINE void q3_k(const uint8_t *p, float *y) {
-    float d = half(p + 108), step[16];
-    for (int i = 0; i < 16; i++) {
-        int low = (p[96 + i % 8] >> (4 * (i / 8))) & 0xF, high = (p[104 + i % 4] >> (2 * (i / 4))) & 3;
-        step[i] = d * (float)((low | high << 4) - 32);
-    }
+    // Scale i: the low (i < 8) or high nibble of byte 96 + i % 8, and bits 2·(i / 4) of byte 104 + i % 4 above it;
+    // all 16 unpacked, converted and multiplied at once (only the 12 scale bytes are read: 16 run past the block).
+    u8x16 b = 0;
+    memcpy(&b, p + 96, 12);
+    const u8x16 low = __builtin_shufflevector(b & 0xF, b >> 4, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+    const u8x16 h01 = __builtin_shufflevector(b & 3, (b >> 2) & 3, 8, 9, 10, 11, 24, 25, 26, 27, 0, 0, 0, 0, 0, 0, 0,
+                                              0);
+    const u8x16 h23 = __builtin_shufflevector((b >> 4) & 3, b >> 6, 8, 9, 10, 11, 24, 25, 26, 27, 0, 0, 0, 0, 0, 0, 0,
+                                              0);
+    const u8x16 high = __builtin_shufflevector(h01, h23, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+    const f32x16 steps = (f32x16)half(p + 108) * __builtin_convertvector((i8x16)(low | high << 4) - 32, f32x16);
+    float step[16];
+    memcpy(step, &steps, 64);
     u8x16 m0 = bytes16(p), m1 = bytes16(p + 16);
     for (int h = 0; h < 2; h++) {
         u8x16 q0 = bytes16(p + 32 + 32 * h), q1 = bytes16(p + 48 + 32 * h);
@@ -136,10 +153,10 @@ INLINE void q8_0(const uint8_t *p, float *y) {  // d, qs[32] int8: q·d
 /// Q4_K (d, dmin, scales[12], qs[128]) and Q5_K (the same with qh[32], a fifth bit per value, before qs):
 /// d·scale·q − dmin·min per sub-block of 32.
 INLINE void k_quant(const uint8_t *p, float *y, const bool five) {
-    float d = half(p), dmin = half(p + 2);
+    float step[8], offset[8];
+    k_scales(p, half(p), half(p + 2), step, offset);
     for (int j = 0; j < 8; j++) {
-        float dl, ml;
-        sub_block(p, d, dmin, j, &dl, &ml);
+        const float dl = step[j], ml = offset[j];
         const uint8_t *qs = p + (five ? 48 : 16) + 32 * (j / 2);
         int shift = 4 * (j % 2);
         for (int h = 0; h < 2; h++) {
@@ -154,7 +171,11 @@ INLINE void q4_k(const uint8_t *p, float *y) { k_quant(p, y, false); }
 INLINE void q5_k(const uint8_t *p, float *y) { k_quant(p, y, true); }
 
 INLINE void q6_k(const uint8_t *p, float *y) {  // ql[128], qh[64], scales[16] int8, d
-    float d = half(p + 208);
+    i8x16 s;  // the 16 scales, converted and multiplied together
+    memcpy(&s, p + 192, 16);
+    const f32x16 scales = (f32x16)half(p + 208) * __builtin_convertvector(s, f32x16);
+    float scale[16];
+    memcpy(scale, &scales, 64);
     for (int half_ = 0; half_ < 2; half_++) {
         const uint8_t *ql = p + 64 * half_, *qh = p + 128 + 32 * half_;
         for (int quarter = 0; quarter < 4; quarter++) {  // values 32·quarter … +31 of this half
@@ -163,8 +184,7 @@ INLINE void q6_k(const uint8_t *p, float *y) {  // ql[128], qh[64], scales[16] i
                 u8x16 low = (bytes16(ql + r % 64) >> (4 * (r / 64))) & 0xF;
                 u8x16 high = (bytes16(qh + r % 32) >> (2 * (r / 32))) & 3;
                 int e = 128 * half_ + r;
-                float scale = d * (float)(int8_t)p[192 + e / 16];
-                store16(y + e, times(__builtin_convertvector((i8x16)(low | (high << 4)) - 32, f32x16), scale));
+                store16(y + e, times(__builtin_convertvector((i8x16)(low | (high << 4)) - 32, f32x16), scale[e / 16]));
             }
         }
     }
@@ -518,13 +538,12 @@ double heft_block_bound(uint32_t type, const void *source) {
     case 7: bound = 31 * fabs(half(p)) + fabs(half(p + 2)); break;  // Q5_1: d·q + m, q < 32
     case 12:                                                          // Q4_K, Q5_K: (d·scale)·q − dmin·min per 32
     case 13: {
-        const float d = half(p), dmin = half(p + 2);
         const double top = type == 12 ? 15 : 31;
+        float step[8], offset[8];
+        k_scales(p, half(p), half(p + 2), step, offset);
         bound = 0;
         for (int j = 0; j < 8; j++) {
-            float step, offset;
-            sub_block(p, d, dmin, j, &step, &offset);
-            double b = fabs(step) * top + fabs(offset);
+            double b = fabs(step[j]) * top + fabs(offset[j]);
             if (!(b <= bound)) bound = b;  // a NaN stays, so the block is decoded
         }
         break;
@@ -585,10 +604,10 @@ __attribute__((target("avx512f,avx512bw,avx512vl,f16c"))) static void q4_k_avx51
     const __m512 codes = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     const __m128i low_nibbles = _mm_set1_epi8(0x0F);
     for (size_t b = 0; b < blocks; b++, p += 144, y += 256) {
-        float d = half(p), dmin = half(p + 2);
+        float step[8], offset[8];
+        k_scales(p, half(p), half(p + 2), step, offset);
         for (int j = 0; j < 8; j++) {
-            float dl, ml;
-            sub_block(p, d, dmin, j, &dl, &ml);
+            const float dl = step[j], ml = offset[j];
             __m512 values = _mm512_sub_ps(_mm512_mul_ps(_mm512_set1_ps(dl), codes), _mm512_set1_ps(ml));
             const uint8_t *qs = p + 16 + 32 * (j / 2);
             for (int h = 0; h < 2; h++) {

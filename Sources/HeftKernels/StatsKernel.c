@@ -247,7 +247,6 @@ INLINE bool scan_statistics(const float *x, size_t n, double shift, const uint32
 
 typedef uint32_t u32x8 __attribute__((ext_vector_type(8)));
 typedef int32_t i32x8 __attribute__((ext_vector_type(8)));
-typedef float f32x8 __attribute__((ext_vector_type(8)));
 typedef double f64x4 __attribute__((ext_vector_type(4)));
 typedef int16_t i16x16 __attribute__((ext_vector_type(16)));
 typedef int16_t i16x8 __attribute__((ext_vector_type(8)));

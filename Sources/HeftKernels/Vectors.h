@@ -21,6 +21,8 @@ typedef uint8_t u8x32 __attribute__((ext_vector_type(32)));
 typedef int8_t i8x32 __attribute__((ext_vector_type(32)));
 typedef uint32_t u32x4 __attribute__((ext_vector_type(4)));
 typedef _Float16 f16x8 __attribute__((ext_vector_type(8)));
+typedef uint8_t u8x8 __attribute__((ext_vector_type(8)));
+typedef float f32x8 __attribute__((ext_vector_type(8)));
 
 #include "HeftKernels.h"
 
