@@ -71,6 +71,7 @@ INLINE void q2_k(const uint8_t *p, float *y) {
     memcpy(min, &mins, 64);
     for (int h = 0; h < 2; h++) {
         u8x16 q0 = bytes16(p + 16 + 32 * h), q1 = bytes16(p + 32 + 32 * h);
+        #pragma clang loop unroll(full)  // constant shifts: a byte shift by a variable costs four instructions
         for (int j = 0; j < 4; j++) {
             int e = 128 * h + 32 * j;
             const u8x16 shift = (u8x16)(uint8_t)(2 * j);
@@ -99,6 +100,7 @@ INLINE void q3_k(const uint8_t *p, float *y) {
     u8x16 m0 = bytes16(p), m1 = bytes16(p + 16);
     for (int h = 0; h < 2; h++) {
         u8x16 q0 = bytes16(p + 32 + 32 * h), q1 = bytes16(p + 48 + 32 * h);
+        #pragma clang loop unroll(full)  // constant shifts (see q2_k)
         for (int j = 0; j < 4; j++) {
             int e = 128 * h + 32 * j;
             const u8x16 shift = (u8x16)(uint8_t)(2 * j), bit = (u8x16)(uint8_t)(4 * h + j);
@@ -155,6 +157,7 @@ INLINE void q8_0(const uint8_t *p, float *y) {  // d, qs[32] int8: q·d
 INLINE void k_quant(const uint8_t *p, float *y, const bool five) {
     float step[8], offset[8];
     k_scales(p, half(p), half(p + 2), step, offset);
+    #pragma clang loop unroll(full)  // constant shifts (see q2_k)
     for (int j = 0; j < 8; j++) {
         const float dl = step[j], ml = offset[j];
         const uint8_t *qs = p + (five ? 48 : 16) + 32 * (j / 2);
@@ -178,6 +181,7 @@ INLINE void q6_k(const uint8_t *p, float *y) {  // ql[128], qh[64], scales[16] i
     memcpy(scale, &scales, 64);
     for (int half_ = 0; half_ < 2; half_++) {
         const uint8_t *ql = p + 64 * half_, *qh = p + 128 + 32 * half_;
+        #pragma clang loop unroll(full)  // constant shifts (see q2_k)
         for (int quarter = 0; quarter < 4; quarter++) {  // values 32·quarter … +31 of this half
             for (int h = 0; h < 2; h++) {
                 int r = 32 * quarter + 16 * h;
