@@ -79,8 +79,8 @@ import Testing
         return total
     }
 
-    /// Released spans leave the page tables (their whole pages: the file's resident size falls by at least the span
-    /// less two pages) and read the same bytes again afterwards.
+    /// Released spans leave the page tables (their whole release units, pages or page-table entries: the file's
+    /// resident size falls by at least the span less two units) and read the same bytes again afterwards.
     @Test func releasedSpansLeaveThePageTablesAndReadTheSameBytesAgain() throws {
         // A copy no other test maps while this one measures.
         let directory = try TemporaryDirectory()
@@ -91,11 +91,37 @@ import Testing
         let mapped = try Self.residentKilobytes(of: path)
         #expect(mapped * 1024 >= map.size - 4096, "\(mapped) KiB of \(map.size) bytes mapped")
         let part = try span.chunk(at: 10_000, count: map.size / 2)
-        part.release()
+        part.release(since: part.offset)
         let left = try Self.residentKilobytes(of: path)
-        #expect((mapped - left) * 1024 >= part.count - 2 * 4096, "\(mapped) KiB mapped, \(left) KiB after releasing \(part.count) bytes")
+        #expect(
+            (mapped - left) * 1024 >= part.count - 2 * map.releaseUnit,
+            "\(mapped) KiB mapped, \(left) KiB after releasing \(part.count) bytes in units of \(map.releaseUnit)")
         #expect(Self.bytes(span) == before)
         #expect(before == (try Self.read(path, offset: 0, count: map.size)))
+    }
+
+    /// Chunks smaller than a release unit, each released from where the last release ended, drop as much as the run
+    /// released at once: each drops what its predecessors left of a unit they shared.
+    @Test func chunksReleasedFromTheirRunsStartDropTheWholeRun() throws {
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("copy.safetensors", [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.safetensors))))
+        let map = try MappedTensorData(path: path)
+        let span = try map.span("all", offset: 0, count: map.size)
+        _ = Self.bytes(span)
+        let mapped = try Self.residentKilobytes(of: path)
+        let origin = 10_000, piece = map.releaseUnit / 3 + 1, pieces = (map.size / 2) / piece
+        var unreleased = origin  // each release returns where the next one starts
+        for k in 0..<pieces {
+            let chunk = try span.chunk(at: origin + k * piece, count: piece)
+            unreleased = chunk.release(since: unreleased)
+            #expect(unreleased >= origin && unreleased <= chunk.offset + chunk.count)
+        }
+        let left = try Self.residentKilobytes(of: path)
+        let run = pieces * piece
+        #expect(
+            (mapped - left) * 1024 >= run - 2 * map.releaseUnit,
+            "\(mapped) KiB mapped, \(left) KiB after releasing \(pieces) chunks of \(piece) bytes in units of \(map.releaseUnit)")
+        #expect((mapped - left) * 1024 <= run + 2 * 4096, "released past the run: \(mapped) KiB mapped, \(left) KiB left")
     }
 
     @Test func aTensorPastTheEndOfATruncatedFileIsRefused() throws {
