@@ -121,6 +121,22 @@ import Testing
         #expect(try InspectionReport.inspect(Fixtures.path("extra/minilm-gptq")).fileType == "gptq 4-bit g128")
     }
 
+    /// Codes in a floating-point format say which, beside their width: the same 4 bits hold E2M1 values in NVFP4
+    /// and integers in INT4. The NVFP4 fixtures as their configs name the format (compressed-tensors'
+    /// `nvfp4-pack-quantized`, ModelOpt's `quant_algo`), and MLX's checkpoint-wide mode; integer codes name none.
+    @Test func floatingPointCodesNameTheirFormat() throws {
+        #expect(try InspectionReport.inspect(Fixtures.path("extra/minilm-nvfp4")).fileType == "compressed-tensors 4-bit nvfp4 g16")
+        #expect(try InspectionReport.inspect(Fixtures.path("extra/minilm-nvfp4-modelopt")).fileType == "modelopt 4-bit nvfp4 g16")
+        func width(_ json: String) throws -> String? {
+            try JSONParser.parse(Array(json.utf8)).objectValue.flatMap(QuantizationPacking.from(config:))?.widthText
+        }
+        #expect(try width(#"{"quantization": {"mode": "mxfp8"}}"#) == "8-bit mxfp8")
+        #expect(try width(#"{"quantization": {"bits": 4, "group_size": 64}}"#) == "4-bit")
+        #expect(try width(#"{"quantization_config": {"quant_method": "modelopt", "quant_algo": "FP8"}}"#) == "8-bit fp8")
+        #expect(
+            try width(#"{"quantization_config": {"quant_method": "compressed-tensors", "format": "pack-quantized", "bits": 4}}"#) == "4-bit")
+    }
+
     @Test func gptqPackedWeightsCountTheirLogicalParameters() throws {
         let packed = try InspectionReport.inspect(Fixtures.path("extra/minilm-gptq"))
         let original = try Self.referenceElements("safetensors", "all-MiniLM-L6-v2/model.safetensors", excluding: ["embeddings.position_ids"])

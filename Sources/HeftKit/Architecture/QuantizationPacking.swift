@@ -16,7 +16,8 @@ public struct QuantizationPacking: Sendable, Hashable, Codable {
     /// Elements sharing one scale, when stated.
     public let groupSize: Int?
     /// The layout within the method, when stated: GPTQ's `checkpoint_format` (`gptq`, whose stored zeros are one
-    /// less than the zeros used, or `gptq_v2`), AWQ's `version` (`gemm`, `gemv`, …).
+    /// less than the zeros used, or `gptq_v2`), AWQ's `version` (`gemm`, `gemv`, …), compressed-tensors' `format`
+    /// (`pack-quantized`, `nvfp4-pack-quantized`, …), ModelOpt's `quant_algo` (`nvfp4`, `fp8`, …).
     public let variant: String?
     /// compressed-tensors' `config_groups`: the layers each group's bits apply to (a mixed recipe quantizes some
     /// layers with other bits). Not part of the JSON answer.
@@ -25,10 +26,23 @@ public struct QuantizationPacking: Sendable, Hashable, Codable {
     /// EXL2's average bits a weight (`bits` holds it rounded): its groups of rows each have their own width.
     public var averageBits: Double?
 
-    /// The width as reports print it: "4-bit", or "4.65 bits on average" (EXL2).
+    /// The width as reports print it: "4-bit", "4-bit nvfp4" (a floating-point format: the same width holds other
+    /// values than an integer code), or "4.65 bits on average" (EXL2).
     public var widthText: String {
         if let average = averageBits { return "\(average == average.rounded() ? String(Int(average)) : String(average)) bits on average" }
-        return method == .exl2 ? "2 to 8 bits a group of rows" : "\(bits)-bit"
+        if method == .exl2 { return "2 to 8 bits a group of rows" }
+        return "\(bits)-bit" + (floatFormat.map { " \($0)" } ?? "")
+    }
+
+    /// The floating-point format of the codes, when the config names one: MLX's mode, compressed-tensors' NVFP4 or
+    /// MXFP4 format, ModelOpt's algorithm. nil for integer codes (and for gpt-oss's MXFP4, which its method names).
+    public var floatFormat: String? {
+        switch method {
+        case .mlx: return mode == .affine ? nil : mode.name
+        case .compressedTensors: return ["nvfp4", "mxfp4"].first { variant?.hasPrefix($0) == true }
+        case .modelopt: return variant
+        default: return nil
+        }
     }
 
     /// MLX's quantization modes: affine (scale · code + bias a group) or a floating-point format whose groups share one
@@ -196,7 +210,8 @@ public struct QuantizationPacking: Sendable, Hashable, Codable {
         if method == .bitsandbytes {
             bits = quantization["load_in_4bit"]?.boolValue == true ? 4 : 8
         }
-        let variant = (quantization["checkpoint_format"] ?? quantization["format"] ?? quantization["version"])?.stringValue?.lowercased()
+        let variant = (quantization["checkpoint_format"] ?? quantization["format"] ?? quantization["version"] ?? quantization["quant_algo"])?
+            .stringValue?.lowercased()
         if method == .mxfp4 { groupSize = groupSize ?? 32 }
         if method == .modelopt, bits == 4 { groupSize = groupSize ?? 16 }
         var packing = QuantizationPacking(method: method, bits: bits ?? (method == .fp8 ? 8 : 4), groupSize: groupSize, variant: variant)
