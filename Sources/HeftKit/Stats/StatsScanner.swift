@@ -201,6 +201,25 @@ public enum StatsScanner {
         return units
     }
 
+    /// Releases a unit's pages from the page tables as its chunks are read (``TensorSpan/release(since:)``): in runs
+    /// of at least 16 MiB and after its last chunk, since every release interrupts the other core to flush its
+    /// translations (chunk by chunk, that was 4 % of a 604 MB Q4_K scan).
+    struct PageRelease: Sendable {
+        static let run = 16 << 20
+        /// The unit's last chunk.
+        let last: Int
+        /// Where the unit's pages not yet released begin (a byte offset in the file).
+        var unreleased: Int?
+
+        init(_ unit: Unit) { last = unit.chunks.upperBound - 1 }
+
+        /// Chunk `chunk`, stored in `stored`, has been read.
+        mutating func read(_ stored: TensorSpan, chunk: Int) {
+            let from = unreleased ?? stored.offset
+            unreleased = chunk == last || stored.offset + stored.count - from >= Self.run ? stored.release(since: from) : from
+        }
+    }
+
     /// The next unit to take, shared by the workers.
     final class UnitQueue: Sendable {
         let next = Atomic<Int>(0)
@@ -390,7 +409,7 @@ public enum StatsScanner {
         let absolute = options.relative ? [] : thresholds.map(FloatBits.below)
         let units = Self.splitting(jobs)
         let found = try await eachUnit(
-            jobs, units: units, initial: { unit in WorkerFindings(thresholds: slots, bins: options.bins, last: unit.chunks.upperBound - 1) },
+            jobs, units: units, initial: { unit in WorkerFindings(thresholds: slots, bins: options.bins, unit: unit) },
             progress: options.progress
         ) {
             (findings, job, chunk, scratch) throws(FormatError) in
@@ -465,7 +484,7 @@ public enum StatsScanner {
             let bounds = moments.map { m in thresholds.map { FloatBits.below($0 * m.rms) } }
             near = jobs.map { _ in [Int](repeating: 0, count: slots) }
             let perUnit = try await eachUnit(
-                jobs, units: units, initial: { unit in (unit.job, [Int](repeating: 0, count: slots), Int?.none) },
+                jobs, units: units, initial: { unit in (unit.job, [Int](repeating: 0, count: slots), PageRelease(unit)) },
                 progress: options.progress
             ) {
                 (totals, job, chunk, scratch) throws(FormatError) in
@@ -474,10 +493,7 @@ public enum StatsScanner {
                     for b in totals.1.indices { totals.1[b] += c.near[b] }
                 }
                 let (start, count) = job.values(ofChunk: chunk)
-                if !job.isPacked {
-                    let stored = try Self.bytes(job, start: start, count: count)
-                    totals.2 = stored.release(since: totals.2 ?? stored.offset)
-                }
+                if !job.isPacked { totals.2.read(try Self.bytes(job, start: start, count: count), chunk: chunk) }
             }
             for (job, counts, _) in perUnit { for b in counts.indices { near[job][b] += counts[b] } }
         }
@@ -560,19 +576,12 @@ extension StatsScanner {
         var moments: Moments
         var cells: CellHistogram
         var maxima: [BlockMaxima] = []
-        /// The unit's last chunk, after which the rest of its pages are released.
-        let last: Int
-        /// Where the unit's pages not yet released begin (a byte offset in the file; see
-        /// ``TensorSpan/release(since:)``).
-        var unreleased: Int?
-        /// Pages are released in runs of at least this many bytes, and at the unit's end: every release interrupts
-        /// the other core to flush its translations (chunk by chunk, that was 3 % of a 604 MB Q4_K scan).
-        static let releaseRun = 16 << 20
+        var pages: PageRelease
 
-        init(thresholds: Int, bins: Int, last: Int) {
+        init(thresholds: Int, bins: Int, unit: Unit) {
             moments = Moments(thresholds: thresholds)
             cells = CellHistogram(bins: bins)
-            self.last = last
+            pages = PageRelease(unit)
         }
 
         /// Scans chunk `chunk` of `job`: the common block types straight from the map (dequantized block by block in
@@ -601,12 +610,7 @@ extension StatsScanner {
                     }
                 }
             }
-            let from = unreleased ?? stored.offset
-            unreleased = from
-            // Packed codes are not released: other workers' chunks share their pages.
-            if release, !job.isPacked, chunk == last || stored.offset + stored.count - from >= Self.releaseRun {
-                unreleased = stored.release(since: from)
-            }
+            if release, !job.isPacked { pages.read(stored, chunk: chunk) }  // packed codes: other workers' chunks share their pages
             moments.merge(Moments(run: run, count: count, thresholds: moments.nearZero.count))
             maxima.append(BlockMaxima(chunk: chunk, maxima: blockMaxima))
         }
