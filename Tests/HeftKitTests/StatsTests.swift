@@ -617,6 +617,25 @@ import Testing
             sourceLocation: sourceLocation)
     }
 
+    /// One case of a table of packed weights beside a plain `n.weight`: with a `value`, `tensor` is dequantized (the
+    /// only weight that is) to `elements` values all equal to it; without, it is refused for `reason` and only
+    /// `n.weight` is scanned.
+    static func expectDecodedOrRefused(
+        _ report: StatsReport, _ tensor: String, elements: Int, value: Double?, reason: String, note: String = "",
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        if let value {
+            #expect(
+                report.complete && report.dequantized.map(\.tensors) == [1], "\(note)\(report.skipped.map(\.reason))",
+                sourceLocation: sourceLocation)
+            let a = try #require(report.tensors.first { $0.name == tensor }, sourceLocation: sourceLocation)
+            #expect(a.elements == elements && a.min == value && a.max == value, "\(note)\(a.min) \(a.max)", sourceLocation: sourceLocation)
+        } else {
+            expectRefused(report, tensor, reason, sourceLocation: sourceLocation)
+            #expect(report.tensors.map(\.name) == ["n.weight"], sourceLocation: sourceLocation)
+        }
+    }
+
     /// `tensors` (name, dtype, shape, bytes; their data in that order) in one safetensors file beside MiniLM's
     /// config with `quantization` as its quantization_config, scanned by heft stats.
     static func scanQuantized(
@@ -681,14 +700,7 @@ import Testing
         ]
         for c in cases {
             let report = try await Self.scanQuantized(c.tensors, quantization: try JSONSerialization.jsonObject(with: Data(c.quantization.utf8)))
-            if c.reason.isEmpty {
-                #expect(report.complete && report.dequantized.map(\.tensors) == [1], "\(report.skipped.map(\.reason))")
-                let a = try #require(report.tensors.first { $0.name == "a.qweight" })
-                #expect(a.elements == 64 && a.min == 2.5 && a.max == 2.5, "\(a.min) \(a.max)")
-            } else {
-                Self.expectRefused(report, "a.qweight", c.reason)
-                #expect(report.tensors.map(\.name) == ["n.weight"])
-            }
+            try Self.expectDecodedOrRefused(report, "a.qweight", elements: 64, value: c.reason.isEmpty ? 2.5 : nil, reason: c.reason)
         }
     }
 
@@ -730,14 +742,8 @@ import Testing
         for c in cases {
             let quantization = try JSONSerialization.jsonObject(with: Data(c.quantization.utf8))
             let report = try await Self.scanQuantized(c.tensors, quantization: quantization, key: "quantization")
-            if let value = c.value {
-                #expect(report.complete && report.dequantized.map(\.tensors) == [1], "\(c.quantization): \(report.skipped.map(\.reason))")
-                let a = try #require(report.tensors.first { $0.name == "a.weight" })
-                #expect(a.elements == 32 && a.min == Double(value) && a.max == Double(value), "\(c.quantization): \(a.min) \(a.max)")
-            } else {
-                Self.expectRefused(report, "a.weight", c.reason)
-                #expect(report.tensors.map(\.name) == ["n.weight"])
-            }
+            try Self.expectDecodedOrRefused(
+                report, "a.weight", elements: 32, value: c.value.map(Double.init), reason: c.reason, note: "\(c.quantization): ")
         }
     }
 
@@ -765,14 +771,7 @@ import Testing
         ]
         for c in cases {
             let report = try await Self.scanQuantized(c.tensors, quantization: quantization)
-            if c.reason.isEmpty {
-                #expect(report.complete && report.dequantized.map(\.tensors) == [1], "\(report.skipped.map(\.reason))")
-                let a = try #require(report.tensors.first { $0.name == "a.weight_packed" })
-                #expect(a.elements == 32 && a.min == 0.5 && a.max == 0.5, "\(a.min) \(a.max)")
-            } else {
-                Self.expectRefused(report, "a.weight_packed", c.reason)
-                #expect(report.tensors.map(\.name) == ["n.weight"])
-            }
+            try Self.expectDecodedOrRefused(report, "a.weight_packed", elements: 32, value: c.reason.isEmpty ? 0.5 : nil, reason: c.reason)
         }
     }
 
